@@ -1,0 +1,67 @@
+"""The `curator` command: a thin layer that parses arguments, runs one command
+and maps expected failures to one-line errors and exit codes (see README, "Exit codes")."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from curator import __version__
+from curator.errors import EXIT_INTERRUPTED, EXIT_USAGE, UserError
+
+# Each module in curator.commands registers its subcommands with register(subparsers).
+COMMAND_MODULES = (
+    "score",
+    "model",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
+        self.print_usage(sys.stderr)
+        print(f"curator: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="curator", description="Score, catalog and cull photos with MA-CLIP.")
+    parser.add_argument("--version", action="version", version=f"curator {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"curator.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("curator: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # only expected, user-caused failures are mapped; others re-raise
+        message = expected_error_message(exc)
+        if message is None:
+            raise
+        print(f"curator: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def expected_error_message(exc: BaseException) -> str | None:
+    """The one-line message for an error a user can cause, or None for a bug."""
+    from iqa_engine.errors import EngineError
+    from curator.settings import SettingsError
+
+    if isinstance(exc, (UserError, EngineError, SettingsError)):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, BrokenPipeError):
+        return "output closed"
+    return None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Options shared by several commands, and turning them into the one Settings object."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from iqa_engine.config import MODES, PRECISIONS, PROTOCOLS, TRUNKS
+
+from curator.settings import Settings, load_settings
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("engine")
+    g.add_argument("--model", help="open_clip model name or a model-config JSON path (default RN50)")
+    g.add_argument("--pretrained", help="open_clip pretrained tag (default openai)")
+    g.add_argument("--weights", metavar="FILE",
+                   help="local weights: OpenAI .pt (state dict or TorchScript), open_clip checkpoint or .safetensors")
+    g.add_argument("--device", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
+    g.add_argument("--protocol", choices=PROTOCOLS, help="views: koniq (paper default), spaq or global")
+    g.add_argument("--mode", choices=MODES, help="fused (MA-CLIP, default), cosine (CLIP-IQA) or magnitude")
+    g.add_argument("--precision", choices=PRECISIONS, help="fp32 (default, exact), bf16 (CPU/GPU) or fp16 (GPU)")
+    g.add_argument("--trunk", choices=TRUNKS,
+                   help="windows (exact, default) or shared (ResNet trunk once per photo: faster, approximate)")
+    g.add_argument("--batch-views", type=int, dest="batch_views", help="views per forward pass (default 72)")
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH",
+                        help="catalog file (default: CURATOR_DB, the settings file, or <user data dir>/catalog.db)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Defaults <- settings file <- CURATOR_DB <- command-line flags."""
+    settings = load_settings()
+    names = ("model", "pretrained", "weights", "device", "protocol", "mode", "precision", "trunk",
+             "batch_views", "db")
+    flags = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    if flags.get("weights") and "pretrained" not in flags:
+        flags["pretrained"] = None  # a local file replaces the pretrained tag
+    settings = settings.with_overrides("flag", **flags)
+    settings.engine_config()  # validate now: a bad flag is a usage error before any work
+    return settings
+
+
+def iter_photo_paths(inputs: Iterable[str]) -> Iterator[Path]:
+    """Files as given, and every photo under a directory (sorted, recursive, symlink loops skipped)."""
+    from iqa_engine.decode import is_photo_path
+
+    for raw in inputs:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            seen: set[tuple[int, int]] = set()
+            for root, dirs, files in os.walk(path, followlinks=True):
+                st = os.stat(root)
+                key = (st.st_dev, st.st_ino)
+                if key in seen:  # a symlink loop
+                    dirs[:] = []
+                    continue
+                seen.add(key)
+                dirs.sort()
+                for name in sorted(files):
+                    if is_photo_path(name):
+                        yield Path(root) / name
+        else:
+            yield path

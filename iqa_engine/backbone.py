@@ -1,0 +1,242 @@
+"""Building the open_clip model, and the image features MA-CLIP needs from it.
+
+For ModifiedResNet backbones (RN50 and kin) the image feature is computed as
+in the MA-CLIP reference: the attention pool runs *without* its positional
+embedding, so any grid size works. Tokens are the flattened final feature
+grid with its mean prepended; the model's own q/k/v/c projections do one
+multi-head attention; the output at token 0 is the (unnormalised) feature.
+Other backbones (ViT) use their standard image encoder on 224x224 views.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, ContextManager, Iterator
+
+import torch
+import torch.nn.functional as F
+
+from .config import EngineConfig
+from .errors import EngineError, WeightsUnavailable
+from .weights import (fetch_pretrained, fix_hint, pretrained_quick_gelu, read_weights_file)
+
+
+@dataclass(frozen=True)
+class WeightsInfo:
+    model: str  # the architecture name (a config file's stem for custom configs)
+    source: str  # "pretrained:<tag>" or the file path
+    sha256: str | None
+    identity: str  # what the fingerprint hashes: "RN50/openai" or "RN50/sha256:..."
+    quick_gelu: bool
+
+
+class Backbone:
+    """An open_clip CLIP model in eval mode on a device, with MA-CLIP's feature extraction."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer: Callable, info: WeightsInfo,
+                 device: torch.device, precision: str) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.info = info
+        self.device = device
+        self.precision = precision
+        visual = model.visual
+        self.is_resnet = all(hasattr(visual, a) for a in ("stem", "layer4", "attnpool"))
+        if not self.is_resnet:
+            size = getattr(visual, "image_size", (224, 224))
+            size = (size, size) if isinstance(size, int) else tuple(size)
+            if size != (224, 224):
+                raise EngineError(f"model {info.model} expects {size[0]}x{size[1]} inputs; MA-CLIP views are 224x224")
+        if self.is_resnet and device.type == "cpu":
+            # oneDNN convolutions run faster on NHWC tensors
+            self.model.visual.to(memory_format=torch.channels_last)
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    def autocast(self) -> ContextManager:
+        if self.precision == "fp32":
+            return nullcontext()
+        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
+        return torch.autocast(device_type=self.device.type, dtype=dtype)
+
+    def text_features(self, prompts: list[str]) -> torch.Tensor:
+        tokens = self.tokenizer(prompts).to(self.device)
+        with torch.inference_mode():
+            return self.model.encode_text(tokens).float()
+
+    def logit_scale(self) -> torch.Tensor:
+        return self.model.logit_scale.detach().float()
+
+    def trunk(self, views: torch.Tensor) -> torch.Tensor:
+        """ResNet stem + layers: (B, 3, H, W) -> (B, C, H/32, W/32)."""
+        v = self.model.visual
+        x = views.to(self.device, non_blocking=True)
+        if self.device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        x = x.to(v.conv1.weight.dtype)
+        x = v.stem(x)
+        x = v.layer1(x)
+        x = v.layer2(x)
+        x = v.layer3(x)
+        return v.layer4(x)
+
+    def attention_pool(self, grid: torch.Tensor) -> torch.Tensor:
+        """(B, C, h, w) -> (B, D): the attention pool with no positional embedding."""
+        pool = self.model.visual.attnpool
+        x = grid.flatten(2).permute(2, 0, 1)  # (h*w, B, C)
+        x = torch.cat([x.mean(dim=0, keepdim=True), x], dim=0)
+        out, _ = F.multi_head_attention_forward(
+            query=x[:1], key=x, value=x,
+            embed_dim_to_check=x.shape[-1],
+            num_heads=pool.num_heads,
+            q_proj_weight=pool.q_proj.weight,
+            k_proj_weight=pool.k_proj.weight,
+            v_proj_weight=pool.v_proj.weight,
+            in_proj_weight=None,
+            in_proj_bias=torch.cat([pool.q_proj.bias, pool.k_proj.bias, pool.v_proj.bias]),
+            bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0,
+            out_proj_weight=pool.c_proj.weight, out_proj_bias=pool.c_proj.bias,
+            use_separate_proj_weight=True, training=False, need_weights=False,
+        )
+        return out[0]
+
+    def image_features(self, views: torch.Tensor) -> torch.Tensor:
+        """(B, 3, 224, 224) normalised views -> (B, D) unnormalised float32 features."""
+        with torch.inference_mode(), self.autocast():
+            if self.is_resnet:
+                feats = self.attention_pool(self.trunk(views))
+            else:
+                feats = self.model.encode_image(views.to(self.device))
+        return feats.float()
+
+
+def pick_device(requested: str) -> torch.device:
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    kind = requested.split(":")[0]
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise EngineError("--device cuda was asked for, but torch sees no CUDA GPU (use --device auto or cpu)")
+    if kind == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise EngineError("--device mps was asked for, but this machine has no Metal GPU (use --device auto or cpu)")
+    return torch.device(requested)
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    if precision == "fp16" and device.type == "cpu":
+        raise EngineError("fp16 is for GPUs; on the CPU use --precision bf16 or fp32")
+
+
+def resolve_architecture(model: str) -> str:
+    """A built-in open_clip name, or the registered name of a model-config JSON file."""
+    import open_clip
+
+    path = Path(model).expanduser()
+    if model.endswith(".json") or path.is_file():
+        if not path.is_file():
+            raise EngineError(f"model config {path} not found")
+        try:
+            cfg = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise EngineError(f"model config {path} is not valid JSON ({exc})") from None
+        cfg = cfg.get("model_cfg", cfg) if isinstance(cfg, dict) else cfg
+        if not isinstance(cfg, dict) or not all(k in cfg for k in ("embed_dim", "vision_cfg", "text_cfg")):
+            raise EngineError(f"model config {path} is not an open_clip model config "
+                              "(it needs embed_dim, vision_cfg and text_cfg)")
+        open_clip.add_model_config(path)
+        return path.stem
+    if model not in open_clip.list_models():
+        raise EngineError(f"unknown model {model!r}: not an open_clip model name nor a model-config JSON file")
+    return model
+
+
+def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone:
+    """Build the model the config names and load its weights; never random weights."""
+    import open_clip
+
+    device = pick_device(config.device)
+    check_precision(config.precision, device)
+    arch = resolve_architecture(config.model)
+    if config.weights:
+        source_path = Path(config.weights).expanduser()
+        source = str(source_path)
+        tag_quick_gelu = False
+        pretrained_tag = None
+    else:
+        if not config.pretrained:
+            raise WeightsUnavailable(f"no weights for {arch}: give --pretrained TAG or --weights FILE")
+        pretrained_tag = config.pretrained
+        tag_quick_gelu = pretrained_quick_gelu(arch, pretrained_tag)
+        if allow_download:
+            source_path = fetch_pretrained(arch, pretrained_tag)
+        else:
+            from .weights import cached_pretrained_file
+
+            cached = cached_pretrained_file(arch, pretrained_tag)
+            if cached is None:
+                raise WeightsUnavailable(f"CLIP weights {arch}/{pretrained_tag} are not cached; "
+                                         + fix_hint(arch, pretrained_tag))
+            source_path = cached
+        source = f"pretrained:{pretrained_tag} ({source_path})"
+    weights = read_weights_file(source_path)
+    quick_gelu = tag_quick_gelu or weights.openai_layout
+    quick_gelu = quick_gelu or bool((open_clip.get_model_config(arch) or {}).get("quick_gelu", False))
+    try:
+        with _quiet_root_logger():  # open_clip logs "initialized randomly" before we load the weights
+            model = open_clip.create_model(arch, pretrained=None, precision="fp32", device="cpu",
+                                           force_quick_gelu=quick_gelu)
+    except Exception as exc:
+        raise EngineError(f"open_clip could not build model {arch}: {str(exc).splitlines()[0][:160]}") from None
+    _load_state(model, weights.state_dict, arch, weights.path)
+    model.eval().requires_grad_(False).to(device)
+    identity = f"{arch}/{pretrained_tag}" if pretrained_tag else f"{arch}/sha256:{weights.sha256}"
+    info = WeightsInfo(model=arch, source=source, sha256=weights.sha256, identity=identity, quick_gelu=quick_gelu)
+    return Backbone(model, open_clip.get_tokenizer(arch), info, device, config.precision)
+
+
+@contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
+def _load_state(model: torch.nn.Module, state_dict: dict[str, torch.Tensor], arch: str, path: Path) -> None:
+    from open_clip.model import convert_to_custom_text_state_dict
+
+    if "positional_embedding" in state_dict and not hasattr(model, "positional_embedding"):
+        state_dict = convert_to_custom_text_state_dict(state_dict)
+    if "logit_scale" in state_dict and state_dict["logit_scale"].ndim != model.logit_scale.ndim:
+        state_dict["logit_scale"] = state_dict["logit_scale"].reshape(model.logit_scale.shape)
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    wrong_shape = [k for k in expected if k in state_dict and state_dict[k].shape != expected[k].shape]
+    if missing or unexpected or wrong_shape:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing (e.g. {missing[0]})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
+        if wrong_shape:
+            k = wrong_shape[0]
+            parts.append(f"{len(wrong_shape)} of another shape (e.g. {k}: {tuple(state_dict[k].shape)} "
+                         f"vs {tuple(expected[k].shape)})")
+        raise EngineError(f"weights file {path} does not fit model {arch}: " + ", ".join(parts)
+                          + "; pass the matching --model")
+    # load_state_dict copies into the fp32 parameters, so half-precision release files are upcast
+    model.load_state_dict(state_dict, strict=True)

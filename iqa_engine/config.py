@@ -1,0 +1,105 @@
+"""Engine options as data: one frozen dataclass, and the fingerprint derived from it.
+
+Defaults are the MA-CLIP paper's (Liao et al., AAAI 2026, arXiv 2511.09948):
+RN50 with OpenAI weights, the KonIQ protocol, Box-Cox lambda 0.5, base weights
+1.0 / 0.6 and alpha 1.0, and the five CLIP-IQA antonym prompt pairs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+
+# The antonym pairs of CLIP-IQA as used by MA-CLIP, positive first. Order and
+# spelling matter: they are tokenised as written.
+DEFAULT_PROMPT_PAIRS: tuple[tuple[str, str], ...] = (
+    ("Good image", "bad image"),
+    ("Sharp image", "blurry image"),
+    ("sharp edges", "blurry edges"),
+    ("High resolution image", "low resolution image"),
+    ("Noise-free image", "noisy image"),
+)
+
+PROTOCOLS = ("koniq", "spaq", "global")
+MODES = ("fused", "cosine", "magnitude")
+PRECISIONS = ("fp32", "bf16", "fp16")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+# "windows" runs the backbone on every 224-px window (the paper's computation);
+# "shared" runs a ResNet trunk once per photo and pools 7x7 cell windows of its
+# feature map (an approximation, see README "Performance").
+TRUNKS = ("windows", "shared")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything that decides what the engine computes, and how fast."""
+
+    model: str = "RN50"  # an open_clip model name, or a path to a model-config JSON
+    pretrained: str | None = "openai"  # an open_clip pretrained tag; ignored when weights is set
+    weights: str | None = None  # a local weights file (.pt/.pth/.bin/.safetensors)
+    device: str = "auto"
+    protocol: str = "koniq"
+    mode: str = "fused"
+    precision: str = "fp32"
+    trunk: str = "windows"
+    prompt_pairs: tuple[tuple[str, str], ...] = DEFAULT_PROMPT_PAIRS
+    box_cox_lambda: float = 0.5
+    base_cosine: float = 1.0
+    base_magnitude: float = 0.6
+    alpha: float = 1.0
+    max_long_side: int = 1024  # koniq: photos larger than this are downscaled first
+    batch_views: int = 72  # views per forward pass, across photos
+    decode_workers: int = 2  # threads decoding ahead of the model
+    jpeg_draft: bool = True  # let libjpeg decode at a reduced size when we downscale anyway
+
+    def __post_init__(self) -> None:
+        _check_choice("protocol", self.protocol, PROTOCOLS)
+        _check_choice("mode", self.mode, MODES)
+        _check_choice("precision", self.precision, PRECISIONS)
+        _check_choice("device", self.device.split(":")[0], DEVICES)
+        _check_choice("trunk", self.trunk, TRUNKS)
+        if not self.prompt_pairs or any(len(p) != 2 for p in self.prompt_pairs):
+            raise ValueError("prompt_pairs must be a non-empty list of (positive, negative) pairs")
+        if self.batch_views < 1 or self.decode_workers < 1:
+            raise ValueError("batch_views and decode_workers must be at least 1")
+        if self.max_long_side < 224:
+            raise ValueError("max_long_side must be at least 224")
+
+    def replace(self, **changes: object) -> "EngineConfig":
+        return dataclasses.replace(self, **changes)
+
+    def math_parameters(self) -> dict[str, object]:
+        """The options that change the numbers (not just the speed)."""
+        return {
+            "protocol": self.protocol,
+            "mode": self.mode,
+            "precision": self.precision,
+            "trunk": self.trunk,
+            "prompt_pairs": [list(p) for p in self.prompt_pairs],
+            "box_cox_lambda": self.box_cox_lambda,
+            "base_cosine": self.base_cosine,
+            "base_magnitude": self.base_magnitude,
+            "alpha": self.alpha,
+            "max_long_side": self.max_long_side,
+            "jpeg_draft": self.jpeg_draft,
+        }
+
+
+def fingerprint(config: EngineConfig, weights_identity: str) -> str:
+    """A short stable id of what produced a score.
+
+    weights_identity is "model/tag" for an open_clip pretrained tag, or
+    "model/sha256:<hex>" for a local weights file. Two engines with the same
+    fingerprint give the same numbers on the same photo, so the catalog can
+    tell a stale score ("rescore") from a current one.
+    """
+    payload = {"weights": weights_identity, **config.math_parameters()}
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return "maclip-" + hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"unknown {name} {value!r}; choose one of: {', '.join(choices)}")

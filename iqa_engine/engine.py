@@ -1,0 +1,201 @@
+"""The scoring engine: photos in, PhotoScore out, batched across photos.
+
+Text features are computed once per engine. Decoding and view building run in
+a small thread pool a few photos ahead of the model (as rclip's indexer does),
+and the views of several photos share each forward pass, up to
+config.batch_views views.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from . import views as V
+from .backbone import Backbone, load_backbone
+from .config import EngineConfig, fingerprint
+from .cues import compute_cues
+from .decode import decode_photo
+from .errors import ImageDecodeError
+from .results import PhotoScore, ViewScore
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    photo: V.PreparedPhoto
+    original_size: tuple[int, int]
+    source: str
+    decode_ms: float
+
+
+class Engine:
+    """MA-CLIP on one open_clip backbone. Not thread-safe: one scoring thread per engine."""
+
+    def __init__(self, config: EngineConfig | None = None, *, allow_download: bool = True,
+                 backbone: Backbone | None = None) -> None:
+        self.config = config or EngineConfig()
+        self.backbone = backbone or load_backbone(self.config, allow_download=allow_download)
+        prompts = [text for pair in self.config.prompt_pairs for text in pair]
+        self._text_features = self.backbone.text_features(prompts)
+        self._logit_scale = self.backbone.logit_scale()
+        self.fingerprint = fingerprint(self.config, self.backbone.info.identity)
+        if self.config.trunk == "shared" and not self.backbone.is_resnet:
+            raise ValueError("the shared trunk needs a ResNet backbone (RN50 and kin)")
+
+    @property
+    def model_name(self) -> str:
+        return self.backbone.info.model
+
+    # -- preparing ---------------------------------------------------------
+
+    def _prepare_image(self, image: Image.Image, original_size: tuple[int, int] | None = None,
+                       source: str = "image", decode_ms: float = 0.0) -> _Prepared:
+        size = original_size or image.size
+        photo = V.prepare(image.convert("RGB") if image.mode != "RGB" else image, size,
+                          self.config.protocol, self.config.max_long_side)
+        return _Prepared(photo, size, source, decode_ms)
+
+    def _prepare_path(self, path: PathLike) -> _Prepared:
+        t0 = time.perf_counter()
+        long_side, min_side = V.draft_hint(self.config.protocol, self.config.max_long_side)
+        if not self.config.jpeg_draft:
+            long_side = min_side = None
+        decoded = decode_photo(path, long_side, min_side)
+        prepared = self._prepare_image(decoded.image, decoded.original_size, decoded.source)
+        return _Prepared(prepared.photo, prepared.original_size, prepared.source,
+                         (time.perf_counter() - t0) * 1000.0)
+
+    # -- scoring -----------------------------------------------------------
+
+    def score_image(self, image: Image.Image) -> PhotoScore:
+        """Score an in-memory RGB image (EXIF orientation is the caller's business)."""
+        return self._score_batch([self._prepare_image(image)])[0]
+
+    def score_images(self, images: Sequence[Image.Image]) -> list[PhotoScore]:
+        return self._score_batch([self._prepare_image(im) for im in images])
+
+    def score_path(self, path: PathLike) -> PhotoScore:
+        """Score one file; raises ImageDecodeError with a one-line reason."""
+        return self._score_batch([self._prepare_path(path)])[0]
+
+    def score_paths(self, paths: Iterable[PathLike],
+                    on_decoded: Callable[[PathLike], None] | None = None
+                    ) -> Iterator[tuple[PathLike, PhotoScore | ImageDecodeError]]:
+        """Score files in order, decoding ahead in threads; a bad file yields its error, never raises."""
+        workers = self.config.decode_workers
+        lookahead = max(2 * workers, 2)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
+            pending: deque[tuple[PathLike, Future[_Prepared]]] = deque()
+            source = iter(paths)
+            exhausted = False
+
+            def refill() -> None:
+                nonlocal exhausted
+                while not exhausted and len(pending) < lookahead:
+                    try:
+                        p = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        return
+                    pending.append((p, pool.submit(self._prepare_path, p)))
+
+            refill()
+            while pending:
+                group: list[tuple[PathLike, _Prepared]] = []
+                views = 0
+                # Fill one forward pass with as many whole photos as fit.
+                while pending and (not group or views + self._n_views_hint() <= self.config.batch_views):
+                    p, fut = pending.popleft()
+                    try:
+                        prepared = fut.result()
+                    except ImageDecodeError as exc:
+                        yield p, exc
+                        refill()
+                        continue
+                    except Exception as exc:  # anything else about one file stays with that file
+                        yield p, ImageDecodeError(f"could not be read ({type(exc).__name__}: {exc})"[:200])
+                        refill()
+                        continue
+                    if on_decoded:
+                        on_decoded(p)
+                    group.append((p, prepared))
+                    views += prepared.photo.n_views
+                    refill()
+                if group:
+                    scores = self._score_batch([prep for _, prep in group])
+                    for (p, _), score in zip(group, scores):
+                        yield p, score
+
+    def _n_views_hint(self) -> int:
+        return {"koniq": 36, "spaq": 5, "global": 1}[self.config.protocol]
+
+    def _score_batch(self, prepared: Sequence[_Prepared]) -> list[PhotoScore]:
+        t0 = time.perf_counter()
+        feats = self._features(prepared)
+        cfg = self.config
+        cues = compute_cues(feats, self._text_features, self._logit_scale, cfg.box_cox_lambda,
+                            cfg.base_cosine, cfg.base_magnitude, cfg.alpha)
+        forward_ms = (time.perf_counter() - t0) * 1000.0
+        total_views = sum(p.photo.n_views for p in prepared)
+        cols = [c.cpu().numpy().astype(np.float64) for c in
+                (cues.fused, cues.cosine, cues.magnitude, cues.w_cosine, cues.w_magnitude)]
+        out: list[PhotoScore] = []
+        start = 0
+        for prep in prepared:
+            n = prep.photo.n_views
+            sl = slice(start, start + n)
+            boxes: list = list(prep.photo.boxes) + [None]
+            view_scores = tuple(
+                ViewScore(box=boxes[i], fused=float(cols[0][start + i]), cosine=float(cols[1][start + i]),
+                          magnitude=float(cols[2][start + i]), w_cosine=float(cols[3][start + i]),
+                          w_magnitude=float(cols[4][start + i]))
+                for i in range(n))
+            fused, cos, mag, wc, wm = (float(c[sl].mean()) for c in cols)
+            glob = feats[start + n - 1]
+            embedding = (glob / glob.norm()).cpu().numpy().astype(np.float32)
+            score = {"fused": fused, "cosine": cos, "magnitude": mag}[cfg.mode]
+            out.append(PhotoScore(
+                score=score, fused=fused, cosine=cos, magnitude=mag, w_cosine=wc, w_magnitude=wm,
+                mode=cfg.mode, protocol=cfg.protocol, model=self.model_name, fingerprint=self.fingerprint,
+                views=view_scores, scored_size=prep.photo.size, original_size=prep.original_size,
+                embedding=embedding, decode_source=prep.source,
+                elapsed_ms=prep.decode_ms + forward_ms * n / total_views))
+            start += n
+        return out
+
+    def _features(self, prepared: Sequence[_Prepared]) -> torch.Tensor:
+        """Unnormalised image features for every view of every photo, in order."""
+        if self.config.trunk == "shared" and self.config.protocol != "global":
+            return torch.cat([self._shared_trunk_features(p.photo) for p in prepared])
+        all_views = torch.cat([V.window_views(p.photo) for p in prepared])
+        chunks = [self.backbone.image_features(all_views[i:i + self.config.batch_views])
+                  for i in range(0, all_views.shape[0], self.config.batch_views)]
+        return torch.cat(chunks)
+
+    def _shared_trunk_features(self, photo: V.PreparedPhoto) -> torch.Tensor:
+        """The fast approximation: one trunk pass over the photo, then each window's 7x7 cells pooled.
+
+        Window (x, y) of the exact protocol maps to cells (x/32, y/32) of the
+        stride-32 feature map; the stride of 128 px is 4 cells. Cells near a
+        window's border see context from outside the window, which is why this
+        is not the paper's computation (see README, Performance).
+        """
+        bb = self.backbone
+        cell = V.VIEW // 7  # 32
+        with torch.inference_mode(), bb.autocast():
+            grid = bb.trunk(photo.tensor.unsqueeze(0))
+            crops = [grid[:, :, y0 // cell:y0 // cell + 7, x0 // cell:x0 // cell + 7]
+                     for (x0, y0, _, _) in photo.boxes]
+            pooled = bb.attention_pool(torch.cat(crops)) if crops else grid.new_zeros((0, 0))
+        glob = bb.image_features(V.global_view(photo.tensor).unsqueeze(0))
+        return torch.cat([pooled.float(), glob]) if crops else glob
