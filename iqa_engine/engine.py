@@ -23,7 +23,7 @@ from . import views as V
 from .backbone import Backbone, load_backbone
 from .config import EngineConfig, fingerprint
 from .cues import compute_cues
-from .decode import decode_photo
+from .decode import DecodedPhoto, decode_photo
 from .errors import ImageDecodeError
 from .results import PhotoScore, ViewScore
 
@@ -31,7 +31,9 @@ PathLike = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
+    """A decoded photo cut into its views, ready for the model (the output of the threaded stage)."""
+
     photo: V.PreparedPhoto
     original_size: tuple[int, int]
     source: str
@@ -58,35 +60,41 @@ class Engine:
 
     # -- preparing ---------------------------------------------------------
 
-    def _prepare_image(self, image: Image.Image, original_size: tuple[int, int] | None = None,
-                       source: str = "image", decode_ms: float = 0.0) -> _Prepared:
+    def prepare_image(self, image: Image.Image, original_size: tuple[int, int] | None = None,
+                      source: str = "image", decode_ms: float = 0.0) -> Prepared:
+        """Stage 2: an upright RGB image -> the protocol's views (thread-safe)."""
         size = original_size or image.size
         photo = V.prepare(image.convert("RGB") if image.mode != "RGB" else image, size,
                           self.config.protocol, self.config.max_long_side)
-        return _Prepared(photo, size, source, decode_ms)
+        return Prepared(photo, size, source, decode_ms)
 
-    def _prepare_path(self, path: PathLike) -> _Prepared:
-        t0 = time.perf_counter()
+    def decode(self, path: PathLike) -> DecodedPhoto:
+        """Stage 1: a file -> an upright RGB image, draft-decoded when the protocol allows (thread-safe)."""
         long_side, min_side = V.draft_hint(self.config.protocol, self.config.max_long_side)
         if not self.config.jpeg_draft:
             long_side = min_side = None
-        decoded = decode_photo(path, long_side, min_side)
-        prepared = self._prepare_image(decoded.image, decoded.original_size, decoded.source)
-        return _Prepared(prepared.photo, prepared.original_size, prepared.source,
+        return decode_photo(path, long_side, min_side)
+
+    def prepare_path(self, path: PathLike) -> Prepared:
+        """Stages 1 and 2 for one file; raises ImageDecodeError (thread-safe)."""
+        t0 = time.perf_counter()
+        decoded = self.decode(path)
+        prepared = self.prepare_image(decoded.image, decoded.original_size, decoded.source)
+        return Prepared(prepared.photo, prepared.original_size, prepared.source,
                          (time.perf_counter() - t0) * 1000.0)
 
     # -- scoring -----------------------------------------------------------
 
     def score_image(self, image: Image.Image) -> PhotoScore:
         """Score an in-memory RGB image (EXIF orientation is the caller's business)."""
-        return self._score_batch([self._prepare_image(image)])[0]
+        return self.score_prepared([self.prepare_image(image)])[0]
 
     def score_images(self, images: Sequence[Image.Image]) -> list[PhotoScore]:
-        return self._score_batch([self._prepare_image(im) for im in images])
+        return self.score_prepared([self.prepare_image(im) for im in images])
 
     def score_path(self, path: PathLike) -> PhotoScore:
         """Score one file; raises ImageDecodeError with a one-line reason."""
-        return self._score_batch([self._prepare_path(path)])[0]
+        return self.score_prepared([self.prepare_path(path)])[0]
 
     def score_paths(self, paths: Iterable[PathLike],
                     on_decoded: Callable[[PathLike], None] | None = None
@@ -95,7 +103,7 @@ class Engine:
         workers = self.config.decode_workers
         lookahead = max(2 * workers, 2)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
-            pending: deque[tuple[PathLike, Future[_Prepared]]] = deque()
+            pending: deque[tuple[PathLike, Future[Prepared]]] = deque()
             source = iter(paths)
             exhausted = False
 
@@ -107,11 +115,11 @@ class Engine:
                     except StopIteration:
                         exhausted = True
                         return
-                    pending.append((p, pool.submit(self._prepare_path, p)))
+                    pending.append((p, pool.submit(self.prepare_path, p)))
 
             refill()
             while pending:
-                group: list[tuple[PathLike, _Prepared]] = []
+                group: list[tuple[PathLike, Prepared]] = []
                 views = 0
                 # Fill one forward pass with as many whole photos as fit.
                 while pending and (not group or views + self._n_views_hint() <= self.config.batch_views):
@@ -132,14 +140,15 @@ class Engine:
                     views += prepared.photo.n_views
                     refill()
                 if group:
-                    scores = self._score_batch([prep for _, prep in group])
+                    scores = self.score_prepared([prep for _, prep in group])
                     for (p, _), score in zip(group, scores):
                         yield p, score
 
     def _n_views_hint(self) -> int:
         return {"koniq": 36, "spaq": 5, "global": 1}[self.config.protocol]
 
-    def _score_batch(self, prepared: Sequence[_Prepared]) -> list[PhotoScore]:
+    def score_prepared(self, prepared: Sequence[Prepared]) -> list[PhotoScore]:
+        """Stage 3: the model and the cues for a batch of prepared photos (one thread at a time)."""
         t0 = time.perf_counter()
         feats = self._features(prepared)
         cfg = self.config
@@ -173,7 +182,7 @@ class Engine:
             start += n
         return out
 
-    def _features(self, prepared: Sequence[_Prepared]) -> torch.Tensor:
+    def _features(self, prepared: Sequence[Prepared]) -> torch.Tensor:
         """Unnormalised image features for every view of every photo, in order."""
         if self.config.trunk == "shared" and self.config.protocol != "global":
             return torch.cat([self._shared_trunk_features(p.photo) for p in prepared])
