@@ -82,9 +82,12 @@ def read_weights_file(path: str | os.PathLike[str]) -> WeightsFile:
             raw = torch.jit.load(str(p), map_location="cpu").state_dict()
         else:
             raw = torch.load(str(p), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        raise EngineError(f"weights file {p} holds pickled objects beyond tensors; refusing to unpickle it "
-                          "(save a plain state dict or .safetensors)") from None
+    except pickle.UnpicklingError as exc:
+        if "unsupported global" in str(exc).lower():  # a real pickle of Python objects
+            raise EngineError(f"weights file {p} holds pickled objects beyond tensors; refusing to unpickle it "
+                              "(save a plain state dict or .safetensors)") from None
+        raise EngineError(f"weights file {p} could not be read: not a torch checkpoint, TorchScript archive "
+                          "or .safetensors file") from None
     except (RuntimeError, OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise EngineError(f"weights file {p} could not be read: {first[:160]}") from None
