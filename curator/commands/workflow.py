@@ -1,0 +1,325 @@
+"""The photographer's workflow: `curator xmp write|read`, `curator move-rejects`,
+`curator undo` and `curator config show`.
+
+The decisions that `xmp write` and `move-rejects` act on live in the catalog.
+This module reaches the catalog only through the small functions below
+(open_catalog, decisions_for_folder, rejects_for_folder, record_moves), so the
+wiring to the catalog sits in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
+from curator.settings import Settings, default_settings_path, load_settings
+
+# --------------------------------------------------------------------------- catalog seam
+
+
+def open_catalog(settings: Settings) -> Any:
+    """The catalog these commands read decisions from (it must exist: nothing here creates one)."""
+    try:
+        from curator.catalog import Catalog
+    except ImportError:
+        raise UserError("this command reads decisions from the catalog, which this build does not have yet; "
+                        "move-rejects also takes files: curator move-rejects --to DIR FILE...") from None
+    return Catalog.open(settings.db_path, create=False)
+
+
+def _verdict(row: Any) -> str | None:
+    """The catalog's flag as a curator.xmp verdict: pick/reject, else keep once scored."""
+    if row.flag in ("pick", "reject"):
+        return row.flag
+    return "keep" if row.fused is not None else None
+
+
+def decisions_for_folder(catalog: Any, folder: Path | None) -> list["PhotoDecision"]:
+    """Every photo under `folder` (all photos when None) with its verdict and the user's stars and label.
+
+    Uses Catalog.query_rows(under=...) rows: .path, .status, .flag, .fused, .rating, .label.
+    """
+    from curator.xmp import PhotoDecision
+
+    rows = catalog.query_rows(under=str(folder) if folder is not None else None)
+    return [PhotoDecision(Path(r.path), _verdict(r), r.fused, r.rating or None, r.label)
+            for r in rows if r.status != "missing"]
+
+
+def rejects_for_folder(catalog: Any, folder: Path | None) -> list[Path]:
+    """The photos under `folder` flagged "reject" (by the user or the auto policy)."""
+    rows = catalog.query_rows(under=str(folder) if folder is not None else None, flagged=True)
+    return [Path(r.path) for r in rows if r.flag == "reject" and r.status != "missing"]
+
+
+def record_moves(catalog: Any, moves: Iterable[tuple[Path, Path]]) -> None:
+    """Tell the catalog where photos went (move-rejects) or came back from (undo).
+
+    Uses Catalog.move_path(src, dest), which keeps the photo's id, scores and
+    decisions; sidecars are not in the catalog and are skipped.
+    """
+    from iqa_engine.decode import is_photo_path
+
+    for src, dst in moves:
+        if is_photo_path(dst):
+            catalog.move_path(str(src), str(dst))
+
+
+def undo_log_path(settings: Settings) -> Path:
+    """The undo log sits beside the catalog: catalog.db -> catalog.moves.jsonl."""
+    db = settings.db_path
+    return db.with_name(db.stem + ".moves.jsonl")
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    xmp = sub.add_parser("xmp", help="write decisions to XMP sidecars, or read ratings back from them")
+    xsub = xmp.add_subparsers(dest="xmp_command", metavar="ACTION")
+    xsub.required = True
+    w = xsub.add_parser("write", help="write the catalog's decisions to XMP sidecars (originals are never touched)",
+                        description="Write each photo's decision as xmp:Rating (-1 = reject) and xmp:Label "
+                                    "to its sidecar. Existing sidecars are patched: only curator's fields change.")
+    w.add_argument("--folder", metavar="DIR", help="only photos under DIR (default: the whole catalog)")
+    w.add_argument("--naming", choices=("adobe", "darktable"),
+                   help="adobe: IMG_0001.xmp; darktable/digiKam: IMG_0001.CR2.xmp (default from settings: adobe)")
+    w.add_argument("--map", metavar="SPEC", dest="mapping",
+                   help="verdict mapping, e.g. 'reject=-1:Red,review=2:Yellow,keep=3,pick=4:Green' "
+                        "(RATING -1..5 or none; LABEL a colour word or none)")
+    w.add_argument("--score", action=argparse.BooleanOptionalAction, default=None,
+                   help="also write the fused score as curator:Score (default from settings: no)")
+    w.add_argument("--force", action="store_true",
+                   help="overwrite ratings and labels a person set (default: keep them)")
+    w.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    _add_db(w)
+    w.set_defaults(run=run_xmp_write)
+
+    r = xsub.add_parser("read", help="show the ratings and labels in the sidecars of photos or folders")
+    r.add_argument("paths", nargs="+", metavar="PATH")
+    r.add_argument("--naming", choices=("adobe", "darktable"), help="which sidecar to prefer when both exist")
+    r.add_argument("--json", action="store_true", help="print one JSON array")
+    r.set_defaults(run=run_xmp_read)
+
+    m = sub.add_parser("move-rejects", help="move rejected photos (with partners and sidecars) into a folder",
+                       description="Move rejects, their RAW/JPEG partners and XMP sidecars into DIR, keeping "
+                                   "their folder structure. Never overwrites, never deletes; `curator undo` "
+                                   "reverses the last move.")
+    m.add_argument("files", nargs="*", metavar="FILE",
+                   help="files to move (default: the catalog's rejects under --folder)")
+    m.add_argument("--to", required=True, metavar="DIR", dest="to", help="destination folder")
+    m.add_argument("--folder", metavar="DIR",
+                   help="the photos' root: only rejects under it, paths kept relative to it")
+    m.add_argument("--dry-run", action="store_true", help="list what would move; move nothing")
+    m.add_argument("--on-collision", choices=("refuse", "suffix"), default="refuse",
+                   help="refuse (default): move nothing if a target exists; suffix: IMG_0001-1.CR2")
+    m.add_argument("--log", metavar="FILE", help="undo log (default: beside the catalog, catalog.moves.jsonl)")
+    _add_db(m)
+    m.set_defaults(run=run_move_rejects)
+
+    u = sub.add_parser("undo", help="reverse the last move-rejects")
+    u.add_argument("--dry-run", action="store_true", help="list what would move back")
+    u.add_argument("--log", metavar="FILE", help="undo log (default: beside the catalog)")
+    _add_db(u)
+    u.set_defaults(run=run_undo)
+
+    c = sub.add_parser("config", help="show the effective settings")
+    csub = c.add_subparsers(dest="config_command", metavar="ACTION")
+    csub.required = True
+    show = csub.add_parser("show", help="print every setting, its value and where it came from")
+    show.add_argument("--json", action="store_true", help="print a JSON object")
+    show.set_defaults(run=run_config_show)
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH",
+                        help="catalog file (default: CURATOR_DB, the settings file, or <user data dir>/catalog.db)")
+
+
+def _settings(args: argparse.Namespace, **flags: Any) -> Settings:
+    return load_settings().with_overrides("flag", db=getattr(args, "db", None), **flags)
+
+
+def _folder(arg: str | None) -> Path | None:
+    if arg is None:
+        return None
+    folder = Path(arg).expanduser().absolute()
+    if not folder.is_dir():
+        raise UserError(f"{arg}: not a folder")
+    return folder
+
+
+# --------------------------------------------------------------------------- xmp
+
+
+def run_xmp_write(args: argparse.Namespace) -> int:
+    from curator.xmp import parse_mapping, write_decisions
+
+    settings = _settings(args, xmp_naming=args.naming, xmp_write_score=args.score)
+    mapping = parse_mapping(getattr(settings, "xmp_map", None))  # a settings key once settings.py has one
+    mapping = parse_mapping(args.mapping, mapping)
+    folder = _folder(args.folder)
+    catalog = open_catalog(settings)
+    try:
+        decisions = decisions_for_folder(catalog, folder)
+    finally:
+        catalog.close()
+    report = write_decisions(decisions, naming=settings.xmp_naming, mapping=mapping,
+                             write_score=settings.xmp_write_score, force=args.force, dry_run=args.dry_run)
+    verb = "would write" if args.dry_run else "wrote"
+    for result in report.written:
+        if result.changed:
+            print(f"{verb} {result.sidecar}{' (new)' if result.created else ''}")
+        for name in result.kept_user:
+            print(f"kept the {name} a person set in {result.sidecar} (--force overwrites it)", file=sys.stderr)
+    for clash in report.clashes:
+        print(f"curator: {clash.message}", file=sys.stderr)
+    for _path, reason in report.failures:
+        print(f"curator: {reason}", file=sys.stderr)
+    print(f"{report.changed} sidecar(s) {'to write' if args.dry_run else 'written'}, "
+          f"{len(report.written) - report.changed} already up to date, "
+          f"{len(report.clashes) + len(report.failures)} skipped")
+    return EXIT_SOME_FAILED if report.clashes or report.failures else EXIT_OK
+
+
+def run_xmp_read(args: argparse.Namespace) -> int:
+    from curator.commands.common import iter_photo_paths
+    from curator.xmp import SidecarError, read_photo_decision
+
+    settings = _settings(args, xmp_naming=args.naming)
+    rows: list[dict[str, Any]] = []
+    failures = 0
+    paths = list(iter_photo_paths(args.paths))
+    if not paths:
+        raise UserError("no photos found in: " + ", ".join(args.paths))
+    for photo in paths:
+        try:
+            d = read_photo_decision(photo, settings.xmp_naming)
+        except SidecarError as exc:
+            failures += 1
+            print(f"curator: {exc}", file=sys.stderr)
+            continue
+        if d is None:
+            rows.append({"path": str(photo), "sidecar": None, "rating": None, "label": None,
+                         "rejected": False, "set_by": None, "score": None})
+            continue
+        set_by = "user" if d.has_user_decision else ("curator" if d.rating is not None or d.label else None)
+        rows.append({"path": str(photo), "sidecar": str(d.sidecar), "rating": d.rating, "label": d.label,
+                     "rejected": d.rejected, "set_by": set_by, "score": d.score})
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"{'rating':>6} {'label':<7} {'by':<7}  path")
+        for row in rows:
+            rating = "reject" if row["rejected"] else ("-" if row["rating"] is None else str(row["rating"]))
+            print(f"{rating:>6} {row['label'] or '-':<7} {row['set_by'] or '-':<7}  {row['path']}")
+    return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+# --------------------------------------------------------------------------- moves
+
+
+def run_move_rejects(args: argparse.Namespace) -> int:
+    from curator.moves import MoveError, move_files
+
+    settings = _settings(args)
+    folder = _folder(args.folder)
+    catalog = None
+    if args.files:
+        files = [Path(f).expanduser() for f in args.files]
+    else:
+        catalog = open_catalog(settings)
+        files = rejects_for_folder(catalog, folder)
+        if not files:
+            print("no rejects to move")
+            return EXIT_OK
+    log = Path(args.log).expanduser() if args.log else undo_log_path(settings)
+    try:
+        try:
+            plan, batch = move_files(files, args.to, log_path=log, root=folder, on_collision=args.on_collision,
+                                     dry_run=args.dry_run)
+        except MoveError as exc:
+            if catalog is not None and exc.moved:  # a batch that stopped half way: record what did move
+                record_moves(catalog, exc.moved)
+            raise
+        if batch is not None and catalog is not None:
+            record_moves(catalog, ((m.src, m.dst) for m in batch.moved))
+    finally:
+        if catalog is not None:
+            catalog.close()
+    for note in plan.notes:
+        print(f"curator: {note}", file=sys.stderr)
+    verb = "would move" if args.dry_run else "moved"
+    for m in plan.moves:
+        print(f"{verb} {m.src} -> {m.dst}{'' if m.role == 'photo' else f' ({m.role})'}")
+    if batch is not None:
+        print(f"{len(batch.moved)} file(s) moved; undo log: {batch.log_path} (`curator undo` reverses this)")
+    elif not plan.moves:
+        print("nothing to move")
+    return EXIT_OK
+
+
+def _record_in_catalog(settings: Settings, moves: Iterable[tuple[Path, Path]]) -> None:
+    catalog = open_catalog(settings)
+    try:
+        record_moves(catalog, moves)
+    finally:
+        catalog.close()
+
+
+def run_undo(args: argparse.Namespace) -> int:
+    from curator.moves import MoveError, undo_last
+
+    settings = _settings(args)
+    log = Path(args.log).expanduser() if args.log else undo_log_path(settings)
+    try:
+        result = undo_last(log, dry_run=args.dry_run)
+    except MoveError as exc:
+        if exc.moved and settings.db_path.exists():
+            _record_in_catalog(settings, exc.moved)
+        raise
+    verb = "would move back" if args.dry_run else "moved back"
+    for here, back in result.restored:
+        print(f"{verb} {here} -> {back}")
+    if not args.dry_run:
+        if result.restored and settings.db_path.exists():
+            _record_in_catalog(settings, result.restored)
+        print(f"{len(result.restored)} file(s) moved back (batch {result.batch})")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- config
+
+
+def run_config_show(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    path = default_settings_path()
+    rows = settings.effective()
+    if args.json:
+        json.dump({"settings_file": str(path), "settings_file_exists": path.is_file(),
+                   "catalog": str(settings.db_path),
+                   "settings": {name: {"value": value, "source": source} for name, value, source in rows}},
+                  sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(f"# settings file: {path}{'' if path.is_file() else ' (not present: defaults apply)'}")
+    print(f"# catalog: {settings.db_path}")
+    width = max(len(name) for name, _, _ in rows)
+    for name, value, source in rows:
+        print(f"{name:<{width}} = {_toml_value(value):<24} # {source}")
+    return EXIT_OK
+
+
+def _toml_value(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(value)
