@@ -168,9 +168,12 @@ def _decode_raw(path: Path, draft_long_side: int | None, draft_min_side: int | N
     with raw:
         preview = _raw_preview(raw)
         if preview is not None:
-            with Image.open(io.BytesIO(preview)) as im:
-                if max(im.size) >= _MIN_PREVIEW_LONG_SIDE:
-                    return _finish(im, draft_long_side, draft_min_side, "raw-preview")
+            try:
+                with Image.open(io.BytesIO(preview)) as im:
+                    if max(im.size) >= _MIN_PREVIEW_LONG_SIDE:
+                        return _finish(im, draft_long_side, draft_min_side, "raw-preview")
+            except (OSError, SyntaxError, ValueError, EOFError):
+                pass  # a broken preview: demosaic the sensor data instead
         try:
             rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
         except (rawpy.LibRawError, MemoryError) as exc:

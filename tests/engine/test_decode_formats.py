@@ -183,9 +183,6 @@ def test_unusable_preview_falls_back_to_demosaic(dng) -> None:
     assert decoded.source == "raw-demosaic"
 
 
-@pytest.mark.xfail(strict=True, raises=ImageDecodeError, reason="decode.py bug: a preview that opens but fails to load (truncated) raises "
-                                       "ImageDecodeError instead of falling back to the demosaic "
-                                       "(iqa_engine/decode.py, _decode_raw, lines 170-173)")
 def test_truncated_preview_falls_back_to_demosaic(dng) -> None:
     rng = np.random.default_rng(1)
     noisy = Image.fromarray((rng.random((720, 960, 3)) * 255).astype(np.uint8))
