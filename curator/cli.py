@@ -16,6 +16,12 @@ COMMAND_MODULES = (
     "score",
     "model",
     "workflow",
+    "scan",
+    "watch",
+    "listing",
+    "export",
+    "stats",
+    "flag",
 )
 
 

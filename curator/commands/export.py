@@ -1,0 +1,95 @@
+"""`curator export --format csv|json [-o FILE]`: one row per photo with its path, scores, decision and EXIF."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+from curator.commands.common import add_db_option, settings_from_args
+from curator.errors import EXIT_OK, UserError
+
+COLUMNS = (
+    "photo_id", "path", "folder", "name", "status", "error", "width", "height", "size", "mtime", "content_hash",
+    "fused", "cosine", "magnitude", "w_cosine", "w_magnitude", "score", "mode", "protocol", "engine_model",
+    "fingerprint", "views", "scored_at", "elapsed_ms",
+    "flag", "flag_source", "rating", "label", "low_quality",
+    "capture_time", "make", "camera_model", "camera", "lens", "iso", "exposure_time", "f_number", "focal_length",
+    "orientation", "exposure_bias",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="export the catalog as CSV or JSON",
+                       description="One row per photo: path, status, latest scores (and the engine that made "
+                                   "them), decision and EXIF.")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument("--folder", metavar="DIR", help="only photos under this folder")
+    add_db_option(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from curator.catalog import Catalog
+
+    settings = settings_from_args(args)
+    under = os.path.realpath(os.path.expanduser(args.folder)) if args.folder else None
+    with Catalog.open(settings.db_path, create=False) as catalog:
+        records = catalog.export_records(under=under)
+        if args.output:
+            n = _write_atomically(Path(args.output).expanduser(), args.format, records)
+            print(f"exported {n} photo(s) to {args.output}", file=sys.stderr)
+        else:
+            write(sys.stdout, args.format, records)
+    return EXIT_OK
+
+
+def write(out: IO[str], fmt: str, records: Iterable[dict[str, Any]]) -> int:
+    n = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for rec in records:
+            writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in COLUMNS})
+            n += 1
+        return n
+    out.write("[")
+    for rec in records:
+        out.write(",\n  " if n else "\n  ")
+        json.dump({k: rec.get(k) for k in COLUMNS}, out)
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+def _write_atomically(path: Path, fmt: str, records: Iterable[dict[str, Any]]) -> int:
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with io.open(fd, "w", encoding="utf-8", newline="") as f:
+            n = write(f, fmt, records)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file
+        os.replace(tmp, path)
+        return n
+    except BaseException:
+        with_suppressed(os.unlink, tmp)
+        raise
+
+
+def with_suppressed(fn: Any, *a: Any) -> None:
+    try:
+        fn(*a)
+    except OSError:
+        pass

@@ -1,0 +1,224 @@
+"""`curator scan DIR...`: score every new, changed or stale photo under the folders into the catalog, once.
+
+Also the options and helpers that `watch` and `flag` share with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from curator.commands.common import add_db_option, add_engine_options, settings_from_args
+from curator.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED
+from curator.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "scan", help="score the photos under folders into the catalog (one-shot)",
+        description="Walk the folders recursively and score every photo that is new, changed (size or mtime), "
+                    "or scored by another engine, into the catalog. Unchanged photos are skipped; a renamed or "
+                    "moved photo keeps its score; deleted ones are marked missing.")
+    p.add_argument("paths", nargs="+", metavar="DIR", help="folders (recursive) or photo files")
+    add_db_option(p)
+    add_queue_options(p)
+    add_policy_options(p)
+    p.add_argument("--retry-errors", action="store_true", help="try again photos that failed before")
+    add_engine_options(p)
+    p.set_defaults(run=run)
+
+
+# -- shared options -------------------------------------------------------------------
+
+
+def add_queue_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("queue")
+    g.add_argument("--settle", type=_non_negative, metavar="SECONDS", dest="settle_seconds",
+                   help="a file must keep its size and mtime this long before it is scored (default 2)")
+    g.add_argument("--batch", type=_positive_int, metavar="N", dest="scan_batch",
+                   help="photos per scoring batch and catalog transaction (default 8)")
+
+
+def add_policy_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("low-quality flags")
+    g.add_argument("--threshold", type=_threshold, metavar="SCORE|off",
+                   help="auto-reject photos whose fused score is below SCORE (default off)")
+    g.add_argument("--bottom", type=_percent, metavar="N", dest="bottom_percent",
+                   help="auto-reject the bottom N%% of each folder (default 15)")
+
+
+_OFF = "off"
+
+
+def _threshold(text: str) -> float | str:
+    if text.lower() in ("off", "none"):
+        return _OFF
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a score or 'off', not {text!r}") from None
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage, not {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError("must be between 0 and 100")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def command_settings(args: argparse.Namespace) -> Settings:
+    """settings_from_args plus the queue options."""
+    settings = settings_from_args(args)
+    extra = {n: getattr(args, n, None) for n in ("settle_seconds", "scan_batch")}
+    return settings.with_overrides("flag", **extra)
+
+
+def policy_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The flag policy values given on the command line ({} when none)."""
+    out: dict[str, Any] = {}
+    threshold = getattr(args, "threshold", None)
+    if threshold is not None:
+        out["threshold"] = None if threshold == _OFF else threshold
+    if getattr(args, "bottom_percent", None) is not None:
+        out["bottom_percent"] = args.bottom_percent
+    return out
+
+
+def resolve_policy(catalog: Any, settings: Settings, args: argparse.Namespace) -> tuple[float | None, float]:
+    from curator.service import flag_policy_for
+
+    threshold, bottom = flag_policy_for(catalog, settings)
+    given = policy_overrides(args)
+    return (given.get("threshold", threshold), given.get("bottom_percent", bottom))
+
+
+def describe_policy(policy: tuple[float | None, float]) -> str:
+    threshold, bottom = policy
+    parts = [f"bottom {bottom:g}% of each folder"]
+    parts.append(f"fused < {threshold:g}" if threshold is not None else "no absolute threshold")
+    return ", ".join(parts)
+
+
+@contextmanager
+def graceful_stop() -> Iterator[threading.Event]:
+    """SIGINT/SIGTERM set the event (finish or park the batch, then exit); a second SIGINT interrupts at once."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt
+        stop.set()
+        print(f"curator: {signal.Signals(signum).name}: finishing the current batch, then stopping "
+              "(Ctrl-C again to stop now)", file=sys.stderr, flush=True)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def is_tty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# -- scan -------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> int:
+    from curator import service
+    from curator.catalog import Catalog
+
+    settings = command_settings(args)
+    with Catalog.open(settings.db_path) as catalog:  # a bad catalog is a usage error before any work
+        policy = resolve_policy(catalog, settings, args)
+    progress = _Progress() if is_tty() else None
+    t0 = time.monotonic()
+    with graceful_stop() as stop:
+        try:
+            summary = service.scan(settings, args.paths, flag_policy=policy, retry_errors=args.retry_errors,
+                                   stop=stop, on_start=progress.start if progress else None,
+                                   on_progress=progress.update if progress else None)
+        finally:
+            if progress:
+                progress.close()
+    elapsed = time.monotonic() - t0
+    for path in summary.not_photos:
+        print(f"curator: skipping {path}: not a photo (by extension)", file=sys.stderr)
+    for path, reason in summary.errors:
+        print(f"{path}: {reason}", file=sys.stderr)
+    s, t = summary.sync, summary.totals
+    print(f"{summary.found} photo(s) found: {s.new} new, {s.changed} changed, {s.rescore} to rescore, "
+          f"{s.unchanged} unchanged, {s.missing} missing")
+    if summary.other_scorer:
+        print(f"queued {s.new + s.changed + s.rescore + s.reappeared} photo(s): curator (pid {summary.other_scorer}) "
+              "is scoring this catalog and will score them")
+        return EXIT_OK
+    rate = t.scored / t.busy_seconds if t.busy_seconds > 0 else 0.0
+    print(f"scored {t.scored}, kept {t.adopted + t.unchanged} unchanged or moved, {t.errors} error(s) "
+          f"in {elapsed:.1f} s ({rate:.1f} photos/s); {summary.flags_changed} auto flag(s) changed")
+    if summary.interrupted:
+        print("curator: interrupted; the rest stays queued for the next scan or watch", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_SOME_FAILED if summary.errors else EXIT_OK
+
+
+class _Progress:
+    """done/total, rate and ETA with rich, on a terminal only."""
+
+    def __init__(self) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self._progress = Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
+                                  TextColumn("{task.fields[rate]:.1f} photos/s"), TimeElapsedColumn(),
+                                  TextColumn("eta"), TimeRemainingColumn(), transient=False)
+        self._task: Any = None
+
+    def start(self, total: int) -> None:
+        self._progress.start()
+        self._task = self._progress.add_task("scan", total=total, rate=0.0)
+
+    def update(self, done: int, total: int, rate: float) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, completed=done, total=total, rate=rate)
+
+    def close(self) -> None:
+        self._progress.stop()
+

@@ -1,0 +1,95 @@
+"""The auto flag policy, as a pure function of the catalog's rows.
+
+A photo is *low quality* when either holds:
+  - its fused score is below an absolute threshold (if one is set);
+  - it is in the bottom N% of its folder: the floor(n * N / 100) lowest fused
+    scores among the n scored photos of that folder (a folder is one shoot;
+    ties are broken by photo id so the result is stable). A folder of fewer
+    than 100/N photos has no relative rejects, so the first photo landing in a
+    new folder is never rejected for being alone.
+
+Low-quality photos get the auto flag 'reject'; others lose an auto reject.
+A decision the user made always wins:
+  - a flag the user set (or cleared) is never changed;
+  - a photo the user rated (1 star or more) gets no auto flag, and loses one
+    it had.
+`low_quality` itself is kept for every scored photo, so a gallery can still
+show that a photo the user picked is technically weak.
+Photos without a score (pending for the first time, errors) are left alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Protocol, Sequence
+
+
+class FlagInput(Protocol):
+    photo_id: int
+    folder: str
+    fused: float | None
+    flag: str | None
+    flag_source: str | None
+    rating: int
+    low_quality: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    photo_id: int
+    low_quality: bool
+    flag: str | None  # the auto flag wanted ('reject' or None); ignored for user flags
+    flag_changed: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    flags_changed: int
+    low_quality: frozenset[int]
+
+
+def bottom_count(n: int, bottom_percent: float) -> int:
+    """How many of n photos are in the bottom N% (rounded down)."""
+    if n <= 0 or bottom_percent <= 0:
+        return 0
+    return min(n, math.floor(n * bottom_percent / 100.0 + 1e-9))
+
+
+def low_quality_ids(rows: Iterable[FlagInput], *, threshold: float | None, bottom_percent: float) -> set[int]:
+    by_folder: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    low: set[int] = set()
+    for r in rows:
+        if r.fused is None or math.isnan(r.fused):
+            continue
+        by_folder[r.folder].append((r.fused, r.photo_id))
+        if threshold is not None and r.fused < threshold:
+            low.add(r.photo_id)
+    for scored in by_folder.values():
+        scored.sort()
+        low.update(pid for _, pid in scored[:bottom_count(len(scored), bottom_percent)])
+    return low
+
+
+def plan(rows: Sequence[FlagInput], *, threshold: float | None, bottom_percent: float) -> Plan:
+    """The changes that bring the rows in line with the policy (and nothing else)."""
+    if not 0 <= bottom_percent <= 100:
+        raise ValueError("bottom_percent must be between 0 and 100")
+    low = low_quality_ids(rows, threshold=threshold, bottom_percent=bottom_percent)
+    changes: list[Change] = []
+    flags_changed = 0
+    for r in rows:
+        if r.fused is None:
+            continue
+        is_low = r.photo_id in low
+        if r.flag_source == "user":
+            wanted, flag_changed = r.flag, False
+        else:
+            wanted = "reject" if is_low and r.rating <= 0 else None
+            flag_changed = wanted != r.flag
+        if flag_changed or is_low != bool(r.low_quality):
+            changes.append(Change(r.photo_id, is_low, wanted, flag_changed))
+            flags_changed += flag_changed
+    return Plan(tuple(changes), flags_changed, frozenset(low))

@@ -1,0 +1,300 @@
+"""The composition root: builds the catalog, the engine, the worker and the watcher, runs them, closes them.
+
+`scan()` is the one-shot job of `curator scan`; `WatchService` is `curator
+watch`, and what the gallery runs in a thread for its in-process `--watch`.
+Both sync the catalog with the folders first (new, changed, moved, gone and
+stale-engine photos), then let the worker drain the pending queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+from curator.catalog import Catalog, CatalogError, FileEntry, SyncCounts
+from curator.errors import UserError
+from curator.settings import Settings
+from curator.worker import BatchReport, ScoringLock, Totals, Worker, normalize_path, stat_file
+
+if TYPE_CHECKING:
+    from iqa_engine import Engine
+
+log = logging.getLogger("curator.service")
+
+FlagPolicy = tuple[float | None, float]  # (threshold or None, bottom percent)
+
+
+@dataclass(frozen=True)
+class WatchStatus:
+    queue_length: int  # pending photos in the watched folders
+    scored: int  # photos whose score became current this session (scored, or kept after a move)
+    errors: int  # photos that could not be scored this session
+    rate: float  # photos/s over the last half-minute of work
+
+
+@dataclass(frozen=True)
+class Collected:
+    roots: list[str]  # normalised folders and files given
+    entries: list[FileEntry]
+    not_photos: list[str]  # files given explicitly that are not photos by extension
+
+
+@dataclass
+class ScanSummary:
+    found: int = 0
+    sync: SyncCounts = field(default_factory=SyncCounts)
+    totals: Totals = field(default_factory=Totals)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): this run's failures
+    not_photos: list[str] = field(default_factory=list)
+    other_scorer: str | None = None  # pid of the process that will score what we queued
+    interrupted: bool = False
+    flags_changed: int = 0
+
+
+# -- building blocks ----------------------------------------------------------------
+
+
+def collect(inputs: Iterable[str | os.PathLike[str]]) -> Collected:
+    """Walk folders (recursively, symlink loops skipped) and stat every photo; files are taken as given."""
+    from curator.commands.common import iter_photo_paths
+    from iqa_engine.decode import is_photo_path
+
+    roots: list[str] = []
+    entries: list[FileEntry] = []
+    not_photos: list[str] = []
+    seen: set[str] = set()
+    for raw in inputs:
+        p = Path(raw).expanduser()
+        if not os.path.lexists(p):
+            raise UserError(f"no such file or folder: {raw}")
+        if p.is_dir():
+            root = os.path.realpath(p)
+            roots.append(root)
+            paths: Iterable[Path] = iter_photo_paths([root])
+        elif is_photo_path(p):
+            roots.append(normalize_path(p))
+            paths = [p]
+        else:
+            not_photos.append(str(raw))
+            continue
+        for path in paths:
+            norm = normalize_path(path)
+            if norm in seen:
+                continue
+            seen.add(norm)
+            result = stat_file(norm)
+            if result.kind == "ok":
+                entries.append(FileEntry(norm, result.stat))
+            elif result.kind == "error":
+                entries.append(FileEntry(norm, None, result.error))
+    return Collected(roots, entries, not_photos)
+
+
+def sync(catalog: Catalog, roots: Sequence[str], fingerprint: str, *, retry_errors: bool = False) -> SyncCounts:
+    """Bring the catalog in line with the folders: queue what is new, changed or stale; mark what is gone."""
+    found = collect(roots)
+    return catalog.sync_files(found.roots or list(roots), found.entries, fingerprint=fingerprint,
+                              retry_errors=retry_errors)
+
+
+def load_engine(settings: Settings) -> "Engine":
+    from iqa_engine import Engine
+
+    return Engine(settings.engine_config())
+
+
+def flag_policy_for(catalog: Catalog, settings: Settings, explicit: FlagPolicy | None = None) -> FlagPolicy:
+    """Command-line values, else what `curator flag` last stored in the catalog, else the settings."""
+    if explicit is not None:
+        return explicit
+    stored = catalog.flag_policy()
+    if stored is not None:
+        return stored
+    return (settings.threshold, settings.bottom_percent)
+
+
+def acquire_scoring_lock(settings: Settings) -> tuple[ScoringLock, bool]:
+    lock = ScoringLock(settings.db_path)
+    return lock, lock.acquire()
+
+
+# -- curator scan -------------------------------------------------------------------
+
+
+def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" = None,
+         flag_policy: FlagPolicy | None = None, retry_errors: bool = False,
+         stop: threading.Event | None = None,
+         on_start: Callable[[int], None] | None = None,
+         on_progress: Callable[[int, int, float], None] | None = None) -> ScanSummary:
+    """Score every new, changed or stale photo under `inputs` into the catalog, then return.
+
+    on_start(total) is called once the queue is known; on_progress(done, total, rate) after each batch.
+    """
+    stop = stop or threading.Event()
+    summary = ScanSummary()
+    found = collect(inputs)
+    summary.not_photos = found.not_photos
+    summary.found = len(found.entries)
+    if not found.roots:
+        return summary
+    catalog = Catalog.open(settings.db_path)
+    lock = ScoringLock(settings.db_path)
+    try:
+        have_lock = lock.acquire()
+        engine = engine or load_engine(settings)
+        summary.sync = catalog.sync_files(found.roots, found.entries, fingerprint=engine.fingerprint,
+                                          retry_errors=retry_errors)
+        summary.errors = [(e.path, e.error or "cannot be read") for e in found.entries if e.stat is None]
+        if not have_lock:
+            summary.other_scorer = lock.holder() or "?"
+            return summary
+        policy = flag_policy_for(catalog, settings, flag_policy)
+        queued = catalog.queue_length(found.roots)
+        if on_start:
+            on_start(queued)
+
+        def batch_done(report: BatchReport) -> None:
+            summary.errors.extend(report.errors)
+            summary.flags_changed += report.flags_changed
+            if on_progress:
+                done = report.totals.done
+                on_progress(done, done + catalog.queue_length(found.roots), report.rate)
+
+        worker = Worker(catalog, engine, batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
+                        poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
+                        on_batch=batch_done)
+        summary.totals = worker.run(stop, until_idle=True)
+        summary.interrupted = stop.is_set()
+        # Missing and re-appeared photos change folder rankings too.
+        if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared):
+            folders = sorted({os.path.dirname(r) for r in found.roots} | set(_folders_under(catalog, found.roots)))
+            summary.flags_changed += catalog.recompute_flags(policy[0], policy[1], folders=folders)
+        return summary
+    finally:
+        lock.release()
+        catalog.close()
+
+
+def _folders_under(catalog: Catalog, roots: Sequence[str]) -> list[str]:
+    out = []
+    for folder in catalog.folders():
+        if any(folder == r or folder.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+            out.append(folder)
+    return out
+
+
+# -- curator watch ------------------------------------------------------------------
+
+
+class WatchService:
+    """Catch up as `scan` does, then watch the folders and score what lands, until `stop` is set.
+
+    on_status is called (from the thread running run()) after every batch and
+    about once a second while idle. The engine is loaded in run() unless one
+    is given. Raises CatalogError when another process is already scoring
+    into this catalog.
+    """
+
+    def __init__(self, settings: Settings, dirs: list[Path], on_status: Callable[[WatchStatus], None] | None = None,
+                 engine: "Engine | None" = None, *, flag_policy: FlagPolicy | None = None, polling: bool = False,
+                 rescan_seconds: float = 600.0, on_batch: Callable[[BatchReport], None] | None = None,
+                 on_ready: Callable[[], None] | None = None) -> None:
+        self.settings = settings
+        self.dirs = [Path(d) for d in dirs]
+        self.on_status = on_status
+        self.engine = engine
+        self.flag_policy = flag_policy
+        self.polling = polling
+        self.rescan_seconds = rescan_seconds
+        self.on_batch = on_batch
+        self.on_ready = on_ready  # called once the observer runs and the catch-up sync is queued
+        self.totals = Totals()
+        self.sync_counts: SyncCounts | None = None
+        self._last_status: WatchStatus | None = None
+        self._last_status_at = 0.0
+        self._worker: Worker | None = None
+
+    def roots(self) -> list[str]:
+        roots = []
+        for d in self.dirs:
+            p = d.expanduser()
+            if not p.is_dir():
+                raise UserError(f"not a folder: {d}")
+            roots.append(os.path.realpath(p))
+        return roots
+
+    def run(self, stop: threading.Event) -> None:
+        from curator.watcher import CatalogEventHandler, start_observer
+
+        roots = self.roots()
+        catalog = Catalog.open(self.settings.db_path)
+        lock = ScoringLock(self.settings.db_path)
+        try:
+            if not lock.acquire():
+                raise CatalogError(f"another curator process (pid {lock.holder() or '?'}) is already scoring into "
+                                   f"{self.settings.db_path}; stop it first")
+            engine = self.engine or load_engine(self.settings)
+            policy = flag_policy_for(catalog, self.settings, self.flag_policy)
+            s = self.settings
+            worker = Worker(catalog, engine, batch_size=s.scan_batch, settle_seconds=s.settle_seconds,
+                            poll_interval=s.poll_interval_seconds, flag_policy=policy, scope=roots,
+                            on_batch=lambda r: self._batch_done(catalog, roots, r), run_kind="watch")
+            self.totals = worker.totals
+            self._worker = worker
+            fingerprint = engine.fingerprint
+
+            def sync_tree(path: str) -> SyncCounts:
+                return sync(catalog, [path], fingerprint)
+
+            handler = CatalogEventHandler(catalog, wake=worker.wake, sync_tree=sync_tree,
+                                          min_interval=s.poll_interval_seconds)
+            observer = start_observer(roots, handler, polling=self.polling)
+            try:
+                self.sync_counts = catalog.sync_files(roots, collect(roots).entries, fingerprint=fingerprint)
+                last_sync = time.monotonic()
+                if self.on_ready:
+                    self.on_ready()
+                self._emit(catalog, roots, force=True)
+
+                def idle() -> None:
+                    nonlocal last_sync
+                    if self.rescan_seconds and time.monotonic() - last_sync > self.rescan_seconds:
+                        last_sync = time.monotonic()
+                        try:  # events can be lost (an overflowing inotify queue); a periodic sync finds them
+                            catalog.sync_files(roots, collect(roots).entries, fingerprint=fingerprint)
+                        except (CatalogError, OSError) as exc:
+                            log.warning("periodic rescan failed: %s", exc)
+                    self._emit(catalog, roots)
+
+                worker.on_idle = idle
+                worker.run(stop)
+            finally:
+                observer.stop()
+                observer.join(timeout=10)
+        finally:
+            lock.release()
+            catalog.close()
+
+    def _batch_done(self, catalog: Catalog, roots: list[str], report: BatchReport) -> None:
+        if self.on_batch:
+            self.on_batch(report)
+        self._emit(catalog, roots, force=True)
+
+    def _emit(self, catalog: Catalog, roots: list[str], force: bool = False) -> None:
+        if self.on_status is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_status_at < 1.0:
+            return
+        t = self.totals
+        status = WatchStatus(queue_length=catalog.queue_length(roots), scored=t.scored + t.adopted + t.unchanged,
+                             errors=t.errors, rate=self._worker.rate if self._worker else 0.0)
+        self._last_status_at = now
+        if force or status != self._last_status:
+            self._last_status = status
+            self.on_status(status)

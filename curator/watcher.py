@@ -1,0 +1,149 @@
+"""The watcher: filesystem events -> the catalog's pending queue. It never scores anything.
+
+created / modified / closed-after-write  -> the photo is (re)queued as pending, with its stat
+moved                                    -> the photo keeps its id, score and decisions under the new path
+deleted                                  -> the photo is marked missing (nothing is erased)
+a folder created or moved in             -> its photos are synced like a scan
+a folder moved or deleted                -> every photo under it follows, or is marked missing
+
+Whether a queued file has finished being written is the worker's business
+(curator.settle); the watcher only says "look at this". Files that are not
+photos by extension are ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from typing import Callable, Sequence
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileAttribEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from curator.catalog import Catalog
+from curator.worker import normalize_path, stat_file
+
+log = logging.getLogger("curator.watcher")
+
+# Opened / closed-without-writing events are left out: the worker's own reads would wake us.
+EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileAttribEvent, FileMovedEvent, FileDeletedEvent,
+          DirCreatedEvent, DirMovedEvent, DirDeletedEvent]
+
+
+def _is_photo(path: str) -> bool:
+    from iqa_engine.decode import is_photo_path
+
+    return is_photo_path(path)
+
+
+class CatalogEventHandler(FileSystemEventHandler):
+    """Turns watchdog events into catalog updates. Runs in the observer's thread; never raises."""
+
+    def __init__(self, catalog: Catalog, *, wake: Callable[[], None] | None = None,
+                 sync_tree: Callable[[str], object] | None = None, min_interval: float = 0.1,
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.wake = wake or (lambda: None)
+        self.sync_tree = sync_tree
+        self.min_interval = min_interval
+        self.clock = clock
+        self._last: dict[str, float] = {}  # path -> when we last queued it (a burst of writes is one update)
+        self._lock = threading.Lock()
+        self.events = 0
+        self.failures = 0
+
+    def dispatch(self, event: FileSystemEvent) -> None:
+        self.events += 1
+        try:
+            self.handle(event)
+        except Exception as exc:  # never let one event stop the observer; a rescan catches up
+            self.failures += 1
+            log.warning("could not record %s of %s: %s", event.event_type, _decode(event.src_path), exc)
+
+    def handle(self, event: FileSystemEvent) -> None:
+        src = normalize_path(_decode(event.src_path))
+        kind = event.event_type
+        if event.is_directory:
+            if kind == "moved":
+                dest = normalize_path(_decode(event.dest_path))
+                self.catalog.move_tree(src, dest)
+                if self.sync_tree:
+                    self.sync_tree(dest)
+            elif kind == "deleted":
+                self.catalog.mark_missing(src)
+            elif kind == "created" and self.sync_tree:
+                self.sync_tree(src)
+            self.wake()
+            return
+        if kind in ("created", "modified", "closed", "attrib"):
+            if _is_photo(src):
+                self.enqueue(src, force=kind in ("created", "closed"))
+        elif kind == "deleted":
+            if _is_photo(src):
+                self.catalog.mark_missing(src)
+        elif kind == "moved":
+            dest = normalize_path(_decode(event.dest_path))
+            if _is_photo(src) and _is_photo(dest):
+                if not self.catalog.move_path(src, dest):
+                    self.enqueue(dest, force=True)
+            elif _is_photo(dest):  # e.g. a download renamed from photo.jpg.part
+                self.enqueue(dest, force=True)
+            elif _is_photo(src):
+                self.catalog.mark_missing(src)
+        self.wake()
+
+    def enqueue(self, path: str, force: bool = False) -> None:
+        now = self.clock()
+        with self._lock:
+            last = self._last.get(path)
+            if not force and last is not None and now - last < self.min_interval:
+                return  # the worker re-stats before scoring, so a skipped update is never lost
+            self._last[path] = now
+            if len(self._last) > 4096:
+                self._last = {p: t for p, t in self._last.items() if now - t < 10 * self.min_interval}
+        result = stat_file(path)
+        if result.kind == "ok" and result.stat is not None:
+            self.catalog.enqueue_path(path, result.stat, now=now)
+        elif result.kind == "error":
+            self.catalog.record_path_error(path, result.error or "cannot be read", now=now)
+        # "missing": created and gone again before we looked; a deleted event follows
+
+
+def _decode(path: str | bytes) -> str:
+    return os.fsdecode(path)
+
+
+def start_observer(roots: Sequence[str], handler: CatalogEventHandler, *, polling: bool = False,
+                   poll_interval: float = 1.0) -> BaseObserver:
+    """A started observer on every root (recursive). Falls back to polling when inotify runs out of watches."""
+    observer: BaseObserver = PollingObserver(timeout=poll_interval) if polling else Observer()
+    try:
+        for root in roots:
+            observer.schedule(handler, root, recursive=True, event_filter=EVENTS)
+        observer.start()
+        return observer
+    except OSError as exc:
+        if polling:
+            raise
+        log.warning("native file watching failed (%s); polling every %.1f s instead", exc, poll_interval)
+        with contextlib.suppress(Exception):
+            observer.stop()
+        return start_observer(roots, handler, polling=True, poll_interval=poll_interval)

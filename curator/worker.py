@@ -1,0 +1,463 @@
+"""The scoring worker: pending photos in the catalog -> settled? -> decoded ahead -> scored -> recorded.
+
+Stages, each a small function (as beets' importer pipeline):
+  select   pending rows whose file has settled (curator.settle), oldest first
+  inspect  in a thread pool, a few photos ahead: stat, content hash, EXIF,
+           decode and views (engine.prepare_path); a moved photo is recognised
+           by its hash and keeps its score instead of being rescored
+  score    one engine.score_prepared call per batch (in this thread)
+  record   one catalog transaction per batch, so a crash loses a whole batch
+           or nothing, and a photo is never recorded twice
+
+A bad file never stops a batch: its reason is recorded on its row. Files are
+only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import stat as stat_module
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from curator import settle
+from curator.catalog import Catalog, CatalogError, FileStat, Outcome, PendingItem, Recorded
+from curator.exif import ExifData, read_exif
+
+if TYPE_CHECKING:
+    from iqa_engine import Engine
+
+log = logging.getLogger("curator.worker")
+
+HASH_CHUNK = 1 << 20
+
+
+# -- the stat and hash of one file ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatResult:
+    stat: FileStat | None
+    kind: str  # "ok", "missing" or "error"
+    error: str | None = None
+
+
+def normalize_path(path: str | os.PathLike[str]) -> str:
+    """Absolute, with the folder's symlinks resolved but the file's own name kept (as the watcher reports it)."""
+    p = os.path.abspath(os.fspath(path))
+    folder, name = os.path.split(p)
+    return os.path.join(os.path.realpath(folder), name) if name else os.path.realpath(p)
+
+
+def stat_file(path: str | os.PathLike[str]) -> StatResult:
+    """Follow symlinks; say in one line why a photo path cannot be read."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return StatResult(None, "error", "broken symbolic link")
+        return StatResult(None, "missing", "vanished before it could be scored")
+    except PermissionError:
+        return StatResult(None, "error", "permission denied")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return StatResult(None, "error", "symbolic link loop")
+        return StatResult(None, "error", exc.strerror or str(exc))
+    if not stat_module.S_ISREG(st.st_mode):
+        return StatResult(None, "error", "not a regular file")
+    return StatResult(FileStat(st.st_size, st.st_mtime_ns), "ok")
+
+
+def content_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of the file's bytes (read-only)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(HASH_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_error(exc: BaseException) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "vanished while being read"
+    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if isinstance(exc, IsADirectoryError):
+        return "not a regular file"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return f"could not be read ({type(exc).__name__}: {exc})"
+
+
+# -- inspect (threaded stage) -------------------------------------------------------
+
+
+@dataclass
+class Inspection:
+    item: PendingItem
+    kind: str  # "score", "unchanged", "adopted", "error", "missing", "changed"
+    stat: FileStat | None = None
+    content_hash: str | None = None
+    exif: ExifData | None = None
+    prepared: Any = None  # iqa_engine.engine.Prepared
+    error: str | None = None
+    twin_id: int | None = None
+
+
+def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog) -> Inspection:
+    """Everything about one pending photo that can run in a thread. Never raises for a bad file."""
+    from iqa_engine.errors import ImageDecodeError
+
+    path = item.path
+    first = stat_file(path)
+    if first.kind == "missing":
+        return Inspection(item, "missing", error=first.error)
+    if first.kind == "error":
+        return Inspection(item, "error", stat=item.stat, error=first.error)
+    st = first.stat
+    assert st is not None
+    if st != item.stat:  # written to since it looked settled
+        return Inspection(item, "changed", stat=st)
+    try:
+        digest = content_hash(path)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            return Inspection(item, "missing", error="vanished before it could be scored")
+        return Inspection(item, "error", stat=st, error=_read_error(exc))
+    fingerprint = engine.fingerprint
+    if item.content_hash == digest and catalog.has_score(item.photo_id, fingerprint):
+        return Inspection(item, "unchanged", stat=st, content_hash=digest)
+    twin = None
+    if item.content_hash is None:  # a path never seen before: maybe a photo that moved while we were away
+        for candidate in catalog.find_twins(digest, fingerprint, item.photo_id):
+            if candidate.status == "missing" or not os.path.lexists(candidate.path):
+                twin = candidate
+                break
+    exif = read_exif(path)
+    if twin is not None and twin.has_current_score:
+        return Inspection(item, "adopted", stat=st, content_hash=digest, exif=exif, twin_id=twin.photo_id)
+    try:
+        prepared = engine.prepare_path(path)
+    except ImageDecodeError as exc:
+        return Inspection(item, "error", stat=st, content_hash=digest, error=str(exc) or "cannot be decoded")
+    except Exception as exc:  # anything about one file stays with that file
+        return Inspection(item, "error", stat=st, content_hash=digest, error=_read_error(exc))
+    after = stat_file(path)
+    if after.stat != st:
+        if after.kind == "missing":
+            return Inspection(item, "missing", error="vanished while being scored")
+        return Inspection(item, "changed", stat=after.stat or st)
+    return Inspection(item, "score", stat=st, content_hash=digest, exif=exif, prepared=prepared,
+                      twin_id=twin.photo_id if twin else None)
+
+
+# -- the worker ---------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    scored: int = 0
+    unchanged: int = 0
+    adopted: int = 0
+    errors: int = 0
+    missing: int = 0
+    batches: int = 0
+    busy_seconds: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return self.scored + self.unchanged + self.adopted + self.errors + self.missing
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    recorded: tuple[Recorded, ...]
+    paths: dict[int, str]  # photo id -> path, for messages
+    errors: tuple[tuple[str, str], ...]  # (path, reason)
+    totals: Totals
+    seconds: float
+    rate: float  # photos/s over the last ~30 s of work
+    flags_changed: int = 0
+
+
+@dataclass
+class _Rate:
+    window: float = 30.0
+    samples: deque = field(default_factory=deque)  # (end time, photos, seconds)
+
+    def add(self, end: float, photos: int, seconds: float) -> None:
+        self.samples.append((end, photos, seconds))
+        while self.samples and end - self.samples[0][0] > self.window:
+            self.samples.popleft()
+
+    def value(self) -> float:
+        busy = sum(s for _, _, s in self.samples)
+        return sum(n for _, n, _ in self.samples) / busy if busy > 0 else 0.0
+
+
+class Worker:
+    """Scores the catalog's pending photos in batches until stopped (or, with until_idle, until none are left)."""
+
+    def __init__(self, catalog: Catalog, engine: "Engine", *, batch_size: int = 8, settle_seconds: float = 2.0,
+                 poll_interval: float = 0.1, flag_policy: tuple[float | None, float] | None = (None, 15.0),
+                 scope: Sequence[str] | None = None, clock: Callable[[], float] = time.time,
+                 on_batch: Callable[[BatchReport], None] | None = None,
+                 on_idle: Callable[[], None] | None = None, run_kind: str = "scan") -> None:
+        self.catalog = catalog
+        self.engine = engine
+        self.batch_size = max(1, int(batch_size))
+        self.settle_seconds = float(settle_seconds)
+        self.poll_interval = max(0.01, float(poll_interval))
+        self.flag_policy = flag_policy
+        self.scope = list(scope) if scope else None
+        self.clock = clock
+        self.on_batch = on_batch
+        self.on_idle = on_idle
+        self.run_kind = run_kind
+        self.run_id: int | None = None
+        self.totals = Totals()
+        self._rate = _Rate()
+        self._wake = threading.Event()
+        self.decode_workers = max(1, getattr(getattr(engine, "config", None), "decode_workers", 2))
+
+    def wake(self) -> None:
+        """Poll the queue now (the watcher calls this after enqueueing)."""
+        self._wake.set()
+
+    @property
+    def rate(self) -> float:
+        return self._rate.value()
+
+    # -- select ---------------------------------------------------------------
+
+    def select_ready(self, limit: int, exclude: Sequence[int] = ()) -> tuple[list[PendingItem], float]:
+        """Pending items whose files have settled, and how long until the next one might."""
+        candidates = self.catalog.pending_items(self.scope, limit=limit * 4 + 16, exclude=exclude)
+        ready: list[PendingItem] = []
+        wait = self.poll_interval
+        for item in candidates:
+            if len(ready) >= limit:
+                break
+            now = self.clock()
+            result = stat_file(item.path)
+            current = settle.Observed(result.stat.size, result.stat.mtime_ns) if result.stat else None
+            verdict = settle.check(settle.Observed(item.stat.size, item.stat.mtime_ns), item.settle_since,
+                                   current, now, self.settle_seconds)
+            if verdict.ready:
+                ready.append(item)
+            else:
+                wait = min(wait, verdict.wait)
+                if verdict.changed and result.stat is not None:
+                    self.catalog.note_unsettled(item.photo_id, result.stat, verdict.since)
+        return ready, max(wait, 0.01)
+
+    # -- score ----------------------------------------------------------------
+
+    def score(self, inspections: Sequence[Inspection]) -> list[Outcome]:
+        """Stage 3: the model for the batch's decoded photos; a failure is narrowed to the photo that caused it."""
+        to_score = [i for i in inspections if i.kind == "score"]
+        scores: dict[int, Any] = {}
+        failures: dict[int, str] = {}
+        if to_score:
+            try:
+                results = self.engine.score_prepared([i.prepared for i in to_score])
+                scores = {id(i): s for i, s in zip(to_score, results)}
+            except Exception:
+                for i in to_score:
+                    try:
+                        scores[id(i)] = self.engine.score_prepared([i.prepared])[0]
+                    except Exception as exc:
+                        failures[id(i)] = f"scoring failed ({type(exc).__name__}: {exc})"
+        outcomes = []
+        for i in inspections:
+            expected = i.item.stat
+            if i.kind == "score":
+                if id(i) in failures:
+                    outcomes.append(Outcome(i.item.photo_id, "error", expected, stat=i.stat,
+                                            content_hash=i.content_hash, error=failures[id(i)]))
+                else:
+                    outcomes.append(Outcome(i.item.photo_id, "scored", expected, stat=i.stat,
+                                            content_hash=i.content_hash, score=scores[id(i)], exif=i.exif,
+                                            twin_id=i.twin_id))
+            else:
+                outcomes.append(Outcome(i.item.photo_id, i.kind, expected, stat=i.stat,
+                                        content_hash=i.content_hash, exif=i.exif, error=i.error,
+                                        twin_id=i.twin_id))
+        return outcomes
+
+    # -- the loop -------------------------------------------------------------
+
+    def run(self, stop: threading.Event, *, until_idle: bool = False) -> Totals:
+        """Work until `stop` is set (then the current batch is parked or finished), or until idle."""
+        lookahead = 2 * self.batch_size
+        inflight: deque[tuple[PendingItem, Future[Inspection]]] = deque()
+        next_poll = 0.0
+        wait = self.poll_interval
+        with ThreadPoolExecutor(max_workers=self.decode_workers, thread_name_prefix="inspect") as pool:
+            try:
+                while not stop.is_set():
+                    now = time.monotonic()
+                    if len(inflight) < lookahead and now >= next_poll:
+                        ready, wait = self.select_ready(lookahead - len(inflight),
+                                                        [item.photo_id for item, _ in inflight])
+                        for item in ready:
+                            inflight.append((item, pool.submit(inspect_photo, item, self.engine, self.catalog)))
+                        next_poll = now if ready else now + min(wait, self.poll_interval)
+                    if not inflight:
+                        if until_idle and self.catalog.queue_length(self.scope) == 0:
+                            break
+                        if self.on_idle:
+                            self.on_idle()
+                        self._wake.wait(min(wait, self.poll_interval))
+                        if self._wake.is_set():
+                            self._wake.clear()
+                            next_poll = 0.0
+                        continue
+                    t0 = time.monotonic()
+                    batch = [inflight.popleft() for _ in range(min(self.batch_size, len(inflight)))]
+                    inspections = [_result(item, fut) for item, fut in batch]
+                    if stop.is_set():
+                        break  # park: nothing recorded, the rows stay pending for the next run
+                    self._finish_batch(inspections, t0)
+            finally:
+                for _, fut in inflight:
+                    fut.cancel()
+        return self.totals
+
+    def _finish_batch(self, inspections: list[Inspection], t0: float) -> None:
+        outcomes = self.score(inspections)
+        if self.run_id is None:
+            self.run_id = self.catalog.start_run(self.run_kind, self.engine.fingerprint)
+        recorded = self.catalog.record_outcomes(outcomes, now=self.clock(), run_id=self.run_id,
+                                                busy_seconds=time.monotonic() - t0)
+        flags_changed = 0
+        folders = sorted({r.folder for r in recorded if r.recorded and r.folder and r.kind != "changed"})
+        if self.flag_policy is not None and folders:
+            threshold, bottom = self.flag_policy
+            try:
+                flags_changed = self.catalog.recompute_flags(threshold, bottom, folders=folders)
+            except CatalogError as exc:  # flags are derived data: the next batch recomputes them
+                log.warning("could not recompute flags: %s", exc)
+        seconds = time.monotonic() - t0  # waiting for the decode-ahead, scoring and recording
+        done = 0
+        errors = []
+        paths = {i.item.photo_id: i.item.path for i in inspections}
+        for r, i in zip(recorded, inspections):
+            if not r.recorded:
+                continue
+            if r.kind == "scored":
+                self.totals.scored += 1
+            elif r.kind == "unchanged":
+                self.totals.unchanged += 1
+            elif r.kind == "adopted":
+                self.totals.adopted += 1
+            elif r.kind == "error":
+                self.totals.errors += 1
+                errors.append((i.item.path, i.error or "could not be scored"))
+            elif r.kind == "missing":
+                self.totals.missing += 1
+            if r.kind != "changed":
+                done += 1
+        self.totals.batches += 1
+        self.totals.busy_seconds += seconds
+        self._rate.add(time.monotonic(), done, seconds)
+        for path, reason in errors:
+            log.warning("%s: %s", path, reason)
+        if self.on_batch:
+            self.on_batch(BatchReport(tuple(recorded), paths, tuple(errors), self.totals, seconds, self.rate,
+                                      flags_changed))
+
+
+def _result(item: PendingItem, fut: Future[Inspection]) -> Inspection:
+    try:
+        return fut.result()
+    except Exception as exc:  # a bug in inspect must not lose the batch: record it on the photo
+        return Inspection(item, "error", stat=item.stat, error=f"could not be inspected ({type(exc).__name__}: {exc})")
+
+
+# -- one scorer per catalog ------------------------------------------------------------
+
+
+class ScoringLock:
+    """An exclusive lock file next to the catalog: one process scores into a catalog at a time.
+
+    The OS releases it when the process dies (kill -9 included), so a crash
+    never leaves a stale lock. Other processes may still read the catalog and
+    enqueue photos; the lock holder scores them.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + ".scoring.lock")
+        self._file: Any = None
+
+    def acquire(self) -> bool:
+        try:
+            f = open(self.path, "a+")
+        except OSError as exc:
+            raise CatalogError(f"cannot create the lock file {self.path}: {exc.strerror or exc}") from None
+        try:
+            _lock_file(f)
+        except OSError:
+            f.close()
+            return False
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        self._file = f
+        return True
+
+    def holder(self) -> str | None:
+        """The pid written by the holder, if readable."""
+        try:
+            return self.path.read_text().strip() or None
+        except OSError:
+            return None
+
+    def release(self) -> None:
+        if self._file is not None:
+            try:
+                _unlock_file(self._file)
+            finally:
+                self._file.close()
+                self._file = None
+
+    def __enter__(self) -> "ScoringLock":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _lock_file(f: Any) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock_file(f: Any) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(f.fileno(), fcntl.LOCK_UN)

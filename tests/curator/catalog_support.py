@@ -1,0 +1,78 @@
+"""Helpers for the catalog / watch / worker tests (plain functions; fixtures stay in the test files)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from curator.settings import Settings
+
+
+def make_settings(tmp_path: Path, tiny_model: Any, **changes: Any) -> Settings:
+    values: dict[str, Any] = dict(db=str(tmp_path / "catalog" / "catalog.db"), model=str(tiny_model.config_path),
+                                  weights=str(tiny_model.weights_path), pretrained=None, settle_seconds=0.3,
+                                  poll_interval_seconds=0.05, scan_batch=8)
+    values.update(changes)
+    return Settings(**values)
+
+
+def hash_tree(root: Path) -> dict[str, str]:
+    """sha256 of every file under root (the originals' bytes, to check nothing touched them)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and not p.is_symlink():
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+        time.sleep(interval)
+
+
+@contextmanager
+def running_watch(settings: Settings, dirs: list[Path], engine: Any, **kwargs: Any) -> Iterator[Any]:
+    """A WatchService in a thread, ready (observer running, catch-up queued) when the block starts."""
+    from curator.service import WatchService
+
+    ready = threading.Event()
+    statuses: list[Any] = []
+    errors: list[BaseException] = []
+    service = WatchService(settings, dirs, on_status=statuses.append, engine=engine, on_ready=ready.set, **kwargs)
+    service.statuses = statuses  # type: ignore[attr-defined]
+    stop = threading.Event()
+
+    def target() -> None:
+        try:
+            service.run(stop)
+        except BaseException as exc:  # surfaced in the test thread
+            errors.append(exc)
+            ready.set()
+
+    thread = threading.Thread(target=target, name="watch-service", daemon=True)
+    thread.start()
+    assert ready.wait(60), "the watch service did not start"
+    if errors:
+        raise errors[0]
+    try:
+        yield service
+    finally:
+        stop.set()
+        thread.join(30)
+        assert not thread.is_alive(), "the watch service did not stop"
+    if errors:
+        raise errors[0]
+
+
+def rows_by_name(catalog: Any) -> dict[str, Any]:
+    return {Path(r.path).name: r for r in catalog.gallery_rows()}

@@ -1,0 +1,80 @@
+"""EXIF extraction with Pillow: the fields the catalog keeps, and never an exception."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, TiffImagePlugin
+
+from curator.exif import EMPTY, ExifData, read_exif
+
+
+def write_exif_jpeg(path: Path, *, make: str = "Canon", model: str = "Canon EOS R5", orientation: int = 6) -> Path:
+    im = Image.fromarray(np.full((24, 32, 3), 128, np.uint8))
+    exif = Image.Exif()
+    exif[0x010F] = make
+    exif[0x0110] = model
+    exif[0x0112] = orientation
+    ifd = exif.get_ifd(0x8769)
+    ifd[0x829A] = TiffImagePlugin.IFDRational(1, 250)  # exposure time
+    ifd[0x829D] = TiffImagePlugin.IFDRational(28, 10)  # f-number
+    ifd[0x8827] = 400  # ISO
+    ifd[0x9003] = "2024:05:01 10:20:30"
+    ifd[0x9291] = "25"
+    ifd[0x9011] = "+02:00"
+    ifd[0x9204] = TiffImagePlugin.IFDRational(-2, 3)  # exposure bias
+    ifd[0x920A] = TiffImagePlugin.IFDRational(50, 1)  # focal length
+    ifd[0xA434] = "RF24-70mm F2.8 L IS USM"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im.save(path, "JPEG", exif=exif)
+    return path
+
+
+def test_reads_every_field(tmp_path):
+    path = write_exif_jpeg(tmp_path / "a.jpg")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    e = read_exif(path)
+    assert e == ExifData(make="Canon", model="Canon EOS R5", lens="RF24-70mm F2.8 L IS USM", iso=400,
+                         exposure_time=0.004, f_number=2.8, focal_length=50.0,
+                         capture_time="2024-05-01T10:20:30.25+02:00", orientation=6,
+                         exposure_bias=-2 / 3)
+    assert e.camera == "Canon EOS R5"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_camera_joins_make_and_model_without_repeating_the_make():
+    assert ExifData(make="NIKON CORPORATION", model="NIKON Z 6").camera == "NIKON Z 6"
+    assert ExifData(make="FUJIFILM", model="X-T4").camera == "FUJIFILM X-T4"
+    assert ExifData(make="Canon").camera == "Canon"
+    assert ExifData().camera is None
+
+
+def test_a_photo_without_exif_has_none(tmp_path):
+    path = tmp_path / "plain.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(path)
+    assert read_exif(path) == EMPTY
+
+
+def test_broken_or_missing_files_never_raise(tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe1 this is not exif")
+    assert read_exif(bad) == EMPTY
+    assert read_exif(tmp_path / "nothing.jpg") == EMPTY
+    raw = tmp_path / "fake.cr2"
+    raw.write_bytes(b"not a raw file")
+    assert read_exif(raw) == EMPTY
+
+
+def test_nonsense_values_are_dropped(tmp_path):
+    im = Image.fromarray(np.zeros((8, 8, 3), np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 42  # no such orientation
+    ifd = exif.get_ifd(0x8769)
+    ifd[0x9003] = "0000:00:00 00:00:00"
+    ifd[0x829D] = TiffImagePlugin.IFDRational(0, 0)
+    path = tmp_path / "odd.jpg"
+    im.save(path, exif=exif)
+    e = read_exif(path)
+    assert e.orientation is None and e.capture_time is None and e.f_number is None

@@ -1,0 +1,94 @@
+"""The auto flag policy: absolute threshold, bottom N% per folder, and the user always wins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pytest
+
+from curator.flags import bottom_count, low_quality_ids, plan
+
+
+@dataclass(frozen=True)
+class Row:
+    photo_id: int
+    folder: str
+    fused: float | None
+    flag: str | None = None
+    flag_source: str | None = None
+    rating: int = 0
+    low_quality: bool = False
+
+
+def apply(rows, p):
+    """The rows after a plan, as the catalog would store them."""
+    by_id = {c.photo_id: c for c in p.changes}
+    out = []
+    for r in rows:
+        c = by_id.get(r.photo_id)
+        if c is None:
+            out.append(r)
+        elif r.flag_source == "user":
+            out.append(replace(r, low_quality=c.low_quality))
+        else:
+            out.append(replace(r, low_quality=c.low_quality, flag=c.flag, flag_source="auto" if c.flag else None))
+    return out
+
+
+@pytest.mark.parametrize("n, expected", [(0, 0), (1, 0), (6, 0), (7, 1), (13, 1), (14, 2), (20, 3), (100, 15)])
+def test_bottom_15_percent_rounds_down(n, expected):
+    assert bottom_count(n, 15) == expected
+
+
+def test_bottom_is_ranked_within_each_folder():
+    rows = [Row(i, "a", float(i)) for i in range(10)] + [Row(100 + i, "b", 50.0 + i) for i in range(10)]
+    low = low_quality_ids(rows, threshold=None, bottom_percent=20)
+    assert low == {0, 1, 100, 101}  # the bottom two of each folder, though all of b beats all of a
+
+
+def test_threshold_flags_across_folders():
+    rows = [Row(1, "a", 0.2), Row(2, "a", 0.6), Row(3, "b", 0.3)]
+    assert low_quality_ids(rows, threshold=0.5, bottom_percent=0) == {1, 3}
+
+
+def test_ties_break_by_photo_id_so_the_result_is_stable():
+    rows = [Row(i, "a", 1.0) for i in range(10, 0, -1)]
+    assert low_quality_ids(rows, threshold=None, bottom_percent=30) == {1, 2, 3}
+
+
+def test_plan_flags_the_weak_and_unflags_those_no_longer_weak():
+    rows = [Row(1, "a", 0.1), Row(2, "a", 0.9, flag="reject", flag_source="auto", low_quality=True)]
+    p = plan(rows, threshold=0.5, bottom_percent=0)
+    assert p.flags_changed == 2
+    after = {r.photo_id: r for r in apply(rows, p)}
+    assert (after[1].flag, after[1].flag_source, after[1].low_quality) == ("reject", "auto", True)
+    assert (after[2].flag, after[2].flag_source, after[2].low_quality) == (None, None, False)
+    assert plan(list(after.values()), threshold=0.5, bottom_percent=0).changes == ()  # idempotent
+
+
+def test_a_user_flag_is_never_changed_but_low_quality_is_still_reported():
+    rows = [Row(1, "a", 0.1, flag="pick", flag_source="user"), Row(2, "a", 0.2, flag=None, flag_source="user"),
+            Row(3, "a", 0.9, flag="reject", flag_source="user")]
+    p = plan(rows, threshold=0.5, bottom_percent=0)
+    assert p.flags_changed == 0
+    after = {r.photo_id: r for r in apply(rows, p)}
+    assert (after[1].flag, after[1].low_quality) == ("pick", True)
+    assert (after[2].flag, after[2].flag_source, after[2].low_quality) == (None, "user", True)
+    assert (after[3].flag, after[3].low_quality) == ("reject", False)
+
+
+def test_a_rated_photo_gets_no_auto_flag_and_loses_one_it_had():
+    rows = [Row(1, "a", 0.1, rating=3), Row(2, "a", 0.1, rating=2, flag="reject", flag_source="auto")]
+    after = {r.photo_id: r for r in apply(rows, plan(rows, threshold=0.5, bottom_percent=0))}
+    assert after[1].flag is None and after[1].low_quality
+    assert after[2].flag is None and after[2].low_quality
+
+
+def test_photos_without_a_score_are_left_alone():
+    rows = [Row(1, "a", None, flag="reject", flag_source="auto", low_quality=True), Row(2, "a", 0.9)]
+    assert plan(rows, threshold=0.5, bottom_percent=50).changes == ()
+
+
+def test_bad_percentage_is_refused():
+    with pytest.raises(ValueError):
+        plan([], threshold=None, bottom_percent=150)
