@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "score",
     "model",
     "workflow",
+    "gallery",
     "scan",
     "watch",
     "listing",

@@ -1,0 +1,68 @@
+"""`curator gallery`: the PySide6 culling window over the catalog (the ui package, imported lazily)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from curator.commands.common import add_db_option, add_engine_options, settings_from_args
+from curator.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "gallery", help="open the culling window: sort, review, pick and reject with the keyboard",
+        description="Open a window on the catalog: thumbnails sorted by score, weak frames marked, "
+                    "a detail pane that explains each score, and Lightroom-style keys "
+                    "(P pick, X reject, U unflag, 0-5 rating). Decisions are saved at once.")
+    add_db_option(p)
+    p.add_argument("--folder", metavar="DIR", help="show only this folder (shoot) and its subfolders")
+    p.add_argument("--watch", metavar="DIR", nargs="+", action="extend", default=[],
+                   help="also watch these folders and score new photos in the background (loads the model)")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="render the window once (catalog loaded, thumbnails done, first photo's details open), "
+                        "save it as a PNG and exit")
+    add_engine_options(p)  # used by --watch only
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    if args.screenshot is not None and Path(args.screenshot).suffix.lower() != ".png":
+        raise UserError(f"--screenshot needs a .png file name, not {args.screenshot!r}")
+    watch_dirs = [str(Path(d).expanduser()) for d in args.watch]
+    for d in watch_dirs:
+        if not Path(d).is_dir():
+            raise UserError(f"--watch: not a folder: {d}")
+    folder = str(Path(args.folder).expanduser().resolve()) if args.folder else None
+    _check_catalog(settings.db_path)
+
+    try:
+        from ui.app import run_gallery
+    except ImportError as exc:  # PySide6 missing or its Qt libraries not loadable
+        raise UserError(f"the gallery needs PySide6 and a working Qt: {exc}") from None
+    return run_gallery(settings, folder=folder, watch_dirs=watch_dirs, screenshot=args.screenshot)
+
+
+def _check_catalog(db_path: Path) -> None:
+    """Fail with one line before any window opens if the catalog cannot be opened at all.
+
+    An existing catalog is opened as the window will open it: read-write (which
+    migrates an older one), else read-only. A missing one is created by the window.
+    """
+    from curator.catalog import Catalog, CatalogError
+
+    if not db_path.exists():
+        return
+    try:
+        try:
+            cat = Catalog.open(db_path)
+        except CatalogError as exc:
+            if "read-only" not in str(exc):
+                raise
+            cat = Catalog.open(db_path, readonly=True)  # the window will say decisions cannot be saved
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. permission denied on the file itself
+        raise UserError(f"cannot open catalog {db_path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    cat.close()

@@ -1,0 +1,133 @@
+"""Rebuild docs/gallery.png: a demo shoot scanned by the real `curator scan`, then `curator gallery --screenshot`.
+
+    python docs/gallery_demo.py [--out docs/gallery.png] [--keep DIR] [--model CONFIG --weights FILE]
+
+The photos are the ones that ship inside scikit-image, each in a few takes
+(as shot, softened, noisy, under- and over-exposed, cropped), split over two
+shoots, with EXIF written into the JPEGs so the detail pane has something to
+show (the camera data is made up for the demo), plus one broken file. Without
+--model/--weights it scores with the tests' tiny random open_clip model, so
+the numbers in the picture exercise the plumbing and mean nothing about
+quality; pass real weights for meaningful scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageFilter
+from PIL.TiffImagePlugin import IFDRational
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _photos() -> dict[str, np.ndarray]:
+    from skimage import data
+
+    grey = lambda a: np.stack([a] * 3, axis=-1)  # noqa: E731
+    return {
+        "astronaut": data.astronaut(), "coffee": data.coffee(), "chelsea": data.chelsea(), "rocket": data.rocket(),
+        "motorcycle": data.stereo_motorcycle()[0], "hubble": data.hubble_deep_field(), "camera": grey(data.camera()),
+        "clock": grey(data.clock()), "coins": grey(data.coins()),
+    }
+
+
+def _takes(im: Image.Image, rng: np.random.Generator) -> dict[str, Image.Image]:
+    noisy = np.asarray(im).astype(np.float32) + rng.normal(0, 28, (im.height, im.width, 3))
+    w, h = im.size
+    return {
+        "": im,
+        "-soft": im.filter(ImageFilter.GaussianBlur(3)),
+        "-noisy": Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)),
+        "-dark": ImageEnhance.Brightness(im).enhance(0.35),
+        "-bright": ImageEnhance.Brightness(im).enhance(1.7),
+        "-crop": im.crop((w // 8, h // 8, w - w // 8, h - h // 8)),
+    }
+
+
+def _exif(i: int, day: int) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "Fujifilm"  # Make
+    exif[0x0110] = "X-T4"  # Model
+    ifd = exif.get_ifd(0x8769)
+    ifd[0x9003] = f"2024:06:0{day} {9 + i // 6:02d}:{(i * 7) % 60:02d}:{(i * 13) % 60:02d}"  # DateTimeOriginal
+    ifd[0x829A] = IFDRational(1, (125, 250, 500, 1000, 60)[i % 5])  # ExposureTime
+    ifd[0x829D] = IFDRational((14, 20, 28, 40, 56)[i % 5], 10)  # FNumber
+    ifd[0x8827] = (160, 200, 400, 800, 3200)[i % 5]  # ISO
+    ifd[0x920A] = IFDRational((230, 350, 560)[i % 3], 10)  # FocalLength
+    ifd[0xA434] = ("XF23mmF1.4 R", "XF35mmF1.4 R", "XF56mmF1.2 R")[i % 3]  # LensModel
+    return exif
+
+
+def make_shoots(root: Path) -> Path:
+    rng = np.random.default_rng(7)
+    photos = list(_photos().items())
+    shoots = {"2024-06-01 city": photos[:5], "2024-06-02 studio": photos[5:]}
+    for day, (shoot, items) in enumerate(shoots.items(), start=1):
+        folder = root / shoot
+        folder.mkdir(parents=True, exist_ok=True)
+        i = 0
+        for name, arr in items:
+            base = Image.fromarray(arr).convert("RGB")
+            takes = list(_takes(base, rng).items())
+            for suffix, im in takes[: 3 + (i // 6) % 3 + (len(name) % 2)]:
+                im.save(folder / f"DSCF{1000 + 37 * day + i:04d}{suffix}.jpg", "JPEG", quality=90,
+                        exif=_exif(i, day).tobytes())
+                i += 1
+    (root / "2024-06-02 studio" / "DSCF9999.jpg").write_bytes(b"\xff\xd8\xff\xe0 card error: truncated")
+    return root
+
+
+def cull_a_little(db: Path) -> None:
+    """A few decisions, as a photographer would have made them in the gallery (P, X, 1-5)."""
+    sys.path.insert(0, str(REPO))
+    from curator.catalog import Catalog
+
+    with Catalog.open(db) as cat:
+        rows = sorted((r for r in cat.gallery_rows() if r.fused is not None), key=lambda r: r.fused)
+        cat.set_decision(rows[1].photo_id, flag="reject")  # agrees with the auto flag, now as a user decision
+        cat.set_decision(rows[4].photo_id, flag="pick", rating=4)  # the model ranks it low; the photographer disagrees
+        cat.set_decision(rows[6].photo_id, rating=2, label="Yellow")
+        cat.set_decision(rows[10].photo_id, flag="pick", rating=3)
+        for r, stars in zip(rows[-2:], (4, 5)):
+            cat.set_decision(r.photo_id, flag="pick", rating=stars)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "gallery.png")
+    ap.add_argument("--keep", type=Path, help="work in this folder and keep it (photos, catalog, model)")
+    ap.add_argument("--model", help="model config or name (default: the tests' tiny model)")
+    ap.add_argument("--weights", help="weights file for --model")
+    args = ap.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="curator-gallery-demo-"))
+    work.mkdir(parents=True, exist_ok=True)
+    photos = make_shoots(work / "photos")
+    if args.model:
+        engine = ["--model", args.model] + (["--weights", args.weights] if args.weights else [])
+    else:
+        sys.path.insert(0, str(REPO / "tests"))
+        from conftest import build_tiny_model
+
+        engine = build_tiny_model(work / "model").cli_args()
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               XDG_CACHE_HOME=str(work / "cache"))
+    db = work / "catalog.db"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "curator", *a], cwd=REPO, env=env).returncode  # noqa
+    if run("scan", str(photos), "--db", str(db), "--settle", "0", "--bottom", "15", *engine) not in (0, 1):
+        return 1  # 1: some files failed (the broken one, on purpose)
+    cull_a_little(db)
+    if run("gallery", "--db", str(db), "--screenshot", str(args.out)) != 0:
+        return 1
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

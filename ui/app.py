@@ -1,0 +1,153 @@
+"""The gallery's composition root: a QApplication, the window, an optional in-process watcher, or a screenshot."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ui.theme import apply_theme
+from ui.window import GalleryWindow
+
+log = logging.getLogger(__name__)
+
+SCREENSHOT_SIZE = (1440, 900)
+
+
+class ScreenshotError(Exception):
+    pass
+
+
+def get_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "curator"])
+        app.setApplicationName("curator")
+        app.setApplicationDisplayName("curator")
+    apply_theme(app)
+    return app  # type: ignore[return-value]
+
+
+def build_window(settings: Any, *, folder: str | None = None, cache_dir: Path | str | None = None,
+                 **kwargs: Any) -> GalleryWindow:
+    return GalleryWindow(settings.db_path, folder=folder, threshold=settings.threshold,
+                         bottom_percent=settings.bottom_percent, cache_dir=cache_dir, **kwargs)
+
+
+def run_gallery(settings: Any, *, folder: str | None = None, watch_dirs: Sequence[str] = (),
+                screenshot: str | Path | None = None, cache_dir: Path | str | None = None,
+                screenshot_timeout: float = 60.0) -> int:
+    """Open the window (or render it once to a PNG) and return the exit code."""
+    app = get_app()
+    window = build_window(settings, folder=folder, cache_dir=cache_dir)
+    if watch_dirs:
+        from ui.watch import WatchRunner
+
+        runner = WatchRunner(settings, watch_dirs)
+        window.set_watch_runner(runner)
+        runner.start()
+    try:
+        if screenshot is not None:
+            window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+            window.resize(*SCREENSHOT_SIZE)
+            window.show()
+            save_screenshot(window, Path(screenshot), timeout=screenshot_timeout)
+            return 0
+        window.show()
+        window.raise_()
+        _quit_on_sigint(app)
+        return int(app.exec())
+    finally:
+        window.shutdown()
+        window.deleteLater()
+
+
+def _quit_on_sigint(app: QApplication) -> None:
+    """Ctrl+C in the terminal closes the window cleanly (Qt's loop would otherwise swallow it)."""
+    signal.signal(signal.SIGINT, lambda *_: app.closeAllWindows())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)  # lets Python run its signal handlers
+    timer.start(250)
+
+
+def visible_rows(window: GalleryWindow) -> list[int]:
+    view, proxy = window.view, window.proxy
+    area = view.viewport().rect()
+    out = []
+    first = view.indexAt(area.topLeft())
+    start = first.row() if first.isValid() else 0
+    for r in range(start, proxy.rowCount()):
+        rect = view.visualRect(proxy.index(r, 0))
+        if rect.top() > area.bottom():
+            break
+        if rect.intersects(area):
+            out.append(r)
+    return out
+
+
+def is_ready(window: GalleryWindow) -> bool:
+    """Catalog loaded, the visible thumbnails made, and the first photo's detail pane filled."""
+    if window._open_error is not None:
+        return True
+    if not window.model.loaded:
+        return False
+    if window.proxy.rowCount() == 0:
+        return True
+    if not window.detail.isVisible():
+        window.select_row(0)
+        window.set_detail_visible(True)
+        return False
+    for r in visible_rows(window):
+        row = window.proxy.row_at(r)
+        if row.status == "missing":
+            continue
+        if window.loader.thumbnail(row) is None and window.loader.failure(row) is None:
+            return False
+    if not window.loader.is_idle():
+        return False
+    row = window.current_row()
+    if row is None:
+        return False
+    if row.status != "missing" and not window.detail.preview_loaded:
+        return False
+    return window.detail.detail is not None or row.fused is None
+
+
+def wait_ready(window: GalleryWindow, timeout: float) -> bool:
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if is_ready(window):
+            # one more round so the last thumbnails are painted
+            for _ in range(3):
+                app.processEvents()
+                time.sleep(0.02)
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def save_screenshot(window: GalleryWindow, path: Path, timeout: float = 60.0) -> None:
+    if not wait_ready(window, timeout):
+        log.warning("screenshot: not everything loaded within %.0f s; saving what is there", timeout)
+    window._counts_timer.stop()
+    window._update_counts()  # the debounced labels, now
+    app = QApplication.instance()
+    for _ in range(3):
+        app.processEvents()
+        time.sleep(0.02)
+    window.repaint()
+    app.processEvents()
+    pixmap = window.grab(QRect(0, 0, window.width(), window.height()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not pixmap.save(str(path), "PNG"):
+        from curator.errors import UserError
+
+        raise UserError(f"cannot write the screenshot to {path}")

@@ -1,0 +1,435 @@
+"""The detail pane: a large preview (with the per-window heatmap), the score explained, EXIF and path."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget)
+
+from ui import theme
+from ui.delegate import draw_flag, draw_stars
+from ui.heatmap import heatmap_image, score_range, window_views
+
+
+# --- formatting ------------------------------------------------------------------------------------
+def fmt_shutter(t: float | None) -> str | None:
+    if t is None or t <= 0:
+        return None
+    if t >= 1:
+        return f"{t:g} s"
+    return f"1/{round(1 / t):d} s"
+
+
+def fmt_aperture(f: float | None) -> str | None:
+    return None if not f else f"f/{round(f, 1):g}"
+
+
+def fmt_focal(f: float | None) -> str | None:
+    return None if not f else f"{f:.0f} mm"
+
+
+def fmt_time(iso: str | None) -> str | None:
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return iso
+
+
+def fmt_bytes(n: int | None) -> str | None:
+    if n is None:
+        return None
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return None
+
+
+def rank_text(rank: float) -> str:
+    if rank <= 0.0:
+        return "the lowest score in its folder"
+    if rank >= 1.0:
+        return "the best score in its folder"
+    return f"better than {rank * 100:.0f}% of its folder"
+
+
+def exif_lines(row: Any) -> list[tuple[str, str]]:
+    items = [
+        ("Camera", row.camera),
+        ("Lens", row.lens),
+        ("ISO", None if row.iso is None else f"ISO {row.iso}"),
+        ("Shutter", fmt_shutter(row.exposure_time)),
+        ("Aperture", fmt_aperture(row.f_number)),
+        ("Focal length", fmt_focal(row.focal_length)),
+        ("Captured", fmt_time(row.capture_time)),
+        ("Size", f"{row.width} × {row.height}" if row.width and row.height else None),
+        ("File", fmt_bytes(row.size)),
+    ]
+    return [(k, v if v else "—") for k, v in items]
+
+
+# --- widgets ---------------------------------------------------------------------------------------
+class PreviewWidget(QWidget):
+    """The photo scaled to fit, with the heatmap drawn over exactly the same rectangle."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(200, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.pixmap: QPixmap | None = None
+        self.heatmap: QImage | None = None
+        self.show_heatmap = False
+        self.message = ""
+
+    def set_pixmap(self, pixmap: QPixmap | None, message: str = "") -> None:
+        self.pixmap = pixmap
+        self.message = message
+        self.update()
+
+    def set_heatmap(self, image: QImage | None) -> None:
+        self.heatmap = image
+        self.update()
+
+    def image_rect(self) -> QRect:
+        if self.pixmap is None or self.pixmap.isNull():
+            return QRect()
+        area = self.rect().adjusted(10, 10, -10, -10)
+        size = self.pixmap.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        r = QRect(0, 0, size.width(), size.height())
+        r.moveCenter(area.center())
+        return r
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(0x1c, 0x1c, 0x1c))
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        target = self.image_rect()
+        if target.isValid():
+            p.drawPixmap(target, self.pixmap)
+            if self.show_heatmap and self.heatmap is not None:
+                p.drawImage(target, self.heatmap)
+        elif self.message:
+            p.setPen(theme.TEXT_DIM)
+            p.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                       self.message)
+        p.end()
+
+
+class CueBars(QWidget):
+    """The two MA-CLIP cues as bars, and their fusion weights as one split bar."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.values: tuple[float, float, float, float] | None = None
+        self.decimals = 3
+        self.setFixedHeight(84)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._font = QFont()
+        self._font.setPixelSize(11)
+
+    def set_values(self, cosine: float | None, magnitude: float | None, w_cosine: float | None,
+                   w_magnitude: float | None) -> None:
+        if None in (cosine, magnitude, w_cosine, w_magnitude):
+            self.values = None
+        else:
+            self.values = (float(cosine), float(magnitude), float(w_cosine), float(w_magnitude))
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(300, 84)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setFont(self._font)
+        w = self.width()
+        label_w, value_w = 92, 58
+        bar_x, bar_w = label_w, max(40, w - label_w - value_w - 4)
+        if self.values is None:
+            p.setPen(theme.TEXT_FAINT)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "not scored yet")
+            p.end()
+            return
+        cos, mag, wc, wm = self.values
+
+        def bar(y: int, label: str, value: float, colour: QColor, full: float = 1.0) -> None:
+            p.setPen(theme.TEXT_DIM)
+            p.drawText(QRect(0, y, label_w, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+            track = QRectF(bar_x, y + 4, bar_w, 8)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(0x44, 0x44, 0x44))
+            p.drawRoundedRect(track, 4, 4)
+            frac = max(0.0, min(1.0, value / full))
+            p.setBrush(colour)
+            p.drawRoundedRect(QRectF(track.left(), track.top(), max(8.0, track.width() * frac), track.height()), 4, 4)
+            p.setPen(theme.TEXT)
+            p.drawText(QRect(bar_x + bar_w + 4, y, value_w, 16),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{value:.{self.decimals}f}")
+
+        bar(0, "Cosine cue", cos, theme.COSINE)
+        bar(20, "Magnitude cue", mag, theme.MAGNITUDE, full=max(1.0, mag))
+        # fusion weights: one bar split between the cues
+        y = 44
+        p.setPen(theme.TEXT_DIM)
+        p.drawText(QRect(0, y, label_w, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "Weights")
+        track = QRectF(bar_x, y + 3, bar_w, 10)
+        total = wc + wm if wc + wm > 0 else 1.0
+        split = track.width() * wc / total
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.COSINE)
+        p.drawRoundedRect(QRectF(track.left(), track.top(), split, track.height()), 3, 3)
+        p.setBrush(theme.MAGNITUDE)
+        p.drawRoundedRect(QRectF(track.left() + split, track.top(), track.width() - split, track.height()), 3, 3)
+        p.setPen(QPen(QColor(0x1c, 0x1c, 0x1c), 2))
+        p.drawLine(QPointF(track.left() + split, track.top() - 1), QPointF(track.left() + split, track.bottom() + 1))
+        p.setPen(theme.TEXT_DIM)
+        p.drawText(QRect(bar_x, y + 16, bar_w, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   f"cosine {wc:.2f}")
+        p.drawText(QRect(bar_x, y + 16, bar_w, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                   f"magnitude {wm:.2f}")
+        p.end()
+
+
+class Legend(QWidget):
+    """weak ... strong, in the heatmap's colours."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(150, 16)
+        self.range: tuple[float, float] | None = None
+        self._font = QFont()
+        self._font.setPixelSize(10)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setFont(self._font)
+        p.setPen(theme.TEXT_DIM)
+        p.drawText(QRect(0, 0, 30, 16), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, "weak")
+        p.drawText(QRect(self.width() - 40, 0, 40, 16), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                   "strong")
+        grad = QLinearGradient(32, 0, self.width() - 42, 0)
+        for t, c in ((0.0, QColor(215, 48, 39)), (0.5, QColor(254, 224, 139)), (1.0, QColor(26, 152, 80))):
+            grad.setColorAt(t, c)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(grad)
+        p.drawRoundedRect(QRectF(32, 5, self.width() - 74, 6), 3, 3)
+        p.end()
+
+
+class MarksWidget(QWidget):
+    """Flag and rating of the photo, drawn as on the tiles."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(110, 20)
+        self.flag: str | None = None
+        self.source: str | None = None
+        self.rating = 0
+
+    def set_marks(self, flag: str | None, source: str | None, rating: int) -> None:
+        self.flag, self.source, self.rating = flag, source, rating
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        draw_stars(p, 0, 10, self.rating, r=6.0, gap=3.0)
+        draw_flag(p, QRectF(88, 1, 14, 18), self.flag, self.source)
+        p.end()
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text.upper())
+    label.setObjectName("sectionHeading")
+    return label
+
+
+class DetailPane(QWidget):
+    heatmapToggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detail")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setMinimumWidth(340)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.photo_id: int | None = None
+        self.row: Any = None
+        self.detail: Any = None
+        self.preview_loaded = False
+
+        self.preview = PreviewWidget()
+        self.title = QLabel()
+        self.title.setObjectName("detailTitle")
+        self.folder = QLabel()
+        self.folder.setObjectName("exifKey")
+        self.score = QLabel()
+        self.score.setObjectName("scoreBig")
+        self.score_note = QLabel()
+        self.score_note.setObjectName("exifKey")
+        self.score_note.setWordWrap(True)
+        self.marks = MarksWidget()
+        self.cues = CueBars()
+        self.heatmap_box = QCheckBox("Heatmap of window scores  (H)")
+        self.heatmap_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.heatmap_box.toggled.connect(self._on_heatmap_toggled)
+        self.legend = Legend()
+        self.heatmap_note = QLabel()
+        self.heatmap_note.setObjectName("exifKey")
+        self.exif_labels: dict[str, QLabel] = {}
+        self.path = QLabel()
+        self.path.setObjectName("path")
+        self.path.setWordWrap(True)
+        self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        info = QVBoxLayout()
+        info.setContentsMargins(16, 8, 16, 12)
+        info.setSpacing(4)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.marks, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        info.addLayout(title_row)
+        info.addWidget(self.folder)
+        score_row = QHBoxLayout()
+        score_row.addWidget(self.score, 0)
+        score_row.addSpacing(10)
+        score_row.addWidget(self.score_note, 1)
+        info.addLayout(score_row)
+        info.addWidget(self.cues)
+        hm_row = QHBoxLayout()
+        hm_row.addWidget(self.heatmap_box, 0)
+        hm_row.addStretch(1)
+        hm_row.addWidget(self.legend, 0)
+        info.addLayout(hm_row)
+        info.addWidget(self.heatmap_note)
+        info.addWidget(_heading("Exif"))
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(2)
+        for i, key in enumerate(("Camera", "Lens", "ISO", "Shutter", "Aperture", "Focal length", "Captured", "Size",
+                                 "File")):
+            k = QLabel(key)
+            k.setObjectName("exifKey")
+            v = QLabel("—")
+            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.exif_labels[key] = v
+            grid.addWidget(k, i, 0)
+            grid.addWidget(v, i, 1)
+        grid.setColumnStretch(1, 1)
+        info.addLayout(grid)
+        info.addWidget(_heading("Path"))
+        info.addWidget(self.path)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.preview, 1)
+        info_widget = QWidget()
+        info_widget.setLayout(info)
+        info_widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        outer.addWidget(info_widget, 0)
+        self.clear()
+
+    # --- content --------------------------------------------------------------------------------
+    def clear(self, message: str = "Select a photo") -> None:
+        self.photo_id, self.row, self.detail = None, None, None
+        self.preview_loaded = False
+        self.preview.set_pixmap(None, message)
+        self.preview.set_heatmap(None)
+        self.title.setText("")
+        self.folder.setText("")
+        self.score.setText("")
+        self.score_note.setText("")
+        self.marks.set_marks(None, None, 0)
+        self.cues.set_values(None, None, None, None)
+        self.heatmap_note.setText("")
+        for v in self.exif_labels.values():
+            v.setText("—")
+        self.path.setText("")
+
+    def show_row(self, row: Any, rank: float | None, decimals: int = 3) -> None:
+        """Everything the gallery row says; the preview and the windows arrive later."""
+        if row.photo_id != self.photo_id:
+            self.photo_id = row.photo_id
+            self.detail = None
+            self.preview_loaded = False
+            self.preview.set_heatmap(None)
+            if row.status == "missing":
+                self.preview.set_pixmap(None, "The file is missing.\nIt was moved or deleted since it was catalogued.")
+            else:
+                # keep the previous picture until the new one arrives: no flashing while arrowing
+                if self.preview.pixmap is None:
+                    self.preview.set_pixmap(None, "Loading…")
+            self.heatmap_note.setText("")
+        self.row = row
+        self.title.setText(row.name)
+        self.title.setToolTip(row.path)
+        self.folder.setText(os.path.basename(row.folder.rstrip("/\\")) or row.folder)
+        self.marks.set_marks(row.flag, row.flag_source, int(row.rating or 0))
+        if row.fused is not None:
+            colour = theme.rank_colour(rank)
+            self.score.setText(f"{row.fused:.{decimals}f}")
+            self.score.setStyleSheet(f"color: {colour.name()};")
+            notes = []
+            if rank is not None:
+                notes.append(rank_text(rank))
+            if row.low_quality:
+                notes.append("<b style='color:%s'>marked weak</b> by the auto policy" % theme.WEAK.name())
+            if row.flag == "reject" and row.flag_source == "auto" and not row.low_quality:
+                notes.append("auto reject")
+            self.score_note.setText("<br>".join(notes))
+        else:
+            self.score.setStyleSheet(f"color: {theme.TEXT_DIM.name()};")
+            self.score.setText({"error": "error", "missing": "missing"}.get(row.status, "queued"))
+            self.score_note.setText(row.error or ("waiting to be scored" if row.status == "pending" else ""))
+        self.cues.decimals = decimals
+        self.cues.set_values(row.cosine, row.magnitude, row.w_cosine, row.w_magnitude)
+        for key, value in exif_lines(row):
+            self.exif_labels[key].setText(value)
+        self.path.setText(row.path)
+
+    def set_detail(self, detail: Any) -> None:
+        if detail is None or detail.row.photo_id != self.photo_id:
+            return
+        self.detail = detail
+        views = tuple(detail.views or ())
+        windows = window_views(views)
+        self.preview.set_heatmap(heatmap_image(views, detail.scored_size))
+        rng = score_range(views)
+        if windows and rng is not None:
+            d = self.cues.decimals
+            self.heatmap_note.setText(f"{len(windows)} windows, fused {rng[0]:.{d}f} – {rng[1]:.{d}f}")
+        elif detail.row.fused is not None:
+            self.heatmap_note.setText("no per-window scores (global view only)")
+        else:
+            self.heatmap_note.setText("")
+
+    def set_preview(self, photo_id: int, image: QImage) -> None:
+        if photo_id != self.photo_id:
+            return
+        self.preview_loaded = True
+        self.preview.set_pixmap(QPixmap.fromImage(image))
+
+    def preview_failed(self, photo_id: int, reason: str) -> None:
+        if photo_id != self.photo_id:
+            return
+        self.preview_loaded = True
+        self.preview.set_pixmap(None, f"Cannot show this photo:\n{reason}")
+
+    # --- heatmap --------------------------------------------------------------------------------
+    def toggle_heatmap(self) -> None:
+        self.heatmap_box.setChecked(not self.heatmap_box.isChecked())
+
+    def _on_heatmap_toggled(self, on: bool) -> None:
+        self.preview.show_heatmap = on
+        self.preview.update()
+        self.heatmapToggled.emit(on)

@@ -1,0 +1,276 @@
+"""The list model: one item per catalog photo (a GalleryRow), keyed by photo id.
+
+The model's own order is arbitrary (catalog order, new photos appended); the
+proxy sorts and filters. A reload from the catalog is applied as a diff, so a
+live update changes only the rows that changed and the view keeps its
+selection and scroll position.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the GalleryRow
+ID_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the photo id
+RANK_ROLE = int(Qt.ItemDataRole.UserRole) + 3  # fused-score percentile in its folder, 0..1, or None
+SCORE_TEXT_ROLE = int(Qt.ItemDataRole.UserRole) + 4  # the fused score as shown ("0.612"), or None
+
+# Beyond this many separate changed/removed ranges a reload resets the model
+# instead of signalling each range.
+_MAX_RANGES = 64
+
+
+class GalleryModel(QAbstractListModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+        self._pos: dict[int, int] = {}  # photo id -> model row
+        # percentile of each fused score within its folder, computed per folder when first painted
+        self._members: dict[str, list[int]] | None = None  # folder -> model rows
+        self._rank: dict[str, dict[int, float]] = {}  # folder -> photo id -> percentile
+        self._loaded = False
+        self.score_decimals = 3
+
+    # --- Qt model API -------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        return self.row_data(index.row(), role)
+
+    def row_data(self, r: int, role: int) -> Any:
+        if r < 0 or r >= len(self._rows):
+            return None
+        row = self._rows[r]
+        if role == ROW_ROLE:
+            return row
+        if role == ID_ROLE:
+            return row.photo_id
+        if role == RANK_ROLE:
+            return self._rank_of(row)
+        if role == SCORE_TEXT_ROLE:
+            return None if row.fused is None else f"{row.fused:.{self.score_decimals}f}"
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(row, self._rank_of(row))
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    # --- access -------------------------------------------------------------------------------
+    @property
+    def loaded(self) -> bool:
+        """True once the first catalog load has arrived (an empty catalog is loaded, too)."""
+        return self._loaded
+
+    def rows(self) -> Sequence[Any]:
+        return self._rows
+
+    def row_at(self, r: int) -> Any:
+        return self._rows[r]
+
+    def row_for_id(self, photo_id: int) -> int | None:
+        return self._pos.get(photo_id)
+
+    def photo(self, photo_id: int) -> Any | None:
+        r = self._pos.get(photo_id)
+        return None if r is None else self._rows[r]
+
+    def rank(self, photo_id: int) -> float | None:
+        row = self.photo(photo_id)
+        return None if row is None else self._rank_of(row)
+
+    def _rank_of(self, row: Any) -> float | None:
+        if row.fused is None:
+            return None
+        ranks = self._rank.get(row.folder)
+        if ranks is None:
+            if self._members is None:
+                members: dict[str, list[int]] = {}
+                for r, other in enumerate(self._rows):
+                    members.setdefault(other.folder, []).append(r)
+                self._members = members
+            rows = self._rows
+            ranks = self._rank[row.folder] = folder_percentiles(rows[r] for r in self._members.get(row.folder, ()))
+        return ranks.get(row.photo_id)
+
+    def _forget_ranks(self) -> None:
+        self._members = None
+        self._rank = {}
+        self.score_decimals = score_decimals(r.fused for r in self._rows)
+
+    # --- updates ------------------------------------------------------------------------------
+    def set_rows(self, rows: Iterable[Any]) -> None:
+        """Bring the model to exactly these rows, signalling only what changed."""
+        new = list(rows)
+        first_load = not self._loaded
+        self._loaded = True
+        new_ids = {row.photo_id: row for row in new}
+        if first_load or not self._rows or len(new_ids) != len(new):
+            self._reset(new)
+            return
+        removed = sorted((r for r, row in enumerate(self._rows) if row.photo_id not in new_ids), reverse=True)
+        changed = [r for r, row in enumerate(self._rows)
+                   if row.photo_id in new_ids and new_ids[row.photo_id] != row]
+        if len(_ranges(removed)) + len(_ranges(changed)) > _MAX_RANGES:
+            self._reset(self._keep_order(new))
+            return
+        # removals first, from the end, each contiguous run at once
+        for lo, hi in _ranges(sorted(removed)) [::-1]:
+            self.beginRemoveRows(QModelIndex(), lo, hi)
+            del self._rows[lo:hi + 1]
+            self.endRemoveRows()
+        if removed:
+            self._pos = {row.photo_id: r for r, row in enumerate(self._rows)}
+        # updates in place
+        old_fused = {self._rows[r].photo_id: self._rows[r].fused for r in range(len(self._rows))
+                     if self._rows[r].photo_id in new_ids and new_ids[self._rows[r].photo_id].fused != self._rows[r].fused}
+        changed_now = []
+        for r, row in enumerate(self._rows):
+            fresh = new_ids[row.photo_id]
+            if fresh != row:
+                self._rows[r] = fresh
+                changed_now.append(r)
+        # additions at the end (the proxy decides where they show)
+        added = [row for row in new if row.photo_id not in self._pos]
+        ranks_moved = bool(removed or added) or any(
+            (old_fused.get(self._rows[r].photo_id) != self._rows[r].fused) for r in changed_now)
+        if ranks_moved:
+            self._forget_ranks()
+        for lo, hi in _ranges(changed_now):
+            self.dataChanged.emit(self.index(lo), self.index(hi))
+        if ranks_moved and self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [RANK_ROLE])
+        if added:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
+            self._rows.extend(added)
+            for i, row in enumerate(added):
+                self._pos[row.photo_id] = start + i
+            self.endInsertRows()
+
+    def update_row(self, row: Any) -> bool:
+        """Replace one photo's row (after a decision, or a fresh read); False if it is not here."""
+        r = self._pos.get(row.photo_id)
+        if r is None:
+            return False
+        if self._rows[r] == row:
+            return True
+        old = self._rows[r]
+        self._rows[r] = row
+        ranks_moved = old.fused != row.fused or old.folder != row.folder
+        if ranks_moved:
+            self._forget_ranks()
+        idx = self.index(r)
+        self.dataChanged.emit(idx, idx)
+        if ranks_moved:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [RANK_ROLE])
+        return True
+
+    def apply_decision(self, photo_id: int, **changes: Any) -> Any | None:
+        """Optimistically show a user decision before the catalog confirms it; returns the old row."""
+        r = self._pos.get(photo_id)
+        if r is None:
+            return None
+        old = self._rows[r]
+        fields = {k: v for k, v in changes.items() if k in ("flag", "rating", "label")}
+        if "flag" in fields:
+            fields["flag_source"] = "user"  # the catalog records a user's clearing as a user decision too
+        self.update_row(dataclasses.replace(old, **fields))
+        return old
+
+    # --- internals ----------------------------------------------------------------------------
+    def _reset(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self._pos = {row.photo_id: r for r, row in enumerate(rows)}
+        self._forget_ranks()
+        self.endResetModel()
+
+    def _keep_order(self, new: list[Any]) -> list[Any]:
+        """New rows in the current order where they already exist, new ones last."""
+        order = {row.photo_id: r for r, row in enumerate(self._rows)}
+        big = len(order)
+        return sorted(new, key=lambda row: order.get(row.photo_id, big))
+
+
+def score_decimals(scores: Iterable[float | None]) -> int:
+    """Digits that tell this catalog's scores apart: 3 usually, up to 5 when they sit very close."""
+    values = [s for s in scores if s is not None]
+    if len(values) < 2:
+        return 3
+    spread = max(values) - min(values)
+    if spread >= 0.05:
+        return 3
+    return int(min(5, 2 + math.ceil(-math.log10(max(spread, 1e-9)))))
+
+
+def folder_percentiles(rows: Iterable[Any]) -> dict[int, float]:
+    """photo id -> where its fused score sits in its folder: 0 = the folder's worst, 1 = its best.
+
+    Ties share their mid-rank; a folder with one scored photo puts it at 0.5.
+    Vectorised: 100k rows take a few tens of milliseconds.
+    """
+    ids: list[int] = []
+    scores: list[float] = []
+    groups: list[int] = []
+    codes: dict[str, int] = {}
+    for row in rows:
+        if row.fused is not None:
+            ids.append(row.photo_id)
+            scores.append(row.fused)
+            groups.append(codes.setdefault(row.folder, len(codes)))
+    if not ids:
+        return {}
+    f = np.asarray(scores, dtype=np.float64)
+    g = np.asarray(groups, dtype=np.int64)
+    _, dense = np.unique(f, return_inverse=True)
+    span = int(dense.max()) + 2
+    key = g * span + dense
+    ks = np.sort(key)
+    lo = np.searchsorted(ks, key, "left")
+    hi = np.searchsorted(ks, key, "right") - 1
+    start = np.searchsorted(ks, g * span, "left")
+    end = np.searchsorted(ks, (g + 1) * span, "left")
+    n = end - start
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(n > 1, ((lo + hi) / 2.0 - start) / np.maximum(n - 1, 1), 0.5)
+    return dict(zip(ids, pct.tolist()))
+
+
+def _ranges(indices: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted indices -> [(first, last)] runs of consecutive values."""
+    out: list[tuple[int, int]] = []
+    for i in indices:
+        if out and i == out[-1][1] + 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+def tooltip(row: Any, rank: float | None) -> str:
+    lines = [row.path]
+    if row.fused is not None:
+        pct = f" · better than {rank * 100:.0f}% of its folder" if rank is not None else ""
+        lines.append(f"score {row.fused:.3f}{pct}")
+    if row.low_quality:
+        lines.append("marked weak by the auto policy")
+    if row.status == "error":
+        lines.append(f"error: {row.error or 'unreadable'}")
+    elif row.status == "missing":
+        lines.append("file missing")
+    elif row.status == "pending":
+        lines.append("waiting to be scored")
+    return "\n".join(lines)

@@ -1,0 +1,480 @@
+"""The sort/filter layer between the catalog rows and the grid.
+
+It plays the part of a QSortFilterProxyModel, but a QSortFilterProxyModel
+would call back into Python for every comparison (n log n calls: seconds at
+100k photos), and a Python QAbstractProxyModel must answer index() in Python,
+which QListView calls several times per item on every layout. So this is a
+QAbstractListModel (index() stays in C++) holding the view order as a list of
+source rows: it sorts with Python's own `sorted` on a key cached per row,
+filters in one pass, and tells the view about changes in the smallest form it
+can: rows removed, a layout change (selection and persistent indexes follow
+their photos), rows inserted. A decision that does not move a photo (flags
+and ratings are not sort keys) costs one bisect. mapToSource/mapFromSource
+keep the proxy vocabulary.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import time
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from ui.gallery_model import ROW_ROLE
+
+# (key, label) in toolbar order
+SORTS: tuple[tuple[str, str], ...] = (
+    ("score_asc", "Score: worst first"),
+    ("score_desc", "Score: best first"),
+    ("time", "Capture time"),
+    ("name", "File name"),
+)
+FILTERS: tuple[tuple[str, str], ...] = (
+    ("all", "All photos"),
+    ("flagged", "Flagged weak"),
+    ("picks", "Picks"),
+    ("rejects", "Rejects"),
+    ("unscored", "Unscored"),
+    ("errors", "Errors & missing"),
+)
+
+# Beyond this many separate removed/inserted runs, a change resets the proxy.
+_MAX_RUNS = 64
+_NO_TIME = "9999"  # photos without any time sort last
+
+
+_TZ_OFFSET = -time.altzone if time.daylight and time.localtime().tm_isdst > 0 else -time.timezone
+
+
+def _mtime_iso(mtime: float) -> str:
+    """A file time as local ISO 8601 (a fixed UTC offset: the same in Python and in the vectorised sort)."""
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(mtime // 1) + _TZ_OFFSET))
+    except (OverflowError, OSError, ValueError, TypeError):
+        return _NO_TIME
+
+
+def _time_of(row: Any) -> str:
+    return row.capture_time or _mtime_iso(row.mtime)
+
+
+def _name_key(r: Any) -> tuple:
+    return (r.name.casefold(), r.folder, r.photo_id)
+
+
+# The orders, as plain key functions: the specification the vectorised proxy must match.
+SORT_KEYS: dict[str, Callable[[Any], tuple]] = {
+    # unscored photos sort after scored ones in both directions
+    "score_asc": lambda r: (r.fused is None, 0.0 if r.fused is None else r.fused, _name_key(r)),
+    "score_desc": lambda r: (r.fused is None, 0.0 if r.fused is None else -r.fused, _name_key(r)),
+    "time": lambda r: (_time_of(r), _name_key(r)),
+    "name": _name_key,
+}
+
+FILTER_PREDICATES: dict[str, Callable[[Any], bool]] = {
+    "all": lambda r: True,
+    "flagged": lambda r: bool(r.low_quality),
+    "picks": lambda r: r.flag == "pick",
+    "rejects": lambda r: r.flag == "reject",
+    "unscored": lambda r: r.fused is None and r.status not in ("error", "missing"),
+    "errors": lambda r: r.status in ("error", "missing"),
+}
+
+
+def in_folder(row_folder: str, folder: str | None) -> bool:
+    """A folder (shoot) filter includes its subfolders."""
+    if not folder:
+        return True
+    return row_folder == folder or row_folder.startswith(folder.rstrip("/\\") + os.sep)
+
+
+def sort_rows(rows: Iterable[Any], sort: str = "score_asc", filter_name: str = "all",
+              folder: str | None = None) -> list[Any]:
+    """The proxy's order as a plain function (what the grid shows, top-left first)."""
+    accept = FILTER_PREDICATES[filter_name]
+    return sorted((r for r in rows if in_folder(r.folder, folder) and accept(r)), key=SORT_KEYS[sort])
+
+
+class SortColumns:
+    """The sort fields of every source row as arrays, so each order is one numpy lexsort.
+
+    Orders match SORT_KEYS exactly: name order is (casefolded name, folder,
+    photo id); the others break ties by name order.
+    """
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        n = self.n = len(rows)
+        self.fused_list = [r.fused for r in rows]
+        self.names = [r.name.casefold() for r in rows]
+        self.folders = [r.folder for r in rows]
+        self.captures = [r.capture_time for r in rows]
+        self.mtimes = [r.mtime for r in rows]
+        self.isnone = np.fromiter((f is None for f in self.fused_list), dtype=bool, count=n)
+        self.fused = np.fromiter((0.0 if f is None else f for f in self.fused_list), dtype=np.float64, count=n)
+        if n:
+            codes = {f: i for i, f in enumerate(sorted(set(self.folders)))}
+            folder_code = np.fromiter((codes[f] for f in self.folders), dtype=np.int64, count=n)
+            ids = np.fromiter((r.photo_id for r in rows), dtype=np.int64, count=n)
+            self.name_order = np.lexsort((ids, folder_code, np.array(self.names)))
+        else:
+            self.name_order = np.zeros(0, dtype=np.int64)
+        self.name_rank = np.empty(n, dtype=np.int64)
+        self.name_rank[self.name_order] = np.arange(n)
+        self._times: np.ndarray | None = None
+
+    def times(self) -> np.ndarray:
+        if self._times is None:
+            if not self.n:
+                self._times = np.zeros(0, dtype="U1")
+            else:
+                secs = np.floor(np.asarray(self.mtimes, dtype=np.float64)).astype(np.int64) + _TZ_OFFSET
+                derived = np.datetime_as_string(secs.astype("datetime64[s]"), unit="s").tolist()
+                self._times = np.array([c or d for c, d in zip(self.captures, derived)])
+        return self._times
+
+    def order(self, kind: str) -> list[int]:
+        if kind == "name":
+            return self.name_order.tolist()
+        if kind == "score_asc":
+            return np.lexsort((self.name_rank, self.fused, self.isnone)).tolist()
+        if kind == "score_desc":
+            return np.lexsort((self.name_rank, -self.fused, self.isnone)).tolist()
+        if kind == "time":
+            return np.lexsort((self.name_rank, self.times())).tolist()
+        raise ValueError(f"unknown sort {kind!r}")
+
+    def key(self, kind: str) -> Callable[[int], Any]:
+        """A per-row key consistent with order(kind), for bisecting one row into place."""
+        isnone, fused, rank = self.isnone, self.fused, self.name_rank
+        if kind == "name":
+            return lambda s: int(rank[s])
+        if kind == "score_asc":
+            return lambda s: (bool(isnone[s]), float(fused[s]), int(rank[s]))
+        if kind == "score_desc":
+            return lambda s: (bool(isnone[s]), -float(fused[s]), int(rank[s]))
+        times = self.times()
+        return lambda s: (str(times[s]), int(rank[s]))
+
+    def update(self, s: int, row: Any) -> str:
+        """Take a changed row's sort fields: 'same', 'moved' (re-sort) or 'rebuild' (name order changed)."""
+        if row.name.casefold() != self.names[s] or row.folder != self.folders[s]:
+            return "rebuild"
+        result = "same"
+        if row.fused != self.fused_list[s]:
+            self.fused_list[s] = row.fused
+            self.isnone[s] = row.fused is None
+            self.fused[s] = 0.0 if row.fused is None else row.fused
+            result = "moved"
+        if row.capture_time != self.captures[s] or row.mtime != self.mtimes[s]:
+            self.captures[s], self.mtimes[s] = row.capture_time, row.mtime
+            self._times = None
+            result = "moved"
+        return result
+
+
+class GalleryProxy(QAbstractListModel):
+    countsChanged = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._sort = "score_asc"
+        self._filter = "all"
+        self._folder: str | None = None
+        self._cols = SortColumns([])  # the sort fields of every source row
+        self._sorted_all: list[int] | None = []  # every source row in sort order (None: stale)
+        self._order: list[int] = []  # proxy row -> source row
+        self._pos: dict[int, int] | None = {}  # source row -> proxy row (None: stale)
+        self._source: Any = None
+
+    # --- configuration --------------------------------------------------------------------------
+    @property
+    def sort_kind(self) -> str:
+        return self._sort
+
+    @property
+    def filter_name(self) -> str:
+        return self._filter
+
+    @property
+    def folder(self) -> str | None:
+        return self._folder
+
+    def set_sort(self, kind: str) -> None:
+        if kind not in SORT_KEYS:
+            raise ValueError(f"unknown sort {kind!r}")
+        if kind != self._sort:
+            self._sort = kind
+            self._sorted_all = None
+            self._apply(self._wanted_order())
+
+    def set_filter(self, name: str) -> None:
+        if name not in FILTER_PREDICATES:
+            raise ValueError(f"unknown filter {name!r}")
+        if name != self._filter:
+            self._filter = name
+            self._apply(self._wanted_order())
+
+    def set_folder(self, folder: str | None) -> None:
+        folder = folder or None
+        if folder != self._folder:
+            self._folder = folder
+            self._apply(self._wanted_order())
+
+    def accepts(self, row: Any) -> bool:
+        return in_folder(row.folder, self._folder) and FILTER_PREDICATES[self._filter](row)
+
+    def counts(self) -> dict[str, int]:
+        """Counts for the status line: shown, and within the chosen folder: total, flagged (weak),
+        picks, rejects and each status."""
+        out = {"shown": len(self._order), "total": 0, "flagged": 0, "pick": 0, "reject": 0,
+               "scored": 0, "pending": 0, "error": 0, "missing": 0}
+        src = self._source
+        if src is not None:
+            folder = self._folder
+            for row in src.rows():
+                if folder is None or in_folder(row.folder, folder):
+                    out["total"] += 1
+                    out["flagged"] += bool(row.low_quality)
+                    out[row.status] = out.get(row.status, 0) + 1
+                    if row.flag:
+                        out[row.flag] = out.get(row.flag, 0) + 1
+        return out
+
+    # --- mapping --------------------------------------------------------------------------------
+    def sourceModel(self):  # noqa: N802 (Qt naming)
+        return self._source
+
+    def setSourceModel(self, model) -> None:  # noqa: N802
+        old = self._source
+        if old is not None:
+            for sig, slot in self._connections(old):
+                sig.disconnect(slot)
+        self.beginResetModel()
+        self._source = model
+        if model is not None:
+            for sig, slot in self._connections(model):
+                sig.connect(slot)
+        self._rekey()
+        self._order = self._wanted_order()
+        self._pos = None
+        self.endResetModel()
+        self.countsChanged.emit()
+
+    def _connections(self, model):
+        return ((model.modelAboutToBeReset, self._on_about_to_reset), (model.modelReset, self._on_reset),
+                (model.rowsAboutToBeRemoved, self._on_rows_about_to_be_removed),
+                (model.rowsRemoved, self._on_rows_removed), (model.rowsInserted, self._on_rows_inserted),
+                (model.dataChanged, self._on_data_changed), (model.layoutChanged, self._on_layout_changed))
+
+    def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+        src = self._source
+        if src is None or not proxy_index.isValid():
+            return QModelIndex()
+        r = proxy_index.row()
+        if r < 0 or r >= len(self._order):
+            return QModelIndex()
+        return src.index(self._order[r], 0)
+
+    def mapFromSource(self, source_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+        if not source_index.isValid():
+            return QModelIndex()
+        r = self.proxy_row(source_index.row())
+        return QModelIndex() if r is None else self.index(r, 0)
+
+    def proxy_row(self, source_row: int) -> int | None:
+        if self._pos is None:
+            self._pos = {s: i for i, s in enumerate(self._order)}
+        return self._pos.get(source_row)
+
+    def source_row(self, proxy_row: int) -> int:
+        return self._order[proxy_row]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._order)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        r = index.row()
+        if self._source is None or r < 0 or r >= len(self._order):
+            return None
+        return self._source.row_data(self._order[r], role)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def row_at(self, proxy_row: int) -> Any:
+        return self.sourceModel().row_at(self._order[proxy_row])
+
+    def photo_ids(self) -> list[int]:
+        src = self._source
+        return [src.row_at(s).photo_id for s in self._order]
+
+    def proxy_row_for_id(self, photo_id: int) -> int | None:
+        s = self.sourceModel().row_for_id(photo_id)
+        return None if s is None else self.proxy_row(s)
+
+    # --- the order ------------------------------------------------------------------------------
+    def _rekey(self) -> None:
+        """Rebuild the sort columns from the source rows."""
+        src = self._source
+        self._cols = SortColumns(src.rows() if src is not None else [])
+        self._sorted_all = None
+
+    def _all_sorted(self) -> list[int]:
+        if self._sorted_all is None:
+            self._sorted_all = self._cols.order(self._sort)
+        return self._sorted_all
+
+    def _wanted_order(self) -> list[int]:
+        src = self._source
+        if src is None:
+            return []
+        rows = src.rows()
+        accept = FILTER_PREDICATES[self._filter]
+        folder = self._folder
+        if self._filter == "all" and not folder:
+            return list(self._all_sorted())
+        return [s for s in self._all_sorted() if in_folder(rows[s].folder, folder) and accept(rows[s])]
+
+    def _apply(self, new: list[int]) -> None:
+        """Move from the current order to `new` with removals, a layout change and insertions."""
+        old = self._order
+        if new == old:
+            self.countsChanged.emit()
+            return
+        new_set, old_set = set(new), set(old)
+        removed = _runs([i for i, s in enumerate(old) if s not in new_set])
+        added = _runs([i for i, s in enumerate(new) if s not in old_set])
+        if len(removed) + len(added) > _MAX_RUNS:
+            self.beginResetModel()
+            self._order = new
+            self._pos = None
+            self.endResetModel()
+            self.countsChanged.emit()
+            return
+        for lo, hi in reversed(removed):
+            self.beginRemoveRows(QModelIndex(), lo, hi)
+            del self._order[lo:hi + 1]
+            self._pos = None
+            self.endRemoveRows()
+        survivors = [s for s in new if s in old_set]
+        if survivors != self._order:
+            self.layoutAboutToBeChanged.emit()
+            persistent = self.persistentIndexList()
+            sources = [self._order[p.row()] if 0 <= p.row() < len(self._order) else None for p in persistent]
+            self._order = survivors
+            self._pos = None
+            moved = [self.index(self.proxy_row(s), 0) if s is not None else QModelIndex() for s in sources]
+            self.changePersistentIndexList(persistent, moved)
+            self.layoutChanged.emit()
+        for lo, hi in added:
+            self.beginInsertRows(QModelIndex(), lo, hi)
+            self._order[lo:lo] = new[lo:hi + 1]
+            self._pos = None
+            self.endInsertRows()
+        self.countsChanged.emit()
+
+    # --- source signals -------------------------------------------------------------------------
+    def _on_about_to_reset(self) -> None:
+        self.beginResetModel()
+
+    def _on_reset(self) -> None:
+        self._rekey()
+        self._order = self._wanted_order()
+        self._pos = None
+        self.endResetModel()
+        self.countsChanged.emit()
+
+    def _on_layout_changed(self, *args) -> None:
+        self.beginResetModel()
+        self._rekey()
+        self._order = self._wanted_order()
+        self._pos = None
+        self.endResetModel()
+        self.countsChanged.emit()
+
+    def _on_rows_about_to_be_removed(self, parent, first: int, last: int) -> None:
+        gone = sorted(p for p in (self.proxy_row(s) for s in range(first, last + 1)) if p is not None)
+        for lo, hi in reversed(_runs(gone)):
+            self.beginRemoveRows(QModelIndex(), lo, hi)
+            del self._order[lo:hi + 1]
+            self._pos = None
+            self.endRemoveRows()
+
+    def _on_rows_removed(self, parent, first: int, last: int) -> None:
+        n = last - first + 1
+        self._order = [s - n if s > last else s for s in self._order]
+        self._rekey()
+        self._pos = None
+        self.countsChanged.emit()
+
+    def _on_rows_inserted(self, parent, first: int, last: int) -> None:
+        n = last - first + 1
+        if first < self._cols.n:  # not an append: shift what follows
+            self._order = [s + n if s >= first else s for s in self._order]
+            self._pos = None
+        self._rekey()
+        self._apply(self._wanted_order())
+
+    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles=()) -> None:
+        first, last = top_left.row(), bottom_right.row()
+        if roles and ROW_ROLE not in roles and int(Qt.ItemDataRole.DisplayRole) not in roles:
+            # presentation only (e.g. percentile colours): repaint the shown range
+            if self._order:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._order) - 1, 0), roles)
+            return
+        src = self._source
+        outcome = "same"
+        for s in range(first, last + 1):
+            change = self._cols.update(s, src.row_at(s))
+            if change == "rebuild":
+                outcome = "rebuild"
+                break
+            if change == "moved":
+                outcome = "moved"
+        if outcome == "rebuild":
+            self._rekey()
+        elif outcome == "moved":
+            self._sorted_all = None
+        if outcome != "same" or last - first > 16:
+            self._apply(self._wanted_order())
+        else:
+            for s in range(first, last + 1):
+                self._place(s)
+            self.countsChanged.emit()
+        shown = sorted(p for p in (self.proxy_row(s) for s in range(first, last + 1)) if p is not None)
+        for lo, hi in _runs(shown):
+            self.dataChanged.emit(self.index(lo, 0), self.index(hi, 0), roles)
+
+    def _place(self, s: int) -> None:
+        """Show or hide one source row whose sort fields did not change."""
+        row = self._source.row_at(s)
+        p = self.proxy_row(s)
+        want = self.accepts(row)
+        if p is not None and not want:
+            self.beginRemoveRows(QModelIndex(), p, p)
+            del self._order[p]
+            self._pos = None
+            self.endRemoveRows()
+        elif p is None and want:
+            key = self._cols.key(self._sort)
+            at = bisect.bisect_left(self._order, key(s), key=key)
+            self.beginInsertRows(QModelIndex(), at, at)
+            self._order.insert(at, s)
+            self._pos = None
+            self.endInsertRows()
+
+
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i in indices:
+        if out and i == out[-1][1] + 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
