@@ -15,7 +15,7 @@ functions, each run in its own transaction. A catalog newer than the code is
 refused. Before migrating an existing catalog, a copy is written next to it
 (`catalog.db.v<N>.bak`).
 
-Per-view values are stored as one little-endian float32 blob per score, one
+Per-view values are stored (in score_views) as one little-endian float32 blob per score, one
 row of 9 values per view: left, top, right, bottom (all -1 for the global
 view), fused, cosine, magnitude, w_cosine, w_magnitude. Embeddings are
 little-endian float32 blobs.
@@ -490,7 +490,8 @@ class Catalog:
         row = _gallery_row(rows[0])
         extra = self._read(
             "SELECT p.content_hash, p.scored_count, e.exposure_bias, e.make, "
-            "s.fingerprint, s.views, s.scored_width, s.scored_height, s.scored_at, s.elapsed_ms, "
+            "s.fingerprint, (SELECT v.views FROM score_views v WHERE v.score_id = s.id), "
+            "s.scored_width, s.scored_height, s.scored_at, s.elapsed_ms, "
             "s.protocol, s.model, s.decode_source "
             "FROM photos p LEFT JOIN exif e ON e.photo_id = p.id "
             "LEFT JOIN scores s ON s.id = (SELECT s2.id FROM scores s2 WHERE s2.photo_id = p.id "
@@ -602,6 +603,18 @@ class Catalog:
             f"FROM photos p WHERE {clause}", [fingerprint] + params)
         return {r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5])) for r in rows}
 
+    def _known_paths(self, paths: Sequence[str], fingerprint: str) -> dict[str, KnownFile]:
+        """Rows for these exact paths (files found outside the scope's path range, e.g. through a symlink)."""
+        out: dict[str, KnownFile] = {}
+        for i in range(0, len(paths), 500):
+            chunk = list(paths[i:i + 500])
+            rows = self._read(
+                "SELECT p.id, p.path, p.size, p.mtime_ns, p.status, "
+                "EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = p.id AND s.fingerprint = ?) "
+                f"FROM photos p WHERE p.path IN ({','.join('?' * len(chunk))})", [fingerprint] + chunk)
+            out.update({r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5])) for r in rows})
+        return out
+
     def sync_files(self, scope: Sequence[str], found: Iterable[FileEntry], *, fingerprint: str,
                    gone: Callable[[str], bool] = lambda p: not os.path.lexists(p),
                    retry_errors: bool = False, now: float | None = None) -> SyncCounts:
@@ -613,7 +626,9 @@ class Catalog:
         retry_errors, it failed before.
         """
         now = time.time() if now is None else now
+        found = list(found)
         known = self.known_files(scope, fingerprint)
+        known.update(self._known_paths([e.path for e in found if e.path not in known], fingerprint))
         inserts: list[tuple] = []
         requeue: list[tuple] = []
         errors: list[tuple] = []
@@ -873,23 +888,26 @@ class Catalog:
 
     def _write_score(self, conn: sqlite3.Connection, pid: int, score: "PhotoScore", st: FileStat,
                      content_hash: str | None, exif: "ExifData | None", now: float) -> None:
-        views = _encode_views(score)
         w, h = score.original_size
         conn.execute(
             "INSERT INTO scores (photo_id, fingerprint, score, fused, cosine, magnitude, w_cosine, w_magnitude, "
-            "mode, protocol, model, scored_width, scored_height, n_views, views, decode_source, elapsed_ms, "
-            "scored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "mode, protocol, model, scored_width, scored_height, n_views, decode_source, elapsed_ms, "
+            "scored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(photo_id, fingerprint) DO UPDATE SET score = excluded.score, fused = excluded.fused, "
             "cosine = excluded.cosine, magnitude = excluded.magnitude, w_cosine = excluded.w_cosine, "
             "w_magnitude = excluded.w_magnitude, mode = excluded.mode, protocol = excluded.protocol, "
             "model = excluded.model, scored_width = excluded.scored_width, "
-            "scored_height = excluded.scored_height, n_views = excluded.n_views, views = excluded.views, "
+            "scored_height = excluded.scored_height, n_views = excluded.n_views, "
             "decode_source = excluded.decode_source, elapsed_ms = excluded.elapsed_ms, "
             "scored_at = excluded.scored_at",
             (pid, score.fingerprint, _f(score.score), _f(score.fused), _f(score.cosine), _f(score.magnitude),
              _f(score.w_cosine), _f(score.w_magnitude), score.mode, score.protocol, score.model,
-             score.scored_size[0], score.scored_size[1], len(score.views), views, score.decode_source,
+             score.scored_size[0], score.scored_size[1], len(score.views), score.decode_source,
              float(score.elapsed_ms), now))
+        score_id = conn.execute("SELECT id FROM scores WHERE photo_id = ? AND fingerprint = ?",
+                                (pid, score.fingerprint)).fetchone()[0]
+        conn.execute("INSERT INTO score_views (score_id, views) VALUES (?, ?) "
+                     "ON CONFLICT(score_id) DO UPDATE SET views = excluded.views", (score_id, _encode_views(score)))
         emb = np.asarray(score.embedding, dtype="<f4")
         conn.execute(
             "INSERT INTO embeddings (photo_id, fingerprint, dim, vector) VALUES (?,?,?,?) "
@@ -1137,7 +1155,8 @@ def _describe_error(p: Path, exc: sqlite3.Error) -> str:
 
 
 def _migrate_v1(db: sqlite_utils.Database) -> None:
-    """The first layout: photos (the queue lives in their status), EXIF, scores, embeddings, decisions."""
+    """The first layout: photos (the queue lives in their status), EXIF, scores and their views,
+    embeddings, decisions."""
     # db.execute, not executescript (which would commit): every statement runs in the migration's transaction.
     statements = [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
@@ -1167,10 +1186,15 @@ def _migrate_v1(db: sqlite_utils.Database) -> None:
             fingerprint TEXT NOT NULL,
             score REAL, fused REAL, cosine REAL, magnitude REAL, w_cosine REAL, w_magnitude REAL,
             mode TEXT, protocol TEXT, model TEXT,
-            scored_width INTEGER, scored_height INTEGER, n_views INTEGER, views BLOB,
+            scored_width INTEGER, scored_height INTEGER, n_views INTEGER,
             decode_source TEXT, elapsed_ms REAL,
             scored_at REAL NOT NULL,
             UNIQUE (photo_id, fingerprint))""",
+        # Per-view values live apart from the scores, so reading every photo's latest score
+        # (the gallery's one query) never pages through the blobs.
+        """CREATE TABLE score_views (
+            score_id INTEGER PRIMARY KEY REFERENCES scores(id) ON DELETE CASCADE,
+            views BLOB NOT NULL)""",
         """CREATE TABLE embeddings (
             id INTEGER PRIMARY KEY,
             photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,

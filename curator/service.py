@@ -83,7 +83,9 @@ def collect(inputs: Iterable[str | os.PathLike[str]]) -> Collected:
             not_photos.append(str(raw))
             continue
         for path in paths:
-            norm = normalize_path(path)
+            # Under a folder, a photo's identity is the path as walked from the folder's real path (as the
+            # watcher reports it); a file given by itself has its folder's symlinks resolved.
+            norm = os.path.abspath(path) if p.is_dir() else normalize_path(path)
             if norm in seen:
                 continue
             seen.add(norm)

@@ -38,7 +38,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from curator.catalog import Catalog
-from curator.worker import normalize_path, stat_file
+from curator.worker import stat_file
 
 log = logging.getLogger("curator.watcher")
 
@@ -79,11 +79,11 @@ class CatalogEventHandler(FileSystemEventHandler):
             log.warning("could not record %s of %s: %s", event.event_type, _decode(event.src_path), exc)
 
     def handle(self, event: FileSystemEvent) -> None:
-        src = normalize_path(_decode(event.src_path))
+        src = _path(_decode(event.src_path))
         kind = event.event_type
         if event.is_directory:
             if kind == "moved":
-                dest = normalize_path(_decode(event.dest_path))
+                dest = _path(_decode(event.dest_path))
                 self.catalog.move_tree(src, dest)
                 if self.sync_tree:
                     self.sync_tree(dest)
@@ -100,7 +100,7 @@ class CatalogEventHandler(FileSystemEventHandler):
             if _is_photo(src):
                 self.catalog.mark_missing(src)
         elif kind == "moved":
-            dest = normalize_path(_decode(event.dest_path))
+            dest = _path(_decode(event.dest_path))
             if _is_photo(src) and _is_photo(dest):
                 if not self.catalog.move_path(src, dest):
                     self.enqueue(dest, force=True)
@@ -129,6 +129,11 @@ class CatalogEventHandler(FileSystemEventHandler):
 
 def _decode(path: str | bytes) -> str:
     return os.fsdecode(path)
+
+
+def _path(path: str) -> str:
+    """As the scan walks it: the watched folder's real path, then the path below it as it is."""
+    return os.path.abspath(path)
 
 
 def start_observer(roots: Sequence[str], handler: CatalogEventHandler, *, polling: bool = False,
