@@ -199,6 +199,7 @@ class Outcome:
     exif: "ExifData | None" = None
     error: str | None = None
     twin_id: int | None = None  # merge this pending row into that photo first
+    path: str | None = None  # the path the worker read; a 'missing' or 'error' found at an old path is dropped
 
 
 @dataclass(frozen=True)
@@ -838,9 +839,12 @@ class Catalog:
             return row[0]
 
     def _record_one(self, conn: sqlite3.Connection, o: Outcome, now: float) -> Recorded:
-        row = conn.execute("SELECT status, size, mtime_ns, folder FROM photos WHERE id = ?", (o.photo_id,)).fetchone()
+        row = conn.execute("SELECT status, size, mtime_ns, folder, path FROM photos WHERE id = ?",
+                           (o.photo_id,)).fetchone()
         if row is None or row[0] != "pending" or (row[1], row[2]) != (o.expected.size, o.expected.mtime_ns):
             return Recorded(o.photo_id, o.kind, False, row[3] if row else None)
+        if o.path is not None and o.path != row[4] and o.kind in ("missing", "error"):
+            return Recorded(o.photo_id, o.kind, False, row[3])  # renamed meanwhile: look again at the new path
         folder = row[3]
         pid = o.photo_id
         st = o.stat or o.expected

@@ -31,7 +31,7 @@ FlagPolicy = tuple[float | None, float]  # (threshold or None, bottom percent)
 
 @dataclass(frozen=True)
 class WatchStatus:
-    queue_length: int  # pending photos in the watched folders
+    queue_length: int  # pending photos in the catalog (the watcher scores all of them)
     scored: int  # photos whose score became current this session (scored, or kept after a move)
     errors: int  # photos that could not be scored this session
     rate: float  # photos/s over the last half-minute of work
@@ -244,7 +244,9 @@ class WatchService:
             policy = flag_policy_for(catalog, self.settings, self.flag_policy)
             s = self.settings
             worker = Worker(catalog, engine, batch_size=s.scan_batch, settle_seconds=s.settle_seconds,
-                            poll_interval=s.poll_interval_seconds, flag_policy=policy, scope=roots,
+                            # The lock holder scores the whole queue: pending photos left by a killed scan
+                            # of other folders, or queued by a scan while we run, are not stranded.
+                            poll_interval=s.poll_interval_seconds, flag_policy=policy, scope=None,
                             on_batch=lambda r: self._batch_done(catalog, roots, r), run_kind="watch")
             self.totals = worker.totals
             self._worker = worker
@@ -294,7 +296,7 @@ class WatchService:
         if not force and now - self._last_status_at < 1.0:
             return
         t = self.totals
-        status = WatchStatus(queue_length=catalog.queue_length(roots), scored=t.scored + t.adopted + t.unchanged,
+        status = WatchStatus(queue_length=catalog.queue_length(), scored=t.scored + t.adopted + t.unchanged,
                              errors=t.errors, rate=self._worker.rate if self._worker else 0.0)
         self._last_status_at = now
         if force or status != self._last_status:

@@ -284,7 +284,7 @@ class Worker:
             if i.kind == "score":
                 if id(i) in failures:
                     outcomes.append(Outcome(i.item.photo_id, "error", expected, stat=i.stat,
-                                            content_hash=i.content_hash, error=failures[id(i)]))
+                                            content_hash=i.content_hash, error=failures[id(i)], path=i.item.path))
                 else:
                     outcomes.append(Outcome(i.item.photo_id, "scored", expected, stat=i.stat,
                                             content_hash=i.content_hash, score=scores[id(i)], exif=i.exif,
@@ -292,7 +292,7 @@ class Worker:
             else:
                 outcomes.append(Outcome(i.item.photo_id, i.kind, expected, stat=i.stat,
                                         content_hash=i.content_hash, exif=i.exif, error=i.error,
-                                        twin_id=i.twin_id))
+                                        twin_id=i.twin_id, path=i.item.path))
         return outcomes
 
     # -- the loop -------------------------------------------------------------

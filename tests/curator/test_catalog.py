@@ -437,3 +437,12 @@ def test_closed_catalog_says_so(tmp_path):
     c.close()
     with pytest.raises(CatalogError, match="closed"):
         c.gallery_rows()
+
+
+def test_a_photo_renamed_while_being_read_is_not_marked_missing(cat):
+    st = FileStat(10, 1)
+    pid = cat.upsert_photo("/p/old.jpg", st, status="pending")
+    cat.move_path("/p/old.jpg", "/p/new.jpg")  # the watcher saw the rename while the worker read the old path
+    [rec] = cat.record_outcomes([Outcome(pid, "missing", expected=st, error="vanished", path="/p/old.jpg")])
+    assert not rec.recorded
+    assert cat.gallery_rows()[0].status == "pending"  # looked at again, under its new name

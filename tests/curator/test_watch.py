@@ -167,3 +167,17 @@ def test_watching_a_missing_folder_is_a_user_error(settings, tmp_path, tiny_engi
 
     with pytest.raises(UserError, match="not a folder"):
         WatchService(settings, [tmp_path / "nope"], engine=tiny_engine).run(threading.Event())
+
+
+def test_a_scan_while_watching_only_queues_and_the_watcher_scores_it(settings, inbox, small_jpegs, tiny_engine,
+                                                                    tmp_path):
+    from curator import service
+
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    for src in small_jpegs[:2]:
+        shutil.copy(src, other / src.name)
+    with Catalog.open(settings.db_path) as cat, running_watch(settings, [inbox], tiny_engine):
+        summary = service.scan(settings, [str(other)], engine=tiny_engine)
+        assert summary.other_scorer is not None and summary.sync.new == 2 and summary.totals.done == 0
+        wait_for(lambda: len(scored(cat)) == 2, what="the watcher scoring what the scan queued")
