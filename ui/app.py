@@ -45,6 +45,7 @@ def run_gallery(settings: Any, *, folder: str | None = None, watch_dirs: Sequenc
                 screenshot_timeout: float = 60.0) -> int:
     """Open the window (or render it once to a PNG) and return the exit code."""
     app = get_app()
+    _quiet_qt_noise()
     window = build_window(settings, folder=folder, cache_dir=cache_dir)
     if watch_dirs:
         from ui.watch import WatchRunner
@@ -66,6 +67,25 @@ def run_gallery(settings: Any, *, folder: str | None = None, watch_dirs: Sequenc
     finally:
         window.shutdown()
         window.deleteLater()
+
+
+_NOISE = ("propagateSizeHints",)  # the offscreen platform's harmless complaint, once per window
+
+
+def _quiet_qt_noise() -> None:
+    from PySide6.QtCore import qInstallMessageHandler
+
+    previous = None
+
+    def handler(mode, context, message):  # noqa: ANN001
+        if any(n in message for n in _NOISE):
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
 
 
 def _quit_on_sigint(app: QApplication) -> None:

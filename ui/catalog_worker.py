@@ -203,7 +203,8 @@ class CatalogWorker(QObject):
             if _is_busy(exc):
                 self._requeue(kind, arg)
             else:
-                log.warning("catalog %s failed: %s", kind, exc, exc_info=True)
+                log.warning("catalog %s failed: %s", kind, _one_line(exc))
+                log.debug("catalog %s failed", kind, exc_info=True)
                 if kind == "decision":
                     self.decisionFailed.emit(arg[0], _one_line(exc))
                     self._reload_now_quietly()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from operator import attrgetter
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -31,7 +32,8 @@ class GalleryModel(QAbstractListModel):
         self._rows: list[Any] = []
         self._pos: dict[int, int] = {}  # photo id -> model row
         # percentile of each fused score within its folder, computed per folder when first painted
-        self._members: dict[str, list[int]] | None = None  # folder -> model rows
+        self._members: dict[str, int] | None = None  # folder -> code in _folder_codes
+        self._folder_codes = np.zeros(0, dtype=np.int64)  # model row -> folder code
         self._rank: dict[str, dict[int, float]] = {}  # folder -> photo id -> percentile
         self._loaded = False
         self.score_decimals = 3
@@ -96,19 +98,22 @@ class GalleryModel(QAbstractListModel):
             return None
         ranks = self._rank.get(row.folder)
         if ranks is None:
-            if self._members is None:
-                members: dict[str, list[int]] = {}
-                for r, other in enumerate(self._rows):
-                    members.setdefault(other.folder, []).append(r)
-                self._members = members
+            if self._members is None:  # folder of every row, as codes (built once per change)
+                folders = list(map(attrgetter("folder"), self._rows))
+                codes: dict[str, int] = {}
+                self._folder_codes = np.fromiter(map(lambda f: codes.setdefault(f, len(codes)), folders),
+                                                 dtype=np.int64, count=len(folders))
+                self._members = codes
+            code = self._members.get(row.folder)
             rows = self._rows
-            ranks = self._rank[row.folder] = folder_percentiles(rows[r] for r in self._members.get(row.folder, ()))
+            members = np.flatnonzero(self._folder_codes == code).tolist() if code is not None else []
+            ranks = self._rank[row.folder] = folder_percentiles(rows[r] for r in members)
         return ranks.get(row.photo_id)
 
     def _forget_ranks(self) -> None:
         self._members = None
         self._rank = {}
-        self.score_decimals = score_decimals(r.fused for r in self._rows)
+        self.score_decimals = score_decimals(map(attrgetter("fused"), self._rows))
 
     # --- updates ------------------------------------------------------------------------------
     def set_rows(self, rows: Iterable[Any]) -> None:
@@ -194,7 +199,7 @@ class GalleryModel(QAbstractListModel):
     def _reset(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self._rows = rows
-        self._pos = {row.photo_id: r for r, row in enumerate(rows)}
+        self._pos = dict(zip(map(attrgetter("photo_id"), rows), range(len(rows))))
         self._forget_ranks()
         self.endResetModel()
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import bisect
 import os
 import time
+from collections import Counter
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -107,18 +109,20 @@ class SortColumns:
     """
 
     def __init__(self, rows: Sequence[Any]) -> None:
+        # map/attrgetter keep the per-row work in C: 100k rows in a few tens of milliseconds
         n = self.n = len(rows)
-        self.fused_list = [r.fused for r in rows]
-        self.names = [r.name.casefold() for r in rows]
-        self.folders = [r.folder for r in rows]
-        self.captures = [r.capture_time for r in rows]
-        self.mtimes = [r.mtime for r in rows]
-        self.isnone = np.fromiter((f is None for f in self.fused_list), dtype=bool, count=n)
-        self.fused = np.fromiter((0.0 if f is None else f for f in self.fused_list), dtype=np.float64, count=n)
+        self.fused_list = list(map(attrgetter("fused"), rows))
+        self.names = list(map(str.casefold, map(attrgetter("name"), rows)))
+        self.folders = list(map(attrgetter("folder"), rows))
+        self.captures = list(map(attrgetter("capture_time"), rows))
+        self.mtimes = list(map(attrgetter("mtime"), rows))
+        fused = np.array(self.fused_list, dtype=np.float64) if n else np.zeros(0)  # None -> nan
+        self.isnone = np.isnan(fused)
+        self.fused = np.where(self.isnone, 0.0, fused)
         if n:
             codes = {f: i for i, f in enumerate(sorted(set(self.folders)))}
-            folder_code = np.fromiter((codes[f] for f in self.folders), dtype=np.int64, count=n)
-            ids = np.fromiter((r.photo_id for r in rows), dtype=np.int64, count=n)
+            folder_code = np.fromiter(map(codes.__getitem__, self.folders), dtype=np.int64, count=n)
+            ids = np.fromiter(map(attrgetter("photo_id"), rows), dtype=np.int64, count=n)
             self.name_order = np.lexsort((ids, folder_code, np.array(self.names)))
         else:
             self.name_order = np.zeros(0, dtype=np.int64)
@@ -230,18 +234,16 @@ class GalleryProxy(QAbstractListModel):
     def counts(self) -> dict[str, int]:
         """Counts for the status line: shown, and within the chosen folder: total, flagged (weak),
         picks, rejects and each status."""
-        out = {"shown": len(self._order), "total": 0, "flagged": 0, "pick": 0, "reject": 0,
-               "scored": 0, "pending": 0, "error": 0, "missing": 0}
         src = self._source
-        if src is not None:
+        rows: Sequence[Any] = src.rows() if src is not None else []
+        if self._folder is not None:
             folder = self._folder
-            for row in src.rows():
-                if folder is None or in_folder(row.folder, folder):
-                    out["total"] += 1
-                    out["flagged"] += bool(row.low_quality)
-                    out[row.status] = out.get(row.status, 0) + 1
-                    if row.flag:
-                        out[row.flag] = out.get(row.flag, 0) + 1
+            rows = [r for r in rows if in_folder(r.folder, folder)]
+        out = {"shown": len(self._order), "total": len(rows), "flagged": sum(map(attrgetter("low_quality"), rows)),
+               "pick": 0, "reject": 0, "scored": 0, "pending": 0, "error": 0, "missing": 0}
+        out.update(Counter(map(attrgetter("status"), rows)))
+        flags = Counter(map(attrgetter("flag"), rows))
+        out["pick"], out["reject"] = flags.get("pick", 0), flags.get("reject", 0)
         return out
 
     # --- mapping --------------------------------------------------------------------------------

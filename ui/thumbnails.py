@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 THUMB_SIZE = 320  # long side of a grid thumbnail, px (tiles are ~200 px; room for 1.5x screens)
 PREVIEW_SIZE = 1600  # long side of the detail pane's preview
 CACHE_VERSION = 1
-MEMORY_THUMBS = 1500  # QPixmaps kept in memory (~300 KB each at most)
+MEMORY_THUMBS = 600  # QPixmaps kept in memory (~270 KB each at most: ~160 MB)
 WANTED_WINDOW = 400  # requests older than this many newer ones are skipped if not started
 
 

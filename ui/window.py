@@ -163,6 +163,10 @@ class GalleryWindow(QMainWindow):
 
         # widgets
         self.view = GalleryView()
+        # The first load is laid out in batches, so a 100k catalog shows its first screen at
+        # once; later changes lay out in one pass, which keeps the scroll position exact.
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setBatchSize(2000)
         self.view.setModel(self.proxy)
         self.view.setItemDelegate(TileDelegate(self.loader, self.view))
         self.detail = DetailPane()
@@ -193,7 +197,9 @@ class GalleryWindow(QMainWindow):
         self.loader.previewReady.connect(self.detail.set_preview)
         self.loader.previewFailed.connect(self.detail.preview_failed)
 
-        self._counts_timer = QTimer(self, singleShot=True, interval=50)
+        self._thumb_timer = QTimer(self, singleShot=True, interval=40)
+        self._thumb_timer.timeout.connect(self.view.viewport().update)
+        self._counts_timer = QTimer(self, singleShot=True, interval=120)
         self._counts_timer.timeout.connect(self._update_counts)
         self._reflag_timer = QTimer(self, singleShot=True, interval=REFLAG_DEBOUNCE_MS)
         self._reflag_timer.timeout.connect(self._reflag)
@@ -251,6 +257,10 @@ class GalleryWindow(QMainWindow):
         self.bottom_spin.valueChanged.connect(self._on_bottom_changed)
         for w in (self.sort_box, self.filter_box, self.folder_box, self.threshold_slider, self.bottom_spin):
             w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        for box in (self.sort_box, self.filter_box, self.folder_box):  # back to culling after a choice
+            box.activated.connect(lambda _i: self.view.setFocus())
+        self.threshold_slider.sliderReleased.connect(self.view.setFocus)
+        self.bottom_spin.editingFinished.connect(self.view.setFocus)
 
         bar.addWidget(label("Sort"))
         bar.addWidget(self.sort_box)
@@ -422,6 +432,8 @@ class GalleryWindow(QMainWindow):
         self.model.set_rows(rows)
         if first:
             self._init_threshold_range(rows)
+            # the batches of this first layout go on by themselves (QListView's timer)
+            QTimer.singleShot(0, lambda: self.view.setLayoutMode(QListView.LayoutMode.SinglePass))
         if current is not None and self.current_photo_id() != current:
             if self.select_photo(current, scroll=False):
                 self.view.verticalScrollBar().setValue(scroll)
@@ -434,9 +446,10 @@ class GalleryWindow(QMainWindow):
             row = self.current_row()
             if row is not None and self.detail.row is not None and row.photo_id == self.detail.photo_id \
                     and row != self.detail.row:
+                rescored = row.fused != self.detail.row.fused
                 self.detail.show_row(row, self.model.rank(row.photo_id), self.model.score_decimals)
-                if row.fused != self.detail.row.fused or self.detail.detail is None:
-                    self.worker.load_detail(row.photo_id)
+                if rescored or self.detail.detail is None:
+                    self.worker.load_detail(row.photo_id)  # new windows for the heatmap
 
     def _on_policy(self, policy: tuple[float | None, float] | None) -> None:
         """The policy the catalog's flags were last computed with wins over the settings' defaults."""
@@ -506,9 +519,10 @@ class GalleryWindow(QMainWindow):
         self.detail.toggle_heatmap()
 
     def _on_thumbnail(self, photo_id: int) -> None:
-        r = self.proxy.proxy_row_for_id(photo_id)
-        if r is not None:
-            self.view.update(self.proxy.index(r, 0))
+        # Thumbnails arrive in bursts: repaint the visible tiles once per burst (cheap), rather
+        # than asking the view for each tile's rectangle (which may force a layout first).
+        if not self._thumb_timer.isActive():
+            self._thumb_timer.start()
 
     def _on_folder_chosen(self, _i: int) -> None:
         self.set_folder(self.folder_box.currentData())
