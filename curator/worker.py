@@ -298,41 +298,63 @@ class Worker:
     # -- the loop -------------------------------------------------------------
 
     def run(self, stop: threading.Event, *, until_idle: bool = False) -> Totals:
-        """Work until `stop` is set (then the current batch is parked or finished), or until idle."""
-        lookahead = 2 * self.batch_size
-        inflight: deque[tuple[PendingItem, Future[Inspection]]] = deque()
-        next_poll = 0.0
-        wait = self.poll_interval
+        """Work until `stop` is set (then the current batch is parked or finished), or until idle.
+
+        A catalog that stays locked or fails for a while is retried with a growing pause (the batch
+        stays pending); after MAX_FAILURES failures in a row the CatalogError is raised.
+        """
+        self._inflight: deque[tuple[PendingItem, Future[Inspection]]] = deque()
+        self._next_poll = 0.0
+        self._wait = self.poll_interval
+        failures = 0
         with ThreadPoolExecutor(max_workers=self.decode_workers, thread_name_prefix="inspect") as pool:
             try:
                 while not stop.is_set():
-                    now = time.monotonic()
-                    if len(inflight) < lookahead and now >= next_poll:
-                        ready, wait = self.select_ready(lookahead - len(inflight),
-                                                        [item.photo_id for item, _ in inflight])
-                        for item in ready:
-                            inflight.append((item, pool.submit(inspect_photo, item, self.engine, self.catalog)))
-                        next_poll = now if ready else now + min(wait, self.poll_interval)
-                    if not inflight:
-                        if until_idle and self.catalog.queue_length(self.scope) == 0:
+                    try:
+                        if not self._step(pool, stop, until_idle):
                             break
-                        if self.on_idle:
-                            self.on_idle()
-                        self._wake.wait(min(wait, self.poll_interval))
-                        if self._wake.is_set():
-                            self._wake.clear()
-                            next_poll = 0.0
-                        continue
-                    t0 = time.monotonic()
-                    batch = [inflight.popleft() for _ in range(min(self.batch_size, len(inflight)))]
-                    inspections = [_result(item, fut) for item, fut in batch]
-                    if stop.is_set():
-                        break  # park: nothing recorded, the rows stay pending for the next run
-                    self._finish_batch(inspections, t0)
+                        failures = 0
+                    except CatalogError as exc:
+                        failures += 1
+                        if failures >= self.MAX_FAILURES:
+                            raise
+                        pause = min(30.0, 0.5 * 2 ** failures)
+                        log.warning("catalog unavailable (%s); trying again in %.0f s", exc, pause)
+                        stop.wait(pause)
             finally:
-                for _, fut in inflight:
+                for _, fut in self._inflight:
                     fut.cancel()
         return self.totals
+
+    MAX_FAILURES = 8
+
+    def _step(self, pool: ThreadPoolExecutor, stop: threading.Event, until_idle: bool) -> bool:
+        """One turn of the loop: top up the decode-ahead, then score one batch or wait. False: stop now."""
+        inflight = self._inflight
+        lookahead = 2 * self.batch_size
+        now = time.monotonic()
+        if len(inflight) < lookahead and now >= self._next_poll:
+            ready, self._wait = self.select_ready(lookahead - len(inflight), [item.photo_id for item, _ in inflight])
+            for item in ready:
+                inflight.append((item, pool.submit(inspect_photo, item, self.engine, self.catalog)))
+            self._next_poll = now if ready else now + min(self._wait, self.poll_interval)
+        if not inflight:
+            if until_idle and self.catalog.queue_length(self.scope) == 0:
+                return False
+            if self.on_idle:
+                self.on_idle()
+            self._wake.wait(min(self._wait, self.poll_interval))
+            if self._wake.is_set():
+                self._wake.clear()
+                self._next_poll = 0.0
+            return True
+        t0 = time.monotonic()
+        batch = [inflight.popleft() for _ in range(min(self.batch_size, len(inflight)))]
+        inspections = [_result(item, fut) for item, fut in batch]
+        if stop.is_set():
+            return False  # park: nothing recorded, the rows stay pending for the next run
+        self._finish_batch(inspections, t0)
+        return True
 
     def _finish_batch(self, inspections: list[Inspection], t0: float) -> None:
         outcomes = self.score(inspections)

@@ -258,3 +258,27 @@ def test_scan_never_touches_the_originals(settings, photo_dir, tiny_engine):
         q = photo_dir / "moved.jpg" if p.name == "coffee.jpg" else p
         assert os.stat(q).st_mtime_ns == st.st_mtime_ns
 
+
+
+def test_a_catalog_locked_for_a_while_is_retried_not_fatal(settings, photo_dir, tiny_engine, monkeypatch):
+    from curator.catalog import CatalogError
+
+    scan(settings, photo_dir, engine=tiny_engine)  # creates the catalog
+    (photo_dir / "new.jpg").write_bytes((photo_dir / "coffee.jpg").read_bytes()[::-1])  # an error to record
+    write_jpeg(photo_dir / "fresh.jpg", real_photos()["rocket"], size=(160, 120))
+    original = Catalog.record_outcomes
+    calls = {"n": 0}
+
+    def flaky(self, *a, **kw):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise CatalogError("the catalog stayed locked by another process (simulated)")
+        return original(self, *a, **kw)
+
+    monkeypatch.setattr(Catalog, "record_outcomes", flaky)
+    monkeypatch.setattr(Worker, "MAX_FAILURES", 4)
+    summary = scan(settings, photo_dir, engine=tiny_engine)
+    assert (summary.totals.scored, summary.totals.errors) == (1, 1)
+    with Catalog.open(settings.db_path) as cat:
+        assert cat.queue_length() == 0
+        assert cat.photo_detail(rows_by_name(cat)["fresh.jpg"].photo_id).scored_count == 1
