@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from curator.commands.common import add_db_option, add_engine_options, settings_from_args
@@ -36,12 +38,28 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--watch: not a folder: {d}")
     folder = str(Path(args.folder).expanduser().resolve()) if args.folder else None
     _check_catalog(settings.db_path)
+    _choose_qt_platform(screenshot=args.screenshot is not None)
 
     try:
         from ui.app import run_gallery
     except ImportError as exc:  # PySide6 missing or its Qt libraries not loadable
         raise UserError(f"the gallery needs PySide6 and a working Qt: {exc}") from None
     return run_gallery(settings, folder=folder, watch_dirs=watch_dirs, screenshot=args.screenshot)
+
+
+def _choose_qt_platform(screenshot: bool, environ: dict[str, str] | None = None) -> None:
+    """Without a display, Qt aborts the process. A screenshot needs no screen, so it renders
+    offscreen; an interactive window gets a one-line error instead of the abort."""
+    env = os.environ if environ is None else environ
+    if env.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return
+    if screenshot:
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    raise UserError("no display to open the gallery on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+                    "run it in a desktop session, or use --screenshot FILE.png")
 
 
 def _check_catalog(db_path: Path) -> None:
