@@ -15,6 +15,14 @@ functions, each run in its own transaction. A catalog newer than the code is
 refused. Before migrating an existing catalog, a copy is written next to it
 (`catalog.db.v<N>.bak`).
 
+A RAW+JPEG pair (curator.pairs) is one shot: both files have a row, the
+second file's `partner_of` points at the scored file's row, and that row holds
+the shot's score and decision, which reads of either file go through
+(COALESCE(partner_of, id)). The worker makes the links as it inspects files;
+`_check_pairs` undoes one that stops holding (the scored file gone or failed,
+the files renamed apart), and the file left alone keeps the decision and is
+queued to be scored itself.
+
 Per-view values are stored (in score_views) as one little-endian float32 blob per score, one
 row of 9 values per view: left, top, right, bottom (all -1 for the global
 view), fused, cosine, magnitude, w_cosine, w_magnitude. Embeddings are
@@ -36,14 +44,18 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
+from curator.bursts import DEFAULT_GAP_SECONDS as DEFAULT_BURST_GAP_SECONDS
+from curator.bursts import DEFAULT_SIMILARITY as DEFAULT_BURST_SIMILARITY
 from curator.errors import UserError
 
 if TYPE_CHECKING:
     from iqa_engine.results import PhotoScore
 
+    from curator.bursts import Burst, BurstDecision, Frame
+
     from curator.exif import ExifData
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x63757261  # "cura", so a stranger's SQLite file is never mistaken for a catalog
 BUSY_TIMEOUT_MS = 15_000
 
@@ -99,6 +111,9 @@ class GalleryRow:
     rating: int  # 0..5
     label: str | None  # colour word, e.g. 'Red'
     low_quality: bool  # the auto policy finds it weak (shown even if the user picked it)
+    # The scored file of this file's shot, when this file is the other half of a RAW+JPEG pair (then the
+    # score and decision above are the shot's, read through that photo); None for a shot's own scored file.
+    partner_of: int | None = None
 
 
 _GALLERY_FIELDS = tuple(f.name for f in fields(GalleryRow))
@@ -181,6 +196,7 @@ class Outcome:
 
     kind:
       scored    a new score (and EXIF, hash) for the photo
+      partner   the photo is the other file of a RAW+JPEG pair (`primary` is scored for both): not scored
       unchanged the content is the same as when it was scored: only the stat is refreshed
       adopted   the file is a moved photo (twin_id) that already has a current score
       error     the file cannot be scored; `error` says why
@@ -200,6 +216,9 @@ class Outcome:
     error: str | None = None
     twin_id: int | None = None  # merge this pending row into that photo first
     path: str | None = None  # the path the worker read; a 'missing' or 'error' found at an old path is dropped
+    partners: tuple[str, ...] = ()  # scored/unchanged/adopted: the other files of the shot (RAW+JPEG pair)
+    primary: str | None = None  # partner: the path of the shot's scored file
+    primary_stat: FileStat | None = None  # partner: that file's stat, to queue it if it is not in the catalog yet
 
 
 @dataclass(frozen=True)
@@ -247,6 +266,27 @@ class FlagRow:
     flag_source: str | None
     rating: int
     low_quality: bool
+
+
+@dataclass(frozen=True)
+class SidecarMark:
+    """A photo whose XMP sidecar may hold decisions to import, and the sidecar mtime last imported."""
+
+    photo_id: int
+    path: str
+    folder: str
+    seen_mtime_ns: int | None  # None: no sidecar imported yet
+
+
+@dataclass(frozen=True)
+class SidecarImport:
+    """What one sidecar says a person decided (curator.xmp.imported_decision), to record as the user's."""
+
+    photo_id: int
+    mtime_ns: int  # the sidecar's mtime, noted so an unchanged sidecar is not read again
+    flag: str | None = None  # 'reject' or None (leave the flag)
+    rating: int | None = None  # 1-5, or None (leave the rating)
+    label: str | None = None  # a colour word, or None (leave the label)
 
 
 # -- the catalog -----------------------------------------------------------------
@@ -495,8 +535,7 @@ class Catalog:
             "s.scored_width, s.scored_height, s.scored_at, s.elapsed_ms, "
             "s.protocol, s.model, s.decode_source "
             "FROM photos p LEFT JOIN exif e ON e.photo_id = p.id "
-            "LEFT JOIN scores s ON s.id = (SELECT s2.id FROM scores s2 WHERE s2.photo_id = p.id "
-            "  ORDER BY s2.scored_at DESC, s2.id DESC LIMIT 1) "
+            + _LATEST_SCORE +
             "WHERE p.id = ?", (int(photo_id),))[0]
         (content_hash, scored_count, bias, make, fp, views_blob, sw, sh, scored_at, elapsed, protocol, model,
          decode_source) = extra
@@ -508,6 +547,11 @@ class Catalog:
 
     def photo_id_for_path(self, path: str | os.PathLike[str]) -> int | None:
         rows = self._read("SELECT id FROM photos WHERE path = ?", (str(path),))
+        return rows[0][0] if rows else None
+
+    def path_status(self, path: str | os.PathLike[str]) -> str | None:
+        """The status of the photo at this path, or None when the catalog does not know it."""
+        rows = self._read("SELECT status FROM photos WHERE path = ?", (str(path),))
         return rows[0][0] if rows else None
 
     def folders(self) -> list[str]:
@@ -549,11 +593,11 @@ class Catalog:
             "s.score, s.fused, s.cosine, s.magnitude, s.w_cosine, s.w_magnitude, s.mode, s.protocol, "
             "s.model AS engine_model, s.fingerprint, s.n_views AS views, s.scored_at, s.elapsed_ms, "
             "d.flag, d.flag_source, COALESCE(d.rating, 0) AS rating, d.label, "
-            "COALESCE(d.low_quality, 0) AS low_quality "
+            "COALESCE(d.low_quality, 0) AS low_quality, "
+            "(SELECT q.path FROM photos q WHERE q.id = p.partner_of) AS partner_of "
             "FROM photos p LEFT JOIN exif e ON e.photo_id = p.id "
-            "LEFT JOIN scores s ON s.id = (SELECT s2.id FROM scores s2 WHERE s2.photo_id = p.id "
-            "  ORDER BY s2.scored_at DESC, s2.id DESC LIMIT 1) "
-            f"LEFT JOIN decisions d ON d.photo_id = p.id WHERE {clause} ORDER BY p.folder, p.name")
+            + _LATEST_SCORE +
+            f"LEFT JOIN decisions d ON d.photo_id = {_SHOT} WHERE {clause} ORDER BY p.folder, p.name")
         try:
             cur = self._conn().execute(sql, params)
             names = [c[0] for c in cur.description]
@@ -565,11 +609,11 @@ class Catalog:
             raise CatalogError(_describe_error(self.path, exc)) from None
 
     def latest_fused(self) -> list[float]:
-        """The latest fused score of every photo that is not missing (for stats)."""
+        """The latest fused score of every shot that is not missing (for stats; a RAW+JPEG pair counts once)."""
         return [r[0] for r in self._read(
             "SELECT s.fused FROM photos p JOIN scores s ON s.id = (SELECT s2.id FROM scores s2 "
             "WHERE s2.photo_id = p.id ORDER BY s2.scored_at DESC, s2.id DESC LIMIT 1) "
-            "WHERE p.status != 'missing'")]
+            "WHERE p.status != 'missing' AND p.partner_of IS NULL")]
 
     def scoring_times(self) -> list[tuple[float, float]]:
         """(scored_at, elapsed_ms) of every score row, oldest first (for throughput)."""
@@ -596,11 +640,12 @@ class Catalog:
     # -- the queue -----------------------------------------------------------
 
     def known_files(self, scope: Sequence[str], fingerprint: str) -> dict[str, KnownFile]:
-        """Every photo under the given roots, with whether it has a score from `fingerprint`."""
+        """Every photo under the given roots, with whether it (or, for the second file of a RAW+JPEG pair,
+        its shot) has a score from `fingerprint`."""
         clause, params = scope_clause(scope, "p.path")
         rows = self._read(
             "SELECT p.id, p.path, p.size, p.mtime_ns, p.status, "
-            "EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = p.id AND s.fingerprint = ?) "
+            f"EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = {_SHOT} AND s.fingerprint = ?) "
             f"FROM photos p WHERE {clause}", [fingerprint] + params)
         return {r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5])) for r in rows}
 
@@ -611,7 +656,7 @@ class Catalog:
             chunk = list(paths[i:i + 500])
             rows = self._read(
                 "SELECT p.id, p.path, p.size, p.mtime_ns, p.status, "
-                "EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = p.id AND s.fingerprint = ?) "
+                f"EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = {_SHOT} AND s.fingerprint = ?) "
                 f"FROM photos p WHERE p.path IN ({','.join('?' * len(chunk))})", [fingerprint] + chunk)
             out.update({r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5])) for r in rows})
         return out
@@ -676,6 +721,7 @@ class Catalog:
             conn.executemany("UPDATE photos SET status = 'error', error = ?, updated_at = ? WHERE id = ?", errors)
             conn.executemany("UPDATE photos SET status = 'missing', error = NULL, updated_at = ? WHERE id = ?",
                              [(now, i) for i in missing_ids])
+            _check_pairs(conn, missing_ids, now)
         return SyncCounts(**counts)
 
     def enqueue_path(self, path: str, stat: FileStat, now: float | None = None) -> bool:
@@ -742,16 +788,27 @@ class Catalog:
 
         Returns False when `src` is not in the catalog (the caller enqueues `dest`).
         """
+        return self.move_paths([(src, dest)], now) == 1
+
+    def move_paths(self, moves: Sequence[tuple[str, str]], now: float | None = None) -> int:
+        """Several files moved together (move-rejects, undo), in one transaction: each photo keeps its id,
+        scores and decisions, and a RAW+JPEG pair that moved together stays one shot. Returns how many
+        photos the catalog knew."""
         now = time.time() if now is None else now
-        folder, name = os.path.split(dest)
+        moved: list[int] = []
         with self._tx() as conn:
-            row = conn.execute("SELECT id FROM photos WHERE path = ?", (src,)).fetchone()
-            if row is None:
-                return False
-            conn.execute("DELETE FROM photos WHERE path = ? AND id != ?", (dest, row[0]))  # replaced by the rename
-            conn.execute("UPDATE photos SET path = ?, folder = ?, name = ?, updated_at = ? WHERE id = ?",
-                         (dest, folder, name, now, row[0]))
-            return True
+            for src, dest in moves:
+                src, dest = str(src), str(dest)
+                folder, name = os.path.split(dest)
+                row = conn.execute("SELECT id FROM photos WHERE path = ?", (src,)).fetchone()
+                if row is None:
+                    continue
+                conn.execute("DELETE FROM photos WHERE path = ? AND id != ?", (dest, row[0]))  # replaced by the move
+                conn.execute("UPDATE photos SET path = ?, folder = ?, name = ?, updated_at = ? WHERE id = ?",
+                             (dest, folder, name, now, row[0]))
+                moved.append(row[0])
+            _check_pairs(conn, moved, now)  # one file of a pair renamed alone: two shots again
+        return len(moved)
 
     def move_tree(self, src: str, dest: str, now: float | None = None) -> int:
         """A folder was renamed or moved: every photo under it follows. Returns how many moved."""
@@ -771,8 +828,14 @@ class Catalog:
         now = time.time() if now is None else now
         clause, params = scope_clause([path], "path")
         with self._tx() as conn:
-            return conn.execute(f"UPDATE photos SET status = 'missing', error = NULL, updated_at = ? "
-                                f"WHERE {clause} AND status != 'missing'", [now] + params).rowcount
+            ids = [r[0] for r in conn.execute(f"SELECT id FROM photos WHERE {clause} AND status != 'missing'",
+                                              params)]
+            if not ids:
+                return 0
+            conn.execute(f"UPDATE photos SET status = 'missing', error = NULL, updated_at = ? "
+                         f"WHERE {clause} AND status != 'missing'", [now] + params)
+            _check_pairs(conn, ids, now)  # the JPEG of a pair deleted: its RAW is scored itself
+            return len(ids)
 
     # -- recording results ---------------------------------------------------
 
@@ -855,27 +918,40 @@ class Catalog:
         if o.kind == "missing":
             conn.execute("UPDATE photos SET status = 'missing', error = ?, updated_at = ? WHERE id = ?",
                          (_one_line(o.error or "vanished before it could be scored"), now, pid))
+            _check_pairs(conn, [pid], now)
             return Recorded(pid, o.kind, True, folder)
         if o.kind == "error":
             conn.execute("UPDATE photos SET status = 'error', error = ?, size = ?, mtime_ns = ?, "
                          "content_hash = COALESCE(?, content_hash), updated_at = ? WHERE id = ?",
                          (_one_line(o.error or "could not be scored"), st.size, st.mtime_ns, o.content_hash,
                           now, pid))
+            _check_pairs(conn, [pid], now)  # a RAW whose JPEG cannot be read is scored itself
             return Recorded(pid, o.kind, True, folder)
+        if o.kind not in ("scored", "unchanged", "adopted", "partner"):
+            raise ValueError(f"unknown outcome kind {o.kind!r}")
         if o.twin_id is not None:
             pid = self._merge_into(conn, pid, o.twin_id, now)
         if o.kind == "scored":
             if o.score is None:
                 raise ValueError("a 'scored' outcome needs a score")
             self._write_score(conn, pid, o.score, st, o.content_hash, o.exif, now)
-        elif o.kind in ("unchanged", "adopted"):
+        else:
             conn.execute("UPDATE photos SET status = 'scored', error = NULL, size = ?, mtime_ns = ?, "
                          "content_hash = COALESCE(?, content_hash), updated_at = ? WHERE id = ?",
                          (st.size, st.mtime_ns, o.content_hash, now, pid))
             if o.exif is not None:
                 _write_exif(conn, pid, o.exif)
+        if o.kind == "partner":
+            if not o.primary:
+                raise ValueError("a 'partner' outcome needs the path of the shot's scored file")
+            primary = _primary_row(conn, o.primary, o.primary_stat, now)
+            _link_partners(conn, primary, [pid])
+        elif o.partners:
+            rows = conn.execute(f"SELECT id FROM photos WHERE path IN ({','.join('?' * len(o.partners))})",
+                                list(o.partners)).fetchall()
+            _link_partners(conn, pid, [r[0] for r in rows])
         else:
-            raise ValueError(f"unknown outcome kind {o.kind!r}")
+            conn.execute("UPDATE photos SET partner_of = NULL WHERE id = ? AND partner_of IS NOT NULL", (pid,))
         return Recorded(pid, o.kind, True, folder)
 
     def _merge_into(self, conn: sqlite3.Connection, pending_id: int, twin_id: int, now: float) -> int:
@@ -885,6 +961,9 @@ class Catalog:
         has_decision = conn.execute("SELECT 1 FROM decisions WHERE photo_id = ?", (twin_id,)).fetchone()
         if not has_decision:  # a decision made on the new row while it was pending carries over
             conn.execute("UPDATE decisions SET photo_id = ? WHERE photo_id = ?", (twin_id, pending_id))
+        # the other file of its pair, linked to the new row meanwhile, follows it
+        conn.execute("UPDATE photos SET partner_of = ? WHERE partner_of = ? AND id != ?",
+                     (twin_id, pending_id, twin_id))
         conn.execute("DELETE FROM photos WHERE id = ?", (pending_id,))
         conn.execute("UPDATE photos SET path = ?, folder = ?, name = ?, updated_at = ? WHERE id = ?",
                      (path, folder, name, now, twin_id))
@@ -933,43 +1012,31 @@ class Catalog:
         flag: 'pick', 'reject', or None / 'none' to clear. A user's change
         (source='user'), clearing included, is final: the auto policy never
         overrides it. source='auto' never changes a flag the user set.
+
+        A decision belongs to the shot: on either file of a RAW+JPEG pair it
+        is stored once, on the scored file, and both files show it.
         """
-        if source not in FLAG_SOURCES:
-            raise CatalogError(f"unknown decision source {source!r}; choose auto or user")
-        updates: dict[str, Any] = {}
-        if flag is not UNCHANGED:
-            if flag in (None, "none", ""):
-                flag = None
-            if flag is not None and flag not in FLAGS:
-                raise CatalogError(f"unknown flag {flag!r}; choose pick, reject or none")
-            updates["flag"] = flag
-            updates["flag_source"] = source if (flag is not None or source == "user") else None
-        if rating is not UNCHANGED:
-            rating = 0 if rating is None else rating
-            if isinstance(rating, bool) or not isinstance(rating, int) or not 0 <= rating <= 5:
-                raise CatalogError(f"rating must be a whole number from 0 to 5, not {rating!r}")
-            updates["rating"] = rating
-        if label is not UNCHANGED:
-            updates["label"] = normalise_label(label)
-        now = time.time()
+        updates = _decision_updates(flag, rating, label, source)
         with self._tx() as conn:
             if conn.execute("SELECT 1 FROM photos WHERE id = ?", (int(photo_id),)).fetchone() is None:
                 raise CatalogError(f"no photo with id {photo_id}")
-            current = conn.execute("SELECT flag_source FROM decisions WHERE photo_id = ?",
-                                   (int(photo_id),)).fetchone()
-            if source == "auto" and current is not None and current[0] == "user":
-                updates.pop("flag", None)
-                updates.pop("flag_source", None)
-            if not updates:
-                return
-            conn.execute("INSERT OR IGNORE INTO decisions (photo_id) VALUES (?)", (int(photo_id),))
-            sets = ", ".join(f"{k} = ?" for k in updates)
-            conn.execute(f"UPDATE decisions SET {sets}, decided_at = ? WHERE photo_id = ?",
-                         list(updates.values()) + [now, int(photo_id)])
+            _apply_decision(conn, int(photo_id), updates, source, time.time())
+
+    def shot_ids(self, photo_id: int) -> tuple[int, ...]:
+        """The photo ids of this photo's shot, the scored file first: (id,) for a single file, or the
+        two files of a RAW+JPEG pair (what a view refreshes after a decision on either)."""
+        rows = self._read(
+            "SELECT q.id FROM photos p JOIN photos q ON q.id = COALESCE(p.partner_of, p.id) "
+            "OR q.partner_of = COALESCE(p.partner_of, p.id) WHERE p.id = ? "
+            "ORDER BY q.partner_of IS NOT NULL, q.id", (int(photo_id),))
+        return tuple(r[0] for r in rows)
 
     def flag_rows(self, folders: Sequence[str] | None = None) -> list[FlagRow]:
-        """What the flag policy needs: every photo that is not missing, with its latest fused score."""
-        where = "p.status != 'missing'"
+        """What the flag policy needs: every shot that is not missing, with its latest fused score.
+
+        The second file of a RAW+JPEG pair is left out: the pair is one shot, ranked once.
+        """
+        where = "p.status != 'missing' AND p.partner_of IS NULL"
         params: list[Any] = []
         if folders is not None:
             where += f" AND p.folder IN ({','.join('?' * len(folders))})"
@@ -983,9 +1050,16 @@ class Catalog:
         return [FlagRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
 
     def recompute_flags(self, threshold: float | None, bottom_percent: float, folder: str | None = None,
-                        folders: Sequence[str] | None = None) -> int:
+                        folders: Sequence[str] | None = None, *,
+                        burst_gap_seconds: float | None = DEFAULT_BURST_GAP_SECONDS) -> int:
         """Apply the auto flag policy (curator.flags) to one folder, some folders or all; returns
-        how many auto flags changed. User decisions are never touched."""
+        how many auto flags changed. User decisions are never touched.
+
+        Frames of an exposure bracket (capture times within `burst_gap_seconds`,
+        exposure bias changing at every frame: curator.bursts.bracketed_ids) are
+        never auto-rejected; None turns that protection off.
+        """
+        from curator import bursts
         from curator import flags as flag_policy
 
         scope = [folder] if folder is not None else (list(folders) if folders is not None else None)
@@ -994,7 +1068,12 @@ class Catalog:
         now = time.time()
         with self._tx() as conn:  # read and write in one transaction: a user decision cannot slip between
             rows = self.flag_rows(scope)
-            plan = flag_policy.plan(rows, threshold=threshold, bottom_percent=bottom_percent)
+            protected: frozenset[int] = frozenset()
+            if burst_gap_seconds is not None:
+                protected = frozenset().union(*(
+                    bursts.bracketed_ids(frames, burst_gap_seconds)
+                    for frames in self._frames_by_folder(scope, embeddings=False).values()))
+            plan = flag_policy.plan(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected)
             if not plan.changes:
                 return 0
             conn.executemany("INSERT OR IGNORE INTO decisions (photo_id) VALUES (?)",
@@ -1009,19 +1088,165 @@ class Catalog:
                  for c in plan.changes])
         return plan.flags_changed
 
+    # -- bursts ----------------------------------------------------------------
+
+    def burst_frames(self, folder: str, *, embeddings: bool = True) -> list["Frame"]:
+        """What burst grouping needs for every shot in one folder, in one query (curator.bursts.Frame):
+        capture time, latest fused score, exposure bias, and the CLIP embedding stored with that score
+        (same engine fingerprint; None when there is none or embeddings=False).
+
+        Missing photos and the second file of a RAW+JPEG pair are left out (a pair is one frame).
+        """
+        return self._frames_by_folder([str(folder)], embeddings=embeddings).get(str(folder), [])
+
+    def _frames_by_folder(self, folders: Sequence[str] | None, *, embeddings: bool) -> dict[str, list["Frame"]]:
+        from curator.bursts import Frame
+
+        where = "p.status != 'missing' AND p.partner_of IS NULL"
+        params: list[Any] = []
+        if folders is not None:
+            where += f" AND p.folder IN ({','.join('?' * len(folders))})"
+            params += list(folders)
+        vector = ("(SELECT v.vector FROM embeddings v WHERE v.photo_id = p.id AND v.fingerprint = s.fingerprint)"
+                  if embeddings else "NULL")
+        rows = self._read(
+            f"SELECT p.id, p.folder, e.capture_time, s.fused, e.exposure_bias, {vector} FROM photos p "
+            "LEFT JOIN exif e ON e.photo_id = p.id "
+            "LEFT JOIN scores s ON s.id = (SELECT s2.id FROM scores s2 WHERE s2.photo_id = p.id "
+            "  ORDER BY s2.scored_at DESC, s2.id DESC LIMIT 1) "
+            f"WHERE {where} ORDER BY p.folder, p.name", params)
+        out: dict[str, list[Frame]] = {}
+        for pid, folder, capture, fused, bias, blob in rows:
+            emb = np.frombuffer(blob, dtype="<f4") if blob else None
+            out.setdefault(folder, []).append(Frame(pid, capture, emb, fused, bias))
+        return out
+
+    def bursts(self, folder: str, *, gap_seconds: float = DEFAULT_BURST_GAP_SECONDS,
+               similarity: float = DEFAULT_BURST_SIMILARITY) -> list["Burst"]:
+        """The folder's shots grouped into bursts (curator.bursts.group_bursts): every shot in exactly one
+        group, in capture order; Burst.best is the frame to show on top of a collapsed burst."""
+        from curator.bursts import group_bursts
+
+        return group_bursts(self.burst_frames(folder), gap_seconds, similarity)
+
+    def reject_burst_others(self, folder: str | None = None, *, gap_seconds: float = DEFAULT_BURST_GAP_SECONDS,
+                            similarity: float = DEFAULT_BURST_SIMILARITY,
+                            dry_run: bool = False) -> list["BurstDecision"]:
+        """"Reject all but the best" in every burst of one folder (or every folder), in one transaction.
+
+        The rejects are recorded as the user's (they asked for them), so the auto
+        policy never undoes them. Never rejected: the best frame, bracketed frames,
+        frames the user already decided on (a flag set or cleared, stars or a
+        label), and any burst with a frame that is not scored yet. Returns the
+        rejects made (or, with dry_run, that would be made).
+        """
+        from curator.bursts import group_bursts, reject_all_but_best
+
+        with self._tx() as conn:
+            decisions: list[BurstDecision] = []
+            for frames in self._frames_by_folder([folder] if folder is not None else None,
+                                                 embeddings=True).values():
+                ids = [f.photo_id for f in frames]
+                locked = {r[0] for i in range(0, len(ids), 500) for r in conn.execute(
+                    "SELECT photo_id FROM decisions WHERE (flag_source = 'user' OR rating > 0 OR label IS NOT NULL) "
+                    f"AND photo_id IN ({','.join('?' * len(ids[i:i + 500]))})", ids[i:i + 500])}
+                decisions += reject_all_but_best(group_bursts(frames, gap_seconds, similarity), locked)
+            if not dry_run:
+                now = time.time()
+                for d in decisions:
+                    _apply_decision(conn, int(d.photo_id), {"flag": d.verdict, "flag_source": "user"}, "user", now)
+        return decisions
+
+    # -- XMP sidecars -------------------------------------------------------------
+
+    def sidecar_seen(self, photo_id: int) -> int | None:
+        """The mtime (ns) of the photo's sidecar when its decisions were last imported; None if never."""
+        rows = self._read("SELECT sidecar_mtime_ns FROM photos WHERE id = ?", (int(photo_id),))
+        return rows[0][0] if rows else None
+
+    def note_sidecar(self, photo_id: int, mtime_ns: int | None) -> None:
+        """Remember the sidecar mtime just imported (or written), so it is not read again until it changes."""
+        with self._tx() as conn:
+            conn.execute("UPDATE photos SET sidecar_mtime_ns = ? WHERE id = ?", (mtime_ns, int(photo_id)))
+
+    def sidecar_marks(self, scope: Sequence[str] | None = None,
+                      photo_ids: Iterable[int] | None = None) -> list[SidecarMark]:
+        """Photos (under the roots in `scope`, or these ids, or all) that are not missing, each with the
+        sidecar mtime last imported: what the import at scan time compares against."""
+        if photo_ids is not None:
+            ids = [int(i) for i in photo_ids]
+            out: list[SidecarMark] = []
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                out += [SidecarMark(*r) for r in self._read(
+                    "SELECT id, path, folder, sidecar_mtime_ns FROM photos WHERE status != 'missing' "
+                    f"AND id IN ({','.join('?' * len(chunk))})", chunk)]
+            return out
+        clause, params = scope_clause(scope, "path")
+        return [SidecarMark(*r) for r in self._read(
+            "SELECT id, path, folder, sidecar_mtime_ns FROM photos WHERE status != 'missing' "
+            f"AND {clause} ORDER BY folder, name", params)]
+
+    def import_sidecar_decisions(self, imports: Sequence[SidecarImport]) -> list[str]:
+        """Record what sidecars say a person decided (Lightroom, darktable...) as user decisions, and note
+        each sidecar's mtime; one transaction. A field the sidecar does not set is left as it is.
+        Returns the folders whose decisions changed (their auto flags need recomputing)."""
+        now = time.time()
+        folders: set[str] = set()
+        with self._tx() as conn:
+            for item in imports:
+                row = conn.execute("SELECT folder FROM photos WHERE id = ?", (int(item.photo_id),)).fetchone()
+                if row is None:
+                    continue
+                conn.execute("UPDATE photos SET sidecar_mtime_ns = ? WHERE id = ?",
+                             (int(item.mtime_ns), int(item.photo_id)))
+                updates = _decision_updates(item.flag if item.flag is not None else UNCHANGED,
+                                            item.rating if item.rating is not None else UNCHANGED,
+                                            item.label if item.label is not None else UNCHANGED, "user")
+                shot = _shot_of(conn, int(item.photo_id))
+                current = conn.execute("SELECT flag, flag_source, rating, label FROM decisions WHERE photo_id = ?",
+                                       (shot,)).fetchone()
+                if current is not None:  # already so: no new decided_at (watch --xmp would rewrite for nothing)
+                    have = dict(zip(("flag", "flag_source", "rating", "label"), current))
+                    updates = {k: v for k, v in updates.items() if have[k] != v}
+                if updates and _apply_decision(conn, int(item.photo_id), updates, "user", now):
+                    folders.add(row[0])
+        return sorted(folders)
+
+    def decided_since(self, since: float) -> list[tuple[int, float]]:
+        """(photo id, decided_at) of every decision made or changed at or after `since` (epoch seconds),
+        by anyone: the user, the auto policy, an import (what `watch --xmp` writes to sidecars)."""
+        return [(r[0], r[1]) for r in self._read(
+            "SELECT photo_id, decided_at FROM decisions WHERE decided_at >= ? ORDER BY decided_at", (float(since),))]
+
+    def rows_by_id(self, photo_ids: Iterable[int]) -> list[GalleryRow]:
+        """Gallery rows for these photo ids (unknown ids are left out), in folder and name order."""
+        ids = sorted({int(i) for i in photo_ids})
+        out: list[GalleryRow] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            out += [_gallery_row(r) for r in self._read(
+                _GALLERY_SELECT + f" WHERE p.id IN ({','.join('?' * len(chunk))})", chunk)]
+        out.sort(key=lambda r: (r.folder, r.name))
+        return out
+
 
 # -- SQL pieces -------------------------------------------------------------------
+
+# A photo's shot: the scored file of a RAW+JPEG pair holds the score and the decision for both files.
+_SHOT = "COALESCE(p.partner_of, p.id)"
+_LATEST_SCORE = ("LEFT JOIN scores s ON s.id = (SELECT s2.id FROM scores s2 WHERE s2.photo_id = " + _SHOT +
+                 "  ORDER BY s2.scored_at DESC, s2.id DESC LIMIT 1) ")
 
 _GALLERY_SELECT = (
     "SELECT p.id, p.path, p.folder, p.name, p.status, p.error, p.width, p.height, p.mtime_ns / 1e9, p.size, "
     "e.capture_time, e.camera, e.lens, e.iso, e.exposure_time, e.f_number, e.focal_length, e.orientation, "
     "s.fused, s.cosine, s.magnitude, s.w_cosine, s.w_magnitude, "
-    "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0) "
+    "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0), p.partner_of "
     "FROM photos p "
     "LEFT JOIN exif e ON e.photo_id = p.id "
-    "LEFT JOIN scores s ON s.id = (SELECT s2.id FROM scores s2 WHERE s2.photo_id = p.id "
-    "  ORDER BY s2.scored_at DESC, s2.id DESC LIMIT 1) "
-    "LEFT JOIN decisions d ON d.photo_id = p.id"
+    + _LATEST_SCORE +
+    "LEFT JOIN decisions d ON d.photo_id = " + _SHOT
 )
 
 _INSERT_PHOTO = ("INSERT INTO photos (path, folder, name, size, mtime_ns, status, error, settle_since, added_at, "
@@ -1033,8 +1258,9 @@ _new_object = object.__new__
 def _gallery_row(r: tuple) -> GalleryRow:
     # Built without the frozen dataclass's per-field __setattr__: 100k rows load twice as fast.
     row = _new_object(GalleryRow)
-    row.__dict__.update(zip(_GALLERY_FIELDS, r))
-    row.__dict__["low_quality"] = bool(r[-1])
+    values = row.__dict__
+    values.update(zip(_GALLERY_FIELDS, r))
+    values["low_quality"] = bool(values["low_quality"])
     return row
 
 
@@ -1069,6 +1295,149 @@ def normalise_label(label: Any) -> str | None:
         if label.strip().lower() == known.lower():
             return known
     raise CatalogError(f"unknown label {label!r}; choose one of: {', '.join(LABELS)} or none")
+
+
+def _decision_updates(flag: Any, rating: Any, label: Any, source: str) -> dict[str, Any]:
+    """The decisions columns to set, validated (CatalogError for a bad value)."""
+    if source not in FLAG_SOURCES:
+        raise CatalogError(f"unknown decision source {source!r}; choose auto or user")
+    updates: dict[str, Any] = {}
+    if flag is not UNCHANGED:
+        if flag in (None, "none", ""):
+            flag = None
+        if flag is not None and flag not in FLAGS:
+            raise CatalogError(f"unknown flag {flag!r}; choose pick, reject or none")
+        updates["flag"] = flag
+        updates["flag_source"] = source if (flag is not None or source == "user") else None
+    if rating is not UNCHANGED:
+        rating = 0 if rating is None else rating
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 0 <= rating <= 5:
+            raise CatalogError(f"rating must be a whole number from 0 to 5, not {rating!r}")
+        updates["rating"] = rating
+    if label is not UNCHANGED:
+        updates["label"] = normalise_label(label)
+    return updates
+
+
+def _shot_of(conn: sqlite3.Connection, photo_id: int) -> int:
+    """The photo that holds the shot's score and decision (itself, unless it is the second file of a pair)."""
+    row = conn.execute("SELECT COALESCE(partner_of, id) FROM photos WHERE id = ?", (photo_id,)).fetchone()
+    return row[0] if row else photo_id
+
+
+def _apply_decision(conn: sqlite3.Connection, photo_id: int, updates: dict[str, Any], source: str,
+                    now: float) -> bool:
+    """Write validated decision columns on the photo's shot; an auto flag never replaces a user's.
+    Returns whether anything was written."""
+    shot = _shot_of(conn, photo_id)
+    updates = dict(updates)
+    current = conn.execute("SELECT flag_source FROM decisions WHERE photo_id = ?", (shot,)).fetchone()
+    if source == "auto" and current is not None and current[0] == "user":
+        updates.pop("flag", None)
+        updates.pop("flag_source", None)
+    if not updates:
+        return False
+    conn.execute("INSERT OR IGNORE INTO decisions (photo_id) VALUES (?)", (shot,))
+    sets = ", ".join(f"{k} = ?" for k in updates)
+    conn.execute(f"UPDATE decisions SET {sets}, decided_at = ? WHERE photo_id = ?",
+                 list(updates.values()) + [now, shot])
+    return True
+
+
+# -- RAW+JPEG pairs ---------------------------------------------------------------------
+# A pair (curator.pairs) is one shot: its scored file (the "primary") holds the score and the decision;
+# the other file's row points at it with partner_of and is never scored. Links are made by the worker
+# (and the scan's pairing pass) and undone here when they stop holding.
+
+
+def _primary_row(conn: sqlite3.Connection, path: str, stat: FileStat | None, now: float) -> int:
+    """The id of the shot's scored file; a row is queued for it if the catalog does not know it yet."""
+    row = conn.execute("SELECT id, status, size, mtime_ns FROM photos WHERE path = ?", (path,)).fetchone()
+    st = stat or FileStat(0, 0)
+    if row is None:
+        return conn.execute(_INSERT_PHOTO, _new_row(path, st, now, status="pending")).lastrowid
+    if row[1] == "missing":  # it is back
+        conn.execute("UPDATE photos SET status = 'pending', error = NULL, size = ?, mtime_ns = ?, settle_since = ?, "
+                     "updated_at = ? WHERE id = ?", (st.size, st.mtime_ns, now, now, row[0]))
+    return row[0]
+
+
+def _merge_decision(conn: sqlite3.Connection, from_id: int, into_id: int) -> None:
+    """Fold one file's decision into its shot's: the shot keeps what it has, and takes the file's
+    user flag, stars and label where the shot has none. The file's own row goes."""
+    source = conn.execute("SELECT flag, flag_source, rating, label, decided_at FROM decisions WHERE photo_id = ?",
+                          (from_id,)).fetchone()
+    if source is None:
+        return
+    target = conn.execute("SELECT flag, flag_source, rating, label FROM decisions WHERE photo_id = ?",
+                          (into_id,)).fetchone()
+    if target is None:
+        conn.execute("UPDATE decisions SET photo_id = ? WHERE photo_id = ?", (into_id, from_id))
+        return
+    flag, flag_source, rating, label, decided_at = source
+    updates: dict[str, Any] = {}
+    if flag_source == "user" and target[1] != "user":
+        updates.update(flag=flag, flag_source="user")
+    if rating and not target[2]:
+        updates["rating"] = rating
+    if label and not target[3]:
+        updates["label"] = label
+    if updates:
+        sets = ", ".join(f"{k} = ?" for k in updates)
+        conn.execute(f"UPDATE decisions SET {sets}, decided_at = MAX(COALESCE(decided_at, 0), ?) WHERE photo_id = ?",
+                     list(updates.values()) + [decided_at or 0, into_id])
+    conn.execute("DELETE FROM decisions WHERE photo_id = ?", (from_id,))
+
+
+def _link_partners(conn: sqlite3.Connection, primary: int, partners: Sequence[int]) -> None:
+    """Make `partners` the other files of `primary`'s shot: their decisions fold into the shot's.
+
+    A partner that failed when it was scored alone (a RAW that does not decode) is queued again: as a
+    partner it needs no decoding, and the worker records it so."""
+    conn.execute("UPDATE photos SET partner_of = NULL WHERE id = ? AND partner_of IS NOT NULL", (primary,))
+    for pid in partners:
+        if pid == primary:
+            continue
+        conn.execute("UPDATE photos SET partner_of = NULL WHERE partner_of = ?", (pid,))  # never a chain
+        _merge_decision(conn, pid, primary)
+        conn.execute("UPDATE photos SET partner_of = ?, error = CASE WHEN status = 'error' THEN NULL ELSE error END, "
+                     "status = CASE WHEN status = 'error' THEN 'pending' ELSE status END WHERE id = ?",
+                     (primary, pid))
+
+
+def _pair_holds(primary_path: str, primary_status: str, partner_path: str, partner_status: str) -> bool:
+    from curator.pairs import stem_key
+
+    if stem_key(Path(primary_path)) != stem_key(Path(partner_path)):
+        return False  # renamed or moved apart
+    # The scored file is gone or unreadable while the other file is here: that file is a shot of its own.
+    return not (primary_status in ("missing", "error") and partner_status != "missing")
+
+
+def _check_pairs(conn: sqlite3.Connection, photo_ids: Sequence[int], now: float) -> None:
+    """Undo the pair links of these photos that no longer hold. The file left on its own keeps the
+    shot's decision and is queued to be scored itself (unless it is missing too)."""
+    ids = [int(i) for i in photo_ids]
+    for i in range(0, len(ids), 400):
+        chunk = ids[i:i + 400]
+        marks = ",".join("?" * len(chunk))
+        links = conn.execute(
+            "SELECT s.id, s.path, s.status, s.mtime_ns, p.id, p.path, p.status FROM photos s "
+            f"JOIN photos p ON p.id = s.partner_of WHERE s.id IN ({marks}) OR p.id IN ({marks})",
+            chunk + chunk).fetchall()
+        for sid, spath, sstatus, smtime, pid, ppath, pstatus in links:
+            if _pair_holds(ppath, pstatus, spath, sstatus):
+                continue
+            decision = conn.execute("SELECT flag, flag_source, rating, label, decided_at, low_quality "
+                                    "FROM decisions WHERE photo_id = ?", (pid,)).fetchone()
+            if decision is not None:
+                conn.execute("INSERT OR REPLACE INTO decisions (photo_id, flag, flag_source, rating, label, "
+                             "decided_at, low_quality) VALUES (?,?,?,?,?,?,?)", (sid, *decision))
+            if sstatus == "missing":
+                conn.execute("UPDATE photos SET partner_of = NULL, updated_at = ? WHERE id = ?", (now, sid))
+            else:
+                conn.execute("UPDATE photos SET partner_of = NULL, status = 'pending', error = NULL, "
+                             "settle_since = ?, updated_at = ? WHERE id = ?", (min(smtime / 1e9, now), now, sid))
 
 
 def _write_exif(conn: sqlite3.Connection, pid: int, exif: "ExifData") -> None:
@@ -1235,5 +1604,30 @@ def _migrate_v2(db: sqlite_utils.Database) -> None:
                       defaults={"photos": 0, "scored": 0, "errors": 0, "busy_seconds": 0.0})
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_v1, 2: _migrate_v2}
+def _migrate_v3(db: sqlite_utils.Database) -> None:
+    """RAW+JPEG pairs as one shot (photos.partner_of: the other file of a pair points at the scored one,
+    whose score and decision both files show), the sidecar mtime whose decisions were last imported
+    (photos.sidecar_mtime_ns), and an index on decisions.decided_at (watch --xmp asks what changed).
+
+    Pairs already in the catalog are linked here (the worker links new ones as it inspects them); a
+    decision on either file becomes the shot's."""
+    from curator.pairs import group_shots
+
+    db.execute("ALTER TABLE photos ADD COLUMN partner_of INTEGER REFERENCES photos(id) ON DELETE SET NULL")
+    db.execute("ALTER TABLE photos ADD COLUMN sidecar_mtime_ns INTEGER")
+    db.execute("CREATE INDEX photos_partner ON photos(partner_of) WHERE partner_of IS NOT NULL")
+    db.execute("CREATE INDEX decisions_decided_at ON decisions(decided_at)")
+    conn = db.conn
+    ids: dict[Path, int] = {}
+    by_folder: dict[str, list[Path]] = {}
+    for pid, path, folder in conn.execute("SELECT id, path, folder FROM photos WHERE status != 'missing'"):
+        ids[Path(path)] = pid
+        by_folder.setdefault(folder, []).append(Path(path))
+    for paths in by_folder.values():
+        for shot in group_shots(paths):
+            if shot.is_pair:
+                _link_partners(conn, ids[shot.primary], [ids[f] for f in shot.partners])
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3}
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))

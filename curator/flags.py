@@ -16,6 +16,11 @@ A decision the user made always wins:
 `low_quality` itself is kept for every scored photo, so a gallery can still
 show that a photo the user picked is technically weak.
 Photos without a score (pending for the first time, errors) are left alone.
+
+Protected photos (the frames of an exposure bracket, curator.bursts.bracketed_ids)
+are never auto-rejected, and they are left out of their folder's ranking: a -2 EV
+frame scores low by design, and must neither take a bottom-N% place nor be
+compared with ordinary frames. Only the absolute threshold marks them low quality.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Protocol, Sequence
+from typing import Collection, Iterable, Protocol, Sequence
 
 
 class FlagInput(Protocol):
@@ -58,26 +63,33 @@ def bottom_count(n: int, bottom_percent: float) -> int:
     return min(n, math.floor(n * bottom_percent / 100.0 + 1e-9))
 
 
-def low_quality_ids(rows: Iterable[FlagInput], *, threshold: float | None, bottom_percent: float) -> set[int]:
+def low_quality_ids(rows: Iterable[FlagInput], *, threshold: float | None, bottom_percent: float,
+                    protected: Collection[int] = ()) -> set[int]:
     by_folder: dict[str, list[tuple[float, int]]] = defaultdict(list)
     low: set[int] = set()
     for r in rows:
         if r.fused is None or math.isnan(r.fused):
             continue
-        by_folder[r.folder].append((r.fused, r.photo_id))
         if threshold is not None and r.fused < threshold:
             low.add(r.photo_id)
+        if r.photo_id not in protected:
+            by_folder[r.folder].append((r.fused, r.photo_id))
     for scored in by_folder.values():
         scored.sort()
         low.update(pid for _, pid in scored[:bottom_count(len(scored), bottom_percent)])
     return low
 
 
-def plan(rows: Sequence[FlagInput], *, threshold: float | None, bottom_percent: float) -> Plan:
-    """The changes that bring the rows in line with the policy (and nothing else)."""
+def plan(rows: Sequence[FlagInput], *, threshold: float | None, bottom_percent: float,
+         protected: Collection[int] = ()) -> Plan:
+    """The changes that bring the rows in line with the policy (and nothing else).
+
+    `protected` photo ids (bracketed frames) never get an auto reject and are not ranked.
+    """
     if not 0 <= bottom_percent <= 100:
         raise ValueError("bottom_percent must be between 0 and 100")
-    low = low_quality_ids(rows, threshold=threshold, bottom_percent=bottom_percent)
+    protected = frozenset(protected)
+    low = low_quality_ids(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected)
     changes: list[Change] = []
     flags_changed = 0
     for r in rows:
@@ -87,7 +99,7 @@ def plan(rows: Sequence[FlagInput], *, threshold: float | None, bottom_percent: 
         if r.flag_source == "user":
             wanted, flag_changed = r.flag, False
         else:
-            wanted = "reject" if is_low and r.rating <= 0 else None
+            wanted = "reject" if is_low and r.rating <= 0 and r.photo_id not in protected else None
             flag_changed = wanted != r.flag
         if flag_changed or is_low != bool(r.low_quality):
             changes.append(Change(r.photo_id, is_low, wanted, flag_changed))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 from curator.catalog import Catalog, CatalogError, FileEntry, SyncCounts
 from curator.errors import UserError
 from curator.settings import Settings
+from curator.sidecars import SidecarWriter, import_for_records, import_sidecars
 from curator.worker import BatchReport, ScoringLock, Totals, Worker, normalize_path, stat_file
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class ScanSummary:
     other_scorer: str | None = None  # pid of the process that will score what we queued
     interrupted: bool = False
     flags_changed: int = 0
+    sidecars_imported: int = 0  # sidecars whose ratings, labels or rejects a person set came in as decisions
+    sidecar_failures: list[tuple[str, str]] = field(default_factory=list)  # (sidecar, reason): not read
 
 
 # -- building blocks ----------------------------------------------------------------
@@ -152,6 +155,9 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
         summary.sync = catalog.sync_files(found.roots, found.entries, fingerprint=engine.fingerprint,
                                           retry_errors=retry_errors)
         summary.errors = [(e.path, e.error or "cannot be read") for e in found.entries if e.stat is None]
+        # Ratings, labels and rejects a person set in sidecars (Lightroom, darktable) become user decisions.
+        imported = import_sidecars(catalog, settings.xmp_naming, scope=found.roots)
+        summary.sidecars_imported, summary.sidecar_failures = imported.imported, imported.failures
         if not have_lock:
             summary.other_scorer = lock.holder() or "?"
             return summary
@@ -169,13 +175,16 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
 
         worker = Worker(catalog, engine, batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
                         poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
-                        on_batch=batch_done)
+                        on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds)
         summary.totals = worker.run(stop, until_idle=True)
         summary.interrupted = stop.is_set()
-        # Missing and re-appeared photos change folder rankings too.
-        if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared):
-            folders = sorted({os.path.dirname(r) for r in found.roots} | set(_folders_under(catalog, found.roots)))
-            summary.flags_changed += catalog.recompute_flags(policy[0], policy[1], folders=folders)
+        # Missing and re-appeared photos change folder rankings too; imported decisions change flags.
+        if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared or imported.folders):
+            folders = set(imported.folders)
+            if summary.sync.missing or summary.sync.reappeared:
+                folders |= {os.path.dirname(r) for r in found.roots} | set(_folders_under(catalog, found.roots))
+            summary.flags_changed += catalog.recompute_flags(policy[0], policy[1], folders=sorted(folders),
+                                                             burst_gap_seconds=settings.burst_gap_seconds)
         return summary
     finally:
         lock.release()
@@ -205,7 +214,8 @@ class WatchService:
     def __init__(self, settings: Settings, dirs: list[Path], on_status: Callable[[WatchStatus], None] | None = None,
                  engine: "Engine | None" = None, *, flag_policy: FlagPolicy | None = None, polling: bool = False,
                  rescan_seconds: float = 600.0, on_batch: Callable[[BatchReport], None] | None = None,
-                 on_ready: Callable[[], None] | None = None) -> None:
+                 on_ready: Callable[[], None] | None = None, xmp: bool = False,
+                 xmp_interval: float = 1.0) -> None:
         self.settings = settings
         self.dirs = [Path(d) for d in dirs]
         self.on_status = on_status
@@ -215,6 +225,9 @@ class WatchService:
         self.rescan_seconds = rescan_seconds
         self.on_batch = on_batch
         self.on_ready = on_ready  # called once the observer runs and the catch-up sync is queued
+        self.xmp = xmp  # keep XMP sidecars in step with the catalog's decisions (watch --xmp)
+        self.xmp_interval = xmp_interval  # while idle, look for new decisions this often
+        self.writer: SidecarWriter | None = None
         self.totals = Totals()
         self.sync_counts: SyncCounts | None = None
         self._last_status: WatchStatus | None = None
@@ -247,7 +260,10 @@ class WatchService:
                             # The lock holder scores the whole queue: pending photos left by a killed scan
                             # of other folders, or queued by a scan while we run, are not stranded.
                             poll_interval=s.poll_interval_seconds, flag_policy=policy, scope=None,
-                            on_batch=lambda r: self._batch_done(catalog, roots, r), run_kind="watch")
+                            on_batch=lambda r: self._batch_done(catalog, roots, r), run_kind="watch",
+                            burst_gap_seconds=s.burst_gap_seconds,
+                            on_recorded=lambda rec: import_for_records(catalog, s.xmp_naming, rec))
+            self.writer = SidecarWriter.from_settings(catalog, s) if self.xmp else None
             self.totals = worker.totals
             self._worker = worker
             fingerprint = engine.fingerprint
@@ -260,19 +276,26 @@ class WatchService:
             observer = start_observer(roots, handler, polling=self.polling)
             try:
                 self.sync_counts = catalog.sync_files(roots, collect(roots).entries, fingerprint=fingerprint)
-                last_sync = time.monotonic()
+                self._import(catalog, roots, policy)
+                if self.writer is not None:
+                    self.writer.write_all(roots)
+                last_sync = last_xmp = time.monotonic()
                 if self.on_ready:
                     self.on_ready()
                 self._emit(catalog, roots, force=True)
 
                 def idle() -> None:
-                    nonlocal last_sync
+                    nonlocal last_sync, last_xmp
                     if self.rescan_seconds and time.monotonic() - last_sync > self.rescan_seconds:
                         last_sync = time.monotonic()
                         try:  # events can be lost (an overflowing inotify queue); a periodic sync finds them
                             catalog.sync_files(roots, collect(roots).entries, fingerprint=fingerprint)
+                            self._import(catalog, roots, policy)  # sidecars edited in Lightroom meanwhile
                         except (CatalogError, OSError) as exc:
                             log.warning("periodic rescan failed: %s", exc)
+                    if self.writer is not None and time.monotonic() - last_xmp >= self.xmp_interval:
+                        last_xmp = time.monotonic()  # decisions made in the gallery or by `curator flag`
+                        self._write_sidecars(())
                     self._emit(catalog, roots)
 
                 worker.on_idle = idle
@@ -284,7 +307,26 @@ class WatchService:
             lock.release()
             catalog.close()
 
+    def _import(self, catalog: Catalog, roots: list[str], policy: FlagPolicy) -> None:
+        """Import what sidecars under the roots say a person decided; re-flag the folders it changed."""
+        report = import_sidecars(catalog, self.settings.xmp_naming, scope=roots)
+        for _sidecar, reason in report.failures:
+            log.warning("%s", reason)
+        if report.folders:
+            catalog.recompute_flags(policy[0], policy[1], folders=report.folders,
+                                    burst_gap_seconds=self.settings.burst_gap_seconds)
+
+    def _write_sidecars(self, photo_ids: Iterable[int]) -> None:
+        assert self.writer is not None
+        try:
+            self.writer.write_changed(photo_ids)
+        except (CatalogError, OSError) as exc:  # the next batch or idle turn writes what was missed
+            log.warning("could not write XMP sidecars: %s", exc)
+
     def _batch_done(self, catalog: Catalog, roots: list[str], report: BatchReport) -> None:
+        if self.writer is not None:  # after the flags were recomputed: the batch and every changed decision
+            self._write_sidecars(r.photo_id for r in report.recorded
+                                 if r.recorded and r.kind in ("scored", "unchanged", "adopted", "partner"))
         if self.on_batch:
             self.on_batch(report)
         self._emit(catalog, roots, force=True)
@@ -296,7 +338,8 @@ class WatchService:
         if not force and now - self._last_status_at < 1.0:
             return
         t = self.totals
-        status = WatchStatus(queue_length=catalog.queue_length(), scored=t.scored + t.adopted + t.unchanged,
+        status = WatchStatus(queue_length=catalog.queue_length(),
+                             scored=t.scored + t.adopted + t.unchanged + t.paired,
                              errors=t.errors, rate=self._worker.rate if self._worker else 0.0)
         self._last_status_at = now
         if force or status != self._last_status:

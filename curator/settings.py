@@ -22,6 +22,7 @@ optional; unknown keys are an error so a typo is never silently ignored:
 
     [xmp]
     naming = "adobe"
+    map = "reject=-1:Red,pick=4:Green"
 
     [bursts]
     gap_seconds = 2.0
@@ -90,6 +91,7 @@ class Settings:
     # [xmp]
     xmp_naming: str = "adobe"  # "adobe" (IMG_0001.xmp) or "darktable" (IMG_0001.CR2.xmp)
     xmp_write_score: bool = False
+    xmp_map: str = ""  # verdict mapping, "VERDICT=RATING[:LABEL],..." (curator.xmp.parse_mapping); "" = defaults
     # [bursts]
     burst_gap_seconds: float = 2.0
     burst_similarity: float = 0.9
@@ -139,6 +141,7 @@ _TOML_KEYS: dict[tuple[str, str], str] = {
     ("flags", "threshold"): "threshold",
     ("xmp", "naming"): "xmp_naming",
     ("xmp", "write_score"): "xmp_write_score",
+    ("xmp", "map"): "xmp_map",
     ("bursts", "gap_seconds"): "burst_gap_seconds",
     ("bursts", "similarity"): "burst_similarity",
 }
@@ -186,3 +189,13 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("xmp naming must be 'adobe' or 'darktable'")
     if settings.burst_gap_seconds < 0:
         raise SettingsError("burst gap must be >= 0 seconds")
+    if not isinstance(settings.xmp_map, str):
+        raise SettingsError("[xmp] map must be a string such as \"reject=-1:Red,keep=3\"")
+    if settings.xmp_map.strip():
+        from curator.errors import UserError
+        from curator.xmp import parse_mapping
+
+        try:
+            parse_mapping(settings.xmp_map)
+        except UserError as exc:
+            raise SettingsError(f"[xmp] map: {exc}") from None

@@ -8,7 +8,10 @@ a folder moved or deleted                -> every photo under it follows, or is 
 
 Whether a queued file has finished being written is the worker's business
 (curator.settle); the watcher only says "look at this". Files that are not
-photos by extension are ignored.
+photos by extension are ignored, and so, before anything else, are curator's
+own files: XMP sidecars (which `watch --xmp` writes), and the temporary files
+of an atomic sidecar write (*.curator-tmp) or of a move across file systems
+(*.curator-partial). Writing a sidecar never wakes the worker.
 """
 
 from __future__ import annotations
@@ -47,6 +50,14 @@ EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileAttribEvent,
           DirCreatedEvent, DirMovedEvent, DirDeletedEvent]
 
 
+# Files curator writes itself beside photos (curator.xmp, curator.moves).
+OWN_SUFFIXES = (".xmp", ".curator-tmp", ".curator-partial")
+
+
+def is_own_file(path: str) -> bool:
+    return path.lower().endswith(OWN_SUFFIXES)
+
+
 def _is_photo(path: str) -> bool:
     from iqa_engine.decode import is_photo_path
 
@@ -81,6 +92,9 @@ class CatalogEventHandler(FileSystemEventHandler):
     def handle(self, event: FileSystemEvent) -> None:
         src = _path(_decode(event.src_path))
         kind = event.event_type
+        if not event.is_directory and is_own_file(src) and (
+                kind != "moved" or is_own_file(_decode(event.dest_path))):
+            return  # a sidecar or a temp file of ours (a temp renamed to a photo is still looked at)
         if event.is_directory:
             if kind == "moved":
                 dest = _path(_decode(event.dest_path))

@@ -4,7 +4,9 @@ Stages, each a small function (as beets' importer pipeline):
   select   pending rows whose file has settled (curator.settle), oldest first
   inspect  in a thread pool, a few photos ahead: stat, content hash, EXIF,
            decode and views (engine.prepare_path); a moved photo is recognised
-           by its hash and keeps its score instead of being rescored
+           by its hash and keeps its score instead of being rescored; the
+           second file of a RAW+JPEG pair (curator.pairs) is not decoded at
+           all: it is linked to the shot's scored file
   score    one engine.score_prepared call per batch (in this thread)
   record   one catalog transaction per batch, so a crash loses a whole batch
            or nothing, and a photo is never recorded twice
@@ -112,6 +114,33 @@ class Inspection:
     prepared: Any = None  # iqa_engine.engine.Prepared
     error: str | None = None
     twin_id: int | None = None
+    partners: tuple[str, ...] = ()  # the other files of the photo's shot (it is the scored one)
+    primary: str | None = None  # kind "partner": the shot's scored file
+    primary_stat: FileStat | None = None
+
+
+def _shot(path: str, catalog: Catalog) -> tuple[str | None, FileStat | None, tuple[str, ...]]:
+    """(the scored file and its stat, when `path` is the other file of a RAW+JPEG pair; else None, None)
+    and the shot's other files. A pair whose scored file cannot be stat'ed or failed is not a pair here:
+    this file is then scored itself."""
+    from curator.pairs import shot_of
+
+    p = Path(path)
+    try:  # a cheap prefix test first: a folder of thousands of photos is listed once per photo
+        stem = p.stem.casefold()
+        siblings = [p.parent / n for n in os.listdir(p.parent) if n.casefold().startswith(stem)]
+    except OSError:
+        siblings = []
+    shot = shot_of(p, siblings)
+    if not shot.is_pair:
+        return None, None, ()
+    if shot.primary == p:
+        return None, None, tuple(str(f) for f in shot.partners)
+    primary = str(shot.primary)
+    result = stat_file(primary)
+    if result.kind != "ok" or catalog.path_status(primary) == "error":
+        return None, None, ()
+    return primary, result.stat, ()
 
 
 def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog) -> Inspection:
@@ -135,8 +164,9 @@ def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog) -> Insp
             return Inspection(item, "missing", error="vanished before it could be scored")
         return Inspection(item, "error", stat=st, error=_read_error(exc))
     fingerprint = engine.fingerprint
-    if item.content_hash == digest and catalog.has_score(item.photo_id, fingerprint):
-        return Inspection(item, "unchanged", stat=st, content_hash=digest)
+    primary, primary_stat, partners = _shot(path, catalog)
+    if primary is None and item.content_hash == digest and catalog.has_score(item.photo_id, fingerprint):
+        return Inspection(item, "unchanged", stat=st, content_hash=digest, partners=partners)
     twin = None
     if item.content_hash is None:  # a path never seen before: maybe a photo that moved while we were away
         for candidate in catalog.find_twins(digest, fingerprint, item.photo_id):
@@ -144,8 +174,12 @@ def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog) -> Insp
                 twin = candidate
                 break
     exif = read_exif(path)
+    if primary is not None:  # the RAW (or HEIF) of a pair: the shot is scored from its other file
+        return Inspection(item, "partner", stat=st, content_hash=digest, exif=exif,
+                          twin_id=twin.photo_id if twin else None, primary=primary, primary_stat=primary_stat)
     if twin is not None and twin.has_current_score:
-        return Inspection(item, "adopted", stat=st, content_hash=digest, exif=exif, twin_id=twin.photo_id)
+        return Inspection(item, "adopted", stat=st, content_hash=digest, exif=exif, twin_id=twin.photo_id,
+                          partners=partners)
     try:
         prepared = engine.prepare_path(path)
     except ImageDecodeError as exc:
@@ -158,7 +192,7 @@ def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog) -> Insp
             return Inspection(item, "missing", error="vanished while being scored")
         return Inspection(item, "changed", stat=after.stat or st)
     return Inspection(item, "score", stat=st, content_hash=digest, exif=exif, prepared=prepared,
-                      twin_id=twin.photo_id if twin else None)
+                      twin_id=twin.photo_id if twin else None, partners=partners)
 
 
 # -- the worker ---------------------------------------------------------------------
@@ -169,6 +203,7 @@ class Totals:
     scored: int = 0
     unchanged: int = 0
     adopted: int = 0
+    paired: int = 0  # second files of RAW+JPEG pairs, linked to their shot's scored file (not scored)
     errors: int = 0
     missing: int = 0
     batches: int = 0
@@ -176,7 +211,7 @@ class Totals:
 
     @property
     def done(self) -> int:
-        return self.scored + self.unchanged + self.adopted + self.errors + self.missing
+        return self.scored + self.unchanged + self.adopted + self.paired + self.errors + self.missing
 
 
 @dataclass(frozen=True)
@@ -212,7 +247,9 @@ class Worker:
                  poll_interval: float = 0.1, flag_policy: tuple[float | None, float] | None = (None, 15.0),
                  scope: Sequence[str] | None = None, clock: Callable[[], float] = time.time,
                  on_batch: Callable[[BatchReport], None] | None = None,
-                 on_idle: Callable[[], None] | None = None, run_kind: str = "scan") -> None:
+                 on_idle: Callable[[], None] | None = None, run_kind: str = "scan",
+                 burst_gap_seconds: float | None = 2.0,
+                 on_recorded: Callable[[Sequence[Recorded]], Sequence[str]] | None = None) -> None:
         self.catalog = catalog
         self.engine = engine
         self.batch_size = max(1, int(batch_size))
@@ -224,6 +261,10 @@ class Worker:
         self.on_batch = on_batch
         self.on_idle = on_idle
         self.run_kind = run_kind
+        self.burst_gap_seconds = burst_gap_seconds  # bracketed frames within this gap are never auto-rejected
+        # Called with each batch's records before the flags are recomputed (the XMP import at scan time);
+        # returns more folders whose flags need recomputing.
+        self.on_recorded = on_recorded
         self.run_id: int | None = None
         self.totals = Totals()
         self._rate = _Rate()
@@ -288,11 +329,12 @@ class Worker:
                 else:
                     outcomes.append(Outcome(i.item.photo_id, "scored", expected, stat=i.stat,
                                             content_hash=i.content_hash, score=scores[id(i)], exif=i.exif,
-                                            twin_id=i.twin_id))
+                                            twin_id=i.twin_id, partners=i.partners))
             else:
                 outcomes.append(Outcome(i.item.photo_id, i.kind, expected, stat=i.stat,
                                         content_hash=i.content_hash, exif=i.exif, error=i.error,
-                                        twin_id=i.twin_id, path=i.item.path))
+                                        twin_id=i.twin_id, path=i.item.path, partners=i.partners,
+                                        primary=i.primary, primary_stat=i.primary_stat))
         return outcomes
 
     # -- the loop -------------------------------------------------------------
@@ -363,11 +405,17 @@ class Worker:
         recorded = self.catalog.record_outcomes(outcomes, now=self.clock(), run_id=self.run_id,
                                                 busy_seconds=time.monotonic() - t0)
         flags_changed = 0
-        folders = sorted({r.folder for r in recorded if r.recorded and r.folder and r.kind != "changed"})
+        folders = {r.folder for r in recorded if r.recorded and r.folder and r.kind != "changed"}
+        if self.on_recorded is not None:
+            try:
+                folders.update(self.on_recorded(recorded))
+            except CatalogError as exc:  # the next scan imports what was missed
+                log.warning("could not import XMP sidecars: %s", exc)
         if self.flag_policy is not None and folders:
             threshold, bottom = self.flag_policy
             try:
-                flags_changed = self.catalog.recompute_flags(threshold, bottom, folders=folders)
+                flags_changed = self.catalog.recompute_flags(threshold, bottom, folders=sorted(folders),
+                                                             burst_gap_seconds=self.burst_gap_seconds)
             except CatalogError as exc:  # flags are derived data: the next batch recomputes them
                 log.warning("could not recompute flags: %s", exc)
         seconds = time.monotonic() - t0  # waiting for the decode-ahead, scoring and recording
@@ -383,6 +431,8 @@ class Worker:
                 self.totals.unchanged += 1
             elif r.kind == "adopted":
                 self.totals.adopted += 1
+            elif r.kind == "partner":
+                self.totals.paired += 1
             elif r.kind == "error":
                 self.totals.errors += 1
                 errors.append((i.item.path, i.error or "could not be scored"))

@@ -623,22 +623,35 @@ def plan_sidecars(decisions: Iterable[PhotoDecision], naming: str = "adobe",
     """
     if naming not in NAMING_SCHEMES:
         raise UserError(f"XMP naming must be one of {', '.join(NAMING_SCHEMES)}, not {naming!r}")
-    listings: dict[Path, list[Path]] = {}
+    # One listing per folder, indexed by stem (and its sidecars apart), so a folder of n photos costs
+    # O(n), not O(n^2).
+    by_stem: dict[Path, dict[tuple[Path, str], list[Path]]] = {}
+    sidecar_names: dict[Path, list[str]] = {}
 
-    def siblings(folder: Path) -> list[Path]:
-        if folder not in listings:
+    def same_stem(path: Path) -> list[Path]:
+        folder = path.parent
+        if folder not in by_stem:
             try:
-                listings[folder] = [folder / n for n in sorted(os.listdir(folder))]
+                names = sorted(os.listdir(folder))
             except OSError:
-                listings[folder] = []
-        return listings[folder]
+                names = []
+            groups: dict[tuple[Path, str], list[Path]] = defaultdict(list)
+            for name in names:
+                groups[stem_key(folder / name)].append(folder / name)
+            by_stem[folder] = groups
+            sidecar_names[folder] = [n for n in names if n.lower().endswith(SIDECAR_SUFFIX)]
+        return by_stem[folder].get(stem_key(path), [])
+
+    def target(photo: Path, scheme: str) -> Path:
+        same_stem(photo)
+        return find_sidecar(photo, scheme, sidecar_names[photo.parent]) or sidecar_path(photo, scheme)
 
     planned: list[tuple[Path, PhotoDecision, Shot]] = []
     clashes: dict[Path, SidecarClash] = {}
     seen_shots: dict[tuple[Path, ...], PhotoDecision] = {}
     for decision in decisions:
         path = Path(decision.path)
-        shot = shot_of(path, siblings(path.parent) + [path])
+        shot = shot_of(path, same_stem(path) + [path])
         if shot.files in seen_shots:
             if path == shot.primary:  # the primary's decision wins within a shot
                 seen_shots[shot.files] = decision
@@ -647,14 +660,13 @@ def plan_sidecars(decisions: Iterable[PhotoDecision], naming: str = "adobe",
     for files, decision in seen_shots.items():
         shot = Shot(files[0], files)
         if naming == "adobe":
-            same_stem = [s for s in siblings(shot.primary.parent) if stem_key(s) == stem_key(shot.primary)]
-            clash = adobe_sidecar_clashes(same_stem + list(shot.files))
+            clash = adobe_sidecar_clashes(same_stem(shot.primary) + list(shot.files))
             if clash:
                 clashes.setdefault(clash[0].sidecar, clash[0])
                 continue
-            planned.append((sidecar_target(shot.raw or shot.primary, "adobe"), decision, shot))
+            planned.append((target(shot.raw or shot.primary, "adobe"), decision, shot))
         else:
-            planned.extend((sidecar_target(f, "darktable"), decision, shot) for f in shot.files)
+            planned.extend((target(f, "darktable"), decision, shot) for f in shot.files)
     return planned, list(clashes.values())
 
 

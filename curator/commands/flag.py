@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from curator.commands.common import add_db_option, settings_from_args
 from curator.commands.scan import add_policy_options, describe_policy, policy_overrides, resolve_policy
@@ -16,11 +17,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "flag", help="recompute the auto low-quality flags (or set flags by hand)",
         description="Without PATHs: recompute the auto 'reject' flags with the policy given (and remember it in "
                     "the catalog for scan and watch). A photo is auto-rejected when its fused score is below "
-                    "--threshold or it is in the bottom --bottom percent of its folder. Flags you set, and photos "
-                    "you rated, are never changed. With PATHs: set a decision on those photos as you.")
+                    "--threshold or it is in the bottom --bottom percent of its folder. Flags you set, photos "
+                    "you rated and bracketed frames are never changed. With PATHs: set a decision on those "
+                    "photos as you. With --bursts: reject all but the best frame of each burst.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="photos to set a decision on (with --set/--rating/--label)")
     add_policy_options(p)
-    p.add_argument("--folder", metavar="DIR", help="recompute only this folder")
+    p.add_argument("--folder", metavar="DIR", help="recompute only this folder (with --bursts: only photos under it)")
+    p.add_argument("--bursts", action="store_true",
+                   help="reject all but the best frame of each burst, as your decision; frames you decided on, "
+                        "bracketed frames and bursts with an unscored frame are left alone")
+    p.add_argument("--dry-run", action="store_true", help="with --bursts: list the frames it would reject")
     p.add_argument("--set", dest="set_flag", choices=("pick", "reject", "none"), help="flag PATHs as you")
     p.add_argument("--rating", type=int, choices=range(0, 6), metavar="0-5", help="rate PATHs")
     p.add_argument("--label", metavar="COLOUR", help="colour-label PATHs (Red, Yellow, Green, Blue, Purple, none)")
@@ -33,6 +39,13 @@ def run(args: argparse.Namespace) -> int:
     from curator.worker import normalize_path
 
     settings = settings_from_args(args)
+    if args.bursts:
+        if args.paths or args.set_flag is not None or args.rating is not None or args.label is not None:
+            raise UserError("--bursts works on whole folders; it does not combine with PATHs, --set, --rating or "
+                            "--label")
+        return run_bursts(settings, args.folder, args.dry_run)
+    if args.dry_run:
+        raise UserError("--dry-run goes with --bursts")
     with Catalog.open(settings.db_path, create=False) as catalog:
         if args.paths:
             if args.set_flag is None and args.rating is None and args.label is None:
@@ -54,9 +67,34 @@ def run(args: argparse.Namespace) -> int:
         folder = os.path.realpath(os.path.expanduser(args.folder)) if args.folder else None
         if policy_overrides(args) and folder is None:
             catalog.set_flag_policy(*policy)
-        changed = catalog.recompute_flags(policy[0], policy[1], folder=folder)
+        changed = catalog.recompute_flags(policy[0], policy[1], folder=folder,
+                                          burst_gap_seconds=settings.burst_gap_seconds)
         d = catalog.decision_counts()
     print(f"policy: {describe_policy(policy)}")
     print(f"{changed} auto flag(s) changed; now {d['reject_auto']} auto reject(s), {d['reject_user']} your "
           f"reject(s), {d['pick']} pick(s); {d['low_quality']} low quality")
+    return EXIT_OK
+
+
+def run_bursts(settings: Any, folder_arg: str | None, dry_run: bool) -> int:
+    """`curator flag --bursts`: "reject all but the best" in every burst under --folder (or everywhere)."""
+    from curator.catalog import Catalog
+
+    under = os.path.realpath(os.path.expanduser(folder_arg)) if folder_arg else None
+    if under is not None and not os.path.isdir(under):
+        raise UserError(f"{folder_arg}: not a folder")
+    decisions = []
+    with Catalog.open(settings.db_path, create=False) as catalog:
+        prefix = under.rstrip(os.sep) + os.sep if under is not None else ""
+        folders = [f for f in catalog.folders() if under is None or f == under or f.startswith(prefix)]
+        for folder in folders:
+            decisions += catalog.reject_burst_others(folder, gap_seconds=settings.burst_gap_seconds,
+                                                     similarity=settings.burst_similarity, dry_run=dry_run)
+        rows = {r.photo_id: r for r in catalog.rows_by_id(
+            [int(d.photo_id) for d in decisions] + [int(d.best_id) for d in decisions])}
+    verb = "would reject" if dry_run else "rejected"
+    for d in decisions:
+        print(f"{verb} {rows[d.photo_id].path} (best of its burst of {d.burst_size}: {rows[d.best_id].name})")
+    bursts = len({d.best_id for d in decisions})
+    print(f"{len(decisions)} frame(s) {verb} in {bursts} burst(s)" + ("" if dry_run else " (as your decision)"))
     return EXIT_OK

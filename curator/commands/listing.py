@@ -7,9 +7,10 @@ import dataclasses
 import json
 import os
 import sys
+from typing import Any
 
 from curator.commands.common import add_db_option, settings_from_args
-from curator.errors import EXIT_OK
+from curator.errors import EXIT_OK, UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--errors", action="store_true", help="only photos that could not be scored, and why")
     p.add_argument("--folder", metavar="DIR", help="only photos under this folder")
     p.add_argument("--limit", type=int, metavar="N", help="at most N photos")
+    p.add_argument("--bursts", action="store_true",
+                   help="show bursts and brackets instead: each group of frames, best first, with its size "
+                        "(gap and similarity from the [bursts] settings)")
     p.add_argument("--json", action="store_true", help="print one JSON array")
     add_db_option(p)
     p.set_defaults(run=run)
@@ -33,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     under = os.path.realpath(os.path.expanduser(args.folder)) if args.folder else None
+    if args.bursts:
+        if args.flagged or args.errors:
+            raise UserError("--bursts shows groups of frames; it does not combine with --flagged or --errors")
+        return run_bursts(settings, under, args.json, args.limit)
     with Catalog.open(settings.db_path, create=False) as catalog:
         rows = catalog.query_rows(under=under, flagged=args.flagged, errors=args.errors, sort=args.sort,
                                   limit=args.limit)
@@ -51,3 +59,60 @@ def run(args: argparse.Namespace) -> int:
             line += f"  ({r.error})"
         print(line)
     return EXIT_OK
+
+
+def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | None) -> int:
+    """`curator list --bursts`: every burst and bracket (groups of two or more frames), folder by folder."""
+    from curator.catalog import Catalog
+
+    groups: list[dict[str, Any]] = []
+    singles = 0
+    with Catalog.open(settings.db_path, create=False) as catalog:
+        prefix = under.rstrip(os.sep) + os.sep if under is not None else ""
+        folders = [f for f in catalog.folders() if under is None or f == under or f.startswith(prefix)]
+        for folder in folders:
+            bursts = catalog.bursts(folder, gap_seconds=settings.burst_gap_seconds,
+                                    similarity=settings.burst_similarity)
+            multi = [b for b in bursts if b.is_burst]
+            singles += len(bursts) - len(multi)
+            if not multi:
+                continue
+            rows = {r.photo_id: r for r in catalog.rows_by_id(i for b in multi for i in b.ids)}
+            for b in multi:
+                best = b.best
+                order = ([best] if best is not None else []) + [i for i in b.ids if i != best]
+                groups.append({
+                    "folder": folder, "kind": "bracket" if b.is_bracket else "burst", "size": b.size,
+                    "best": rows[best].path if best is not None else None,
+                    "frames": [_frame(rows[i], next(f for f in b.frames if f.photo_id == i), i == best,
+                                      i in b.bracketed) for i in order]})
+            if limit is not None and len(groups) >= limit:
+                groups = groups[:limit]
+                break
+    if as_json:
+        json.dump(groups, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for g in groups:
+        marker = " (bracket: never auto-rejected)" if g["kind"] == "bracket" else ""
+        print(f"{g['kind']} of {g['size']}{marker} in {g['folder']}")
+        for f in g["frames"]:
+            fused = f"{f['fused']:8.4f}" if f["fused"] is not None else f"{'-':>8}"
+            flag = f"{f['flag']}({f['flag_source']})" if f["flag"] else "-"
+            notes = []
+            if f["best"]:
+                notes.append("best")
+            if f["bracketed"] and g["kind"] != "bracket":
+                notes.append("bracketed")
+            if f["bracketed"] and f["exposure_bias"] is not None:
+                notes.append(f"{f['exposure_bias']:+.1f} EV")
+            print(f"  {fused}  {flag:<12} {', '.join(notes):<20} {f['name']}")
+    frames = sum(g["size"] for g in groups)
+    print(f"{len(groups)} group(s) of {frames} frame(s); {singles} frame(s) in no burst")
+    return EXIT_OK
+
+
+def _frame(row: Any, frame: Any, best: bool, bracketed: bool) -> dict[str, Any]:
+    return {"photo_id": row.photo_id, "path": row.path, "name": row.name, "fused": row.fused,
+            "capture_time": row.capture_time, "exposure_bias": frame.exposure_bias, "flag": row.flag,
+            "flag_source": row.flag_source, "rating": row.rating, "best": best, "bracketed": bracketed}

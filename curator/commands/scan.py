@@ -183,6 +183,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"curator: skipping {path}: not a photo (by extension)", file=sys.stderr)
     for path, reason in summary.errors:
         print(f"{path}: {reason}", file=sys.stderr)
+    for _sidecar, reason in summary.sidecar_failures:
+        print(f"curator: {reason}; its ratings were not imported", file=sys.stderr)
     s, t = summary.sync, summary.totals
     print(f"{summary.found} photo(s) found: {s.new} new, {s.changed} changed, {s.rescore} to rescore, "
           f"{s.unchanged} unchanged, {s.missing} missing")
@@ -193,6 +195,10 @@ def run(args: argparse.Namespace) -> int:
     rate = t.scored / t.busy_seconds if t.busy_seconds > 0 else 0.0
     print(f"scored {t.scored}, kept {t.adopted + t.unchanged} unchanged or moved, {t.errors} error(s) "
           f"in {elapsed:.1f} s ({rate:.1f} photos/s); {summary.flags_changed} auto flag(s) changed")
+    if t.paired:
+        print(f"{t.paired} RAW+JPEG partner file(s) share their shot's score and decision")
+    if summary.sidecars_imported:
+        print(f"imported the decisions of {summary.sidecars_imported} XMP sidecar(s) set in another application")
     if summary.interrupted:
         print("curator: interrupted; the rest stays queued for the next scan or watch", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="poll the folders instead of native events (network shares)")
     p.add_argument("--rescan", type=float, default=600.0, metavar="SECONDS",
                    help="re-sync the folders this often while idle, in case events were lost (default 600; 0: never)")
+    p.add_argument("--xmp", action="store_true",
+                   help="keep XMP sidecars in step: write every photo's decision at start, then each new score "
+                        "and every changed decision (naming, mapping and score from the [xmp] settings)")
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -86,11 +89,12 @@ def run(args: argparse.Namespace) -> int:
                          report.totals.scored, report.totals.errors, report.rate)
 
     def on_ready() -> None:
-        log.info("watching %s into %s (%s; settle %.1f s); Ctrl-C to stop", folders, settings.db_path,
-                 describe_policy(policy), settings.settle_seconds)
+        log.info("watching %s into %s (%s; settle %.1f s%s); Ctrl-C to stop", folders, settings.db_path,
+                 describe_policy(policy), settings.settle_seconds,
+                 f"; XMP sidecars kept in step ({settings.xmp_naming} naming)" if args.xmp else "")
 
     service = WatchService(settings, dirs, on_status=on_status, flag_policy=policy, polling=args.polling,
-                           rescan_seconds=args.rescan, on_batch=on_batch, on_ready=on_ready)
+                           rescan_seconds=args.rescan, on_batch=on_batch, on_ready=on_ready, xmp=args.xmp)
     try:
         with graceful_stop() as stop:
             if tty:
@@ -104,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         t = service.totals
         log.info("stopped: %d scored, %d kept after a move, %d error(s) this session", t.scored, t.adopted,
                  t.errors)
+        if service.writer is not None:
+            log.info("%d XMP sidecar(s) written", service.writer.sidecars_written)
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate

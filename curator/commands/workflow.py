@@ -31,23 +31,15 @@ def open_catalog(settings: Settings) -> Any:
     return Catalog.open(settings.db_path, create=False)
 
 
-def _verdict(row: Any) -> str | None:
-    """The catalog's flag as a curator.xmp verdict: pick/reject, else keep once scored."""
-    if row.flag in ("pick", "reject"):
-        return row.flag
-    return "keep" if row.fused is not None else None
-
-
-def decisions_for_folder(catalog: Any, folder: Path | None) -> list["PhotoDecision"]:
+def decisions_for_folder(catalog: Any, folder: Path | None) -> list[Any]:
     """Every photo under `folder` (all photos when None) with its verdict and the user's stars and label.
 
-    Uses Catalog.query_rows(under=...) rows: .path, .status, .flag, .fused, .rating, .label.
+    Uses Catalog.query_rows(under=...) rows: .path, .status, .flag, .fused, .rating, .label. The second
+    file of a RAW+JPEG pair carries its shot's decision, so both files' sidecars get the same one.
     """
-    from curator.xmp import PhotoDecision
+    from curator.sidecars import photo_decisions
 
-    rows = catalog.query_rows(under=str(folder) if folder is not None else None)
-    return [PhotoDecision(Path(r.path), _verdict(r), r.fused, r.rating or None, r.label)
-            for r in rows if r.status != "missing"]
+    return photo_decisions(catalog.query_rows(under=str(folder) if folder is not None else None))
 
 
 def rejects_for_folder(catalog: Any, folder: Path | None) -> list[Path]:
@@ -59,14 +51,13 @@ def rejects_for_folder(catalog: Any, folder: Path | None) -> list[Path]:
 def record_moves(catalog: Any, moves: Iterable[tuple[Path, Path]]) -> None:
     """Tell the catalog where photos went (move-rejects) or came back from (undo).
 
-    Uses Catalog.move_path(src, dest), which keeps the photo's id, scores and
-    decisions; sidecars are not in the catalog and are skipped.
+    Uses Catalog.move_paths([(src, dest), ...]), one transaction that keeps each
+    photo's id, scores and decisions, and keeps a RAW+JPEG pair that moved
+    together one shot; sidecars are not in the catalog and are skipped.
     """
     from iqa_engine.decode import is_photo_path
 
-    for src, dst in moves:
-        if is_photo_path(dst):
-            catalog.move_path(str(src), str(dst))
+    catalog.move_paths([(str(src), str(dst)) for src, dst in moves if is_photo_path(dst)])
 
 
 def undo_log_path(settings: Settings) -> Path:
@@ -160,8 +151,7 @@ def run_xmp_write(args: argparse.Namespace) -> int:
     from curator.xmp import parse_mapping, write_decisions
 
     settings = _settings(args, xmp_naming=args.naming, xmp_write_score=args.score)
-    mapping = parse_mapping(getattr(settings, "xmp_map", None))  # a settings key once settings.py has one
-    mapping = parse_mapping(args.mapping, mapping)
+    mapping = parse_mapping(args.mapping, parse_mapping(settings.xmp_map))
     folder = _folder(args.folder)
     catalog = open_catalog(settings)
     try:

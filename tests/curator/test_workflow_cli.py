@@ -92,9 +92,9 @@ class FakeCatalog:
         return [r for r in self.rows if (under is None or r.path.startswith(under + "/"))
                 and (not flagged or r.flag is not None)]
 
-    def move_path(self, src: str, dest: str) -> bool:
-        self.calls.append(("move_path", src, dest))
-        return True
+    def move_paths(self, moves: list[tuple[str, str]]) -> int:
+        self.calls.extend(("move_path", src, dest) for src, dest in moves)
+        return len(moves)
 
     def close(self) -> None:
         self.closed = True
