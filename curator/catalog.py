@@ -490,9 +490,12 @@ class Catalog:
         return self.query_rows(folder=folder)
 
     def query_rows(self, *, folder: str | None = None, under: str | None = None, flagged: bool = False,
-                   errors: bool = False, status: str | None = None, sort: str = "name",
+                   weak: bool = False, errors: bool = False, status: str | None = None, sort: str = "name",
                    limit: int | None = None) -> list[GalleryRow]:
-        """Gallery rows filtered and sorted in SQL (for `curator list`)."""
+        """Gallery rows filtered and sorted in SQL (for `curator list`).
+
+        flagged: any pick or reject flag; weak: marked low quality by the auto policy, or rejected.
+        """
         where, params = [], []
         if folder is not None:
             where.append("p.folder = ?")
@@ -503,6 +506,8 @@ class Catalog:
             params += extra
         if flagged:
             where.append("d.flag IS NOT NULL")
+        if weak:
+            where.append("(COALESCE(d.low_quality, 0) = 1 OR d.flag = 'reject')")
         if errors:
             where.append("p.error IS NOT NULL")
         if status is not None:

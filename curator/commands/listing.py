@@ -18,9 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="List the catalog's photos: fused score, flag, rating, colour label, status "
                                    "and path (and the reason, for errors).")
     p.add_argument("--sort", choices=("name", "score", "-score", "time"), default="name",
-                   help="name (folder, then file; default), score (worst first), -score (best first; write --sort=-score), "
+                   help="name (folder, then file; default), score (worst first), -score (best first), "
                         "time (capture time, else mtime)")
-    p.add_argument("--flagged", action="store_true", help="only photos with a flag (reject or pick)")
+    p.add_argument("--flagged", action="store_true",
+                   help="only the weak frames: marked low quality by the flag policy, or rejected "
+                        "(as the gallery's 'flagged')")
     p.add_argument("--errors", action="store_true", help="only photos that could not be scored, and why")
     p.add_argument("--folder", metavar="DIR", help="only photos under this folder")
     p.add_argument("--limit", type=int, metavar="N", help="at most N photos")
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--bursts shows groups of frames; it does not combine with --flagged or --errors")
         return run_bursts(settings, under, args.json, args.limit)
     with Catalog.open(settings.db_path, create=False) as catalog:
-        rows = catalog.query_rows(under=under, flagged=args.flagged, errors=args.errors, sort=args.sort,
+        rows = catalog.query_rows(under=under, weak=args.flagged, errors=args.errors, sort=args.sort,
                                   limit=args.limit)
     if args.json:
         json.dump([dataclasses.asdict(r) for r in rows], sys.stdout, indent=2)

@@ -79,8 +79,9 @@ def test_list_sorts_filters_and_prints_json(capsys, db, scanned):
     assert fused == sorted(fused)
     assert set(rows[0]) >= {"photo_id", "path", "status", "fused", "flag", "flag_source", "rating", "label",
                             "low_quality", "camera", "capture_time"}
-    best = json.loads(run_cli(capsys, "list", "--json", "--sort=-score", "--limit", "2", "--db", db)[1])
+    best = json.loads(run_cli(capsys, "list", "--json", "--sort", "-score", "--limit", "2", "--db", db)[1])
     assert [r["fused"] for r in best] == sorted(fused, reverse=True)[:2]
+    assert json.loads(run_cli(capsys, "list", "--json", "--sort=-score", "--limit", "2", "--db", db)[1]) == best
     code, out, _ = run_cli(capsys, "list", "--db", db, "--folder", scanned)
     assert len(out.strip().splitlines()) == 6
     assert run_cli(capsys, "list", "--db", db, "--folder", "/elsewhere")[1].strip().count("\n") == 0
@@ -92,6 +93,7 @@ def test_flag_recomputes_and_a_user_decision_survives(capsys, db, scanned):
     assert code == 0 and "bottom 40%" in out
     flagged = json.loads(run_cli(capsys, "list", "--flagged", "--json", "--db", db)[1])
     assert len(flagged) == 2 and {r["flag_source"] for r in flagged} == {"auto"}
+    assert all(r["low_quality"] for r in flagged)
     worst = min(flagged, key=lambda r: r["fused"])
     code, out, _ = run_cli(capsys, "flag", worst["path"], "--set", "pick", "--rating", "4", "--db", db)
     assert code == 0
