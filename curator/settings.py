@@ -5,6 +5,7 @@ The settings file is `settings.toml` in the user config directory
 optional; unknown keys are an error so a typo is never silently ignored:
 
     [engine]
+    preset = "exact"        # or "fast"
     model = "RN50"
     pretrained = "openai"
     protocol = "koniq"
@@ -69,6 +70,10 @@ def default_settings_path() -> Path:
 @dataclass(frozen=True)
 class Settings:
     # [engine] -> iqa_engine.EngineConfig
+    # "exact": the paper's computation (fp32, every window through the whole network).
+    # "fast": the ResNet trunk once per photo (trunk "shared") and the reduced precision the
+    # hardware runs faster (precision "auto"); see README, Performance.
+    preset: str = "exact"
     model: str = "RN50"
     pretrained: str | None = "openai"
     weights: str | None = None
@@ -103,10 +108,16 @@ class Settings:
         return Path(self.db).expanduser() if self.db else user_data_dir() / DB_FILE_NAME
 
     def engine_config(self) -> EngineConfig:
+        precision, trunk = self.precision, self.trunk
+        if self.preset == "fast":  # the preset fills in what was not set explicitly
+            if "precision" not in self.sources:
+                precision = "auto"
+            if "trunk" not in self.sources:
+                trunk = "shared"
         try:
             return EngineConfig(model=self.model, pretrained=self.pretrained, weights=self.weights,
                                 device=self.device, protocol=self.protocol, mode=self.mode,
-                                precision=self.precision, trunk=self.trunk, batch_views=self.batch_views,
+                                precision=precision, trunk=trunk, batch_views=self.batch_views,
                                 decode_workers=self.decode_workers)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
@@ -131,7 +142,7 @@ _FIELD_NAMES = {f.name for f in fields(Settings)} - {"sources"}
 
 # TOML table/key -> Settings field
 _TOML_KEYS: dict[tuple[str, str], str] = {
-    **{("engine", k): k for k in ("model", "pretrained", "weights", "device", "protocol", "mode",
+    **{("engine", k): k for k in ("preset", "model", "pretrained", "weights", "device", "protocol", "mode",
                                   "precision", "trunk", "batch_views", "decode_workers")},
     ("catalog", "db"): "db",
     ("watch", "settle_seconds"): "settle_seconds",
@@ -180,6 +191,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _validate(settings: Settings) -> None:
+    if settings.preset not in ("exact", "fast"):
+        raise SettingsError(f"unknown preset {settings.preset!r}; choose exact or fast")
     settings.engine_config()  # raises SettingsError on a bad engine option
     if settings.settle_seconds < 0:
         raise SettingsError("settle_seconds must be >= 0")

@@ -24,7 +24,9 @@ DEFAULT_PROMPT_PAIRS: tuple[tuple[str, str], ...] = (
 
 PROTOCOLS = ("koniq", "spaq", "global")
 MODES = ("fused", "cosine", "magnitude")
-PRECISIONS = ("fp32", "bf16", "fp16")
+# "auto": the reduced precision this device runs faster (fp16 on a GPU, bf16 on
+# a CPU with native bf16), else fp32; resolved by the Engine before fingerprinting.
+PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # "windows" runs the backbone on every 224-px window (the paper's computation);
 # "shared" runs a ResNet trunk once per photo and pools 7x7 cell windows of its

@@ -20,11 +20,12 @@ import torch
 from PIL import Image
 
 from . import views as V
-from .backbone import Backbone, load_backbone
+from .backbone import Backbone, load_backbone, pick_device
 from .config import EngineConfig, fingerprint
 from .cues import compute_cues
 from .decode import DecodedPhoto, decode_photo
-from .errors import ImageDecodeError
+from .errors import EngineError, ImageDecodeError
+from .hardware import fast_precision
 from .results import PhotoScore, ViewScore
 
 PathLike = str | os.PathLike[str]
@@ -45,14 +46,18 @@ class Engine:
 
     def __init__(self, config: EngineConfig | None = None, *, allow_download: bool = True,
                  backbone: Backbone | None = None) -> None:
-        self.config = config or EngineConfig()
+        config = config or EngineConfig()
+        if config.precision == "auto":
+            config = config.replace(precision=fast_precision(pick_device(config.device).type))
+        self.config = config
         self.backbone = backbone or load_backbone(self.config, allow_download=allow_download)
         prompts = [text for pair in self.config.prompt_pairs for text in pair]
         self._text_features = self.backbone.text_features(prompts)
         self._logit_scale = self.backbone.logit_scale()
         self.fingerprint = fingerprint(self.config, self.backbone.info.identity)
         if self.config.trunk == "shared" and not self.backbone.is_resnet:
-            raise ValueError("the shared trunk needs a ResNet backbone (RN50 and kin)")
+            raise EngineError(f"the shared trunk (--trunk shared, --fast) needs a ResNet backbone; "
+                              f"{self.model_name} is not one (use --trunk windows)")
 
     @property
     def model_name(self) -> str:

@@ -21,10 +21,16 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--device", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
     g.add_argument("--protocol", choices=PROTOCOLS, help="views: koniq (paper default), spaq or global")
     g.add_argument("--mode", choices=MODES, help="fused (MA-CLIP, default), cosine (CLIP-IQA) or magnitude")
-    g.add_argument("--precision", choices=PRECISIONS, help="fp32 (default, exact), bf16 (CPU/GPU) or fp16 (GPU)")
+    g.add_argument("--precision", choices=PRECISIONS,
+                   help="fp32 (default, exact), bf16 (CPU/GPU), fp16 (GPU) or auto (what this hardware runs fastest)")
     g.add_argument("--trunk", choices=TRUNKS,
                    help="windows (exact, default) or shared (ResNet trunk once per photo: faster, approximate)")
     g.add_argument("--batch-views", type=int, dest="batch_views", help="views per forward pass (default 72)")
+    g.add_argument("--fast", action="store_const", const="fast", dest="preset",
+                   help="the fast preset: ResNet trunk once per photo, and bf16/fp16 where the hardware runs "
+                        "them faster (an approximation of the exact score; see README, Performance)")
+    g.add_argument("--exact", action="store_const", const="exact", dest="preset",
+                   help="the paper's exact computation (the default; overrides preset = \"fast\" in settings)")
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +41,7 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Defaults <- settings file <- CURATOR_DB <- command-line flags."""
     settings = load_settings()
-    names = ("model", "pretrained", "weights", "device", "protocol", "mode", "precision", "trunk",
+    names = ("preset", "model", "pretrained", "weights", "device", "protocol", "mode", "precision", "trunk",
              "batch_views", "db")
     flags = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     if flags.get("weights") and "pretrained" not in flags:
