@@ -15,6 +15,7 @@ from curator.errors import EXIT_INTERRUPTED, EXIT_USAGE, UserError
 COMMAND_MODULES = (
     "score",
     "model",
+    "bench",
     "workflow",
     "gallery",
     "scan",

@@ -1,0 +1,95 @@
+"""What a speed figure was measured on: CPU model and instruction sets, threads, GPU, load."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+from pathlib import Path
+
+
+def _cpuinfo() -> tuple[str, set[str]]:
+    model, flags = "", set()
+    try:
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return platform.processor() or platform.machine(), flags
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "model name" and not model:
+            model = value.strip()
+        elif key == "flags" and not flags:
+            flags = set(value.split())
+    return model or platform.processor() or platform.machine(), flags
+
+
+def machine_info(device: str = "cpu") -> dict[str, object]:
+    import torch
+
+    model, flags = _cpuinfo()
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 1
+    try:
+        capability = torch.backends.cpu.get_cpu_capability()
+    except Exception:
+        capability = "unknown"
+    gpu = None
+    if torch.cuda.is_available():
+        gpu = torch.cuda.get_device_name(0)
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        gpu = "Apple Metal (mps)"
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
+    return {
+        "cpu": model,
+        "logical_cpus": os.cpu_count(),
+        "usable_cpus": usable,
+        "torch_threads": torch.get_num_threads(),
+        "torch_cpu_capability": capability,  # the widest vector ISA torch's kernels use here
+        "avx512": "avx512f" in flags,
+        "avx512_bf16": "avx512_bf16" in flags,
+        "amx_bf16": "amx_bf16" in flags,
+        "gpu": gpu,
+        "device": device,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "load_average": load,  # other processes sharing the CPU make every figure slower
+    }
+
+
+def native_bf16(info: dict[str, object]) -> bool:
+    """Whether the CPU has bf16 dot-product instructions (else bf16 matmuls are emulated, slowly)."""
+    return bool(info.get("avx512_bf16") or info.get("amx_bf16"))
+
+
+def describe(info: dict[str, object]) -> str:
+    isa = [str(info["torch_cpu_capability"])]
+    if info.get("amx_bf16"):
+        isa.append("AMX-BF16")
+    elif info.get("avx512_bf16"):
+        isa.append("AVX512-BF16")
+    else:
+        isa.append("no native bf16 (no AVX512-BF16/AMX)")
+    load = info.get("load_average")
+    parts = [
+        f"{info['cpu']}, {info['usable_cpus']} of {info['logical_cpus']} CPUs usable, "
+        f"torch {info['torch']} on {info['torch_threads']} threads, ISA {', '.join(isa)}",
+        f"GPU: {info['gpu'] or 'none'}",
+        f"device {info['device']}",
+    ]
+    if load is not None:
+        parts.append(f"load average {load[0]:.2f}")
+    return "; ".join(parts)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux

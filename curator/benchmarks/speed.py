@@ -1,0 +1,486 @@
+"""`curator bench speed`: time the pipelined whole, then each stage of scoring on its own.
+
+After an untimed warm-up (the pipeline up to its first forward pass, so that
+one-off kernel set-up is not counted):
+
+- end to end: engine.score_paths (decode-ahead threads + batching) with a
+  catalog write per photo, into a fresh catalog; with --repeat K, the fastest
+  of K runs (other processes on the CPU only ever slow a run down);
+- decode: file -> upright RGB (engine.decode; a JPEG draft-decoded when allowed);
+- views: resize to the protocol's size, normalise, lay out windows (engine.prepare_image);
+- forward: the model and the cues (engine.score_prepared), photos grouped into
+  passes exactly as score_paths grouped them end to end;
+- catalog write: one recorded score per photo.
+
+The reference-style loop (--baseline) is how the official MA-CLIP inference
+runs, at the same scoring size: one photo at a time, full-size decode, the
+model in its default memory format, the text prompts re-encoded on every call,
+fp32, the exact windows. Its scores also give the deviation of the measured
+configuration from that loop. With a reduced precision or the shared trunk,
+the photos are scored again with exact fp32 windows on the same decoded pixels
+(by a separately loaded fp32 model) for the deviation report.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from iqa_engine.config import EngineConfig
+
+from .machine import describe, machine_info, native_bf16, peak_rss_mb
+from .random_weights import RANDOM_WEIGHTS_NOTE
+from .sink import open_sink
+
+DEVIATION_BOUND = 0.002  # |fused - exact fp32 fused| a speed option may cost and still become a default
+
+Log = Callable[[str], None]
+
+
+class NoPhotos(Exception):
+    """None of the photos given could be decoded."""
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _stage(total_ms: float, n: int, **extra: object) -> dict[str, object]:
+    per = total_ms / n if n else math.nan
+    return {"ms_per_photo": per, "photos_per_s": 1000.0 / per if per > 0 else math.nan, "photos": n, **extra}
+
+
+def batches(prepared: Sequence, batch_views: int) -> Iterator[list]:
+    """Whole photos per forward pass, up to batch_views views (at least one photo)."""
+    group: list = []
+    views = 0
+    for p in prepared:
+        if group and views + p.photo.n_views > batch_views:
+            yield group
+            group, views = [], 0
+        group.append(p)
+        views += p.photo.n_views
+    if group:
+        yield group
+
+
+def regroup(prepared: Sequence, sizes: Sequence[int]) -> list[list]:
+    """prepared cut into consecutive groups of the given sizes; [] when the sizes do not add up."""
+    if sum(sizes) != len(prepared):
+        return []
+    out, start = [], 0
+    for k in sizes:
+        out.append(list(prepared[start:start + k]))
+        start += k
+    return out
+
+
+def deviation(scores: Sequence[float], exact: Sequence[float], bound: float = DEVIATION_BOUND) -> dict[str, object]:
+    """max/mean |score - exact| and Spearman's rho between them."""
+    from scipy import stats
+
+    a = np.asarray(scores, dtype=np.float64)
+    b = np.asarray(exact, dtype=np.float64)
+    d = np.abs(a - b)
+    rho = math.nan
+    if a.size >= 2 and np.ptp(a) > 0 and np.ptp(b) > 0:
+        rho = float(stats.spearmanr(a, b).statistic)
+    return {"photos": int(a.size), "max_abs": float(d.max()) if d.size else math.nan,
+            "mean_abs": float(d.mean()) if d.size else math.nan, "spearman": rho,
+            "bound": bound, "within_bound": bool(d.size and d.max() <= bound),
+            "scores": [float(v) for v in a], "reference_scores": [float(v) for v in b]}
+
+
+def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *, baseline: bool = False,
+                  random_weights: bool = False, image_source: str = "", repeat: int = 1,
+                  log: Log = _stderr) -> dict[str, object]:
+    """Run every measurement; return the report (see format_speed)."""
+    from iqa_engine import Engine
+    from iqa_engine.backbone import load_backbone
+    from iqa_engine.errors import ImageDecodeError
+
+    notes: list[str] = []
+    if random_weights:
+        notes.append(RANDOM_WEIGHTS_NOTE)
+    requested_precision = config.precision
+    t0 = time.perf_counter()
+    engine = Engine(config)
+    load_s = time.perf_counter() - t0
+    config = engine.config  # with "auto" precision resolved for this device
+    bb = engine.backbone
+    exact_needed = config.precision != "fp32" or (config.trunk != "windows" and config.protocol != "global")
+    # the exact reference is a model of its own, whatever a reduced precision does to the engine's copy
+    bb32 = bb if config.precision == "fp32" else load_backbone(config.replace(precision="fp32", trunk="windows"))
+    machine = machine_info(str(bb.device))
+    if config.precision == "bf16" and bb.device.type == "cpu" and not native_bf16(machine):
+        notes.append("this CPU has no bf16 dot-product instructions (AVX512-BF16 or AMX): bf16 runs emulated")
+
+    # -- warm-up: the pipeline up to its first forward pass, untimed
+    #    (oneDNN builds its kernels per input shape on first use)
+    log(f"bench speed: model loaded in {load_s:.1f} s; warming up on the first forward pass")
+    warm_passes: list[int] = []
+    inner = engine.score_prepared
+
+    def counted_score_prepared(prepared):
+        out = inner(prepared)
+        warm_passes.append(len(prepared))
+        return out
+
+    engine.score_prepared = counted_score_prepared  # type: ignore[method-assign]
+    t = time.perf_counter()
+    warm_run = engine.score_paths(paths)
+    try:
+        for _ in warm_run:
+            if warm_passes:
+                break
+    finally:
+        warm_run.close()
+        del engine.score_prepared
+    warm_s = time.perf_counter() - t
+    warm_n = sum(warm_passes)
+
+    # -- end to end: the pipelined path, with a catalog write per photo, into a fresh catalog each
+    #    repetition. score_prepared is wrapped to see how the engine batches and how long the model
+    #    keeps the scoring thread. The fastest repetition is reported: other processes on the CPU
+    #    only ever slow a run down.
+    runs: list[dict[str, object]] = []
+    for rep in range(repeat):
+        log(f"bench speed: timing end to end on {len(paths)} photos (score_paths + catalog write)"
+            + (f", run {rep + 1} of {repeat}" if repeat > 1 else ""))
+        runs.append(_end_to_end(engine, inner, paths, work_dir / f"end_to_end_{rep}.db"))
+    end_to_end = dict(min(runs, key=lambda r: r["seconds"]))  # type: ignore[arg-type, return-value]
+    end_to_end.update({
+        "decode_workers": config.decode_workers, "warmup_seconds": warm_s, "warmup_photos": warm_n,
+        "repeats": repeat, "all_seconds": [r["seconds"] for r in runs],
+    })
+
+    failures: list[dict[str, str]] = []
+    good: list[Path] = []
+    decoded = []
+    # -- stage 1: decode
+    log(f"bench speed: timing decode of {len(paths)} photos")
+    dec_ms = 0.0
+    dec_sizes: list[str] = []
+    for p in paths:
+        t = time.perf_counter()
+        try:
+            d = engine.decode(p)
+        except ImageDecodeError as exc:
+            failures.append({"path": str(p), "error": str(exc)})
+            log(f"{p}: {exc}")
+            continue
+        dec_ms += (time.perf_counter() - t) * 1000.0
+        good.append(p)
+        decoded.append(d)
+        dec_sizes.append(f"{d.image.size[0]}x{d.image.size[1]}" + (
+            "" if d.image.size == d.original_size else f" from {d.original_size[0]}x{d.original_size[1]}"))
+    n = len(good)
+    if n == 0:
+        raise NoPhotos(f"none of the {len(paths)} photos could be decoded")
+
+    # -- stage 2: views
+    log("bench speed: timing view building")
+    prepared = []
+    view_ms = 0.0
+    for d in decoded:
+        t = time.perf_counter()
+        prepared.append(engine.prepare_image(d.image, d.original_size, d.source))
+        view_ms += (time.perf_counter() - t) * 1000.0
+    del decoded
+
+    # -- stage 3: forward (model + cues), batched as score_paths batched them end to end
+    groups = regroup(prepared, end_to_end["pass_sizes"]) or list(batches(prepared, config.batch_views))
+    n_views = sum(p.photo.n_views for p in prepared)
+    log(f"bench speed: timing the model on {n_views} views in {len(groups)} passes")
+    scores = []
+    fwd_ms = 0.0
+    best_views_per_s = 0.0  # the least disturbed pass: other processes on the CPU only ever slow a pass down
+    for g in groups:
+        t = time.perf_counter()
+        scores.extend(engine.score_prepared(g))
+        ms = (time.perf_counter() - t) * 1000.0
+        fwd_ms += ms
+        best_views_per_s = max(best_views_per_s, sum(p.photo.n_views for p in g) / (ms / 1000.0))
+
+    # -- stage 4: catalog write
+    sink = open_sink(work_dir / "stages.db", good)
+    cat_ms = 0.0
+    try:
+        for p, s in zip(good, scores):
+            t = time.perf_counter()
+            sink.record(p, s)
+            cat_ms += (time.perf_counter() - t) * 1000.0
+    finally:
+        sink.close()
+
+    stages = {
+        "decode": _stage(dec_ms, n, decoded_size=_summarise(dec_sizes), jpeg_draft=config.jpeg_draft),
+        "views": _stage(view_ms, n, views_per_photo=n_views / n,
+                        scored_size=_common_size(p.photo.size for p in prepared)),
+        "forward": _stage(fwd_ms, n, passes=len(groups), photos_per_pass=n / len(groups),
+                          views_per_s=n_views / (fwd_ms / 1000.0) if fwd_ms > 0 else math.nan,
+                          best_pass_views_per_s=best_views_per_s),
+        "catalog_write": _stage(cat_ms, n, writer=sink.kind),
+    }
+    sequential_ms = dec_ms + view_ms + fwd_ms + cat_ms
+
+    # -- deviation from exact fp32 windows, on the same prepared photos
+    dev = None
+    if exact_needed:
+        log("bench speed: scoring the same photos with exact fp32 windows for the deviation report")
+        exact_engine = Engine(config.replace(precision="fp32", trunk="windows"), backbone=bb32)
+        exact = []
+        for g in batches(prepared, config.batch_views):
+            exact.extend(exact_engine.score_prepared(g))
+        dev = deviation([s.fused for s in scores], [s.fused for s in exact])
+        dev["against"] = "exact fp32 windows, same decoded pixels"
+        dev["cosine_max_abs"] = float(np.max(np.abs([a.cosine - b.cosine for a, b in zip(scores, exact)])))
+        dev["magnitude_max_abs"] = float(np.max(np.abs([a.magnitude - b.magnitude for a, b in zip(scores, exact)])))
+    del prepared
+
+    # -- the reference-style loop
+    base = None
+    if baseline:
+        log("bench speed: timing the reference-style loop")
+        base_load = _load()
+        base = reference_loop(bb32, config, good, repeat)
+        base["load_average_at_start"], base["load_average_at_end"] = base_load, _load()
+        base_dev = deviation([s.fused for s in scores], base.pop("fused"))
+        base_dev["against"] = "the reference-style loop (full-size decode, fp32 windows)"
+        base["deviation_of_configuration"] = base_dev
+        base["end_to_end_speedup"] = (end_to_end["photos_per_s"] / base["photos_per_s"]
+                                      if base["photos_per_s"] > 0 else math.nan)
+
+    machine["load_average_end"] = machine_info(str(bb.device))["load_average"]
+    return {
+        "machine": machine,
+        "engine": {
+            "model": bb.info.model, "weights": bb.info.source, "random_weights": random_weights,
+            "device": str(bb.device), "protocol": config.protocol, "precision": config.precision,
+            "precision_requested": requested_precision,
+            "trunk": config.trunk, "batch_views": config.batch_views, "decode_workers": config.decode_workers,
+            "jpeg_draft": config.jpeg_draft, "fingerprint": engine.fingerprint, "load_seconds": load_s,
+        },
+        "images": _image_summary(good, image_source, failures),
+        "stages": stages,
+        "sequential": {"ms_per_photo": sequential_ms / n, "photos_per_s": 1000.0 * n / sequential_ms},
+        "end_to_end": end_to_end,
+        "deviation": dev,
+        "baseline": base,
+        "peak_rss_mb": peak_rss_mb(),
+        "notes": notes,
+    }
+
+
+def _end_to_end(engine, inner, paths: Sequence[Path], db: Path) -> dict[str, object]:
+    passes: list[tuple[int, int, float]] = []  # (photos, views, ms) per forward pass
+
+    def timed_score_prepared(prepared):
+        t1 = time.perf_counter()
+        out = inner(prepared)
+        passes.append((len(prepared), sum(p.photo.n_views for p in prepared), (time.perf_counter() - t1) * 1000.0))
+        return out
+
+    engine.score_prepared = timed_score_prepared
+    sink = open_sink(db, paths)
+    load_start = _load()
+    ok = failed = 0
+    write_ms = 0.0
+    t = time.perf_counter()
+    try:
+        for p, result in engine.score_paths(paths):
+            if isinstance(result, Exception):
+                failed += 1
+                continue
+            t1 = time.perf_counter()
+            sink.record(p, result)
+            write_ms += (time.perf_counter() - t1) * 1000.0
+            ok += 1
+    finally:
+        sink.close()
+        del engine.score_prepared
+    seconds = time.perf_counter() - t
+    model_ms = sum(ms for _, _, ms in passes)
+    return {
+        "seconds": seconds, "photos": ok, "failed": failed,
+        "photos_per_s": ok / seconds if seconds > 0 else math.nan,
+        "ms_per_photo": seconds * 1000.0 / ok if ok else math.nan,
+        "passes": len(passes), "pass_sizes": [k for k, _, _ in passes],
+        "photos_per_pass": ok / len(passes) if passes else math.nan,
+        "model_busy_fraction": model_ms / (seconds * 1000.0) if seconds > 0 else math.nan,
+        # what the scoring thread spent neither in the model nor writing: waiting for decoded photos
+        "waiting_for_decode_s": max(0.0, seconds - (model_ms + write_ms) / 1000.0),
+        "load_average_at_start": load_start, "load_average_at_end": _load(),
+    }
+
+
+def reference_loop(bb32, config: EngineConfig, paths: Sequence[Path], repeat: int = 1) -> dict[str, object]:
+    """One photo at a time as the official inference does; returns timing and the fused scores."""
+    import torch
+
+    from iqa_engine import views as V
+    from iqa_engine.cues import compute_cues
+    from iqa_engine.decode import decode_photo
+
+    # The reference keeps the model in torch's default (NCHW) layout; the engine's copy is channels_last.
+    model = copy.deepcopy(bb32.model).to(memory_format=torch.contiguous_format)
+    tokenizer = bb32.tokenizer
+    prompts = [t for pair in config.prompt_pairs for t in pair]
+    device = bb32.device
+
+    def score(path: Path) -> float:
+        d = decode_photo(path)  # full size: no draft
+        photo = V.prepare(d.image, d.original_size, config.protocol, config.max_long_side)
+        views = V.window_views(photo).to(device)
+        with torch.no_grad():
+            text = model.encode_text(tokenizer(prompts).to(device)).float()  # every call, as the reference
+            if bb32.is_resnet:
+                feats = _reference_resnet_features(model.visual, views)
+            else:
+                feats = model.encode_image(views).float()
+        cues = compute_cues(feats, text, model.logit_scale.detach().float(), config.box_cox_lambda,
+                            config.base_cosine, config.base_magnitude, config.alpha)
+        return float(cues.fused.mean())
+
+    score(paths[0])  # warm-up, untimed, as for the engine
+    all_seconds: list[float] = []
+    fused: list[float] = []
+    for _ in range(repeat):  # the fastest repetition counts, as for end to end
+        fused = []
+        t = time.perf_counter()
+        for p in paths:  # photos the engine decoded, so none fails here
+            fused.append(score(p))
+        all_seconds.append(time.perf_counter() - t)
+    del model
+    seconds = min(all_seconds)
+    return {"seconds": seconds, "photos": len(fused), "photos_per_s": len(fused) / seconds,
+            "ms_per_photo": seconds * 1000.0 / len(fused), "fused": fused, "repeats": repeat,
+            "all_seconds": all_seconds,
+            "what": "one photo at a time, full-size decode, NCHW model, text re-encoded per call, fp32, exact windows"}
+
+
+def _reference_resnet_features(visual, views):
+    import torch
+    import torch.nn.functional as F
+
+    h = visual.stem(views)
+    h = visual.layer4(visual.layer3(visual.layer2(visual.layer1(h))))
+    pool = visual.attnpool
+    x = h.flatten(2).permute(2, 0, 1)
+    x = torch.cat([x.mean(dim=0, keepdim=True), x], dim=0)
+    out, _ = F.multi_head_attention_forward(
+        query=x[:1], key=x, value=x, embed_dim_to_check=x.shape[-1], num_heads=pool.num_heads,
+        q_proj_weight=pool.q_proj.weight, k_proj_weight=pool.k_proj.weight, v_proj_weight=pool.v_proj.weight,
+        in_proj_weight=None, in_proj_bias=torch.cat([pool.q_proj.bias, pool.k_proj.bias, pool.v_proj.bias]),
+        bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0,
+        out_proj_weight=pool.c_proj.weight, out_proj_bias=pool.c_proj.bias,
+        use_separate_proj_weight=True, training=False, need_weights=False)
+    return out[0].float()
+
+
+def _common_size(sizes: Iterable[tuple[int, int]]) -> str:
+    return _summarise([f"{w}x{h}" for w, h in sizes])
+
+
+def _load() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def _summarise(items: Sequence[str]) -> str:
+    seen = sorted(set(items))
+    return ", ".join(seen[:3]) + (" ..." if len(seen) > 3 else "")
+
+
+def _image_summary(paths: Sequence[Path], source: str, failures: list[dict[str, str]]) -> dict[str, object]:
+    from PIL import Image
+
+    sizes, mb = [], []
+    for p in paths:
+        try:
+            with Image.open(p) as im:
+                sizes.append(im.size)
+            mb.append(os.path.getsize(p) / 1e6)
+        except OSError:
+            continue
+    mp = [w * h / 1e6 for w, h in sizes]
+    return {"source": source, "photos": len(paths), "failed": failures,
+            "megapixels_mean": float(np.mean(mp)) if mp else math.nan,
+            "file_mb_mean": float(np.mean(mb)) if mb else math.nan,
+            "sizes": _common_size(sizes)}
+
+
+def _f(v: object, spec: str) -> str:
+    return format(v, spec) if isinstance(v, (int, float)) and math.isfinite(v) else "n/a"
+
+
+def format_speed(r: dict) -> str:
+    e, im, st = r["engine"], r["images"], r["stages"]
+    weights = "RANDOM WEIGHTS (seeded; speed only)" if e["random_weights"] else e["weights"]
+    lines = [
+        f"curator bench speed: {im['photos']} photos, {im['source']} "
+        f"({_f(im['megapixels_mean'], '.1f')} MP, {_f(im['file_mb_mean'], '.1f')} MB on average)",
+        f"machine: {describe(r['machine'])}",
+        f"engine:  {e['model']} [{weights}], {e['device']}, protocol {e['protocol']} "
+        f"({_f(st['views']['views_per_photo'], '.0f')} views/photo at {st['views']['scored_size']}), "
+        f"{e['precision']}{' (auto)' if e.get('precision_requested') == 'auto' else ''}, trunk {e['trunk']}, "
+        f"{e['batch_views']} views/pass, "
+        f"{e['decode_workers']} decode workers, JPEG draft {'on' if e['jpeg_draft'] else 'off'}",
+        "",
+        f"{'stage':<22}{'ms/photo':>10}{'photos/s':>10}",
+    ]
+    rows = [
+        ("decode", st["decode"], f"decoded {st['decode']['decoded_size']}"),
+        ("views", st["views"], ""),
+        ("forward (model+cues)", st["forward"],
+         f"{_f(st['forward']['photos_per_pass'], '.1f')} photos/pass, {_f(st['forward']['views_per_s'], '.1f')} views/s "
+         f"(best pass {_f(st['forward']['best_pass_views_per_s'], '.1f')})"),
+        ("catalog write", st["catalog_write"], st["catalog_write"]["writer"]),
+        ("sum of stages", r["sequential"], "one after another, one thread"),
+    ]
+    for name, s, note in rows:
+        lines.append(f"{name:<22}{_f(s['ms_per_photo'], '10.1f')}{_f(s['photos_per_s'], '10.2f')}  {note}".rstrip())
+    ee = r["end_to_end"]
+    lines.append(f"{'end to end':<22}{_f(ee['ms_per_photo'], '10.1f')}{_f(ee['photos_per_s'], '10.2f')}  "
+                 f"score_paths + catalog write: {ee['photos']} photos in {_f(ee['seconds'], '.1f')} s"
+                 + (f" (fastest of {ee['repeats']}: " + ", ".join(_f(x, '.3g') for x in ee['all_seconds']) + " s)"
+                    if ee["repeats"] > 1 else "")
+                 + (f", {ee['failed']} failed" if ee["failed"] else ""))
+    lines.append(f"  end to end: {_f(ee['photos_per_pass'], '.1f')} photos per forward pass, model busy "
+                 f"{_f(100 * ee['model_busy_fraction'], '.0f')}% of the time, scoring thread waited "
+                 f"{_f(ee['waiting_for_decode_s'], '.1f')} s for decoded photos; load average "
+                 f"{_f(ee['load_average_at_start'], '.1f')} -> {_f(ee['load_average_at_end'], '.1f')}")
+    lines.append(f"  not timed: model load {_f(e['load_seconds'], '.1f')} s, warm-up on {ee['warmup_photos']} "
+                 f"photo(s) {_f(ee['warmup_seconds'], '.1f')} s")
+    b = r.get("baseline")
+    if b:
+        lines += ["",
+                  f"{'reference-style loop':<22}{_f(b['ms_per_photo'], '10.1f')}{_f(b['photos_per_s'], '10.2f')}  {b['what']}"
+                  + (f" (fastest of {b['repeats']}: " + ", ".join(_f(x, '.3g') for x in b['all_seconds']) + " s)"
+                     if b["repeats"] > 1 else ""),
+                  f"  load average {_f(b['load_average_at_start'], '.1f')} -> {_f(b['load_average_at_end'], '.1f')}; "
+                  f"end to end is {_f(b['end_to_end_speedup'], '.2f')}x the reference-style loop"]
+        lines.append(_format_deviation(b["deviation_of_configuration"]))
+    if r.get("deviation"):
+        lines += ["", _format_deviation(r["deviation"])]
+    lines += ["", f"peak RSS: {_f(r['peak_rss_mb'], '.0f')} MiB"]
+    for note in r["notes"]:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def _format_deviation(d: dict) -> str:
+    verdict = "within" if d["within_bound"] else "OUTSIDE"
+    return (f"deviation of fused from {d['against']} over {d['photos']} photos: max {_f(d['max_abs'], '.5f')}, "
+            f"mean {_f(d['mean_abs'], '.5f')}, Spearman {_f(d['spearman'], '.4f')}: {verdict} the "
+            f"{d['bound']} bound" + (f" (fused spans {min(d['reference_scores']):.4f} to "
+                                       f"{max(d['reference_scores']):.4f} here)" if d.get("reference_scores") else ""))
