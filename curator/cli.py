@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Sequence
 
@@ -46,18 +47,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("curator: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `curator list | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # only expected, user-caused failures are mapped; others re-raise
         message = expected_error_message(exc)
         if message is None:
             raise
         print(f"curator: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """`--sort -score` as the docs write it: argparse would read -score as an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--sort" and i + 1 < len(argv) and argv[i + 1] == "-score":
+            out.append("--sort=-score")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
 
 
 def expected_error_message(exc: BaseException) -> str | None:
@@ -67,8 +85,6 @@ def expected_error_message(exc: BaseException) -> str | None:
 
     if isinstance(exc, (UserError, EngineError, SettingsError)):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if isinstance(exc, BrokenPipeError):
-        return "output closed"
     return None
 
 

@@ -104,13 +104,12 @@ def _finish(im: Image.Image, draft_long_side: int | None, draft_min_side: int | 
     orientation = _exif_orientation(im)
     upright = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
     if im.format == "JPEG" and (draft_long_side or draft_min_side):
-        scale = 1.0
-        if draft_long_side:
-            scale = min(scale, draft_long_side / max(w, h))
-        if draft_min_side:
-            scale = max(min(scale, 1.0), min(1.0, draft_min_side / min(w, h)))
+        # The smallest scale that keeps the long side >= draft_long_side and both sides
+        # >= draft_min_side: the caller resizes to at least that anyway.
+        needed = [draft_long_side / max(w, h)] if draft_long_side else []
+        needed += [draft_min_side / min(w, h)] if draft_min_side else []
+        scale = min(1.0, max(needed))
         if scale < 1.0:
-            # draft keeps the decoded size >= the requested one
             im.draft("RGB", (math.ceil(w * scale), math.ceil(h * scale)))
     im.load()
     im = ImageOps.exif_transpose(im)

@@ -29,6 +29,8 @@ from .hardware import fast_precision
 from .results import PhotoScore, ViewScore
 
 PathLike = str | os.PathLike[str]
+# Decoded photos held at most, ahead of the model (each is a few MB of float tensor).
+_MAX_LOOKAHEAD = 32
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,15 @@ class Engine:
     def score_paths(self, paths: Iterable[PathLike],
                     on_decoded: Callable[[PathLike], None] | None = None
                     ) -> Iterator[tuple[PathLike, PhotoScore | ImageDecodeError]]:
-        """Score files in order, decoding ahead in threads; a bad file yields its error, never raises."""
+        """Score files, yielding results in input order; a bad file yields its error, never raises.
+
+        Decoding runs ahead in a thread pool, far enough to fill a forward
+        pass. A pass takes the photos already decoded (at least one), so the
+        model does not sit idle waiting for a slow file.
+        """
         workers = self.config.decode_workers
-        lookahead = max(2 * workers, 2)
+        per_pass = max(1, self.config.batch_views // self._n_views_hint())
+        lookahead = min(max(2 * workers, per_pass + workers), _MAX_LOOKAHEAD)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
             pending: deque[tuple[PathLike, Future[Prepared]]] = deque()
             source = iter(paths)
@@ -124,30 +132,31 @@ class Engine:
 
             refill()
             while pending:
-                group: list[tuple[PathLike, Prepared]] = []
+                # One forward pass: whole photos, in order, up to batch_views views.
+                group: list[tuple[PathLike, Prepared | ImageDecodeError]] = []
                 views = 0
-                # Fill one forward pass with as many whole photos as fit.
-                while pending and (not group or views + self._n_views_hint() <= self.config.batch_views):
-                    p, fut = pending.popleft()
+                while pending and len(group) < _MAX_LOOKAHEAD and (
+                        views == 0 or views + self._n_views_hint() <= self.config.batch_views):
+                    p, fut = pending[0]
+                    if views and not fut.done():
+                        break  # score what is ready rather than wait
+                    pending.popleft()
                     try:
-                        prepared = fut.result()
+                        prepared: Prepared | ImageDecodeError = fut.result()
                     except ImageDecodeError as exc:
-                        yield p, exc
-                        refill()
-                        continue
+                        prepared = exc
                     except Exception as exc:  # anything else about one file stays with that file
-                        yield p, ImageDecodeError(f"could not be read ({type(exc).__name__}: {exc})"[:200])
-                        refill()
-                        continue
-                    if on_decoded:
-                        on_decoded(p)
+                        prepared = ImageDecodeError(f"could not be read ({type(exc).__name__}: {exc})"[:200])
+                    if isinstance(prepared, Prepared):
+                        if on_decoded:
+                            on_decoded(p)
+                        views += prepared.photo.n_views
                     group.append((p, prepared))
-                    views += prepared.photo.n_views
                     refill()
-                if group:
-                    scores = self.score_prepared([prep for _, prep in group])
-                    for (p, _), score in zip(group, scores):
-                        yield p, score
+                ready = [prep for _, prep in group if isinstance(prep, Prepared)]
+                scores = iter(self.score_prepared(ready) if ready else [])
+                for p, prep in group:
+                    yield p, (prep if isinstance(prep, ImageDecodeError) else next(scores))
 
     def _n_views_hint(self) -> int:
         return {"koniq": 36, "spaq": 5, "global": 1}[self.config.protocol]

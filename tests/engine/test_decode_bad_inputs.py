@@ -132,3 +132,25 @@ def test_rotated_photo_scores_as_its_upright_version(tmp_path: Path, tiny_engine
     from_pixels = tiny_engine.score_image(upright)
     assert from_file.original_size == upright.size
     assert from_file.fused == pytest.approx(from_pixels.fused, abs=1e-6)
+
+
+def test_results_come_back_in_input_order(tmp_path: Path, tiny_model) -> None:
+    from iqa_engine import Engine
+
+    cases = make_bad_inputs(tmp_path)
+    order = [cases[name][0] for name in ("cmyk", "empty", "palette", "text", "rotated", "1x1", "truncated")]
+    # a small batch forces several passes, with failures between them
+    engine = Engine(tiny_model.engine_config(batch_views=4, decode_workers=2))
+    assert [p for p, _ in engine.score_paths(order)] == order
+
+
+def test_jpeg_draft_decodes_no_smaller_than_the_protocol_needs(tmp_path: Path) -> None:
+    from iqa_engine import views as V
+
+    path = write_jpeg(tmp_path / "big.jpg", real_photos()["rocket"], size=(4000, 3000))
+    for protocol, at_least in (("koniq", (1024, 768)), ("spaq", (448, 448))):
+        decoded = decode_photo(path, *V.draft_hint(protocol))
+        assert decoded.original_size == (4000, 3000)
+        w, h = decoded.image.size
+        assert w < 4000 and h < 3000, protocol  # libjpeg scaled it down
+        assert w >= at_least[0] and h >= at_least[1], protocol
