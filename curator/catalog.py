@@ -47,6 +47,7 @@ import sqlite_utils
 from curator.bursts import DEFAULT_GAP_SECONDS as DEFAULT_BURST_GAP_SECONDS
 from curator.bursts import DEFAULT_SIMILARITY as DEFAULT_BURST_SIMILARITY
 from curator.errors import UserError
+from iqa_engine.results import ViewScore
 
 if TYPE_CHECKING:
     from iqa_engine.results import PhotoScore
@@ -119,14 +120,8 @@ class GalleryRow:
 _GALLERY_FIELDS = tuple(f.name for f in fields(GalleryRow))
 
 
-@dataclass(frozen=True)
-class ViewRecord:
-    box: tuple[int, int, int, int] | None  # (left, top, right, bottom) in scored_size pixels; None = global view
-    fused: float
-    cosine: float
-    magnitude: float
-    w_cosine: float
-    w_magnitude: float
+# One view's cues as the engine reported them: box (l, t, r, b) in scored_size pixels, None = global view.
+ViewRecord = ViewScore
 
 
 @dataclass(frozen=True)

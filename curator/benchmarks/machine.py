@@ -6,29 +6,14 @@ import os
 import platform
 import resource
 import sys
-from pathlib import Path
 
-
-def _cpuinfo() -> tuple[str, set[str]]:
-    model, flags = "", set()
-    try:
-        text = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
-        return platform.processor() or platform.machine(), flags
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        key = key.strip()
-        if key == "model name" and not model:
-            model = value.strip()
-        elif key == "flags" and not flags:
-            flags = set(value.split())
-    return model or platform.processor() or platform.machine(), flags
+from iqa_engine.hardware import cpu_model_and_flags
 
 
 def machine_info(device: str = "cpu") -> dict[str, object]:
     import torch
 
-    model, flags = _cpuinfo()
+    model, flags = cpu_model_and_flags()
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
@@ -66,7 +51,7 @@ def machine_info(device: str = "cpu") -> dict[str, object]:
 
 def native_bf16(info: dict[str, object]) -> bool:
     """Whether the CPU has bf16 dot-product instructions (else bf16 matmuls are emulated, slowly)."""
-    return bool(info.get("avx512_bf16") or info.get("amx_bf16"))
+    return bool(info.get("avx512_bf16") or info.get("amx_bf16"))  # as iqa_engine.hardware decides
 
 
 def describe(info: dict[str, object]) -> str:
