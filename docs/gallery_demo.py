@@ -5,7 +5,10 @@
 The photos are the ones that ship inside scikit-image, each in a few takes
 (as shot, softened, noisy, under- and over-exposed, cropped), split over two
 shoots, with EXIF written into the JPEGs so the detail pane has something to
-show (the camera data is made up for the demo), plus one broken file. Without
+show (the camera data is made up for the demo), plus one broken file, a burst
+of five near-identical frames a quarter of a second apart (the gallery shows it
+as one tile with a "×5" badge), and a RAW+JPEG pair (the RAW is a stand-in
+that is never decoded: the pair is scored from its JPEG). Without
 --model/--weights it scores with the tests' tiny random open_clip model, so
 the numbers in the picture exercise the plumbing and mean nothing about
 quality; pass real weights for meaningful scores.
@@ -51,18 +54,39 @@ def _takes(im: Image.Image, rng: np.random.Generator) -> dict[str, Image.Image]:
     }
 
 
-def _exif(i: int, day: int) -> Image.Exif:
+def _exif(i: int, day: int, when: str | None = None, subsec: str | None = None) -> Image.Exif:
     exif = Image.Exif()
     exif[0x010F] = "Fujifilm"  # Make
     exif[0x0110] = "X-T4"  # Model
     ifd = exif.get_ifd(0x8769)
-    ifd[0x9003] = f"2024:06:0{day} {9 + i // 6:02d}:{(i * 7) % 60:02d}:{(i * 13) % 60:02d}"  # DateTimeOriginal
+    ifd[0x9003] = when or f"2024:06:0{day} {9 + i // 6:02d}:{(i * 7) % 60:02d}:{(i * 13) % 60:02d}"  # DateTimeOriginal
+    if subsec is not None:
+        ifd[0x9291] = subsec  # SubSecTimeOriginal
     ifd[0x829A] = IFDRational(1, (125, 250, 500, 1000, 60)[i % 5])  # ExposureTime
     ifd[0x829D] = IFDRational((14, 20, 28, 40, 56)[i % 5], 10)  # FNumber
     ifd[0x8827] = (160, 200, 400, 800, 3200)[i % 5]  # ISO
     ifd[0x920A] = IFDRational((230, 350, 560)[i % 3], 10)  # FocalLength
     ifd[0xA434] = ("XF23mmF1.4 R", "XF35mmF1.4 R", "XF56mmF1.2 R")[i % 3]  # LensModel
     return exif
+
+
+def _burst(folder: Path, photos: dict[str, np.ndarray], rng: np.random.Generator, i: int) -> None:
+    """Five frames of one scene, 0.25 s apart, each with its own sensor noise: a burst."""
+    scene = np.asarray(Image.fromarray(photos["rocket"]).convert("RGB")).astype(np.float32)
+    for k in range(5):
+        frame = np.clip(scene * (1.0 + 0.01 * k) + rng.normal(0, 5, scene.shape), 0, 255).astype(np.uint8)
+        Image.fromarray(frame).save(folder / f"DSCF{1100 + k}.jpg", "JPEG", quality=90,
+                                    exif=_exif(i, 1, f"2024:06:01 12:30:{5 + 25 * k // 100:02d}",
+                                               f"{25 * k % 100:02d}").tobytes())
+
+
+def _pair(folder: Path, photos: dict[str, np.ndarray], rng: np.random.Generator, i: int) -> None:
+    """A RAW+JPEG pair. The RAW is a stand-in: paired with the JPEG by its stem, it is never decoded."""
+    im = Image.fromarray(photos["clock"]).convert("RGB")
+    noisy = np.asarray(im).astype(np.float32) + rng.normal(0, 28, (im.height, im.width, 3))
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(folder / "DSCF1130.jpg", "JPEG", quality=90,
+                                                                  exif=_exif(i, 2).tobytes())
+    (folder / "DSCF1130.RAF").write_bytes(b"FUJIFILMCCD-RAW 0201FF383501" + bytes(range(256)) * 64)
 
 
 def make_shoots(root: Path) -> Path:
@@ -80,6 +104,7 @@ def make_shoots(root: Path) -> Path:
                 im.save(folder / f"DSCF{1000 + 37 * day + i:04d}{suffix}.jpg", "JPEG", quality=90,
                         exif=_exif(i, day).tobytes())
                 i += 1
+        (_burst if day == 1 else _pair)(folder, dict(items), rng, i)
     (root / "2024-06-02 studio" / "DSCF9999.jpg").write_bytes(b"\xff\xd8\xff\xe0 card error: truncated")
     return root
 

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from ui.qtfix import keep_none_alive
 from ui.theme import apply_theme
 from ui.window import GalleryWindow
 
@@ -25,6 +26,7 @@ class ScreenshotError(Exception):
 
 
 def get_app() -> QApplication:
+    keep_none_alive()  # before any painting: see ui.qtfix
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "curator"])
@@ -37,7 +39,7 @@ def get_app() -> QApplication:
 def build_window(settings: Any, *, folder: str | None = None, cache_dir: Path | str | None = None,
                  **kwargs: Any) -> GalleryWindow:
     return GalleryWindow(settings.db_path, folder=folder, threshold=settings.threshold,
-                         bottom_percent=settings.bottom_percent, cache_dir=cache_dir, **kwargs)
+                         bottom_percent=settings.bottom_percent, cache_dir=cache_dir, settings=settings, **kwargs)
 
 
 def run_gallery(settings: Any, *, folder: str | None = None, watch_dirs: Sequence[str] = (),

@@ -1,4 +1,5 @@
-"""Paints one grid tile: thumbnail, score badge, low-quality marker, flag, rating, name.
+"""Paints one grid tile: thumbnail, score badge, low-quality marker, flag, rating, name, and the marks of
+a collapsed burst (stacked edges, a "×5" count, "±EV" for a bracket) and of a RAW+JPEG pair ("RAW+JPG").
 
 Every mark is drawn with painter paths (no icon fonts), so a tile looks the
 same on any machine, including the offscreen platform used for screenshots.
@@ -13,11 +14,13 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, Q
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ui import theme
-from ui.gallery_model import RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE
+from ui.gallery_model import BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE, BurstTile
 
 TILE = QSize(208, 232)  # grid cell, including the gap between tiles
 _GAP = 4
 _INFO_H = 44  # the strip under the thumbnail: name, stars, flag
+_OVERLAY = QColor(0x16, 0x16, 0x16, 215)  # badges drawn over the picture
+_BRACKET = QColor(0x3f, 0x8f, 0xa8)  # the bracket marker
 _LABEL_COLOURS = {
     "red": QColor(0xd9, 0x4a, 0x4a), "yellow": QColor(0xe0, 0xc0, 0x3a), "green": QColor(0x4c, 0xaf, 0x50),
     "blue": QColor(0x4a, 0x8a, 0xd9), "purple": QColor(0x9b, 0x5f, 0xc9),
@@ -95,6 +98,16 @@ def draw_pill(p: QPainter, x: float, y: float, text: str, fill: QColor, font: QF
     return rect
 
 
+def draw_stack_edges(p: QPainter, picture: QRectF, layers: int = 2) -> None:
+    """The edges of the frames behind a collapsed burst's top frame, up and to the right of it."""
+    for i in range(layers, 0, -1):
+        d = 3.0 * i
+        edge = picture.translated(d, -d)
+        p.setPen(QPen(QColor(0x1c, 0x1c, 0x1c), 1))
+        p.setBrush(QColor(0x80 - 18 * i, 0x80 - 18 * i, 0x80 - 18 * i))
+        p.drawRect(edge)
+
+
 def draw_broken(p: QPainter, rect: QRect, title: str, reason: str | None, font: QFont) -> None:
     """The placeholder for a missing or unreadable file."""
     p.setPen(Qt.PenStyle.NoPen)
@@ -138,19 +151,26 @@ class TileDelegate(QStyledItemDelegate):
         return QSize(self.tile)
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        row = index.data(ROW_ROLE)
+        # Ask the (Python) model itself: no QVariant round trip (and QModelIndex.data() drops a reference to
+        # None whenever the answer is None in PySide6 6.12: see ui.qtfix).
+        model = index.model()
+        if model is None:
+            return
+        row = model.data(index, ROW_ROLE)
         if row is None:
             return
-        rank = index.data(RANK_ROLE)
-        score_text = index.data(SCORE_TEXT_ROLE)
+        rank = model.data(index, RANK_ROLE)
+        score_text = model.data(index, SCORE_TEXT_ROLE)
+        burst = model.data(index, BURST_ROLE)
+        pair = model.data(index, PAIR_ROLE)
         p.save()
         try:
-            self._paint_tile(p, option, row, rank, score_text)
+            self._paint_tile(p, option, row, rank, score_text, burst, pair)
         finally:
             p.restore()
 
     def _paint_tile(self, p: QPainter, option: QStyleOptionViewItem, row: Any, rank: float | None,
-                    score_text: str | None = None) -> None:
+                    score_text: str | None = None, burst: BurstTile | None = None, pair: str | None = None) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -167,12 +187,21 @@ class TileDelegate(QStyledItemDelegate):
 
         # the picture, or a placeholder
         pixmap = self.loader.thumbnail(row)
+        stacked = burst is not None and burst.state == "collapsed"
+        if stacked:  # room for the frames behind it
+            thumb_box = thumb_box.adjusted(0, 6, -6, 0)
+        picture = QRect(thumb_box)
         if row.status == "missing":
+            if stacked:
+                draw_stack_edges(p, QRectF(thumb_box))
             draw_broken(p, thumb_box, "File missing", None, self._small_font)
         elif pixmap is not None and not pixmap.isNull():
             size = pixmap.size().scaled(thumb_box.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, size.width(), size.height())
             target.moveCenter(thumb_box.center())
+            picture = target
+            if stacked:
+                draw_stack_edges(p, QRectF(target))
             if rejected:
                 p.setOpacity(0.38)
             p.drawPixmap(target, pixmap)
@@ -192,7 +221,20 @@ class TileDelegate(QStyledItemDelegate):
                 p.setBrush(QColor(0x2e, 0x2e, 0x2e))
                 inner = QRect(0, 0, thumb_box.width() - 16, int((thumb_box.width() - 16) * 2 / 3))
                 inner.moveCenter(thumb_box.center())
+                picture = inner
+                if stacked:
+                    draw_stack_edges(p, QRectF(inner))
+                    p.setPen(Qt.PenStyle.NoPen)
+                    p.setBrush(QColor(0x2e, 0x2e, 0x2e))
                 p.drawRect(inner)
+
+        # over the picture's bottom corners: the shot's files (left) and its burst (right)
+        foot = picture.bottom() - 4
+        if pair:
+            draw_pill(p, picture.left() + 4, _top_for(foot, self._small_bold), pair, _OVERLAY, self._small_bold,
+                      fg=theme.TEXT)
+        if burst is not None:
+            self._paint_burst_mark(p, burst, picture.right() - 4, foot)
 
         # score badge (top left) and weak marker (top right)
         bx, by = tile.left() + 5, tile.top() + 5
@@ -220,3 +262,29 @@ class TileDelegate(QStyledItemDelegate):
             p.setBrush(label_colour)
             p.drawEllipse(QPointF(tile.right() - 36, marks_y), 4.5, 4.5)
         draw_flag(p, QRectF(tile.right() - 22, marks_y - 8, 12, 16), row.flag, row.flag_source)
+
+    def _paint_burst_mark(self, p: QPainter, burst: BurstTile, right: float, bottom: float) -> None:
+        """"×5" on a collapsed burst; "2/5" on each frame of an expanded one (filled, with "best", for its
+        best); "±EV" before it for an exposure bracket."""
+        dark = QColor(0x20, 0x20, 0x20)
+        light = QColor(0xf0, 0xf0, 0xf0)
+        if burst.state == "collapsed":
+            font = self._badge_font
+            rect = draw_pill(p, right, _top_for(bottom, font), f"×{burst.size}", light, font, fg=dark,
+                             anchor_right=True)
+        elif burst.is_best:
+            font = self._small_bold
+            rect = draw_pill(p, right, _top_for(bottom, font), f"best {burst.position}/{burst.size}", light, font,
+                             fg=dark, anchor_right=True)
+        else:
+            font = self._small_bold
+            rect = draw_pill(p, right, _top_for(bottom, font), f"{burst.position}/{burst.size}", _OVERLAY, font,
+                             fg=theme.TEXT, outline=QColor(0xb0, 0xb0, 0xb0), anchor_right=True)
+        if burst.is_bracket or burst.bracketed:
+            draw_pill(p, rect.left() - 4, _top_for(bottom, self._small_bold), "±EV", _BRACKET, self._small_bold,
+                      anchor_right=True)
+
+
+def _top_for(bottom: float, font: QFont) -> float:
+    """The top of a pill in this font whose bottom sits at `bottom` (draw_pill's height: the font's + 2)."""
+    return bottom - QFontMetrics(font).height() - 2

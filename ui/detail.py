@@ -356,8 +356,9 @@ class DetailPane(QWidget):
             v.setText("—")
         self.path.setText("")
 
-    def show_row(self, row: Any, rank: float | None, decimals: int = 3) -> None:
-        """Everything the gallery row says; the preview and the windows arrive later."""
+    def show_row(self, row: Any, rank: float | None, decimals: int = 3, also: tuple[str, ...] = ()) -> None:
+        """Everything the gallery row says; the preview and the windows arrive later. `also`: the paths of
+        the shot's other files (a RAW+JPEG pair's RAW), shown under the path."""
         if row.photo_id != self.photo_id:
             self.photo_id = row.photo_id
             self.detail = None
@@ -395,7 +396,7 @@ class DetailPane(QWidget):
         self.cues.set_values(row.cosine, row.magnitude, row.w_cosine, row.w_magnitude)
         for key, value in exif_lines(row):
             self.exif_labels[key].setText(value)
-        self.path.setText(row.path)
+        self.path.setText("\n".join((row.path,) + tuple(f"+ {p}" for p in also)))
 
     def set_detail(self, detail: Any) -> None:
         if detail is None or detail.row.photo_id != self.photo_id:

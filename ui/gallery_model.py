@@ -4,22 +4,91 @@ The model's own order is arbitrary (catalog order, new photos appended); the
 proxy sorts and filters. A reload from the catalog is applied as a diff, so a
 live update changes only the rows that changed and the view keeps its
 selection and scroll position.
+
+The model also knows how photos belong together, so the proxy can show them
+as one tile:
+
+- RAW+JPEG pairs: the second file of a pair has `partner_of` set to the
+  shot's scored file; `partners(photo_id)` and `shot_ids(photo_id)` name the
+  files of a shot, and a decision shown before the catalog confirms it reaches
+  them all (the catalog stores one decision per shot);
+- bursts: `set_bursts` takes the catalog's burst groups per folder (computed
+  on the catalog worker thread) as BurstGroup records.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
+from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from iqa_engine.decode import HEIF_EXTENSIONS, RAW_EXTENSIONS  # (no torch: the decode module is light)
 
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the GalleryRow
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the photo id
 RANK_ROLE = int(Qt.ItemDataRole.UserRole) + 3  # fused-score percentile in its folder, 0..1, or None
 SCORE_TEXT_ROLE = int(Qt.ItemDataRole.UserRole) + 4  # the fused score as shown ("0.612"), or None
+BURST_ROLE = int(Qt.ItemDataRole.UserRole) + 5  # a BurstTile (answered by the proxy), or None
+PAIR_ROLE = int(Qt.ItemDataRole.UserRole) + 6  # "RAW+JPG" when the photo's shot has other files, else None
+
+_JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe"})
+
+
+@dataclass(frozen=True)
+class BurstGroup:
+    """One burst as the gallery holds it (from curator.bursts.Burst, without the embeddings)."""
+
+    ids: tuple[int, ...]  # photo ids in capture order
+    best: int | None  # the highest fused score; None while no frame is scored
+    is_bracket: bool  # every frame is part of an exposure bracket
+    bracketed: frozenset[int] = frozenset()  # frames in a bracket (never auto-rejected)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def top(self) -> int:
+        """The frame shown on top of the collapsed burst: the best, or the first while none is scored."""
+        return self.best if self.best is not None else self.ids[0]
+
+    @classmethod
+    def from_burst(cls, burst: Any) -> "BurstGroup":
+        ids = tuple(int(i) for i in burst.ids)
+        bracketed = frozenset(int(i) for i in getattr(burst, "bracketed", ()))
+        best = burst.best
+        return cls(ids, None if best is None else int(best), bool(getattr(burst, "is_bracket", False)), bracketed)
+
+
+@dataclass(frozen=True)
+class BurstTile:
+    """What a tile shows of its burst."""
+
+    size: int  # frames in the burst
+    state: str  # "collapsed" (this tile stands for the burst) or "expanded" (one of its frames)
+    position: int  # 1-based place in capture order
+    is_best: bool
+    is_bracket: bool  # the whole burst is an exposure bracket
+    bracketed: bool  # this frame is part of a bracket
+
+
+def pair_badge(paths: Sequence[str]) -> str:
+    """The badge for a shot of several files: "RAW+JPG", "RAW+HEIF" (RAW first, then the rendered file)."""
+    kinds = []
+    for path in paths:
+        ext = os.path.splitext(path)[1].lower()
+        kind = ("RAW" if ext in RAW_EXTENSIONS else "JPG" if ext in _JPEG_EXTENSIONS
+                else "HEIF" if ext in HEIF_EXTENSIONS else ext.lstrip(".").upper() or "?")
+        if kind not in kinds:
+            kinds.append(kind)
+    kinds.sort(key=lambda k: (k != "RAW", k))
+    return "+".join(kinds)
 
 # Beyond this many separate changed/removed ranges a reload resets the model
 # instead of signalling each range.
@@ -27,6 +96,8 @@ _MAX_RANGES = 64
 
 
 class GalleryModel(QAbstractListModel):
+    burstsChanged = Signal()  # set_bursts changed which photos form bursts
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[Any] = []
@@ -37,6 +108,9 @@ class GalleryModel(QAbstractListModel):
         self._rank: dict[str, dict[int, float]] = {}  # folder -> photo id -> percentile
         self._loaded = False
         self.score_decimals = 3
+        self._partners: dict[int, list[int]] | None = {}  # scored file -> the other files of its shot (None: stale)
+        self._bursts: dict[str, list[BurstGroup]] = {}  # folder -> its bursts (groups of two or more)
+        self._burst_of: dict[int, BurstGroup] = {}  # photo id -> its burst
 
     # --- Qt model API -------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -61,8 +135,10 @@ class GalleryModel(QAbstractListModel):
             return None if row.fused is None else f"{row.fused:.{self.score_decimals}f}"
         if role == Qt.ItemDataRole.DisplayRole:
             return row.name
+        if role == PAIR_ROLE:
+            return self.pair_badge(row.photo_id)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(row, self._rank_of(row))
+            return tooltip(row, self._rank_of(row), self.partner_rows(row.photo_id), self._burst_of.get(row.photo_id))
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -110,6 +186,65 @@ class GalleryModel(QAbstractListModel):
             ranks = self._rank[row.folder] = folder_percentiles(rows[r] for r in members)
         return ranks.get(row.photo_id)
 
+    # --- shots (RAW+JPEG pairs) -------------------------------------------------------------------
+    def _partner_map(self) -> dict[int, list[int]]:
+        if self._partners is None:
+            partners: dict[int, list[int]] = {}
+            rows = self._rows
+            for r in [r for r, p in enumerate(map(attrgetter("partner_of"), rows)) if p is not None]:
+                partners.setdefault(rows[r].partner_of, []).append(rows[r].photo_id)
+            self._partners = partners
+        return self._partners
+
+    def has_partners(self) -> bool:
+        return bool(self._partner_map())
+
+    def partners(self, photo_id: int) -> tuple[int, ...]:
+        """The other files of this scored file's shot (a RAW+JPEG pair's RAW), or ()."""
+        return tuple(self._partner_map().get(photo_id, ()))
+
+    def partner_rows(self, photo_id: int) -> list[Any]:
+        return [r for r in map(self.photo, self.partners(photo_id)) if r is not None]
+
+    def shot_ids(self, photo_id: int) -> tuple[int, ...]:
+        """Every file of this photo's shot, the scored file first (as Catalog.shot_ids, from the rows here)."""
+        row = self.photo(photo_id)
+        if row is None:
+            return ()
+        primary = row.partner_of if row.partner_of is not None and row.partner_of in self._pos else photo_id
+        return (primary,) + self.partners(primary)
+
+    def pair_badge(self, photo_id: int) -> str | None:
+        others = self.partner_rows(photo_id)
+        if not others:
+            return None
+        return pair_badge([self._rows[self._pos[photo_id]].path] + [r.path for r in others])
+
+    # --- bursts -------------------------------------------------------------------------------
+    def set_bursts(self, by_folder: Mapping[str, Iterable[Any]]) -> None:
+        """Replace the bursts of these folders (curator.bursts.Burst or BurstGroup; an empty list clears a
+        folder). Groups of one frame are dropped: they are no burst."""
+        changed = False
+        for folder, groups in by_folder.items():
+            new = [g if isinstance(g, BurstGroup) else BurstGroup.from_burst(g) for g in groups]
+            new = [g for g in new if g.size > 1]
+            if new:
+                changed |= self._bursts.get(folder) != new
+                self._bursts[folder] = new
+            elif folder in self._bursts:
+                del self._bursts[folder]
+                changed = True
+        if changed:
+            self._burst_of = {pid: g for groups in self._bursts.values() for g in groups for pid in g.ids}
+            self.burstsChanged.emit()
+
+    def burst_groups(self) -> list[BurstGroup]:
+        return [g for groups in self._bursts.values() for g in groups]
+
+    def burst_of(self, photo_id: int) -> BurstGroup | None:
+        """The burst this photo belongs to (a group of two or more), or None."""
+        return self._burst_of.get(photo_id)
+
     def _forget_ranks(self) -> None:
         self._members = None
         self._rank = {}
@@ -128,6 +263,9 @@ class GalleryModel(QAbstractListModel):
         removed = sorted((r for r, row in enumerate(self._rows) if row.photo_id not in new_ids), reverse=True)
         changed = [r for r, row in enumerate(self._rows)
                    if row.photo_id in new_ids and new_ids[row.photo_id] != row]
+        if removed or any(new_ids[self._rows[r].photo_id].partner_of != self._rows[r].partner_of for r in changed) \
+                or any(row.partner_of is not None for row in new if row.photo_id not in self._pos):
+            self._partners = None
         if len(_ranges(removed)) + len(_ranges(changed)) > _MAX_RANGES:
             self._reset(self._keep_order(new))
             return
@@ -174,6 +312,8 @@ class GalleryModel(QAbstractListModel):
             return True
         old = self._rows[r]
         self._rows[r] = row
+        if old.partner_of != row.partner_of:
+            self._partners = None
         ranks_moved = old.fused != row.fused or old.folder != row.folder
         if ranks_moved:
             self._forget_ranks()
@@ -184,7 +324,8 @@ class GalleryModel(QAbstractListModel):
         return True
 
     def apply_decision(self, photo_id: int, **changes: Any) -> Any | None:
-        """Optimistically show a user decision before the catalog confirms it; returns the old row."""
+        """Optimistically show a user decision before the catalog confirms it, on every file of the
+        photo's shot (a RAW+JPEG pair shares one decision); returns the photo's old row."""
         r = self._pos.get(photo_id)
         if r is None:
             return None
@@ -192,13 +333,17 @@ class GalleryModel(QAbstractListModel):
         fields = {k: v for k, v in changes.items() if k in ("flag", "rating", "label")}
         if "flag" in fields:
             fields["flag_source"] = "user"  # the catalog records a user's clearing as a user decision too
-        self.update_row(dataclasses.replace(old, **fields))
+        for pid in self.shot_ids(photo_id):
+            row = self.photo(pid)
+            if row is not None:
+                self.update_row(dataclasses.replace(row, **fields))
         return old
 
     # --- internals ----------------------------------------------------------------------------
     def _reset(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self._rows = rows
+        self._partners = None
         self._pos = dict(zip(map(attrgetter("photo_id"), rows), range(len(rows))))
         self._forget_ranks()
         self.endResetModel()
@@ -265,8 +410,15 @@ def _ranges(indices: Sequence[int]) -> list[tuple[int, int]]:
     return out
 
 
-def tooltip(row: Any, rank: float | None) -> str:
+def tooltip(row: Any, rank: float | None, partners: Sequence[Any] = (), burst: BurstGroup | None = None) -> str:
     lines = [row.path]
+    for other in partners:
+        lines.append(f"+ {other.name} (the same shot: one score, one decision)")
+    if burst is not None:
+        kind = "bracket" if burst.is_bracket else "burst"
+        where = burst.ids.index(row.photo_id) + 1 if row.photo_id in burst.ids else 0
+        best = " · the best frame" if burst.best == row.photo_id else ""
+        lines.append(f"frame {where} of a {kind} of {burst.size}{best}")
     if row.fused is not None:
         pct = f" · better than {rank * 100:.0f}% of its folder" if rank is not None else ""
         lines.append(f"score {row.fused:.3f}{pct}")

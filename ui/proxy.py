@@ -11,6 +11,15 @@ can: rows removed, a layout change (selection and persistent indexes follow
 their photos), rows inserted. A decision that does not move a photo (flags
 and ratings are not sort keys) costs one bisect. mapToSource/mapFromSource
 keep the proxy vocabulary.
+
+Photos that belong together show as one tile:
+
+- the second file of a RAW+JPEG pair (`partner_of` set) is never shown: the
+  shot's scored file stands for both;
+- with bursts collapsed (the default), each burst shows one tile among its
+  frames that pass the filter: the best frame if it does, else the
+  best-scoring one that does. An expanded burst shows all those frames
+  together, the top one first and the others after it in capture order.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ import numpy as np
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from ui.gallery_model import ROW_ROLE
+from ui.gallery_model import BURST_ROLE, ROW_ROLE, BurstGroup, BurstTile
 
 # (key, label) in toolbar order
 SORTS: tuple[tuple[str, str], ...] = (
@@ -111,6 +120,8 @@ class SortColumns:
     def __init__(self, rows: Sequence[Any]) -> None:
         # map/attrgetter keep the per-row work in C: 100k rows in a few tens of milliseconds
         n = self.n = len(rows)
+        self.partner_of = list(map(attrgetter("partner_of"), rows))
+        self.partner_rows = {s for s, p in enumerate(self.partner_of) if p is not None}  # never shown
         self.fused_list = list(map(attrgetter("fused"), rows))
         self.names = list(map(str.casefold, map(attrgetter("name"), rows)))
         self.folders = list(map(attrgetter("folder"), rows))
@@ -168,6 +179,13 @@ class SortColumns:
         if row.name.casefold() != self.names[s] or row.folder != self.folders[s]:
             return "rebuild"
         result = "same"
+        if row.partner_of != self.partner_of[s]:  # paired or unpaired: shown or hidden
+            self.partner_of[s] = row.partner_of
+            if row.partner_of is None:
+                self.partner_rows.discard(s)
+            else:
+                self.partner_rows.add(s)
+            result = "moved"
         if row.fused != self.fused_list[s]:
             self.fused_list[s] = row.fused
             self.isnone[s] = row.fused is None
@@ -193,6 +211,9 @@ class GalleryProxy(QAbstractListModel):
         self._order: list[int] = []  # proxy row -> source row
         self._pos: dict[int, int] | None = {}  # source row -> proxy row (None: stale)
         self._source: Any = None
+        self._collapse = True  # bursts as one tile each
+        self._expanded: set[int] = set()  # photo ids of the bursts shown expanded
+        self._tiles: dict[int, BurstTile] = {}  # photo id -> what its tile shows of its burst
 
     # --- configuration --------------------------------------------------------------------------
     @property
@@ -228,19 +249,66 @@ class GalleryProxy(QAbstractListModel):
             self._folder = folder
             self._apply(self._wanted_order())
 
+    @property
+    def collapse_bursts(self) -> bool:
+        return self._collapse
+
+    def set_collapse_bursts(self, on: bool) -> None:
+        on = bool(on)
+        if on != self._collapse:
+            self._collapse = on
+            self._expanded.clear()
+            self._apply(self._wanted_order())
+            self._repaint_all()
+
+    def is_expanded(self, group: BurstGroup) -> bool:
+        return not self._expanded.isdisjoint(group.ids)
+
+    def set_expanded(self, group: BurstGroup, expanded: bool) -> None:
+        if expanded == self.is_expanded(group):
+            return
+        if expanded:
+            self._expanded.update(group.ids)
+        else:
+            self._expanded.difference_update(group.ids)
+        self._apply(self._wanted_order())
+        self._repaint_all()
+
+    def shown_id_for(self, photo_id: int) -> int | None:
+        """The photo whose tile shows this one: itself, its shot's scored file, or its collapsed burst's top."""
+        src = self._source
+        row = src.photo(photo_id) if src is not None else None
+        if row is None:
+            return None
+        if row.partner_of is not None:
+            photo_id = row.partner_of
+        if self.proxy_row_for_id(photo_id) is not None:
+            return photo_id
+        group = src.burst_of(photo_id)
+        if group is not None:
+            for pid in group.ids:
+                if self.proxy_row_for_id(pid) is not None:
+                    return pid
+        return None
+
     def accepts(self, row: Any) -> bool:
-        return in_folder(row.folder, self._folder) and FILTER_PREDICATES[self._filter](row)
+        """Whether the filter and the folder let this photo through (bursts aside)."""
+        return (row.partner_of is None and in_folder(row.folder, self._folder)
+                and FILTER_PREDICATES[self._filter](row))
 
     def counts(self) -> dict[str, int]:
         """Counts for the status line: shown, and within the chosen folder: total, flagged (weak),
-        picks, rejects and each status."""
+        picks, rejects and each status. A RAW+JPEG pair counts once (its second file is left out)."""
         src = self._source
         rows: Sequence[Any] = src.rows() if src is not None else []
-        if self._folder is not None:
-            folder = self._folder
-            rows = [r for r in rows if in_folder(r.folder, folder)]
+        folder = self._folder
+        if folder is not None or self._cols.partner_rows:
+            rows = [r for r in rows if r.partner_of is None and in_folder(r.folder, folder)]
+        pairs = sum(1 for s in self._cols.partner_rows if in_folder(src.row_at(s).folder, folder)) if src else 0
+        groups = [g for g in src.burst_groups() if _group_in(src, g, folder)] if src is not None else []
         out = {"shown": len(self._order), "total": len(rows), "flagged": sum(map(attrgetter("low_quality"), rows)),
-               "pick": 0, "reject": 0, "scored": 0, "pending": 0, "error": 0, "missing": 0}
+               "pick": 0, "reject": 0, "scored": 0, "pending": 0, "error": 0, "missing": 0, "pairs": pairs,
+               "bursts": len(groups), "burst_frames": sum(g.size for g in groups)}
         out.update(Counter(map(attrgetter("status"), rows)))
         flags = Counter(map(attrgetter("flag"), rows))
         out["pick"], out["reject"] = flags.get("pick", 0), flags.get("reject", 0)
@@ -270,7 +338,8 @@ class GalleryProxy(QAbstractListModel):
         return ((model.modelAboutToBeReset, self._on_about_to_reset), (model.modelReset, self._on_reset),
                 (model.rowsAboutToBeRemoved, self._on_rows_about_to_be_removed),
                 (model.rowsRemoved, self._on_rows_removed), (model.rowsInserted, self._on_rows_inserted),
-                (model.dataChanged, self._on_data_changed), (model.layoutChanged, self._on_layout_changed))
+                (model.dataChanged, self._on_data_changed), (model.layoutChanged, self._on_layout_changed),
+                (model.burstsChanged, self._on_bursts_changed))
 
     def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
         src = self._source
@@ -302,7 +371,14 @@ class GalleryProxy(QAbstractListModel):
         r = index.row()
         if self._source is None or r < 0 or r >= len(self._order):
             return None
+        if role == BURST_ROLE:
+            if not self._tiles:
+                return None
+            return self._tiles.get(self._source.row_at(self._order[r]).photo_id)
         return self._source.row_data(self._order[r], role)
+
+    def burst_tile(self, photo_id: int) -> BurstTile | None:
+        return self._tiles.get(photo_id)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -333,15 +409,66 @@ class GalleryProxy(QAbstractListModel):
         return self._sorted_all
 
     def _wanted_order(self) -> list[int]:
+        """The rows to show, in order (and, as it goes, what each tile shows of its burst)."""
         src = self._source
+        self._tiles = {}
         if src is None:
             return []
         rows = src.rows()
         accept = FILTER_PREDICATES[self._filter]
         folder = self._folder
+        hidden = self._cols.partner_rows
         if self._filter == "all" and not folder:
-            return list(self._all_sorted())
-        return [s for s in self._all_sorted() if in_folder(rows[s].folder, folder) and accept(rows[s])]
+            order = list(self._all_sorted()) if not hidden else [s for s in self._all_sorted() if s not in hidden]
+        else:
+            order = [s for s in self._all_sorted()
+                     if s not in hidden and in_folder(rows[s].folder, folder) and accept(rows[s])]
+        groups = src.burst_groups() if self._collapse else []
+        return self._group_bursts(order, groups) if groups else order
+
+    def _group_bursts(self, order: list[int], groups: list[BurstGroup]) -> list[int]:
+        """One tile per collapsed burst; an expanded burst's frames together after its top frame."""
+        src = self._source
+        shown = set(order)
+        hide: set[int] = set()
+        follow: dict[int, list[int]] = {}
+        tiles = self._tiles
+        for g in groups:
+            members = [(pid, s) for pid, s in ((pid, src.row_for_id(pid)) for pid in g.ids)
+                       if s is not None and s in shown]
+            if not members:
+                continue
+            top = next((m for m in members if m[0] == g.best), None)
+            if top is None:  # the best is filtered out: the best-scoring frame that is shown, else the first
+                scored = [m for m in members if src.row_at(m[1]).fused is not None]
+                top = max(scored, key=lambda m: src.row_at(m[1]).fused) if scored else members[0]
+            expanded = self.is_expanded(g)
+            for pid, s in members:
+                tiles[pid] = BurstTile(g.size, "expanded" if expanded else "collapsed", g.ids.index(pid) + 1,
+                                       pid == g.best, g.is_bracket, pid in g.bracketed)
+                if pid != top[0]:
+                    hide.add(s)
+            if expanded and len(members) > 1:
+                follow[top[1]] = [s for pid, s in members if pid != top[0]]
+        if not hide:
+            return order
+        out: list[int] = []
+        for s in order:
+            if s in hide:
+                continue
+            out.append(s)
+            after = follow.get(s)
+            if after:
+                out.extend(after)
+        return out
+
+    def _on_bursts_changed(self) -> None:
+        self._apply(self._wanted_order())
+        self._repaint_all()
+
+    def _repaint_all(self) -> None:
+        if self._order:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._order) - 1, 0), [BURST_ROLE])
 
     def _apply(self, new: list[int]) -> None:
         """Move from the current order to `new` with removals, a layout change and insertions."""
@@ -443,8 +570,11 @@ class GalleryProxy(QAbstractListModel):
             self._rekey()
         elif outcome == "moved":
             self._sorted_all = None
-        if outcome != "same" or last - first > 16:
-            self._apply(self._wanted_order())
+        if outcome == "same" and self._collapse and any(
+                src.burst_of(src.row_at(s).photo_id) is not None for s in range(first, last + 1)):
+            outcome = "burst"  # a frame of a burst: which frame stands for it may change
+        if outcome != "same" or last - first > 16 or (self._collapse and self._expanded):
+            self._apply(self._wanted_order())  # (an expanded burst's frames sit out of sort order: no bisect)
         else:
             for s in range(first, last + 1):
                 self._place(s)
@@ -463,13 +593,18 @@ class GalleryProxy(QAbstractListModel):
             del self._order[p]
             self._pos = None
             self.endRemoveRows()
-        elif p is None and want:
+        elif p is None and want and s not in self._cols.partner_rows:
             key = self._cols.key(self._sort)
             at = bisect.bisect_left(self._order, key(s), key=key)
             self.beginInsertRows(QModelIndex(), at, at)
             self._order.insert(at, s)
             self._pos = None
             self.endInsertRows()
+
+
+def _group_in(src: Any, group: BurstGroup, folder: str | None) -> bool:
+    row = src.photo(group.ids[0])
+    return row is not None and in_folder(row.folder, folder)
 
 
 def _runs(indices: list[int]) -> list[tuple[int, int]]:

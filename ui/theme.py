@@ -47,6 +47,17 @@ QMainWindow, QWidget#central {{ background: {BG.name()}; }}
 QWidget {{ color: {TEXT.name()}; font-size: 12px; }}
 QToolBar {{ background: {PANEL.name()}; border: none; border-bottom: 1px solid #1a1a1a; spacing: 8px; padding: 5px 8px; }}
 QToolBar QLabel {{ color: {TEXT_DIM.name()}; }}
+QToolBar#workflowBar {{ border-bottom: none; border-top: 1px solid #1a1a1a; padding: 3px 8px; }}
+QLabel#keysLabel {{ color: {TEXT_FAINT.name()}; }}
+QToolButton {{ background: #3a3a3a; border: 1px solid #4a4a4a; border-radius: 3px; padding: 2px 8px;
+    min-height: 18px; }}
+QToolButton:hover {{ background: #444; }}
+QToolButton:checked {{ background: #3d4a5c; border-color: {ACCENT.name()}; color: #ffffff; }}
+QToolButton[popupMode="1"] {{ padding-right: 20px; }}
+QToolButton::menu-button {{ border: none; border-left: 1px solid #4a4a4a; width: 16px; }}
+QMenu {{ background: #333; border: 1px solid #4a4a4a; }}
+QMenu::item {{ padding: 4px 22px 4px 14px; }}
+QMenu::item:selected {{ background: #555; }}
 QLabel#countLabel {{ color: {TEXT.name()}; font-weight: bold; padding-left: 10px; }}
 QComboBox, QSpinBox, QDoubleSpinBox {{ background: #3a3a3a; border: 1px solid #4a4a4a; border-radius: 3px;
     padding: 2px 6px; min-height: 20px; selection-background-color: #5a5a5a; }}

@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QFontMetrics, QKeyEvent, QPainter
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QLabel, QListView, QMainWindow, QSizePolicy, QSlider,
-                               QSpinBox, QSplitter, QToolBar, QWidget)
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeyEvent, QPainter
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QLabel, QListView, QMainWindow, QMenu, QMessageBox,
+                               QSizePolicy, QSlider, QSpinBox, QSplitter, QToolBar, QToolButton, QWidget)
 
 from ui import theme
-from ui.catalog_worker import CatalogWorker
+from ui.catalog_worker import CatalogWorker, XmpResult
 from ui.delegate import TILE, TileDelegate
 from ui.detail import DetailPane
 from ui.gallery_model import GalleryModel
-from ui.proxy import FILTERS, SORTS, GalleryProxy
+from ui.proxy import FILTERS, SORTS, GalleryProxy, in_folder
+from ui.qtfix import keep_none_alive
 from ui.thumbnails import ThumbnailCache, ThumbnailLoader, default_cache_dir
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ DECISION_KEYS: dict[int, dict[str, Any]] = {
     int(Qt.Key.Key_U): {"flag": None},
     **{int(Qt.Key.Key_0) + n: {"rating": n} for n in range(6)},
 }
+# expand / collapse the burst under the selection: S as Lightroom's stack key, B for "burst"
+BURST_KEYS = (int(Qt.Key.Key_S), int(Qt.Key.Key_B))
+KEYS_HINT = "P pick · X reject · U unflag · 0–5 rate · S burst · ⇧X keep best · Enter details · H heatmap"
 
 
 class GalleryView(QListView):
@@ -44,6 +48,8 @@ class GalleryView(QListView):
     closeDetail = Signal()
     openDetail = Signal()
     toggleHeatmap = Signal()
+    toggleBurst = Signal()
+    rejectBurstOthers = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +95,12 @@ class GalleryView(QListView):
             if key == Qt.Key.Key_H:
                 self.toggleHeatmap.emit()
                 return
+            if key in BURST_KEYS:
+                self.toggleBurst.emit()
+                return
+        elif mods == Qt.KeyboardModifier.ShiftModifier and key == Qt.Key.Key_X:
+            self.rejectBurstOthers.emit()
+            return
         super().keyPressEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -126,7 +138,8 @@ class GalleryWindow(QMainWindow):
     def __init__(self, db_path: Path | str, *, folder: str | None = None, threshold: float | None = None,
                  bottom_percent: float = 15.0, readonly: bool = False, cache_dir: Path | str | None = None,
                  open_catalog: Callable[[Path, bool], Any] | None = None, poll_ms: int = POLL_MS,
-                 thumbnail_threads: int | None = None) -> None:
+                 thumbnail_threads: int | None = None, settings: Any = None) -> None:
+        keep_none_alive()  # PySide6 6.12 on Python 3.11 (see ui.qtfix); idempotent
         super().__init__()
         self.setWindowTitle(f"curator — {Path(db_path).name}")
         self.db_path = Path(db_path)
@@ -136,6 +149,11 @@ class GalleryWindow(QMainWindow):
         self._bottom = bottom_percent
         self._score_span: tuple[float, float] | None = None
         self._selected_once = False
+        self._folders: list[str] = []
+        self.last_xmp: XmpResult | None = None  # the last "Write XMP" report
+        self.last_burst_reject: Any = None  # the last "reject all but the best" result
+        self._xmp_dialog: QMessageBox | None = None
+        self.confirm: Callable[[str, str], bool] = self._ask  # replaceable (tests answer for the user)
 
         # data
         self.model = GalleryModel(self)
@@ -145,7 +163,8 @@ class GalleryWindow(QMainWindow):
             self.proxy.set_folder(os.path.abspath(os.path.expanduser(folder)))
         cache = ThumbnailCache(Path(cache_dir) if cache_dir else default_cache_dir())
         self.loader = ThumbnailLoader(cache, max_threads=thumbnail_threads, parent=self)
-        self.worker = CatalogWorker(self.db_path, readonly=readonly, open_catalog=open_catalog, parent=self)
+        self.worker = CatalogWorker(self.db_path, readonly=readonly, open_catalog=open_catalog, settings=settings,
+                                    parent=self)
         # Open and read the catalog while the widgets are built: results are queued signals,
         # delivered once the event loop runs, after this constructor.
         self.worker.opened.connect(self._on_opened)
@@ -158,6 +177,9 @@ class GalleryWindow(QMainWindow):
         self.worker.flagsRecomputed.connect(self._on_flags_recomputed)
         self.worker.policyLoaded.connect(self._on_policy)
         self.worker.failed.connect(self._show_message)
+        self.worker.burstsLoaded.connect(self._on_bursts)
+        self.worker.burstRejectDone.connect(self._on_burst_reject_done)
+        self.worker.xmpWritten.connect(self._on_xmp_written)
         self.worker.start()
         self.worker.reload()
 
@@ -180,6 +202,7 @@ class GalleryWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self._build_toolbar()
+        self._build_workflow_bar()
         self._build_status_bar()
         self._update_hint()
 
@@ -189,6 +212,8 @@ class GalleryWindow(QMainWindow):
         self.view.openDetail.connect(lambda: self.set_detail_visible(True))
         self.view.closeDetail.connect(lambda: self.set_detail_visible(False))
         self.view.toggleHeatmap.connect(self._toggle_heatmap)
+        self.view.toggleBurst.connect(self.toggle_burst)
+        self.view.rejectBurstOthers.connect(self.reject_burst_others)
         self.view.doubleClicked.connect(lambda _idx: self.toggle_detail())
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.proxy.countsChanged.connect(self._schedule_counts)
@@ -284,6 +309,76 @@ class GalleryWindow(QMainWindow):
         bar.addWidget(self.count_label)
         self._set_threshold_label()
 
+    def _build_workflow_bar(self) -> None:
+        """Under the grid, as Lightroom's toolbar: bursts and sidecars, and the keys."""
+        bar = QToolBar("Workflow")
+        bar.setObjectName("workflowBar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+
+        self.collapse_action = QAction("Collapse bursts", self)
+        self.collapse_action.setCheckable(True)
+        self.collapse_action.setChecked(self.proxy.collapse_bursts)
+        self.collapse_action.setToolTip("Show each burst as one tile, its best frame on top with the number of "
+                                        "frames (S or B expands or collapses the burst under the selection)")
+        self.collapse_action.toggled.connect(self.set_collapse_bursts)
+        bar.addAction(self.collapse_action)
+
+        self.reject_burst_action = QAction("Reject all but the best in this burst", self)
+        self.reject_burst_action.setShortcut("Shift+X")
+        self.reject_burst_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the grid's key does it
+        self.reject_burst_action.triggered.connect(self.reject_burst_others)
+        self.reject_folder_action = QAction("Reject all but the best in every burst here…", self)
+        self.reject_folder_action.triggered.connect(self.reject_bursts_in_folder)
+        menu = QMenu(self)
+        menu.addAction(self.reject_burst_action)
+        menu.addAction(self.reject_folder_action)
+        self.keep_best_button = QToolButton()
+        self.keep_best_button.setText("Reject all but the best")
+        self.keep_best_button.setToolTip("Reject all but the best frame of the selected burst (Shift+X), or of "
+                                         "every burst in the folder. Frames you decided on and bracketed "
+                                         "exposures are never rejected.")
+        self.keep_best_button.setMenu(menu)
+        self.keep_best_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.keep_best_button.clicked.connect(self.reject_burst_others)
+        bar.addWidget(self.keep_best_button)
+        bar.addSeparator()
+
+        self.xmp_folder_action = QAction("Write XMP for this folder", self)
+        self.xmp_folder_action.triggered.connect(lambda: self.write_xmp("folder"))
+        self.xmp_all_action = QAction("Write XMP for every folder", self)
+        self.xmp_all_action.triggered.connect(lambda: self.write_xmp("all"))
+        xmp_menu = QMenu(self)
+        xmp_menu.addAction(self.xmp_folder_action)
+        xmp_menu.addAction(self.xmp_all_action)
+        self.xmp_button = QToolButton()
+        self.xmp_button.setText("Write XMP")
+        self.xmp_button.setToolTip("Write the decisions (rating, label, reject) to XMP sidecars that Lightroom, "
+                                   "darktable and digiKam read: the chosen folder, or every folder")
+        self.xmp_button.setMenu(xmp_menu)
+        self.xmp_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.xmp_button.clicked.connect(lambda: self.write_xmp("folder"))
+        bar.addWidget(self.xmp_button)
+        self._update_scope_actions()
+        for w in (self.keep_best_button, self.xmp_button, bar.widgetForAction(self.collapse_action)):
+            if w is not None:
+                w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay with the grid
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        self.keys_label = QLabel(KEYS_HINT)
+        self.keys_label.setObjectName("keysLabel")
+        bar.addWidget(self.keys_label)
+
+    def _update_scope_actions(self) -> None:
+        """The menu entries that act on "this folder" say which folder that is."""
+        folder = self.proxy.folder
+        where = f"“{_short_folder(folder)}”" if folder else "every folder"
+        self.reject_folder_action.setText(f"Reject all but the best in every burst of {where}…")
+        self.xmp_folder_action.setText(f"Write XMP for {where}")
+        self.xmp_folder_action.setVisible(folder is not None)
+
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
         sb.setSizeGripEnabled(False)
@@ -292,13 +387,11 @@ class GalleryWindow(QMainWindow):
         self.busy_label = QLabel("")
         self.busy_label.setStyleSheet(f"color: {theme.WEAK.name()};")
         self.watch_label = QLabel("")
-        self.keys_label = QLabel("P pick · X reject · U unflag · 0–5 rate · Enter details · H heatmap")
         self.catalog_label = QLabel(str(self.db_path))
         sb.addWidget(self.summary_label)
         sb.addWidget(self.message_label, 1)
         sb.addWidget(self.busy_label)
         sb.addPermanentWidget(self.watch_label)
-        sb.addPermanentWidget(self.keys_label)
         sb.addPermanentWidget(self.catalog_label)
 
     # --- public actions -------------------------------------------------------------------------
@@ -332,6 +425,7 @@ class GalleryWindow(QMainWindow):
             self.folder_box.setCurrentIndex(i)
             self.folder_box.blockSignals(False)
         self.loader.forget()  # the arch note: clear the pool when the folder changes
+        self._update_scope_actions()
         self._update_hint()
         self._reselect_after_change(current)
 
@@ -377,7 +471,168 @@ class GalleryWindow(QMainWindow):
             pass
         elif not self.select_photo(pid) and self.proxy.rowCount():
             self.select_row(min(r, self.proxy.rowCount() - 1))
-        self._show_message(_describe_decision(changes))
+        badge = self.model.pair_badge(pid)
+        self._show_message(_describe_decision(changes) + (f" ({badge}: both files)" if badge else ""))
+
+    # --- bursts -----------------------------------------------------------------------------------
+    def set_collapse_bursts(self, on: bool) -> None:
+        """Show each burst as one tile (the toolbar's "Collapse bursts")."""
+        current = self.current_photo_id()
+        self.proxy.set_collapse_bursts(on)
+        if self.collapse_action.isChecked() != on:
+            self.collapse_action.blockSignals(True)
+            self.collapse_action.setChecked(on)
+            self.collapse_action.blockSignals(False)
+        self._keep_selection(current)
+        self._schedule_counts()
+        self.view.setFocus()
+
+    def toggle_burst(self) -> None:
+        """Expand or collapse the burst under the selection (S or B)."""
+        pid = self.current_photo_id()
+        if pid is None:
+            return
+        group = self.model.burst_of(pid)
+        if group is None:
+            self._show_message("Not part of a burst")
+            return
+        if not self.proxy.collapse_bursts:
+            self._show_message("Bursts are shown frame by frame; turn on “Collapse bursts” to stack them")
+            return
+        expand = not self.proxy.is_expanded(group)
+        self.proxy.set_expanded(group, expand)
+        self._keep_selection(pid)
+        kind = "bracket" if group.is_bracket else "burst"
+        self._show_message(f"{kind.capitalize()} of {group.size} " + ("expanded" if expand else "collapsed"))
+
+    def reject_burst_others(self) -> None:
+        """"Reject all but the best" in the burst under the selection (Shift+X), then go to the next tile."""
+        pid = self.current_photo_id()
+        if pid is None:
+            return
+        if self._readonly:
+            self._show_message("This catalog is open read-only; decisions are not saved.")
+            return
+        group = self.model.burst_of(pid)
+        if group is None:
+            self._show_message("Not part of a burst: nothing to reject")
+            return
+        self.worker.reject_burst(pid)
+        self._show_message("Rejecting all but the best of this burst…")
+        r = self.proxy.proxy_row_for_id(pid)
+        if r is not None:  # on to the first tile after this burst
+            for nxt in range(r + 1, self.proxy.rowCount()):
+                if self.proxy.row_at(nxt).photo_id not in group.ids:
+                    self.select_row(nxt)
+                    break
+
+    def reject_bursts_in_folder(self) -> None:
+        """"Reject all but the best" in every burst of the chosen folder (all folders when none is chosen),
+        after a dry run and the user's yes."""
+        if self._readonly:
+            self._show_message("This catalog is open read-only; decisions are not saved.")
+            return
+        self.worker.reject_bursts(self._folders_in_scope(), dry_run=True)
+        self._show_message("Looking for bursts…")
+
+    def _folders_in_scope(self) -> list[str] | None:
+        chosen = self.proxy.folder
+        if chosen is None:
+            return None
+        return [f for f in self._folders if in_folder(f, chosen)] or [chosen]
+
+    def _scope_text(self) -> str:
+        return f"in {_short_folder(self.proxy.folder)}" if self.proxy.folder else "in every folder"
+
+    def _on_burst_reject_done(self, result: Any) -> None:
+        self.last_burst_reject = result
+        n, b = len(result.rejected), result.bursts
+        if result.scope == "folders" and result.dry_run:
+            if not n:
+                self._show_message(f"No frames to reject {self._scope_text()}: no burst has one that is scored, "
+                                   "undecided and not bracketed")
+                return
+            text = (f"Reject {n} frame{'s' * (n != 1)} in {b} burst{'s' * (b != 1)} {self._scope_text()}?\n\n"
+                    "The best frame of each burst is kept. Frames you already decided on (a flag, stars or a "
+                    "label) and bracketed exposures are never rejected.")
+            if self.confirm("Reject all but the best", text):
+                self.worker.reject_bursts(result.folders, dry_run=False)
+                self._show_message("Rejecting…")
+            else:
+                self._show_message("Nothing rejected")
+            return
+        if result.note and not n:
+            self._show_message(f"Nothing rejected: {result.note}")
+        elif result.scope == "burst":
+            self._show_message(f"Rejected {n} frame{'s' * (n != 1)} of the burst; kept the best")
+        else:
+            self._show_message(f"Rejected {n} frame{'s' * (n != 1)} in {b} burst{'s' * (b != 1)}; kept the best "
+                               "of each")
+
+    def _on_bursts(self, by_folder: dict[str, Any]) -> None:
+        current = self.current_photo_id()
+        self.model.set_bursts(by_folder)
+        self._keep_selection(current)
+        self._schedule_counts()
+
+    def _keep_selection(self, photo_id: int | None) -> None:
+        """After tiles were stacked or unstacked: select the tile that now shows this photo."""
+        if photo_id is None:
+            return
+        if self.current_photo_id() == photo_id and self.proxy.proxy_row_for_id(photo_id) is not None:
+            return
+        shown = self.proxy.shown_id_for(photo_id)
+        if shown is not None:
+            self.select_photo(shown)
+        elif self.proxy.rowCount() and self.current_photo_id() is None:
+            self.select_row(0)
+
+    # --- XMP ------------------------------------------------------------------------------------
+    def write_xmp(self, scope: str = "folder") -> None:
+        """Write decisions to XMP sidecars, on the catalog thread: the chosen folder ("folder"; every folder
+        when none is chosen) or every folder ("all")."""
+        roots = [self.proxy.folder] if scope == "folder" and self.proxy.folder else None
+        self.worker.write_xmp(roots)
+        where = _short_folder(roots[0]) if roots else "every folder"
+        self._show_message(f"Writing XMP sidecars for {where}…")
+        self.view.setFocus()
+
+    def _on_xmp_written(self, result: XmpResult) -> None:
+        self.last_xmp = result
+        where = _short_folder(result.roots[0]) if len(result.roots) == 1 else f"{len(result.roots)} folders"
+        parts = [f"XMP ({result.naming}) for {where}: {result.written} written", f"{result.unchanged} unchanged"]
+        if result.clashes:
+            parts.append(f"{len(result.clashes)} clash{'es' * (len(result.clashes) != 1)}")
+        if result.failures:
+            parts.append(f"{len(result.failures)} failed")
+        text = " · ".join(parts)
+        self._show_message(text)
+        problems = list(result.clashes) + list(result.failures)
+        self.message_label.setToolTip("\n".join(problems[:20]))
+        if problems:
+            self._show_xmp_problems(text, problems)
+
+    def _show_xmp_problems(self, summary: str, problems: list[str]) -> None:
+        """A small non-modal dialog: clashes and failures need reading, not just a status line."""
+        if self._xmp_dialog is not None:
+            self._xmp_dialog.close()
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Write XMP")
+        box.setText(summary)
+        shown = problems[:8]
+        more = f"\n… and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+        box.setInformativeText("\n\n".join(shown) + more)
+        box.setDetailedText("\n".join(problems))
+        box.setStandardButtons(QMessageBox.StandardButton.Close)
+        box.setModal(False)
+        box.show()
+        self._xmp_dialog = box
+
+    def _ask(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def toggle_detail(self) -> None:
         self.set_detail_visible(not self.detail.isVisible())
@@ -434,6 +689,9 @@ class GalleryWindow(QMainWindow):
             self._init_threshold_range(rows)
             # the batches of this first layout go on by themselves (QListView's timer)
             QTimer.singleShot(0, lambda: self.view.setLayoutMode(QListView.LayoutMode.SinglePass))
+            # bursts are grouped once the first screen is up (the catalog thread then works in slices);
+            # always, so that "reject all but the best" knows them with bursts shown frame by frame too
+            QTimer.singleShot(150, lambda: self.worker.set_bursts_enabled(True))
         if current is not None and self.current_photo_id() != current:
             if self.select_photo(current, scroll=False):
                 self.view.verticalScrollBar().setValue(scroll)
@@ -447,7 +705,7 @@ class GalleryWindow(QMainWindow):
             if row is not None and self.detail.row is not None and row.photo_id == self.detail.photo_id \
                     and row != self.detail.row:
                 rescored = row.fused != self.detail.row.fused
-                self.detail.show_row(row, self.model.rank(row.photo_id), self.model.score_decimals)
+                self._detail_show_row(row)
                 if rescored or self.detail.detail is None:
                     self.worker.load_detail(row.photo_id)  # new windows for the heatmap
 
@@ -466,6 +724,7 @@ class GalleryWindow(QMainWindow):
         self._set_threshold_label()
 
     def _on_folders(self, folders: list[str]) -> None:
+        self._folders = list(folders)
         current = self.folder_box.currentData()
         self.folder_box.blockSignals(True)
         self.folder_box.clear()
@@ -488,7 +747,7 @@ class GalleryWindow(QMainWindow):
         if current is not None and self.current_photo_id() != current:
             self.select_photo(current)
         if self.detail.isVisible() and self.detail.photo_id == row.photo_id:
-            self.detail.show_row(row, self.model.rank(row.photo_id), self.model.score_decimals)
+            self._detail_show_row(row)
 
     def _on_decision_failed(self, photo_id: int, message: str) -> None:
         self._show_message(f"Decision not saved: {message}")
@@ -507,11 +766,15 @@ class GalleryWindow(QMainWindow):
             self.detail.clear("No photo selected")
             return
         changed = row.photo_id != self.detail.photo_id
-        self.detail.show_row(row, self.model.rank(row.photo_id), self.model.score_decimals)
+        self._detail_show_row(row)
         if changed or self.detail.detail is None:
             self.worker.load_detail(row.photo_id)
         if (changed or not self.detail.preview_loaded) and row.status != "missing":
             self.loader.request_preview(row)
+
+    def _detail_show_row(self, row: Any) -> None:
+        also = tuple(r.path for r in self.model.partner_rows(row.photo_id))
+        self.detail.show_row(row, self.model.rank(row.photo_id), self.model.score_decimals, also)
 
     def _toggle_heatmap(self) -> None:
         if not self.detail.isVisible():
@@ -546,7 +809,11 @@ class GalleryWindow(QMainWindow):
 
     def _poll(self) -> None:
         job, seconds = self.worker.busy_for()
-        if job is not None and seconds > BUSY_AFTER_S:
+        if job == "xmp":
+            self.busy_label.setText(f"Writing XMP sidecars… ({seconds:.0f} s)" if seconds > BUSY_AFTER_S else "")
+        elif job == "burst_reject" and seconds > BUSY_AFTER_S:
+            self.busy_label.setText(f"Rejecting all but the best… ({seconds:.0f} s)")
+        elif job is not None and job != "bursts" and seconds > BUSY_AFTER_S:
             self.busy_label.setText(f"Catalog busy ({job}, {seconds:.0f} s): another process may hold it locked…")
         elif self.busy_label.text():
             self.busy_label.setText("")
@@ -634,6 +901,10 @@ class GalleryWindow(QMainWindow):
                           ("error", "unreadable"), ("missing", "missing")):
             if c.get(key):
                 parts.append(f"{c[key]} {word}")
+        if c.get("bursts"):
+            parts.append(f"{c['bursts']} burst{'s' * (c['bursts'] != 1)} ({c['burst_frames']} frames)")
+        if c.get("pairs"):
+            parts.append(f"{c['pairs']} RAW+JPEG pair{'s' * (c['pairs'] != 1)}")
         self.summary_label.setText("  ·  ".join(parts))
 
     def _update_hint(self) -> None:

@@ -13,8 +13,10 @@ import pytest
 from conftest import real_photos, write_jpeg  # the top-level conftest's helpers
 
 
-def fake_score(fused: float, size: tuple[int, int] = (640, 427), seed: int = 0, fingerprint: str = "test-engine"):
-    """A PhotoScore with plausible cues and KonIQ-style windows (224 px, stride 128)."""
+def fake_score(fused: float, size: tuple[int, int] = (640, 427), seed: int = 0, fingerprint: str = "test-engine",
+               embedding: np.ndarray | None = None):
+    """A PhotoScore with plausible cues and KonIQ-style windows (224 px, stride 128); the CLIP embedding is
+    zeros (alike to nothing, so never in a burst) unless given."""
     from iqa_engine.results import PhotoScore, ViewScore
 
     rng = np.random.default_rng(seed)
@@ -31,7 +33,8 @@ def fake_score(fused: float, size: tuple[int, int] = (640, 427), seed: int = 0, 
     return PhotoScore(score=fused, fused=fused, cosine=cosine, magnitude=magnitude, w_cosine=w_cos,
                       w_magnitude=1 - w_cos, mode="fused", protocol="koniq", model="test", fingerprint=fingerprint,
                       views=tuple(views), scored_size=size, original_size=size,
-                      embedding=np.zeros(8, dtype=np.float32))
+                      embedding=np.zeros(8, dtype=np.float32) if embedding is None
+                      else np.asarray(embedding, dtype=np.float32))
 
 
 def fake_exif(capture_time: str | None = None, camera: str = "Fujifilm X-T4", **extra: object) -> SimpleNamespace:
@@ -54,8 +57,10 @@ def stat_of(path: Path):
 
 
 def add_photo(cat, path: Path, fused: float | None = None, *, status: str | None = None, error: str | None = None,
-              seed: int = 0, capture_time: str | None = None) -> int:
-    """Catalogue one photo: scored when fused is given, else pending (or error / missing)."""
+              seed: int = 0, capture_time: str | None = None, embedding: np.ndarray | None = None,
+              exposure_bias: float | None = 0.0) -> int:
+    """Catalogue one photo: scored when fused is given, else pending (or error / missing). Frames with
+    capture times a moment apart and alike embeddings form a burst (curator.bursts)."""
     pid = cat.upsert_photo(str(path), stat_of(path), status="pending")
     if fused is not None:
         size = (640, 427)
@@ -66,8 +71,8 @@ def add_photo(cat, path: Path, fused: float | None = None, *, status: str | None
                 size = im.size
         except Exception:
             pass
-        cat.record_score(pid, fake_score(fused, size=size, seed=seed),
-                         exif=fake_exif(capture_time) if capture_time else None)
+        cat.record_score(pid, fake_score(fused, size=size, seed=seed, embedding=embedding),
+                         exif=fake_exif(capture_time, exposure_bias=exposure_bias) if capture_time else None)
     if status == "error":
         cat.record_error(pid, error or "not an image Pillow can read")
     elif status == "missing":
