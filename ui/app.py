@@ -12,7 +12,6 @@ from typing import Any, Sequence
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from ui.qtfix import keep_none_alive
 from ui.theme import apply_theme
 from ui.window import GalleryWindow
 
@@ -26,7 +25,6 @@ class ScreenshotError(Exception):
 
 
 def get_app() -> QApplication:
-    keep_none_alive()  # before any painting: see ui.qtfix
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "curator"])

@@ -152,7 +152,7 @@ class TileDelegate(QStyledItemDelegate):
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         # Ask the (Python) model itself: no QVariant round trip (and QModelIndex.data() drops a reference to
-        # None whenever the answer is None in PySide6 6.12: see ui.qtfix).
+        # None whenever the answer is None in PySide6 6.12.0, which pyproject.toml excludes).
         model = index.model()
         if model is None:
             return

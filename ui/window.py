@@ -18,7 +18,6 @@ from ui.delegate import TILE, TileDelegate
 from ui.detail import DetailPane
 from ui.gallery_model import GalleryModel
 from ui.proxy import FILTERS, SORTS, GalleryProxy, in_folder
-from ui.qtfix import keep_none_alive
 from ui.thumbnails import ThumbnailCache, ThumbnailLoader, default_cache_dir
 
 log = logging.getLogger(__name__)
@@ -139,7 +138,6 @@ class GalleryWindow(QMainWindow):
                  bottom_percent: float = 15.0, readonly: bool = False, cache_dir: Path | str | None = None,
                  open_catalog: Callable[[Path, bool], Any] | None = None, poll_ms: int = POLL_MS,
                  thumbnail_threads: int | None = None, settings: Any = None) -> None:
-        keep_none_alive()  # PySide6 6.12 on Python 3.11 (see ui.qtfix); idempotent
         super().__init__()
         self.setWindowTitle(f"curator — {Path(db_path).name}")
         self.db_path = Path(db_path)

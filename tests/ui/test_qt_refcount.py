@@ -1,5 +1,6 @@
-"""PySide6 6.12 on Python 3.11 loses a reference to None on every C++ call that returns nothing (see ui.qtfix).
-Without the guard, a few seconds of scrolling abort the interpreter ("deallocating None")."""
+"""PySide6 6.12.0 loses a reference to None on every C++ call that returns nothing; on Python
+3.11, where None is not immortal, a few seconds of scrolling then abort the interpreter
+("deallocating None"). pyproject.toml excludes that release; these tests catch a build that leaks."""
 
 from __future__ import annotations
 
@@ -8,20 +9,14 @@ import sys
 from gallery_fixtures import open_window, shoot_catalog, thumb_cache  # noqa: F401 (fixtures)
 
 
-def test_the_guard_outlasts_the_leak():
+def test_installed_pyside6_does_not_leak_none():
     from PySide6.QtCore import QRect
 
-    from ui.qtfix import keep_none_alive, none_leak_per_call
-
-    keep_none_alive()
-    leak = none_leak_per_call()
     rect = QRect()
     before = sys.getrefcount(None)
-    for _ in range(100_000):  # as many calls as a minute of scrolling makes
+    for _ in range(1000):
         rect.setWidth(1)
-    after = sys.getrefcount(None)
-    assert before - after == round(leak * 100_000)
-    assert leak == 0 or after > 10**11  # a leaking build: None holds a reserve no session uses up
+    assert before - sys.getrefcount(None) < 10  # a leaking build loses one per call
 
 
 def test_scrolling_the_grid_for_a_while_does_not_abort(shoot_catalog, open_window, qtbot):
@@ -30,7 +25,8 @@ def test_scrolling_the_grid_for_a_while_does_not_abort(shoot_catalog, open_windo
     w.resize(700, 500)  # small enough to scroll
     qtbot.waitUntil(lambda: w.view.verticalScrollBar().maximum() > 0, timeout=5000)
     bar = w.view.verticalScrollBar()
-    for i in range(300):  # ~1000 painter calls per frame: None's own references would be gone in ~50
+    start = sys.getrefcount(None)
+    for i in range(300):  # ~1000 painter calls per frame
         bar.setValue((i * 97) % (bar.maximum() + 1))
         w.view.viewport().repaint()
-    assert sys.getrefcount(None) > 0
+    assert sys.getrefcount(None) > start - 1000
