@@ -108,9 +108,9 @@ class Engine:
                     ) -> Iterator[tuple[PathLike, PhotoScore | ImageDecodeError]]:
         """Score files, yielding results in input order; a bad file yields its error, never raises.
 
-        Decoding runs ahead in a thread pool, far enough to fill a forward
-        pass. A pass takes the photos already decoded (at least one), so the
-        model does not sit idle waiting for a slow file.
+        Decoding runs ahead in a thread pool, far enough to fill the next
+        forward pass while the model runs this one: on a CPU a full pass of
+        many photos beats several small ones.
         """
         workers = self.config.decode_workers
         per_pass = max(1, self.config.batch_views // self._n_views_hint())
@@ -137,10 +137,7 @@ class Engine:
                 views = 0
                 while pending and len(group) < _MAX_LOOKAHEAD and (
                         views == 0 or views + self._n_views_hint() <= self.config.batch_views):
-                    p, fut = pending[0]
-                    if views and not fut.done():
-                        break  # score what is ready rather than wait
-                    pending.popleft()
+                    p, fut = pending.popleft()
                     try:
                         prepared: Prepared | ImageDecodeError = fut.result()
                     except ImageDecodeError as exc:
