@@ -266,11 +266,11 @@ class GalleryModel(QAbstractListModel):
         if removed or any(new_ids[self._rows[r].photo_id].partner_of != self._rows[r].partner_of for r in changed) \
                 or any(row.partner_of is not None for row in new if row.photo_id not in self._pos):
             self._partners = None
-        if len(_ranges(removed)) + len(_ranges(changed)) > _MAX_RANGES:
+        if len(consecutive_runs(removed)) + len(consecutive_runs(changed)) > _MAX_RANGES:
             self._reset(self._keep_order(new))
             return
         # removals first, from the end, each contiguous run at once
-        for lo, hi in _ranges(sorted(removed)) [::-1]:
+        for lo, hi in consecutive_runs(sorted(removed)) [::-1]:
             self.beginRemoveRows(QModelIndex(), lo, hi)
             del self._rows[lo:hi + 1]
             self.endRemoveRows()
@@ -291,7 +291,7 @@ class GalleryModel(QAbstractListModel):
             (old_fused.get(self._rows[r].photo_id) != self._rows[r].fused) for r in changed_now)
         if ranks_moved:
             self._forget_ranks()
-        for lo, hi in _ranges(changed_now):
+        for lo, hi in consecutive_runs(changed_now):
             self.dataChanged.emit(self.index(lo), self.index(hi))
         if ranks_moved and self._rows:
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [RANK_ROLE])
@@ -399,7 +399,7 @@ def folder_percentiles(rows: Iterable[Any]) -> dict[int, float]:
     return dict(zip(ids, pct.tolist()))
 
 
-def _ranges(indices: Sequence[int]) -> list[tuple[int, int]]:
+def consecutive_runs(indices: Sequence[int]) -> list[tuple[int, int]]:
     """Sorted indices -> [(first, last)] runs of consecutive values."""
     out: list[tuple[int, int]] = []
     for i in indices:

@@ -35,7 +35,7 @@ import numpy as np
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from ui.gallery_model import BURST_ROLE, ROW_ROLE, BurstGroup, BurstTile
+from ui.gallery_model import BURST_ROLE, ROW_ROLE, BurstGroup, BurstTile, consecutive_runs
 
 # (key, label) in toolbar order
 SORTS: tuple[tuple[str, str], ...] = (
@@ -477,8 +477,8 @@ class GalleryProxy(QAbstractListModel):
             self.countsChanged.emit()
             return
         new_set, old_set = set(new), set(old)
-        removed = _runs([i for i, s in enumerate(old) if s not in new_set])
-        added = _runs([i for i, s in enumerate(new) if s not in old_set])
+        removed = consecutive_runs([i for i, s in enumerate(old) if s not in new_set])
+        added = consecutive_runs([i for i, s in enumerate(new) if s not in old_set])
         if len(removed) + len(added) > _MAX_RUNS:
             self.beginResetModel()
             self._order = new
@@ -529,7 +529,7 @@ class GalleryProxy(QAbstractListModel):
 
     def _on_rows_about_to_be_removed(self, parent, first: int, last: int) -> None:
         gone = sorted(p for p in (self.proxy_row(s) for s in range(first, last + 1)) if p is not None)
-        for lo, hi in reversed(_runs(gone)):
+        for lo, hi in reversed(consecutive_runs(gone)):
             self.beginRemoveRows(QModelIndex(), lo, hi)
             del self._order[lo:hi + 1]
             self._pos = None
@@ -580,7 +580,7 @@ class GalleryProxy(QAbstractListModel):
                 self._place(s)
             self.countsChanged.emit()
         shown = sorted(p for p in (self.proxy_row(s) for s in range(first, last + 1)) if p is not None)
-        for lo, hi in _runs(shown):
+        for lo, hi in consecutive_runs(shown):
             self.dataChanged.emit(self.index(lo, 0), self.index(hi, 0), roles)
 
     def _place(self, s: int) -> None:
@@ -605,13 +605,3 @@ class GalleryProxy(QAbstractListModel):
 def _group_in(src: Any, group: BurstGroup, folder: str | None) -> bool:
     row = src.photo(group.ids[0])
     return row is not None and in_folder(row.folder, folder)
-
-
-def _runs(indices: list[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for i in indices:
-        if out and i == out[-1][1] + 1:
-            out[-1] = (out[-1][0], i)
-        else:
-            out.append((i, i))
-    return out
