@@ -443,8 +443,8 @@ class Worker:
         self.totals.batches += 1
         self.totals.busy_seconds += seconds
         self._rate.add(time.monotonic(), done, seconds)
-        for path, reason in errors:
-            log.warning("%s: %s", path, reason)
+        for path, reason in errors:  # INFO: scan prints them itself, watch shows INFO
+            log.info("%s: %s", path, reason)
         if self.on_batch:
             self.on_batch(BatchReport(tuple(recorded), paths, tuple(errors), self.totals, seconds, self.rate,
                                       flags_changed))

@@ -6,6 +6,7 @@ Also the options and helpers that `watch` and `flag` share with it.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -151,6 +152,17 @@ def graceful_stop() -> Iterator[threading.Event]:
             signal.signal(s, h)
 
 
+def _log_warnings_to_stderr() -> None:
+    """Warnings (a catalog busy for a while, a failed flag recompute) as `curator: …` lines, and
+    only once, even when a library has configured the root logger."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("curator: %(message)s"))
+    logger = logging.getLogger("curator")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
 def is_tty() -> bool:
     try:
         return sys.stdout.isatty()
@@ -168,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
     settings = command_settings(args)
     with Catalog.open(settings.db_path) as catalog:  # a bad catalog is a usage error before any work
         policy = resolve_policy(catalog, settings, args)
+    _log_warnings_to_stderr()
     progress = _Progress() if is_tty() else None
     t0 = time.monotonic()
     with graceful_stop() as stop:
