@@ -137,7 +137,7 @@ class _Job(QRunnable):
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
         try:
             self._bridge.done.emit(self.kind, self.photo_id, self.stamp, image, reason)
-        except RuntimeError:  # the loader is gone (window closed)
+        except BaseException:  # noqa: BLE001 - the loader is gone (window closed, interpreter exiting)
             pass
 
     def _produce(self) -> tuple[QImage | None, str | None]:
