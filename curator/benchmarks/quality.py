@@ -201,7 +201,7 @@ def format_quality(result: dict, engine, list_path: Path) -> str:
                      f"{_f(e.plcc_raw, '10.4f')}  {e.fit}")
     lines.append("")
     lines.append("* the --mode shown first; fused is MA-CLIP, cosine is CLIP-IQA, magnitude is the magnitude cue alone. "
-                 "PLCC and RMSE after the 5-parameter logistic mapping; the paper's figures are in docs/bench.md.")
+                 "PLCC and RMSE after the 5-parameter logistic mapping; the paper's figures are in the README, under 'The paper's figures'.")
     lines.append(f"{result['seconds']:.1f} s, {result['scored'] / result['seconds']:.2f} images/s"
                  if result["seconds"] > 0 else "")
     return "\n".join(lines).rstrip()
