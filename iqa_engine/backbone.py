@@ -22,14 +22,16 @@ import torch.nn.functional as F
 
 from .config import EngineConfig
 from .errors import EngineError, WeightsUnavailable
-from .weights import (fetch_pretrained, fix_hint, pretrained_quick_gelu, read_weights_file)
+from .weights import (cached_pretrained_file, fetch_pretrained, fix_hint, pretrained_quick_gelu,
+                      read_weights_file)
 
 
 @dataclass(frozen=True)
 class WeightsInfo:
     model: str  # the architecture name (a config file's stem for custom configs)
     source: str  # "pretrained:<tag>" or the file path
-    sha256: str | None
+    path: Path  # the weights file that was read
+    sha256: str | None  # a local --weights file's (the fingerprint needs it); None for a pretrained tag
     identity: str  # what the fingerprint hashes: "RN50/openai" or "RN50/sha256:..."
     quick_gelu: bool
 
@@ -87,24 +89,7 @@ class Backbone:
         return v.layer4(x)
 
     def attention_pool(self, grid: torch.Tensor) -> torch.Tensor:
-        """(B, C, h, w) -> (B, D): the attention pool with no positional embedding."""
-        pool = self.model.visual.attnpool
-        x = grid.flatten(2).permute(2, 0, 1)  # (h*w, B, C)
-        x = torch.cat([x.mean(dim=0, keepdim=True), x], dim=0)
-        out, _ = F.multi_head_attention_forward(
-            query=x[:1], key=x, value=x,
-            embed_dim_to_check=x.shape[-1],
-            num_heads=pool.num_heads,
-            q_proj_weight=pool.q_proj.weight,
-            k_proj_weight=pool.k_proj.weight,
-            v_proj_weight=pool.v_proj.weight,
-            in_proj_weight=None,
-            in_proj_bias=torch.cat([pool.q_proj.bias, pool.k_proj.bias, pool.v_proj.bias]),
-            bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0,
-            out_proj_weight=pool.c_proj.weight, out_proj_bias=pool.c_proj.bias,
-            use_separate_proj_weight=True, training=False, need_weights=False,
-        )
-        return out[0]
+        return attention_pool(self.model.visual.attnpool, grid)
 
     def image_features(self, views: torch.Tensor) -> torch.Tensor:
         """(B, 3, 224, 224) normalised views -> (B, D) unnormalised float32 features."""
@@ -114,6 +99,29 @@ class Backbone:
             else:
                 feats = self.model.encode_image(views.to(self.device))
         return feats.float()
+
+
+def attention_pool(pool: torch.nn.Module, grid: torch.Tensor) -> torch.Tensor:
+    """(B, C, h, w) -> (B, D): a ResNet attention pool run with no positional embedding.
+
+    Tokens are the flattened grid with its mean prepended; only token 0's output is needed.
+    """
+    x = grid.flatten(2).permute(2, 0, 1)  # (h*w, B, C)
+    x = torch.cat([x.mean(dim=0, keepdim=True), x], dim=0)
+    out, _ = F.multi_head_attention_forward(
+        query=x[:1], key=x, value=x,
+        embed_dim_to_check=x.shape[-1],
+        num_heads=pool.num_heads,
+        q_proj_weight=pool.q_proj.weight,
+        k_proj_weight=pool.k_proj.weight,
+        v_proj_weight=pool.v_proj.weight,
+        in_proj_weight=None,
+        in_proj_bias=torch.cat([pool.q_proj.bias, pool.k_proj.bias, pool.v_proj.bias]),
+        bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0,
+        out_proj_weight=pool.c_proj.weight, out_proj_bias=pool.c_proj.bias,
+        use_separate_proj_weight=True, training=False, need_weights=False,
+    )
+    return out[0]
 
 
 def pick_device(requested: str) -> torch.device:
@@ -180,19 +188,18 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
         if allow_download:
             source_path = fetch_pretrained(arch, pretrained_tag)
         else:
-            from .weights import cached_pretrained_file
-
             cached = cached_pretrained_file(arch, pretrained_tag)
             if cached is None:
                 raise WeightsUnavailable(f"CLIP weights {arch}/{pretrained_tag} are not cached; "
                                          + fix_hint(arch, pretrained_tag))
             source_path = cached
         source = f"pretrained:{pretrained_tag} ({source_path})"
-    weights = read_weights_file(source_path)
+    # a pretrained tag identifies its weights by name: no need to hash 250 MB on every start
+    weights = read_weights_file(source_path, with_sha256=pretrained_tag is None)
     quick_gelu = tag_quick_gelu or weights.openai_layout
     quick_gelu = quick_gelu or bool((open_clip.get_model_config(arch) or {}).get("quick_gelu", False))
     try:
-        with _quiet_root_logger():  # open_clip logs "initialized randomly" before we load the weights
+        with quiet_root_logger():
             model = open_clip.create_model(arch, pretrained=None, precision="fp32", device="cpu",
                                            force_quick_gelu=quick_gelu)
     except Exception as exc:
@@ -200,12 +207,14 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
     _load_state(model, weights.state_dict, arch, weights.path)
     model.eval().requires_grad_(False).to(device)
     identity = f"{arch}/{pretrained_tag}" if pretrained_tag else f"{arch}/sha256:{weights.sha256}"
-    info = WeightsInfo(model=arch, source=source, sha256=weights.sha256, identity=identity, quick_gelu=quick_gelu)
+    info = WeightsInfo(model=arch, source=source, path=weights.path, sha256=weights.sha256, identity=identity,
+                       quick_gelu=quick_gelu)
     return Backbone(model, open_clip.get_tokenizer(arch), info, device, config.precision)
 
 
 @contextmanager
-def _quiet_root_logger() -> Iterator[None]:
+def quiet_root_logger() -> Iterator[None]:
+    """Silence root-logger warnings (open_clip logs "initialized randomly" before weights load)."""
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)

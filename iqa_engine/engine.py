@@ -8,6 +8,7 @@ config.batch_views views.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections import deque
@@ -87,8 +88,7 @@ class Engine:
         t0 = time.perf_counter()
         decoded = self.decode(path)
         prepared = self.prepare_image(decoded.image, decoded.original_size, decoded.source)
-        return Prepared(prepared.photo, prepared.original_size, prepared.source,
-                         (time.perf_counter() - t0) * 1000.0)
+        return dataclasses.replace(prepared, decode_ms=(time.perf_counter() - t0) * 1000.0)
 
     # -- scoring -----------------------------------------------------------
 

@@ -37,7 +37,7 @@ PROBE_TIMEOUT_S = 3.0
 @dataclass(frozen=True)
 class WeightsFile:
     path: Path
-    sha256: str
+    sha256: str | None  # only computed when asked for (it reads the whole file again)
     openai_layout: bool  # OpenAI's layout or TorchScript: build with QuickGELU
     state_dict: dict[str, torch.Tensor]
 
@@ -65,7 +65,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_weights_file(path: str | os.PathLike[str]) -> WeightsFile:
+def read_weights_file(path: str | os.PathLike[str], *, with_sha256: bool = True) -> WeightsFile:
     p = Path(path).expanduser()
     if not p.is_file():
         raise WeightsUnavailable(f"weights file {p} not found; pass an existing file to --weights")
@@ -95,7 +95,8 @@ def read_weights_file(path: str | os.PathLike[str]) -> WeightsFile:
     openai_layout = torchscript or any(k in state_dict for k in OPENAI_METADATA_KEYS)
     for key in OPENAI_METADATA_KEYS:
         state_dict.pop(key, None)
-    return WeightsFile(path=p, sha256=sha256_of(p), openai_layout=openai_layout, state_dict=state_dict)
+    return WeightsFile(path=p, sha256=sha256_of(p) if with_sha256 else None, openai_layout=openai_layout,
+                       state_dict=state_dict)
 
 
 def _is_torchscript(path: Path) -> bool:

@@ -49,11 +49,6 @@ def machine_info(device: str = "cpu") -> dict[str, object]:
     }
 
 
-def native_bf16(info: dict[str, object]) -> bool:
-    """Whether the CPU has bf16 dot-product instructions (else bf16 matmuls are emulated, slowly)."""
-    return bool(info.get("avx512_bf16") or info.get("amx_bf16"))  # as iqa_engine.hardware decides
-
-
 def describe(info: dict[str, object]) -> str:
     isa = [str(info["torch_cpu_capability"])]
     if info.get("amx_bf16"):

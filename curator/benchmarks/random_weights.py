@@ -10,7 +10,6 @@ smaller than it can be).
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 RANDOM_WEIGHTS_NOTE = ("RANDOM WEIGHTS (seeded): speed figures hold for any weights of this architecture; "
@@ -22,20 +21,15 @@ def build_random_weights(model: str, directory: Path, seed: int = 0) -> Path:
     import torch
     import open_clip
 
-    from iqa_engine.backbone import resolve_architecture
+    from iqa_engine.backbone import quiet_root_logger, resolve_architecture
 
     arch = resolve_architecture(model)
     directory.mkdir(parents=True, exist_ok=True)
     generator_state = torch.random.get_rng_state()
     try:
         torch.manual_seed(seed)
-        root = logging.getLogger()
-        level = root.level
-        root.setLevel(logging.ERROR)  # open_clip warns "initialized randomly": that is the point here
-        try:
+        with quiet_root_logger():  # open_clip warns "initialized randomly": that is the point here
             net = open_clip.create_model(arch, pretrained=None)
-        finally:
-            root.setLevel(level)
         with torch.no_grad():
             for m in net.modules():
                 if isinstance(m, torch.nn.BatchNorm2d):

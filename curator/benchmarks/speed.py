@@ -35,7 +35,7 @@ import numpy as np
 
 from iqa_engine.config import EngineConfig
 
-from .machine import describe, machine_info, native_bf16, peak_rss_mb
+from .machine import describe, machine_info, peak_rss_mb
 from .random_weights import RANDOM_WEIGHTS_NOTE
 from .sink import open_sink
 
@@ -103,7 +103,8 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
                   log: Log = _stderr) -> dict[str, object]:
     """Run every measurement; return the report (see format_speed)."""
     from iqa_engine import Engine
-    from iqa_engine.backbone import load_backbone
+    from iqa_engine.backbone import Backbone
+    from iqa_engine.hardware import cpu_has_native_bf16
     from iqa_engine.errors import ImageDecodeError
 
     notes: list[str] = []
@@ -116,10 +117,10 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     config = engine.config  # with "auto" precision resolved for this device
     bb = engine.backbone
     exact_needed = config.precision != "fp32" or (config.trunk != "windows" and config.protocol != "global")
-    # the exact reference is a model of its own, whatever a reduced precision does to the engine's copy
-    bb32 = bb if config.precision == "fp32" else load_backbone(config.replace(precision="fp32", trunk="windows"))
+    # the same fp32 parameters without autocast: precision only switches autocast on
+    bb32 = bb if config.precision == "fp32" else Backbone(bb.model, bb.tokenizer, bb.info, bb.device, "fp32")
     machine = machine_info(str(bb.device))
-    if config.precision == "bf16" and bb.device.type == "cpu" and not native_bf16(machine):
+    if config.precision == "bf16" and bb.device.type == "cpu" and not cpu_has_native_bf16():
         notes.append("this CPU has no bf16 dot-product instructions (AVX512-BF16 or AMX): bf16 runs emulated")
 
     # -- warm-up: the pipeline up to its first forward pass, untimed
@@ -367,22 +368,11 @@ def reference_loop(bb32, config: EngineConfig, paths: Sequence[Path], repeat: in
 
 
 def _reference_resnet_features(visual, views):
-    import torch
-    import torch.nn.functional as F
+    from iqa_engine.backbone import attention_pool
 
     h = visual.stem(views)
     h = visual.layer4(visual.layer3(visual.layer2(visual.layer1(h))))
-    pool = visual.attnpool
-    x = h.flatten(2).permute(2, 0, 1)
-    x = torch.cat([x.mean(dim=0, keepdim=True), x], dim=0)
-    out, _ = F.multi_head_attention_forward(
-        query=x[:1], key=x, value=x, embed_dim_to_check=x.shape[-1], num_heads=pool.num_heads,
-        q_proj_weight=pool.q_proj.weight, k_proj_weight=pool.k_proj.weight, v_proj_weight=pool.v_proj.weight,
-        in_proj_weight=None, in_proj_bias=torch.cat([pool.q_proj.bias, pool.k_proj.bias, pool.v_proj.bias]),
-        bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0,
-        out_proj_weight=pool.c_proj.weight, out_proj_bias=pool.c_proj.bias,
-        use_separate_proj_weight=True, training=False, need_weights=False)
-    return out[0].float()
+    return attention_pool(visual.attnpool, h).float()
 
 
 def _common_size(sizes: Iterable[tuple[int, int]]) -> str:

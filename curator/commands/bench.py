@@ -149,8 +149,6 @@ def run_speed(args: argparse.Namespace) -> int:
             args.weights = str(build_random_weights(model, work / "weights"))
             args.model = model
         settings = settings_from_args(args)
-        if args.decode_workers is not None:
-            settings = settings.with_overrides("flag", decode_workers=args.decode_workers)
         config = settings.engine_config().replace(jpeg_draft=args.jpeg_draft)
         if args.images:
             folder = Path(args.images).expanduser()

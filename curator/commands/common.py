@@ -42,10 +42,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """Defaults <- settings file <- CURATOR_DB <- command-line flags."""
     settings = load_settings()
     names = ("preset", "model", "pretrained", "weights", "device", "protocol", "mode", "precision", "trunk",
-             "batch_views", "db")
+             "batch_views", "decode_workers", "db")
     flags = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
-    if flags.get("weights") and "pretrained" not in flags:
-        flags["pretrained"] = None  # a local file replaces the pretrained tag
     settings = settings.with_overrides("flag", **flags)
     settings.engine_config()  # validate now: a bad flag is a usage error before any work
     return settings

@@ -36,13 +36,14 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 def run_info(args: argparse.Namespace) -> int:
     from iqa_engine import Engine
+    from iqa_engine.weights import sha256_of
 
     settings = settings_from_args(args)
     engine = Engine(settings.engine_config(), allow_download=False)
     bb = engine.backbone
     print(f"model:       {bb.info.model}{' (QuickGELU)' if bb.info.quick_gelu else ''}")
     print(f"weights:     {bb.info.source}")
-    print(f"sha256:      {bb.info.sha256}")
+    print(f"sha256:      {bb.info.sha256 or sha256_of(bb.info.path)}")
     print(f"device:      {bb.device} ({engine.config.precision})")
     print(f"parameters:  {bb.parameter_count:,}")
     print(f"protocol:    {engine.config.protocol}, mode {engine.config.mode}, trunk {engine.config.trunk}")

@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from curator.commands.common import add_engine_options, iter_photo_paths, settings_from_args
 from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
-
-JSON_KEYS = ("path", "fused", "cosine", "magnitude", "w_cosine", "w_magnitude", "views", "protocol", "model")
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score photos or folders and print MA-CLIP scores",
@@ -47,12 +43,9 @@ def run(args: argparse.Namespace) -> int:
                          "protocol": result.protocol, "model": result.model})
         else:
             print(f"{result.fused:8.4f} {result.cosine:8.4f} {result.magnitude:9.4f} {result.w_cosine:8.4f}  "
-                  f"{_display(path)}", flush=True)
+                  f"{path}", flush=True)
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
     return EXIT_SOME_FAILED if failures else EXIT_OK
 
-
-def _display(path: Path | str) -> str:
-    return str(path)
