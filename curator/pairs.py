@@ -29,7 +29,9 @@ through case-insensitive file systems (macOS, Windows, memory cards).
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -108,16 +110,67 @@ def group_shots(paths: Iterable[str | os.PathLike[str]]) -> list[Shot]:
     return shots
 
 
-def shot_of(path: str | os.PathLike[str], siblings: Iterable[str | os.PathLike[str]] | None = None) -> Shot:
-    """The shot a file belongs to, looking at its folder (or at `siblings` when given)."""
-    p = Path(path)
-    if siblings is None:
+class _StemIndex:
+    """Each folder's listing, as {stem.casefold(): [names]}: listed once, not once per photo.
+
+    An index is reused while the folder's (device, inode, st_mtime_ns) is unchanged, and only when
+    that mtime was already older than the listing by more than a file system's timestamp
+    granularity (FAT's is 2 s): a name added in the same tick as the listing leaves the folder's
+    mtime unchanged, so such a listing is not trusted and the folder is listed again. A few hundred
+    folders are kept, least recently used first out. Thread-safe (the worker inspects in a pool).
+    """
+
+    MAX_FOLDERS = 256
+    RACY_NS = 3_000_000_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._folders: OrderedDict[Path, tuple[tuple[int, int, int], dict[str, list[str]]]] = OrderedDict()
+
+    def names(self, folder: Path, stem: str) -> list[str]:
+        """The names in `folder` whose stem is `stem` (casefolded); [] when it cannot be listed."""
         try:
-            names = os.listdir(p.parent)
+            st = os.stat(folder)
         except OSError:
-            names = []
-        siblings = [p.parent / n for n in names]
+            return []
+        key = (st.st_dev, st.st_ino, st.st_mtime_ns)
+        with self._lock:
+            cached = self._folders.get(folder)
+            if cached is not None and cached[0] == key:
+                self._folders.move_to_end(folder)
+                return list(cached[1].get(stem, ()))
+        listed_at = time.time_ns()
+        try:
+            listing = os.listdir(folder)
+        except OSError:
+            return []
+        index: dict[str, list[str]] = defaultdict(list)
+        for name in listing:
+            index[Path(name).stem.casefold()].append(name)
+        with self._lock:
+            if st.st_mtime_ns < listed_at - self.RACY_NS:
+                self._folders[folder] = (key, index)
+                self._folders.move_to_end(folder)
+                while len(self._folders) > self.MAX_FOLDERS:
+                    self._folders.popitem(last=False)
+            else:
+                self._folders.pop(folder, None)
+        return list(index.get(stem, ()))
+
+
+_STEMS = _StemIndex()
+
+
+def shot_of(path: str | os.PathLike[str], siblings: Iterable[str | os.PathLike[str]] | None = None) -> Shot:
+    """The shot a file belongs to, looking at its folder (or at `siblings` when given).
+
+    The folder is read through a per-folder stem index (see _StemIndex), so scoring every photo
+    of a large folder lists it once rather than once per photo.
+    """
+    p = Path(path)
     key = stem_key(p)
+    if siblings is None:
+        siblings = [p.parent / n for n in _STEMS.names(p.parent, key[1])]
     members = [p] + [Path(s) for s in siblings if stem_key(Path(s)) == key and Path(s) != p]
     for shot in group_shots(members):
         if p in shot.files:

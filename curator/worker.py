@@ -126,12 +126,7 @@ def _shot(path: str, catalog: Catalog) -> tuple[str | None, FileStat | None, tup
     from curator.pairs import shot_of
 
     p = Path(path)
-    try:  # a cheap prefix test first: a folder of thousands of photos is listed once per photo
-        stem = p.stem.casefold()
-        siblings = [p.parent / n for n in os.listdir(p.parent) if n.casefold().startswith(stem)]
-    except OSError:
-        siblings = []
-    shot = shot_of(p, siblings)
+    shot = shot_of(p)  # the folder is listed once, through pairs' per-folder stem index
     if not shot.is_pair:
         return None, None, ()
     if shot.primary == p:
