@@ -123,11 +123,6 @@ def flag_policy_for(catalog: Catalog, settings: Settings, explicit: FlagPolicy |
     return (settings.threshold, settings.bottom_percent)
 
 
-def acquire_scoring_lock(settings: Settings) -> tuple[ScoringLock, bool]:
-    lock = ScoringLock(settings.db_path)
-    return lock, lock.acquire()
-
-
 # -- curator scan -------------------------------------------------------------------
 
 

@@ -208,21 +208,6 @@ def find_sidecar(photo: str | os.PathLike[str], naming: str = "adobe",
     return None
 
 
-def sidecar_target(photo: str | os.PathLike[str], naming: str = "adobe") -> Path:
-    """The sidecar to write: the existing one (any .xmp case) or the new canonical name."""
-    return find_sidecar(photo, naming) or sidecar_path(photo, naming)
-
-
-def existing_sidecars(photo: str | os.PathLike[str], listing: Sequence[str] | None = None) -> list[Path]:
-    """Every existing sidecar of `photo` under either naming scheme (adobe first)."""
-    found: list[Path] = []
-    for naming in NAMING_SCHEMES:
-        s = find_sidecar(photo, naming, listing)
-        if s is not None and s not in found:
-            found.append(s)
-    return found
-
-
 @dataclass(frozen=True)
 class SidecarClash:
     """Separate shots that would share one Adobe-style sidecar."""

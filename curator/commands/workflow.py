@@ -23,11 +23,8 @@ from curator.settings import Settings, default_settings_path, load_settings
 
 def open_catalog(settings: Settings) -> Any:
     """The catalog these commands read decisions from (it must exist: nothing here creates one)."""
-    try:
-        from curator.catalog import Catalog
-    except ImportError:
-        raise UserError("this command reads decisions from the catalog, which this build does not have yet; "
-                        "move-rejects also takes files: curator move-rejects --to DIR FILE...") from None
+    from curator.catalog import Catalog
+
     return Catalog.open(settings.db_path, create=False)
 
 
