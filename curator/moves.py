@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from iqa_engine.decode import is_photo_path
+
 from curator.errors import UserError
 from curator.pairs import shot_of, stem_key
 from curator.xmp import NAMING_SCHEMES, find_sidecar, fsync_dir
@@ -154,7 +156,7 @@ def plan_moves(paths: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[
                 continue
             if naming == "adobe":
                 users = [f.parent / n for n in names if (f.parent / n) != sc
-                         and stem_key(f.parent / n) == stem_key(f) and _is_photo_name(n)]
+                         and stem_key(f.parent / n) == stem_key(f) and is_photo_path(n)]
                 staying = [u for u in users if u not in files]
                 if staying:
                     notes.append(f"left {sc} in place: {staying[0].name} still uses it")
@@ -193,17 +195,11 @@ def plan_moves(paths: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[
     return MovePlan(base, dest_dir, tuple(moves), tuple(notes))
 
 
-def _is_photo_name(name: str) -> bool:
-    from iqa_engine.decode import is_photo_path
-
-    return is_photo_path(name)
-
-
 def _unit_stem(path: Path) -> str:
     """The stem a file's shot is known by: IMG.CR2, IMG.CR2.xmp and IMG.xmp -> "IMG"."""
     if path.suffix.lower() == ".xmp":
         inner = path.with_suffix("")
-        return inner.stem if _is_photo_name(inner.name) else inner.name
+        return inner.stem if is_photo_path(inner.name) else inner.name
     return path.stem
 
 

@@ -270,7 +270,7 @@ class WatchService:
                                           min_interval=s.poll_interval_seconds)
             observer = start_observer(roots, handler, polling=self.polling)
             try:
-                self.sync_counts = catalog.sync_files(roots, collect(roots).entries, fingerprint=fingerprint)
+                self.sync_counts = sync(catalog, roots, fingerprint)
                 self._import(catalog, roots, policy)
                 if self.writer is not None:
                     self.writer.write_all(roots)
@@ -284,7 +284,7 @@ class WatchService:
                     if self.rescan_seconds and time.monotonic() - last_sync > self.rescan_seconds:
                         last_sync = time.monotonic()
                         try:  # events can be lost (an overflowing inotify queue); a periodic sync finds them
-                            catalog.sync_files(roots, collect(roots).entries, fingerprint=fingerprint)
+                            sync(catalog, roots, fingerprint)
                             self._import(catalog, roots, policy)  # sidecars edited in Lightroom meanwhile
                         except (CatalogError, OSError) as exc:
                             log.warning("periodic rescan failed: %s", exc)

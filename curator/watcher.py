@@ -58,12 +58,6 @@ def is_own_file(path: str) -> bool:
     return path.lower().endswith(OWN_SUFFIXES)
 
 
-def _is_photo(path: str) -> bool:
-    from iqa_engine.decode import is_photo_path
-
-    return is_photo_path(path)
-
-
 class CatalogEventHandler(FileSystemEventHandler):
     """Turns watchdog events into catalog updates. Runs in the observer's thread; never raises."""
 
@@ -107,20 +101,22 @@ class CatalogEventHandler(FileSystemEventHandler):
                 self.sync_tree(src)
             self.wake()
             return
+        from iqa_engine.decode import is_photo_path  # numpy: loaded on the first file event, not at import
+
         if kind in ("created", "modified", "closed", "attrib"):
-            if _is_photo(src):
+            if is_photo_path(src):
                 self.enqueue(src, force=kind in ("created", "closed"))
         elif kind == "deleted":
-            if _is_photo(src):
+            if is_photo_path(src):
                 self.catalog.mark_missing(src)
         elif kind == "moved":
             dest = _path(_decode(event.dest_path))
-            if _is_photo(src) and _is_photo(dest):
+            if is_photo_path(src) and is_photo_path(dest):
                 if not self.catalog.move_path(src, dest):
                     self.enqueue(dest, force=True)
-            elif _is_photo(dest):  # e.g. a download renamed from photo.jpg.part
+            elif is_photo_path(dest):  # e.g. a download renamed from photo.jpg.part
                 self.enqueue(dest, force=True)
-            elif _is_photo(src):
+            elif is_photo_path(src):
                 self.catalog.mark_missing(src)
         self.wake()
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
+from curator.commands.common import add_db_option
 from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
 from curator.settings import Settings, default_settings_path, load_settings
 
@@ -84,7 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--force", action="store_true",
                    help="overwrite ratings and labels a person set (default: keep them)")
     w.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
-    _add_db(w)
+    add_db_option(w)
     w.set_defaults(run=run_xmp_write)
 
     r = xsub.add_parser("read", help="show the ratings and labels in the sidecars of photos or folders")
@@ -106,13 +107,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--on-collision", choices=("refuse", "suffix"), default="refuse",
                    help="refuse (default): move nothing if a target exists; suffix: IMG_0001-1.CR2")
     m.add_argument("--log", metavar="FILE", help="undo log (default: beside the catalog, catalog.moves.jsonl)")
-    _add_db(m)
+    add_db_option(m)
     m.set_defaults(run=run_move_rejects)
 
     u = sub.add_parser("undo", help="reverse the last move-rejects")
     u.add_argument("--dry-run", action="store_true", help="list what would move back")
     u.add_argument("--log", metavar="FILE", help="undo log (default: beside the catalog)")
-    _add_db(u)
+    add_db_option(u)
     u.set_defaults(run=run_undo)
 
     c = sub.add_parser("config", help="show the effective settings")
@@ -121,11 +122,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = csub.add_parser("show", help="print every setting, its value and where it came from")
     show.add_argument("--json", action="store_true", help="print a JSON object")
     show.set_defaults(run=run_config_show)
-
-
-def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="PATH",
-                        help="catalog file (default: CURATOR_DB, the settings file, or <user data dir>/catalog.db)")
 
 
 def _settings(args: argparse.Namespace, **flags: Any) -> Settings:
