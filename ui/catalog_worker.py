@@ -32,6 +32,7 @@ from typing import Any, Callable, Sequence
 from PySide6.QtCore import QObject, Signal
 
 from curator.errors import UserError
+from curator.settings import Settings
 from ui.gallery_model import BurstGroup
 
 log = logging.getLogger(__name__)
@@ -110,12 +111,12 @@ class CatalogWorker(QObject):
     xmpWritten = Signal(object)  # XmpResult
 
     def __init__(self, db_path: Path | str, *, readonly: bool = False,
-                 open_catalog: Callable[[Path, bool], Any] | None = None, settings: Any = None,
+                 open_catalog: Callable[[Path, bool], Any] | None = None, settings: Settings | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = Path(db_path)
         self.readonly = readonly
-        self.settings = settings  # curator.settings.Settings: burst grouping, XMP naming and mapping
+        self.settings = settings or Settings()  # burst grouping, XMP naming and mapping
         self._open_catalog = open_catalog or _default_open
         self._cond = threading.Condition()
         self._stop = False
@@ -211,8 +212,7 @@ class CatalogWorker(QObject):
             self._cond.notify_all()
 
     def burst_params(self) -> tuple[float, float]:
-        s = self.settings
-        return (float(getattr(s, "burst_gap_seconds", 2.0)), float(getattr(s, "burst_similarity", 0.9)))
+        return (float(self.settings.burst_gap_seconds), float(self.settings.burst_similarity))
 
     # --- the thread ----------------------------------------------------------------------------
     def _main(self) -> None:
@@ -335,29 +335,20 @@ class CatalogWorker(QObject):
         pid, changes, _tries = arg
         self.catalog.set_decision(pid, source="user", **changes)
         # a decision belongs to the shot: both files of a RAW+JPEG pair show it
-        shot_ids = getattr(self.catalog, "shot_ids", None)
-        ids = tuple(shot_ids(pid)) if shot_ids is not None else (pid,)
-        if len(ids) > 1 and hasattr(self.catalog, "rows_by_id"):
-            for row in self.catalog.rows_by_id(ids):
-                self.rowRefreshed.emit(row)
-            return
-        detail = self.catalog.photo_detail(pid)
-        if detail is not None:
-            self.rowRefreshed.emit(detail.row)
+        for row in self.catalog.rows_by_id(self.catalog.shot_ids(pid)):
+            self.rowRefreshed.emit(row)
 
     def _do_detail(self, pid: int) -> None:
         self.detailLoaded.emit(pid, self.catalog.photo_detail(pid))
 
     def _stored_policy(self) -> tuple[float | None, float] | None:
-        getter = getattr(self.catalog, "flag_policy", None)
-        return getter() if getter is not None else None
+        return self.catalog.flag_policy()
 
     def _do_recompute(self, args: tuple) -> None:
         threshold, bottom, folder = args
         n = self.catalog.recompute_flags(threshold, bottom, folder)
-        setter = getattr(self.catalog, "set_flag_policy", None)
-        if setter is not None and folder is None:  # what later scans and watches re-flag with
-            setter(threshold, bottom)
+        if folder is None:  # what later scans and watches re-flag with
+            self.catalog.set_flag_policy(threshold, bottom)
         self.flagsRecomputed.emit(int(n or 0))
         self._do_reload(None)
 
@@ -479,10 +470,6 @@ class CatalogWorker(QObject):
         from curator.sidecars import SidecarWriter
 
         settings = self.settings
-        if settings is None:
-            from curator.settings import Settings
-
-            settings = Settings()
         if roots is None:
             roots = tuple(top_roots(self.catalog.folders()))
         report = SidecarWriter.from_settings(self.catalog, settings).write_all(list(roots))

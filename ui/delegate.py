@@ -7,12 +7,15 @@ same on any machine, including the offscreen platform used for screenshots.
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from curator.catalog import LABELS
 from ui import theme
 from ui.gallery_model import BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE, BurstTile
 
@@ -21,24 +24,28 @@ _GAP = 4
 _INFO_H = 44  # the strip under the thumbnail: name, stars, flag
 _OVERLAY = QColor(0x16, 0x16, 0x16, 215)  # badges drawn over the picture
 _BRACKET = QColor(0x3f, 0x8f, 0xa8)  # the bracket marker
-_LABEL_COLOURS = {
-    "red": QColor(0xd9, 0x4a, 0x4a), "yellow": QColor(0xe0, 0xc0, 0x3a), "green": QColor(0x4c, 0xaf, 0x50),
-    "blue": QColor(0x4a, 0x8a, 0xd9), "purple": QColor(0x9b, 0x5f, 0xc9),
-}
+_LABEL_COLOURS = dict(zip(LABELS, (  # the catalog's colour labels, in its order and spelling
+    QColor(0xd9, 0x4a, 0x4a), QColor(0xe0, 0xc0, 0x3a), QColor(0x4c, 0xaf, 0x50), QColor(0x4a, 0x8a, 0xd9),
+    QColor(0x9b, 0x5f, 0xc9),
+), strict=True))
 
 
-def star_path(cx: float, cy: float, r: float) -> QPainterPath:
-    import math
-
+@functools.lru_cache(maxsize=8)
+def _star_at_origin(r: float) -> QPainterPath:
+    """A five-pointed star of outer radius r around (0, 0); built once per size (tiles use one or two)."""
     pts = []
     for i in range(10):
         rad = r if i % 2 == 0 else r * 0.45
         a = -math.pi / 2 + i * math.pi / 5
-        pts.append(QPointF(cx + rad * math.cos(a), cy + rad * math.sin(a)))
+        pts.append(QPointF(rad * math.cos(a), rad * math.sin(a)))
     path = QPainterPath()
     path.addPolygon(QPolygonF(pts))
     path.closeSubpath()
     return path
+
+
+def star_path(cx: float, cy: float, r: float) -> QPainterPath:
+    return _star_at_origin(r).translated(cx, cy)
 
 
 def draw_stars(p: QPainter, x: float, cy: float, rating: int, r: float = 5.0, gap: float = 3.0) -> None:
@@ -239,7 +246,7 @@ class TileDelegate(QStyledItemDelegate):
         # score badge (top left) and weak marker (top right)
         bx, by = tile.left() + 5, tile.top() + 5
         if row.fused is not None:
-            draw_pill(p, bx, by, score_text or f"{row.fused:.3f}", theme.rank_colour(rank), self._badge_font)
+            draw_pill(p, bx, by, score_text, theme.rank_colour(rank), self._badge_font)
         elif row.status == "error":
             draw_pill(p, bx, by, "error", QColor(0x7a, 0x24, 0x1e), self._badge_font)
         elif row.status == "pending":
@@ -256,7 +263,7 @@ class TileDelegate(QStyledItemDelegate):
                    fm.elidedText(row.name, Qt.TextElideMode.ElideMiddle, name_rect.width()))
         marks_y = tile.bottom() - 13
         draw_stars(p, tile.left() + 9, marks_y, int(row.rating or 0))
-        label_colour = _LABEL_COLOURS.get((row.label or "").lower())
+        label_colour = _LABEL_COLOURS.get(row.label)
         if label_colour is not None:
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(label_colour)

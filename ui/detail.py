@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSiz
 
 from ui import theme
 from ui.delegate import draw_flag, draw_stars
-from ui.heatmap import heatmap_image, score_range, window_views
+from ui.heatmap import _STOPS, heatmap_image, score_range, window_views
 
 
 # --- formatting ------------------------------------------------------------------------------------
@@ -217,8 +217,9 @@ class Legend(QWidget):
         p.drawText(QRect(self.width() - 40, 0, 40, 16), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                    "strong")
         grad = QLinearGradient(32, 0, self.width() - 42, 0)
-        for t, c in ((0.0, QColor(215, 48, 39)), (0.5, QColor(254, 224, 139)), (1.0, QColor(26, 152, 80))):
-            grad.setColorAt(t, c)
+        last = len(_STOPS) - 1
+        for i in (0, last // 2, last):  # the heatmap's weakest, middle and strongest colours (opaque)
+            grad.setColorAt(i / last, QColor(*(int(c) for c in _STOPS[i, :3])))
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(grad)
         p.drawRoundedRect(QRectF(32, 5, self.width() - 74, 6), 3, 3)
@@ -404,9 +405,9 @@ class DetailPane(QWidget):
         self.detail = detail
         views = tuple(detail.views or ())
         windows = window_views(views)
-        self.preview.set_heatmap(heatmap_image(views, detail.scored_size))
-        rng = score_range(views)
-        if windows and rng is not None:
+        self.preview.set_heatmap(heatmap_image(views, detail.scored_size, windows=windows))
+        rng = score_range(views, windows=windows)
+        if rng is not None:
             d = self.cues.decimals
             self.heatmap_note.setText(f"{len(windows)} windows, fused {rng[0]:.{d}f} – {rng[1]:.{d}f}")
         elif detail.row.fused is not None:

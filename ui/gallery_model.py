@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from bisect import bisect_left
 import os
 from dataclasses import dataclass
 from operator import attrgetter
@@ -196,9 +197,6 @@ class GalleryModel(QAbstractListModel):
             self._partners = partners
         return self._partners
 
-    def has_partners(self) -> bool:
-        return bool(self._partner_map())
-
     def partners(self, photo_id: int) -> tuple[int, ...]:
         """The other files of this scored file's shot (a RAW+JPEG pair's RAW), or ()."""
         return tuple(self._partner_map().get(photo_id, ()))
@@ -260,35 +258,42 @@ class GalleryModel(QAbstractListModel):
         if first_load or not self._rows or len(new_ids) != len(new):
             self._reset(new)
             return
-        removed = sorted((r for r, row in enumerate(self._rows) if row.photo_id not in new_ids), reverse=True)
-        changed = [r for r, row in enumerate(self._rows)
-                   if row.photo_id in new_ids and new_ids[row.photo_id] != row]
-        if removed or any(new_ids[self._rows[r].photo_id].partner_of != self._rows[r].partner_of for r in changed) \
-                or any(row.partner_of is not None for row in new if row.photo_id not in self._pos):
+        # one pass over the old rows: which are gone, which changed (and how)
+        removed: list[int] = []
+        changed: list[int] = []  # old model rows whose photo has a new row
+        partners_stale = False
+        fused_moved = False
+        for r, row in enumerate(self._rows):
+            fresh = new_ids.get(row.photo_id)
+            if fresh is None:
+                removed.append(r)
+            elif fresh != row:
+                changed.append(r)
+                if fresh.partner_of != row.partner_of:
+                    partners_stale = True
+                # a changed scored row (or a changed score) re-ranks: its folder may have changed too
+                if fresh.fused != row.fused or fresh.fused is not None:
+                    fused_moved = True
+        added = [row for row in new if row.photo_id not in self._pos]
+        if removed or partners_stale or any(row.partner_of is not None for row in added):
             self._partners = None
-        if len(consecutive_runs(removed)) + len(consecutive_runs(changed)) > _MAX_RANGES:
+        # every removed row counts here, not each run of them: a big removal resets
+        if len(removed) + len(consecutive_runs(changed)) > _MAX_RANGES:
             self._reset(self._keep_order(new))
             return
         # removals first, from the end, each contiguous run at once
-        for lo, hi in consecutive_runs(sorted(removed)) [::-1]:
+        for lo, hi in consecutive_runs(removed)[::-1]:
             self.beginRemoveRows(QModelIndex(), lo, hi)
             del self._rows[lo:hi + 1]
             self.endRemoveRows()
         if removed:
             self._pos = {row.photo_id: r for r, row in enumerate(self._rows)}
-        # updates in place
-        old_fused = {self._rows[r].photo_id: self._rows[r].fused for r in range(len(self._rows))
-                     if self._rows[r].photo_id in new_ids and new_ids[self._rows[r].photo_id].fused != self._rows[r].fused}
-        changed_now = []
-        for r, row in enumerate(self._rows):
-            fresh = new_ids[row.photo_id]
-            if fresh != row:
-                self._rows[r] = fresh
-                changed_now.append(r)
+        # updates in place, at the rows' places after the removals
+        changed_now = [r - bisect_left(removed, r) for r in changed]
+        for r in changed_now:
+            self._rows[r] = new_ids[self._rows[r].photo_id]
         # additions at the end (the proxy decides where they show)
-        added = [row for row in new if row.photo_id not in self._pos]
-        ranks_moved = bool(removed or added) or any(
-            (old_fused.get(self._rows[r].photo_id) != self._rows[r].fused) for r in changed_now)
+        ranks_moved = bool(removed or added) or fused_moved
         if ranks_moved:
             self._forget_ranks()
         for lo, hi in consecutive_runs(changed_now):

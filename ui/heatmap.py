@@ -33,12 +33,15 @@ def window_views(views: Sequence[Any]) -> list[Any]:
 
 
 def score_grid(views: Sequence[Any], scored_size: tuple[int, int] | None,
-               long_side: int = GRID_LONG_SIDE, smooth: int = 0) -> np.ndarray | None:
+               long_side: int = GRID_LONG_SIDE, smooth: int = 0, *,
+               windows: Sequence[Any] | None = None) -> np.ndarray | None:
     """(rows, cols) mean fused score of the windows covering each cell; NaN where none does.
 
-    None when there are no windows (global protocol, or no score yet).
+    None when there are no windows (global protocol, or no score yet). `windows`: window_views(views),
+    when the caller has it already.
     """
-    windows = window_views(views)
+    if windows is None:
+        windows = window_views(views)
     if not windows or not scored_size:
         return None
     sw, sh = scored_size
@@ -98,9 +101,10 @@ def colorize(grid: np.ndarray) -> np.ndarray:
 
 
 def heatmap_image(views: Sequence[Any], scored_size: tuple[int, int] | None,
-                  long_side: int = GRID_LONG_SIDE) -> QImage | None:
-    """A small RGBA QImage covering the whole scored image; draw it scaled (smoothly) over the preview."""
-    grid = score_grid(views, scored_size, long_side, smooth=SMOOTH_PASSES)
+                  long_side: int = GRID_LONG_SIDE, *, windows: Sequence[Any] | None = None) -> QImage | None:
+    """A small RGBA QImage covering the whole scored image; draw it scaled (smoothly) over the preview.
+    `windows`: window_views(views), when the caller has it already."""
+    grid = score_grid(views, scored_size, long_side, smooth=SMOOTH_PASSES, windows=windows)
     if grid is None:
         return None
     rgba = np.ascontiguousarray(colorize(grid))
@@ -108,8 +112,10 @@ def heatmap_image(views: Sequence[Any], scored_size: tuple[int, int] | None,
     return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
 
 
-def score_range(views: Sequence[Any]) -> tuple[float, float] | None:
-    windows = window_views(views)
+def score_range(views: Sequence[Any], *, windows: Sequence[Any] | None = None) -> tuple[float, float] | None:
+    """(lowest, highest) fused score of the windows, or None; `windows` as for heatmap_image."""
+    if windows is None:
+        windows = window_views(views)
     if not windows:
         return None
     scores = [float(v.fused) for v in windows]

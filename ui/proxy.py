@@ -217,10 +217,6 @@ class GalleryProxy(QAbstractListModel):
 
     # --- configuration --------------------------------------------------------------------------
     @property
-    def sort_kind(self) -> str:
-        return self._sort
-
-    @property
     def filter_name(self) -> str:
         return self._filter
 
@@ -360,9 +356,6 @@ class GalleryProxy(QAbstractListModel):
         if self._pos is None:
             self._pos = {s: i for i, s in enumerate(self._order)}
         return self._pos.get(source_row)
-
-    def source_row(self, proxy_row: int) -> int:
-        return self._order[proxy_row]
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._order)

@@ -102,10 +102,8 @@ def make_thumbnail(path: str, long_side: int) -> Any:
 
     from iqa_engine.decode import decode_photo
 
-    decoded = decode_photo(path, draft_long_side=long_side)
-    im = decoded.image
+    im = decode_photo(path, draft_long_side=long_side).image  # ours: thumbnail() may shrink it in place
     if max(im.size) > long_side:
-        im = im.copy()
         im.thumbnail((long_side, long_side), Image.Resampling.LANCZOS if long_side <= THUMB_SIZE
                      else Image.Resampling.BILINEAR)
     return im

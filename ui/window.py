@@ -131,6 +131,15 @@ def _short_folder(path: str) -> str:
     return os.path.join(*parts[-2:]) if len(parts) >= 2 else path
 
 
+def _sync_combo(box: QComboBox, value: Any) -> None:
+    """Show this value in a toolbar box without its currentIndexChanged (the caller has applied it)."""
+    i = box.findData(value)
+    if i >= 0 and i != box.currentIndex():
+        blocked = box.blockSignals(True)
+        box.setCurrentIndex(i)
+        box.blockSignals(blocked)
+
+
 class GalleryWindow(QMainWindow):
     """The culling window over one catalog."""
 
@@ -396,32 +405,23 @@ class GalleryWindow(QMainWindow):
     def set_sort(self, kind: str) -> None:
         current = self.current_photo_id()
         self.proxy.set_sort(kind)
-        i = self.sort_box.findData(kind)
-        if i >= 0 and i != self.sort_box.currentIndex():
-            self.sort_box.setCurrentIndex(i)
+        _sync_combo(self.sort_box, kind)
         if current is not None:
             self.select_photo(current)
 
     def set_filter(self, name: str) -> None:
         current = self.current_photo_id()
         self.proxy.set_filter(name)
-        i = self.filter_box.findData(name)
-        if i >= 0 and i != self.filter_box.currentIndex():
-            self.filter_box.setCurrentIndex(i)
+        _sync_combo(self.filter_box, name)
         self._update_hint()
         self._reselect_after_change(current)
 
     def set_folder(self, folder: str | None) -> None:
         current = self.current_photo_id()
         self.proxy.set_folder(folder)
-        i = self.folder_box.findData(folder)
-        if i < 0 and folder:
+        if folder and self.folder_box.findData(folder) < 0:
             self.folder_box.addItem(_short_folder(folder), folder)
-            i = self.folder_box.count() - 1
-        if i >= 0 and i != self.folder_box.currentIndex():
-            self.folder_box.blockSignals(True)
-            self.folder_box.setCurrentIndex(i)
-            self.folder_box.blockSignals(False)
+        _sync_combo(self.folder_box, folder)
         self.loader.forget()  # the arch note: clear the pool when the folder changes
         self._update_scope_actions()
         self._update_hint()
