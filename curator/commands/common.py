@@ -38,6 +38,67 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
                         help="catalog file (default: CURATOR_DB, the settings file, or <user data dir>/catalog.db)")
 
 
+# -- queue and flag-policy options (scan, watch, flag) ---------------------------------
+
+
+def add_queue_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("queue")
+    g.add_argument("--settle", type=_non_negative, metavar="SECONDS", dest="settle_seconds",
+                   help="a file must keep its size and mtime this long before it is scored (default 2)")
+    g.add_argument("--batch", type=_positive_int, metavar="N", dest="scan_batch",
+                   help="photos per scoring batch and catalog transaction (default 8)")
+
+
+def add_policy_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("low-quality flags")
+    g.add_argument("--threshold", type=_threshold, metavar="SCORE|off",
+                   help="auto-reject photos whose fused score is below SCORE (default off)")
+    g.add_argument("--bottom", type=_percent, metavar="N", dest="bottom_percent",
+                   help="auto-reject the bottom N%% of each folder (default 15)")
+
+
+_OFF = "off"
+
+
+def _threshold(text: str) -> float | str:
+    if text.lower() in ("off", "none"):
+        return _OFF
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a score or 'off', not {text!r}") from None
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage, not {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError("must be between 0 and 100")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Defaults <- settings file <- CURATOR_DB <- command-line flags."""
     settings = load_settings()

@@ -7,8 +7,8 @@ import os
 import sys
 from typing import Any
 
-from curator.commands.common import add_db_option, settings_from_args
-from curator.commands.scan import add_policy_options, describe_policy, policy_overrides, resolve_policy
+from curator.commands.common import add_db_option, add_policy_options, settings_from_args
+from curator.commands.scan import describe_policy, policy_overrides, resolve_policy
 from curator.errors import EXIT_OK, UserError
 
 

@@ -1,6 +1,6 @@
 """`curator scan DIR...`: score every new, changed or stale photo under the folders into the catalog, once.
 
-Also the options and helpers that `watch` and `flag` share with it.
+Also the helpers that `watch` and `flag` share with it (their shared options live in commands.common).
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from curator.commands.common import add_db_option, add_engine_options, settings_from_args
+from curator.commands.common import (
+    _OFF,
+    add_db_option,
+    add_engine_options,
+    add_policy_options,
+    add_queue_options,
+    settings_from_args,
+)
 from curator.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED
 from curator.settings import Settings
 
@@ -32,67 +39,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--retry-errors", action="store_true", help="try again photos that failed before")
     add_engine_options(p)
     p.set_defaults(run=run)
-
-
-# -- shared options -------------------------------------------------------------------
-
-
-def add_queue_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("queue")
-    g.add_argument("--settle", type=_non_negative, metavar="SECONDS", dest="settle_seconds",
-                   help="a file must keep its size and mtime this long before it is scored (default 2)")
-    g.add_argument("--batch", type=_positive_int, metavar="N", dest="scan_batch",
-                   help="photos per scoring batch and catalog transaction (default 8)")
-
-
-def add_policy_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("low-quality flags")
-    g.add_argument("--threshold", type=_threshold, metavar="SCORE|off",
-                   help="auto-reject photos whose fused score is below SCORE (default off)")
-    g.add_argument("--bottom", type=_percent, metavar="N", dest="bottom_percent",
-                   help="auto-reject the bottom N%% of each folder (default 15)")
-
-
-_OFF = "off"
-
-
-def _threshold(text: str) -> float | str:
-    if text.lower() in ("off", "none"):
-        return _OFF
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a score or 'off', not {text!r}") from None
-
-
-def _percent(text: str) -> float:
-    try:
-        value = float(text.rstrip("%"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage, not {text!r}") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError("must be between 0 and 100")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def command_settings(args: argparse.Namespace) -> Settings:

@@ -8,10 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from curator.commands.common import add_db_option, add_engine_options
+from curator.commands.common import add_db_option, add_engine_options, add_policy_options, add_queue_options
 from curator.commands.scan import (
-    add_policy_options,
-    add_queue_options,
     command_settings,
     describe_policy,
     graceful_stop,
