@@ -554,8 +554,10 @@ class Catalog:
         rows = self._read("SELECT status FROM photos WHERE path = ?", (str(path),))
         return rows[0][0] if rows else None
 
-    def folders(self) -> list[str]:
-        return [r[0] for r in self._read("SELECT DISTINCT folder FROM photos ORDER BY folder")]
+    def folders(self, under: Sequence[str] | None = None) -> list[str]:
+        """The catalog's folders, sorted; only those equal to or inside one of `under` when given (see is_under)."""
+        where, params = scope_clause(under, "folder")
+        return [r[0] for r in self._read(f"SELECT DISTINCT folder FROM photos WHERE {where} ORDER BY folder", params)]
 
     def embedding(self, photo_id: int, fingerprint: str | None = None) -> np.ndarray | None:
         sql = "SELECT vector FROM embeddings WHERE photo_id = ?"
@@ -1284,6 +1286,12 @@ def scope_clause(scope: Sequence[str] | None, column: str) -> tuple[str, list[An
         parts.append(f"({column} = ? OR ({column} >= ? AND {column} < ?))")
         params += [root, prefix, prefix[:-1] + after_sep]
     return "(" + " OR ".join(parts) + ")", params
+
+
+def is_under(path: str, root: str) -> bool:
+    """Whether `path` is `root` or inside it: the test scope_clause makes in SQL, on one string."""
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    return path == root or path.startswith(prefix)
 
 
 def normalise_label(label: Any) -> str | None:

@@ -177,21 +177,13 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
         if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared or imported.folders):
             folders = set(imported.folders)
             if summary.sync.missing or summary.sync.reappeared:
-                folders |= {os.path.dirname(r) for r in found.roots} | set(_folders_under(catalog, found.roots))
+                folders |= {os.path.dirname(r) for r in found.roots} | set(catalog.folders(under=found.roots))
             summary.flags_changed += catalog.recompute_flags(policy[0], policy[1], folders=sorted(folders),
                                                              burst_gap_seconds=settings.burst_gap_seconds)
         return summary
     finally:
         lock.release()
         catalog.close()
-
-
-def _folders_under(catalog: Catalog, roots: Sequence[str]) -> list[str]:
-    out = []
-    for folder in catalog.folders():
-        if any(folder == r or folder.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
-            out.append(folder)
-    return out
 
 
 # -- curator watch ------------------------------------------------------------------

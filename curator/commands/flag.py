@@ -85,9 +85,7 @@ def run_bursts(settings: Any, folder_arg: str | None, dry_run: bool) -> int:
         raise UserError(f"{folder_arg}: not a folder")
     decisions = []
     with Catalog.open(settings.db_path, create=False) as catalog:
-        prefix = under.rstrip(os.sep) + os.sep if under is not None else ""
-        folders = [f for f in catalog.folders() if under is None or f == under or f.startswith(prefix)]
-        for folder in folders:
+        for folder in catalog.folders(under=[under] if under is not None else None):
             decisions += catalog.reject_burst_others(folder, gap_seconds=settings.burst_gap_seconds,
                                                      similarity=settings.burst_similarity, dry_run=dry_run)
         rows = {r.photo_id: r for r in catalog.rows_by_id(

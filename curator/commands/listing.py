@@ -70,9 +70,7 @@ def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | Non
     groups: list[dict[str, Any]] = []
     singles = 0
     with Catalog.open(settings.db_path, create=False) as catalog:
-        prefix = under.rstrip(os.sep) + os.sep if under is not None else ""
-        folders = [f for f in catalog.folders() if under is None or f == under or f.startswith(prefix)]
-        for folder in folders:
+        for folder in catalog.folders(under=[under] if under is not None else None):
             bursts = catalog.bursts(folder, gap_seconds=settings.burst_gap_seconds,
                                     similarity=settings.burst_similarity)
             multi = [b for b in bursts if b.is_burst]
