@@ -460,8 +460,7 @@ class Catalog:
             if value is None:
                 conn.execute("DELETE FROM meta WHERE key = ?", (key,))
             else:
-                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+                _put_meta(conn, key, value)
 
     def flag_policy(self) -> tuple[float | None, float] | None:
         """(threshold, bottom_percent) last set by `curator flag`, or None."""
@@ -475,8 +474,7 @@ class Catalog:
         with self._tx() as conn:
             for key, value in (("flag_threshold", "" if threshold is None else repr(float(threshold))),
                                ("flag_bottom_percent", repr(float(bottom_percent)))):
-                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+                _put_meta(conn, key, value)
 
     # -- reading for the gallery and the CLI ---------------------------------
 
@@ -645,23 +643,23 @@ class Catalog:
         """Every photo under the given roots, with whether it (or, for the second file of a RAW+JPEG pair,
         its shot) has a score from `fingerprint`."""
         clause, params = scope_clause(scope, "p.path")
-        rows = self._read(
-            "SELECT p.id, p.path, p.size, p.mtime_ns, p.status, "
-            f"EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = {_SHOT} AND s.fingerprint = ?) "
-            f"FROM photos p WHERE {clause}", [fingerprint] + params)
-        return {r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5])) for r in rows}
+        return self._known_where(clause, params, fingerprint)
 
     def _known_paths(self, paths: Sequence[str], fingerprint: str) -> dict[str, KnownFile]:
         """Rows for these exact paths (files found outside the scope's path range, e.g. through a symlink)."""
         out: dict[str, KnownFile] = {}
         for i in range(0, len(paths), 500):
             chunk = list(paths[i:i + 500])
-            rows = self._read(
-                "SELECT p.id, p.path, p.size, p.mtime_ns, p.status, "
-                f"EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = {_SHOT} AND s.fingerprint = ?) "
-                f"FROM photos p WHERE p.path IN ({','.join('?' * len(chunk))})", [fingerprint] + chunk)
-            out.update({r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5])) for r in rows})
+            out.update(self._known_where(f"p.path IN ({','.join('?' * len(chunk))})", chunk, fingerprint))
         return out
+
+    def _known_where(self, clause: str, params: list[Any], fingerprint: str) -> dict[str, KnownFile]:
+        """known_files' rows for one WHERE clause on photos p, keyed by path."""
+        rows = self._read(
+            "SELECT p.id, p.path, p.size, p.mtime_ns, p.status, "
+            f"EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = {_SHOT} AND s.fingerprint = ?) "
+            f"FROM photos p WHERE {clause}", [fingerprint] + params)
+        return {r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5])) for r in rows}
 
     def sync_files(self, scope: Sequence[str], found: Iterable[FileEntry], *, fingerprint: str,
                    gone: Callable[[str], bool] = lambda p: not os.path.lexists(p),
@@ -718,8 +716,7 @@ class Catalog:
         counts["missing"] = len(missing_ids)
         with self._tx() as conn:
             conn.executemany(_INSERT_PHOTO, inserts + new_errors)
-            conn.executemany("UPDATE photos SET status = 'pending', error = NULL, size = ?, mtime_ns = ?, "
-                             "settle_since = ?, updated_at = ? WHERE id = ?", requeue)
+            conn.executemany(_REQUEUE_PHOTO, requeue)
             conn.executemany("UPDATE photos SET status = 'error', error = ?, updated_at = ? WHERE id = ?", errors)
             conn.executemany("UPDATE photos SET status = 'missing', error = NULL, updated_at = ? WHERE id = ?",
                              [(now, i) for i in missing_ids])
@@ -740,8 +737,7 @@ class Catalog:
             pid, size, mtime_ns, status = row
             if (size, mtime_ns) == (stat.size, stat.mtime_ns) and status != "missing":
                 return False
-            conn.execute("UPDATE photos SET status = 'pending', error = NULL, size = ?, mtime_ns = ?, "
-                         "settle_since = ?, updated_at = ? WHERE id = ?", (stat.size, stat.mtime_ns, now, now, pid))
+            conn.execute(_REQUEUE_PHOTO, (stat.size, stat.mtime_ns, now, now, pid))
             return True
 
     def record_path_error(self, path: str, message: str, now: float | None = None) -> None:
@@ -1253,6 +1249,9 @@ _GALLERY_SELECT = (
 
 _INSERT_PHOTO = ("INSERT INTO photos (path, folder, name, size, mtime_ns, status, error, settle_since, added_at, "
                  "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+# A known photo back in the queue with its new stat: (size, mtime_ns, settle_since, updated_at, id).
+_REQUEUE_PHOTO = ("UPDATE photos SET status = 'pending', error = NULL, size = ?, mtime_ns = ?, settle_since = ?, "
+                  "updated_at = ? WHERE id = ?")
 
 _new_object = object.__new__
 
@@ -1365,8 +1364,7 @@ def _primary_row(conn: sqlite3.Connection, path: str, stat: FileStat | None, now
     if row is None:
         return conn.execute(_INSERT_PHOTO, _new_row(path, st, now, status="pending")).lastrowid
     if row[1] == "missing":  # it is back
-        conn.execute("UPDATE photos SET status = 'pending', error = NULL, size = ?, mtime_ns = ?, settle_since = ?, "
-                     "updated_at = ? WHERE id = ?", (st.size, st.mtime_ns, now, now, row[0]))
+        conn.execute(_REQUEUE_PHOTO, (st.size, st.mtime_ns, now, now, row[0]))
     return row[0]
 
 
@@ -1492,8 +1490,17 @@ def _one_line(message: str | None) -> str | None:
     return text[:300] if text else "unknown error"
 
 
+def _put_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 (key, value))
+
+
 def _journal_mode(conn: sqlite3.Connection) -> str:
     return conn.execute("PRAGMA journal_mode").fetchone()[0].lower()
+
+
+def _read_only(p: Path) -> str:
+    return f"the catalog {p} is read-only; choose another with --db or CURATOR_DB"
 
 
 def _check_writable(p: Path, exists: bool) -> None:
@@ -1504,7 +1511,7 @@ def _check_writable(p: Path, exists: bool) -> None:
     if not os.access(p.parent, os.W_OK):
         raise CatalogError(f"the catalog folder {p.parent} is read-only; choose another with --db or CURATOR_DB")
     if exists and not os.access(p, os.W_OK):
-        raise CatalogError(f"the catalog {p} is read-only; choose another with --db or CURATOR_DB")
+        raise CatalogError(_read_only(p))
 
 
 def _describe_open_error(p: Path, exc: sqlite3.Error) -> str:
@@ -1512,7 +1519,7 @@ def _describe_open_error(p: Path, exc: sqlite3.Error) -> str:
     if "not a database" in text or "malformed" in text or "encrypted" in text:
         return f"{p} is not a readable curator catalog ({text})"
     if "readonly" in text or "read-only" in text:
-        return f"the catalog {p} is read-only; choose another with --db or CURATOR_DB"
+        return _read_only(p)
     if "unable to open" in text:
         return f"cannot open the catalog {p} ({text})"
     return f"cannot open the catalog {p}: {text}"
@@ -1523,7 +1530,7 @@ def _describe_error(p: Path, exc: sqlite3.Error) -> str:
     if "locked" in text or "busy" in text:
         return f"the catalog {p} stayed locked by another process for {BUSY_TIMEOUT_MS // 1000} s ({text})"
     if "readonly" in text or "read-only" in text:
-        return f"the catalog {p} is read-only; choose another with --db or CURATOR_DB"
+        return _read_only(p)
     if "malformed" in text or "not a database" in text:
         return f"the catalog {p} is corrupt ({text}); restore it from its .bak copy or remove it"
     if "full" in text:
