@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QLabel, QListView, 
                                QSizePolicy, QSlider, QSpinBox, QSplitter, QToolBar, QToolButton, QWidget)
 
 from ui import theme
-from ui.catalog_worker import CatalogWorker, XmpResult
+from ui.catalog_actions import XmpResult
+from ui.catalog_worker import CatalogWorker
 from ui.delegate import TILE, TileDelegate
 from ui.detail import DetailPane
 from ui.gallery_model import GalleryModel

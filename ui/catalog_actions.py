@@ -1,0 +1,101 @@
+"""The gallery's long actions on the catalog ("reject all but the best", "Write XMP"), and their reports.
+
+No Qt here: the catalog worker runs these on its thread and hands the frozen
+results to the window.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from curator.catalog import Catalog
+    from curator.settings import Settings
+
+
+@dataclass(frozen=True)
+class BurstRejectResult:
+    """What "reject all but the best" did (or, in a dry run, would do)."""
+
+    scope: str  # "burst" (the selected photo's burst) or "folders"
+    dry_run: bool
+    rejected: tuple[int, ...] = ()  # photo ids rejected (or to reject)
+    bursts: int = 0  # bursts touched
+    folders: tuple[str, ...] | None = None  # the folders asked for ("folders" scope; None: every folder)
+    photo_id: int | None = None  # the selected photo ("burst" scope)
+    note: str = ""  # why nothing was done, when nothing was
+
+
+@dataclass(frozen=True)
+class XmpResult:
+    """A "Write XMP" run: the roots written and curator.xmp.WriteReport's counts."""
+
+    roots: tuple[str, ...]
+    written: int  # sidecars created or changed
+    unchanged: int  # sidecars that already said the same
+    clashes: tuple[str, ...] = ()  # one message per clash (shots that would share an Adobe sidecar)
+    failures: tuple[str, ...] = ()  # one line per failure
+    naming: str = "adobe"
+    sidecars: tuple[str, ...] = field(default=(), compare=False)  # every sidecar considered
+
+
+def top_roots(folders: Sequence[str]) -> list[str]:
+    """The folders that are not inside another one of them (Write XMP's roots for "all folders")."""
+    out: list[str] = []
+    for f in sorted(set(folders), key=lambda f: (len(f), f)):
+        if not any(f == r or f.startswith(r.rstrip("/\\") + os.sep) for r in out):
+            out.append(f)
+    return sorted(out)
+
+
+def reject_in_folders(catalog: Catalog, folders: tuple[str, ...] | None, *, gap: float, similarity: float,
+                      dry_run: bool) -> BurstRejectResult:
+    """"Reject all but the best" in every burst of these folders (None: every folder)."""
+    decisions = []
+    for folder in (folders if folders is not None else (None,)):
+        decisions += catalog.reject_burst_others(folder, gap_seconds=gap, similarity=similarity, dry_run=dry_run)
+    return BurstRejectResult("folders", dry_run, tuple(int(d.photo_id) for d in decisions),
+                             len({d.best_id for d in decisions}), folders)
+
+
+def reject_one_burst(catalog: Catalog, photo_id: int, *, gap: float, similarity: float) -> BurstRejectResult:
+    """"Reject all but the best" in the burst of this photo: the gallery's single-burst reject.
+
+    The catalog plans per folder; one burst is its part of the folder's plan (which already leaves out
+    the best, brackets and decided frames), each frame then rejected as a user decision.
+    """
+    rows = catalog.rows_by_id([photo_id])
+    if not rows:
+        return BurstRejectResult("burst", False, photo_id=photo_id, note="the photo is no longer in the catalog")
+    row = rows[0]
+    shot = row.partner_of if row.partner_of is not None else photo_id
+    burst = next((b for b in catalog.bursts(row.folder, gap_seconds=gap, similarity=similarity) if shot in b.ids),
+                 None)
+    if burst is None or not burst.is_burst:
+        return BurstRejectResult("burst", False, photo_id=photo_id, note="not part of a burst")
+    if not burst.complete:
+        return BurstRejectResult("burst", False, photo_id=photo_id,
+                                 note="not every frame of this burst is scored yet, so its best is not known")
+    members = set(burst.ids)
+    plan = [d for d in catalog.reject_burst_others(row.folder, gap_seconds=gap, similarity=similarity,
+                                                   dry_run=True) if d.photo_id in members]
+    for d in plan:
+        catalog.set_decision(int(d.photo_id), flag="reject", source="user")
+    note = "" if plan else "nothing to reject: the other frames are decided, bracketed or already rejected"
+    return BurstRejectResult("burst", False, tuple(int(d.photo_id) for d in plan), 1 if plan else 0,
+                             photo_id=photo_id, note=note)
+
+
+def write_xmp(catalog: Catalog, settings: Settings, roots: tuple[str, ...] | None) -> XmpResult:
+    """Write every photo's decision under these folders (None: all of them) to its XMP sidecar."""
+    from curator.sidecars import SidecarWriter
+
+    if roots is None:
+        roots = tuple(top_roots(catalog.folders()))
+    report = SidecarWriter.from_settings(catalog, settings).write_all(list(roots))
+    changed = sum(1 for r in report.written if r.changed)
+    return XmpResult(tuple(roots), changed, len(report.written) - changed, tuple(c.message for c in report.clashes),
+                     tuple(reason or str(path) for path, reason in report.failures), settings.xmp_naming,
+                     tuple(str(r.sidecar) for r in report.written))

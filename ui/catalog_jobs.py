@@ -1,0 +1,194 @@
+"""The catalog worker's requests as typed jobs, and the queue that orders them. No Qt here.
+
+Each request is a frozen dataclass. The queue coalesces what only needs its
+latest value (one reload, one re-flag, one detail) and keeps in order what must
+not be lost (decisions first, then the user's own actions):
+
+    decisions > detail > re-flag > actions (burst rejects, Write XMP) > reload > poll > background bursts
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Union
+
+RETRY_SECONDS = 0.5  # a job the lock turned away is tried again after this pause (or sooner, on a new request)
+MAX_RETRIES = 8  # a decision is retried this many times (each waits out SQLite's busy timeout)
+MAX_RETRIES_STOPPING = 4  # fewer once the window is closing
+
+
+@dataclass(frozen=True)
+class Decide:
+    """The user's decision on one photo (flag, rating, label: the fields to change)."""
+
+    photo_id: int
+    changes: tuple[tuple[str, Any], ...]
+    tries: int = 0
+    name: ClassVar[str] = "decision"
+
+
+@dataclass(frozen=True)
+class LoadDetail:
+    photo_id: int
+    name: ClassVar[str] = "detail"
+
+
+@dataclass(frozen=True)
+class Recompute:
+    """Re-flag with this policy; folder None re-flags everything and stores the policy."""
+
+    threshold: float | None
+    bottom_percent: float
+    folder: str | None = None
+    name: ClassVar[str] = "recompute"
+
+
+@dataclass(frozen=True)
+class Reload:
+    name: ClassVar[str] = "reload"
+
+
+@dataclass(frozen=True)
+class Poll:
+    """Reload only if the catalog changed since the last load."""
+
+    name: ClassVar[str] = "poll"
+
+
+@dataclass(frozen=True)
+class GroupBursts:
+    """A slice of background burst grouping."""
+
+    name: ClassVar[str] = "bursts"
+
+
+@dataclass(frozen=True)
+class RejectBurst:
+    """"Reject all but the best" in the burst of this photo."""
+
+    photo_id: int
+    name: ClassVar[str] = "burst_reject"
+
+
+@dataclass(frozen=True)
+class RejectBursts:
+    """"Reject all but the best" in every burst of these folders (None: every folder)."""
+
+    folders: tuple[str, ...] | None
+    dry_run: bool = False
+    name: ClassVar[str] = "burst_reject"
+
+
+@dataclass(frozen=True)
+class WriteXmp:
+    """Write every decision under these folders (None: all of them) to XMP sidecars."""
+
+    roots: tuple[str, ...] | None
+    name: ClassVar[str] = "xmp"
+
+
+Action = Union[RejectBurst, RejectBursts, WriteXmp]  # the user's own long requests, run in order
+Job = Union[Decide, LoadDetail, Recompute, Reload, Poll, GroupBursts, RejectBurst, RejectBursts, WriteXmp]
+
+
+class JobQueue:
+    """Thread-safe: any thread puts, the worker thread takes. `background_due` (called on the worker
+    thread) says whether background burst grouping has work; it runs only when nothing else waits."""
+
+    def __init__(self, background_due: Callable[[], bool]) -> None:
+        self._cond = threading.Condition()
+        self._background_due = background_due
+        self._background_on = False
+        self._stopping = False
+        self._decisions: deque[Decide] = deque()
+        self._actions: deque[Action] = deque()
+        self._detail: LoadDetail | None = None
+        self._recompute: Recompute | None = None
+        self._reload = False
+        self._poll = False
+
+    def put(self, job: Job) -> None:
+        with self._cond:
+            self._put(job)
+            self._cond.notify_all()
+
+    def _put(self, job: Job) -> None:
+        if isinstance(job, Decide):
+            self._decisions.append(job)
+        elif isinstance(job, (RejectBurst, RejectBursts, WriteXmp)):
+            self._actions.append(job)
+        elif isinstance(job, LoadDetail):
+            self._detail = job  # only the latest selection matters
+        elif isinstance(job, Recompute):
+            self._recompute = job  # only the latest slider value matters
+        elif isinstance(job, Reload):
+            self._reload = True
+        elif isinstance(job, Poll):
+            self._poll = True
+
+    def set_background(self, on: bool) -> None:
+        with self._cond:
+            self._background_on = bool(on)
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+
+    def decisions_waiting(self) -> int:
+        with self._cond:
+            return len(self._decisions)
+
+    def should_yield(self) -> bool:
+        """A long background job stops early for this: a decision waits, or the window is closing."""
+        with self._cond:
+            return bool(self._decisions) or self._stopping
+
+    def take(self) -> Job | None:
+        """The next job, waiting for one; None once stopping (decisions still come out first)."""
+        with self._cond:
+            while True:
+                if self._decisions:  # first, and even when stopping: a decision is never dropped
+                    return self._decisions.popleft()
+                if self._stopping:
+                    return None
+                if self._detail is not None:
+                    detail, self._detail = self._detail, None
+                    return detail
+                if self._recompute is not None:
+                    recompute, self._recompute = self._recompute, None
+                    return recompute
+                if self._actions:
+                    return self._actions.popleft()
+                if self._reload:
+                    self._reload = self._poll = False
+                    return Reload()
+                if self._poll:
+                    self._poll = False
+                    return Poll()
+                if self._background_on and self._background_due():
+                    return GroupBursts()
+                self._cond.wait()
+
+    def retry(self, job: Job) -> bool:
+        """Put back a job the catalog's lock turned away, then pause a little (a new request cuts the
+        pause short). False when a decision has run out of tries: it is dropped, and the caller says so."""
+        with self._cond:
+            if isinstance(job, Decide):
+                if job.tries >= (MAX_RETRIES_STOPPING if self._stopping else MAX_RETRIES):
+                    return False
+                self._decisions.appendleft(Decide(job.photo_id, job.changes, job.tries + 1))
+            elif isinstance(job, (RejectBurst, RejectBursts, WriteXmp)):
+                self._actions.appendleft(job)
+            elif isinstance(job, LoadDetail):
+                self._detail = self._detail or job  # a newer selection wins
+            elif isinstance(job, Recompute):
+                self._recompute = self._recompute or job
+            elif isinstance(job, (Reload, Poll)):
+                self._reload = True
+            # GroupBursts: the burst tracker keeps the folder pending itself
+            self._cond.wait(RETRY_SECONDS)
+            return True
