@@ -1,7 +1,7 @@
 """The gallery's long actions on the catalog ("reject all but the best", "Write XMP"), and their reports.
 
 No Qt here: the catalog worker runs these on its thread and hands the frozen
-results to the window.
+results to the window. The culling policy itself is curator.culling's.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
+
+from curator.culling import reject_all_but_best
 
 if TYPE_CHECKING:
     from curator.catalog import Catalog
@@ -52,40 +54,15 @@ def top_roots(folders: Sequence[str]) -> list[str]:
 
 def reject_in_folders(catalog: Catalog, folders: tuple[str, ...] | None, *, gap: float, similarity: float,
                       dry_run: bool) -> BurstRejectResult:
-    """"Reject all but the best" in every burst of these folders (None: every folder)."""
-    decisions = []
-    for folder in (folders if folders is not None else (None,)):
-        decisions += catalog.reject_burst_others(folder, gap_seconds=gap, similarity=similarity, dry_run=dry_run)
-    return BurstRejectResult("folders", dry_run, tuple(int(d.photo_id) for d in decisions),
-                             len({d.best_id for d in decisions}), folders)
+    """"Reject all but the best" in every burst of these folders (None: every folder), in one transaction."""
+    done = reject_all_but_best(catalog, folders, gap_seconds=gap, similarity=similarity, dry_run=dry_run)
+    return BurstRejectResult("folders", dry_run, done.rejected, done.bursts, folders)
 
 
 def reject_one_burst(catalog: Catalog, photo_id: int, *, gap: float, similarity: float) -> BurstRejectResult:
-    """"Reject all but the best" in the burst of this photo: the gallery's single-burst reject.
-
-    The catalog plans per folder; one burst is its part of the folder's plan (which already leaves out
-    the best, brackets and decided frames), each frame then rejected as a user decision.
-    """
-    rows = catalog.rows_by_id([photo_id])
-    if not rows:
-        return BurstRejectResult("burst", False, photo_id=photo_id, note="the photo is no longer in the catalog")
-    row = rows[0]
-    shot = row.partner_of if row.partner_of is not None else photo_id
-    burst = next((b for b in catalog.bursts(row.folder, gap_seconds=gap, similarity=similarity) if shot in b.ids),
-                 None)
-    if burst is None or not burst.is_burst:
-        return BurstRejectResult("burst", False, photo_id=photo_id, note="not part of a burst")
-    if not burst.complete:
-        return BurstRejectResult("burst", False, photo_id=photo_id,
-                                 note="not every frame of this burst is scored yet, so its best is not known")
-    members = set(burst.ids)
-    plan = [d for d in catalog.reject_burst_others(row.folder, gap_seconds=gap, similarity=similarity,
-                                                   dry_run=True) if d.photo_id in members]
-    for d in plan:
-        catalog.set_decision(int(d.photo_id), flag="reject", source="user")
-    note = "" if plan else "nothing to reject: the other frames are decided, bracketed or already rejected"
-    return BurstRejectResult("burst", False, tuple(int(d.photo_id) for d in plan), 1 if plan else 0,
-                             photo_id=photo_id, note=note)
+    """"Reject all but the best" in the burst of this photo (Shift+X), in one transaction."""
+    done = reject_all_but_best(catalog, photo_id=photo_id, gap_seconds=gap, similarity=similarity)
+    return BurstRejectResult("burst", False, done.rejected, done.bursts, photo_id=photo_id, note=done.note)
 
 
 def write_xmp(catalog: Catalog, settings: Settings, roots: tuple[str, ...] | None) -> XmpResult:

@@ -8,7 +8,7 @@ but never freezes the window; `busy_for()` lets the window say so.
 Each job type has one handler in `_HANDLERS`. A failed job is either busy (the
 lock: `is_busy`, the one place that tells) and retried, or reported in one line.
 
-Bursts are grouped here too (Catalog.bursts, which reads the CLIP embeddings),
+Bursts are grouped here too (curator.culling.bursts, which reads the CLIP embeddings),
 in the background: after each reload the worker notes which folders' frames
 changed (ui.burst_tracker) and regroups only those, a few at a time between
 other requests, so a decision never waits for a big catalog's bursts.
@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
+from curator.culling import bursts, recompute_flags
 from curator.errors import UserError
 from curator.settings import Settings
 from ui.burst_tracker import BurstTracker
 from ui.catalog_actions import reject_in_folders, reject_one_burst, write_xmp
 from ui.catalog_jobs import (Decide, GroupBursts, Job, JobQueue, LoadDetail, Poll, Recompute, RejectBurst,
                              RejectBursts, Reload, WriteXmp)
-from ui.gallery_model import BurstGroup
+from ui.tiling import BurstGroup
 
 if TYPE_CHECKING:
     from curator.catalog import Catalog
@@ -230,7 +231,7 @@ class CatalogWorker(QObject):
         self.detailLoaded.emit(job.photo_id, self.catalog.photo_detail(job.photo_id))
 
     def _recompute(self, job: Recompute) -> None:
-        n = self.catalog.recompute_flags(job.threshold, job.bottom_percent, job.folder)
+        n = recompute_flags(self.catalog, job.threshold, job.bottom_percent, job.folder)
         if job.folder is None:  # what later scans and watches re-flag with
             self.catalog.set_flag_policy(job.threshold, job.bottom_percent)
         self.flagsRecomputed.emit(int(n or 0))
@@ -265,7 +266,7 @@ class CatalogWorker(QObject):
                     break
                 folder, sig = todo
                 try:
-                    groups = self.catalog.bursts(folder, gap_seconds=gap, similarity=similarity)
+                    groups = bursts(self.catalog, folder, gap_seconds=gap, similarity=similarity)
                 except Exception as exc:
                     self._bursts.failed(folder, sig, retry=is_busy(exc))
                     raise

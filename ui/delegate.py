@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from curator.catalog import LABELS
 from ui import theme
-from ui.gallery_model import BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE, BurstTile
+from ui.gallery_model import BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE
+from ui.tiling import BurstTile
 
 TILE = QSize(208, 232)  # grid cell, including the gap between tiles
 _GAP = 4

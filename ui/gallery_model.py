@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from bisect import bisect_left
 import os
-from dataclasses import dataclass
+from bisect import bisect_left
 from operator import attrgetter
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from iqa_engine.decode import HEIF_EXTENSIONS, RAW_EXTENSIONS  # (no torch: the decode module is light)
+from ui.tiling import BurstGroup, consecutive_runs
+
+if TYPE_CHECKING:
+    from curator.catalog import GalleryRow
 
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the GalleryRow
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the photo id
@@ -39,44 +42,6 @@ BURST_ROLE = int(Qt.ItemDataRole.UserRole) + 5  # a BurstTile (answered by the p
 PAIR_ROLE = int(Qt.ItemDataRole.UserRole) + 6  # "RAW+JPG" when the photo's shot has other files, else None
 
 _JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe"})
-
-
-@dataclass(frozen=True)
-class BurstGroup:
-    """One burst as the gallery holds it (from curator.bursts.Burst, without the embeddings)."""
-
-    ids: tuple[int, ...]  # photo ids in capture order
-    best: int | None  # the highest fused score; None while no frame is scored
-    is_bracket: bool  # every frame is part of an exposure bracket
-    bracketed: frozenset[int] = frozenset()  # frames in a bracket (never auto-rejected)
-
-    @property
-    def size(self) -> int:
-        return len(self.ids)
-
-    @property
-    def top(self) -> int:
-        """The frame shown on top of the collapsed burst: the best, or the first while none is scored."""
-        return self.best if self.best is not None else self.ids[0]
-
-    @classmethod
-    def from_burst(cls, burst: Any) -> "BurstGroup":
-        ids = tuple(int(i) for i in burst.ids)
-        bracketed = frozenset(int(i) for i in getattr(burst, "bracketed", ()))
-        best = burst.best
-        return cls(ids, None if best is None else int(best), bool(getattr(burst, "is_bracket", False)), bracketed)
-
-
-@dataclass(frozen=True)
-class BurstTile:
-    """What a tile shows of its burst."""
-
-    size: int  # frames in the burst
-    state: str  # "collapsed" (this tile stands for the burst) or "expanded" (one of its frames)
-    position: int  # 1-based place in capture order
-    is_best: bool
-    is_bracket: bool  # the whole burst is an exposure bracket
-    bracketed: bool  # this frame is part of a bracket
 
 
 def pair_badge(paths: Sequence[str]) -> str:
@@ -101,7 +66,7 @@ class GalleryModel(QAbstractListModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[Any] = []
+        self._rows: list[GalleryRow] = []
         self._pos: dict[int, int] = {}  # photo id -> model row
         # percentile of each fused score within its folder, computed per folder when first painted
         self._members: dict[str, int] | None = None  # folder -> code in _folder_codes
@@ -153,16 +118,16 @@ class GalleryModel(QAbstractListModel):
         """True once the first catalog load has arrived (an empty catalog is loaded, too)."""
         return self._loaded
 
-    def rows(self) -> Sequence[Any]:
+    def rows(self) -> Sequence[GalleryRow]:
         return self._rows
 
-    def row_at(self, r: int) -> Any:
+    def row_at(self, r: int) -> GalleryRow:
         return self._rows[r]
 
     def row_for_id(self, photo_id: int) -> int | None:
         return self._pos.get(photo_id)
 
-    def photo(self, photo_id: int) -> Any | None:
+    def photo(self, photo_id: int) -> GalleryRow | None:
         r = self._pos.get(photo_id)
         return None if r is None else self._rows[r]
 
@@ -170,7 +135,7 @@ class GalleryModel(QAbstractListModel):
         row = self.photo(photo_id)
         return None if row is None else self._rank_of(row)
 
-    def _rank_of(self, row: Any) -> float | None:
+    def _rank_of(self, row: GalleryRow) -> float | None:
         if row.fused is None:
             return None
         ranks = self._rank.get(row.folder)
@@ -201,7 +166,7 @@ class GalleryModel(QAbstractListModel):
         """The other files of this scored file's shot (a RAW+JPEG pair's RAW), or ()."""
         return tuple(self._partner_map().get(photo_id, ()))
 
-    def partner_rows(self, photo_id: int) -> list[Any]:
+    def partner_rows(self, photo_id: int) -> list[GalleryRow]:
         return [r for r in map(self.photo, self.partners(photo_id)) if r is not None]
 
     def shot_ids(self, photo_id: int) -> tuple[int, ...]:
@@ -249,7 +214,7 @@ class GalleryModel(QAbstractListModel):
         self.score_decimals = score_decimals(map(attrgetter("fused"), self._rows))
 
     # --- updates ------------------------------------------------------------------------------
-    def set_rows(self, rows: Iterable[Any]) -> None:
+    def set_rows(self, rows: Iterable[GalleryRow]) -> None:
         """Bring the model to exactly these rows, signalling only what changed."""
         new = list(rows)
         first_load = not self._loaded
@@ -308,7 +273,7 @@ class GalleryModel(QAbstractListModel):
                 self._pos[row.photo_id] = start + i
             self.endInsertRows()
 
-    def update_row(self, row: Any) -> bool:
+    def update_row(self, row: GalleryRow) -> bool:
         """Replace one photo's row (after a decision, or a fresh read); False if it is not here."""
         r = self._pos.get(row.photo_id)
         if r is None:
@@ -328,7 +293,7 @@ class GalleryModel(QAbstractListModel):
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [RANK_ROLE])
         return True
 
-    def apply_decision(self, photo_id: int, **changes: Any) -> Any | None:
+    def apply_decision(self, photo_id: int, **changes: Any) -> GalleryRow | None:
         """Optimistically show a user decision before the catalog confirms it, on every file of the
         photo's shot (a RAW+JPEG pair shares one decision); returns the photo's old row."""
         r = self._pos.get(photo_id)
@@ -345,7 +310,7 @@ class GalleryModel(QAbstractListModel):
         return old
 
     # --- internals ----------------------------------------------------------------------------
-    def _reset(self, rows: list[Any]) -> None:
+    def _reset(self, rows: list[GalleryRow]) -> None:
         self.beginResetModel()
         self._rows = rows
         self._partners = None
@@ -353,7 +318,7 @@ class GalleryModel(QAbstractListModel):
         self._forget_ranks()
         self.endResetModel()
 
-    def _keep_order(self, new: list[Any]) -> list[Any]:
+    def _keep_order(self, new: list[GalleryRow]) -> list[GalleryRow]:
         """New rows in the current order where they already exist, new ones last."""
         order = {row.photo_id: r for r, row in enumerate(self._rows)}
         big = len(order)
@@ -371,7 +336,7 @@ def score_decimals(scores: Iterable[float | None]) -> int:
     return int(min(5, 2 + math.ceil(-math.log10(max(spread, 1e-9)))))
 
 
-def folder_percentiles(rows: Iterable[Any]) -> dict[int, float]:
+def folder_percentiles(rows: Iterable[GalleryRow]) -> dict[int, float]:
     """photo id -> where its fused score sits in its folder: 0 = the folder's worst, 1 = its best.
 
     Ties share their mid-rank; a folder with one scored photo puts it at 0.5.
@@ -404,18 +369,8 @@ def folder_percentiles(rows: Iterable[Any]) -> dict[int, float]:
     return dict(zip(ids, pct.tolist()))
 
 
-def consecutive_runs(indices: Sequence[int]) -> list[tuple[int, int]]:
-    """Sorted indices -> [(first, last)] runs of consecutive values."""
-    out: list[tuple[int, int]] = []
-    for i in indices:
-        if out and i == out[-1][1] + 1:
-            out[-1] = (out[-1][0], i)
-        else:
-            out.append((i, i))
-    return out
-
-
-def tooltip(row: Any, rank: float | None, partners: Sequence[Any] = (), burst: BurstGroup | None = None) -> str:
+def tooltip(row: GalleryRow, rank: float | None, partners: Sequence[GalleryRow] = (),
+            burst: BurstGroup | None = None) -> str:
     lines = [row.path]
     for other in partners:
         lines.append(f"+ {other.name} (the same shot: one score, one decision)")

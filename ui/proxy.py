@@ -12,196 +12,34 @@ their photos), rows inserted. A decision that does not move a photo (flags
 and ratings are not sort keys) costs one bisect. mapToSource/mapFromSource
 keep the proxy vocabulary.
 
-Photos that belong together show as one tile:
-
-- the second file of a RAW+JPEG pair (`partner_of` set) is never shown: the
-  shot's scored file stands for both;
-- with bursts collapsed (the default), each burst shows one tile among its
-  frames that pass the filter: the best frame if it does, else the
-  best-scoring one that does. An expanded burst shows all those frames
-  together, the top one first and the others after it in capture order.
+Photos that belong together show as one tile: the second file of a RAW+JPEG
+pair (`partner_of` set) is never shown, the shot's scored file standing for
+both; bursts are laid out by ui.tiling. The orders themselves are plain
+functions and arrays in ui.ordering.
 """
 
 from __future__ import annotations
 
 import bisect
-import os
-import time
-from collections import Counter
-from operator import attrgetter
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import numpy as np
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from ui.gallery_model import BURST_ROLE, ROW_ROLE, GalleryModel
+from ui.ordering import FILTER_PREDICATES, SORT_KEYS, GalleryCounts, SortColumns, count_rows, in_folder
+from ui.tiling import BurstGroup, BurstTile, consecutive_runs, tile_bursts
 
-from ui.gallery_model import BURST_ROLE, ROW_ROLE, BurstGroup, BurstTile, consecutive_runs
-
-# (key, label) in toolbar order
-SORTS: tuple[tuple[str, str], ...] = (
-    ("score_asc", "Score: worst first"),
-    ("score_desc", "Score: best first"),
-    ("time", "Capture time"),
-    ("name", "File name"),
-)
-FILTERS: tuple[tuple[str, str], ...] = (
-    ("all", "All photos"),
-    ("flagged", "Flagged weak"),
-    ("picks", "Picks"),
-    ("rejects", "Rejects"),
-    ("unscored", "Unscored"),
-    ("errors", "Errors & missing"),
-)
+if TYPE_CHECKING:
+    from curator.catalog import GalleryRow
 
 # Beyond this many separate removed/inserted runs, a change resets the proxy.
 _MAX_RUNS = 64
-_NO_TIME = "9999"  # photos without any time sort last
-
-
-_TZ_OFFSET = -time.altzone if time.daylight and time.localtime().tm_isdst > 0 else -time.timezone
-
-
-def _mtime_iso(mtime: float) -> str:
-    """A file time as local ISO 8601 (a fixed UTC offset: the same in Python and in the vectorised sort)."""
-    try:
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(mtime // 1) + _TZ_OFFSET))
-    except (OverflowError, OSError, ValueError, TypeError):
-        return _NO_TIME
-
-
-def _time_of(row: Any) -> str:
-    return row.capture_time or _mtime_iso(row.mtime)
-
-
-def _name_key(r: Any) -> tuple:
-    return (r.name.casefold(), r.folder, r.photo_id)
-
-
-# The orders, as plain key functions: the specification the vectorised proxy must match.
-SORT_KEYS: dict[str, Callable[[Any], tuple]] = {
-    # unscored photos sort after scored ones in both directions
-    "score_asc": lambda r: (r.fused is None, 0.0 if r.fused is None else r.fused, _name_key(r)),
-    "score_desc": lambda r: (r.fused is None, 0.0 if r.fused is None else -r.fused, _name_key(r)),
-    "time": lambda r: (_time_of(r), _name_key(r)),
-    "name": _name_key,
-}
-
-FILTER_PREDICATES: dict[str, Callable[[Any], bool]] = {
-    "all": lambda r: True,
-    "flagged": lambda r: bool(r.low_quality),
-    "picks": lambda r: r.flag == "pick",
-    "rejects": lambda r: r.flag == "reject",
-    "unscored": lambda r: r.fused is None and r.status not in ("error", "missing"),
-    "errors": lambda r: r.status in ("error", "missing"),
-}
-
-
-def in_folder(row_folder: str, folder: str | None) -> bool:
-    """A folder (shoot) filter includes its subfolders."""
-    if not folder:
-        return True
-    return row_folder == folder or row_folder.startswith(folder.rstrip("/\\") + os.sep)
-
-
-def sort_rows(rows: Iterable[Any], sort: str = "score_asc", filter_name: str = "all",
-              folder: str | None = None) -> list[Any]:
-    """The proxy's order as a plain function (what the grid shows, top-left first)."""
-    accept = FILTER_PREDICATES[filter_name]
-    return sorted((r for r in rows if in_folder(r.folder, folder) and accept(r)), key=SORT_KEYS[sort])
-
-
-class SortColumns:
-    """The sort fields of every source row as arrays, so each order is one numpy lexsort.
-
-    Orders match SORT_KEYS exactly: name order is (casefolded name, folder,
-    photo id); the others break ties by name order.
-    """
-
-    def __init__(self, rows: Sequence[Any]) -> None:
-        # map/attrgetter keep the per-row work in C: 100k rows in a few tens of milliseconds
-        n = self.n = len(rows)
-        self.partner_of = list(map(attrgetter("partner_of"), rows))
-        self.partner_rows = {s for s, p in enumerate(self.partner_of) if p is not None}  # never shown
-        self.fused_list = list(map(attrgetter("fused"), rows))
-        self.names = list(map(str.casefold, map(attrgetter("name"), rows)))
-        self.folders = list(map(attrgetter("folder"), rows))
-        self.captures = list(map(attrgetter("capture_time"), rows))
-        self.mtimes = list(map(attrgetter("mtime"), rows))
-        fused = np.array(self.fused_list, dtype=np.float64) if n else np.zeros(0)  # None -> nan
-        self.isnone = np.isnan(fused)
-        self.fused = np.where(self.isnone, 0.0, fused)
-        if n:
-            codes = {f: i for i, f in enumerate(sorted(set(self.folders)))}
-            folder_code = np.fromiter(map(codes.__getitem__, self.folders), dtype=np.int64, count=n)
-            ids = np.fromiter(map(attrgetter("photo_id"), rows), dtype=np.int64, count=n)
-            self.name_order = np.lexsort((ids, folder_code, np.array(self.names)))
-        else:
-            self.name_order = np.zeros(0, dtype=np.int64)
-        self.name_rank = np.empty(n, dtype=np.int64)
-        self.name_rank[self.name_order] = np.arange(n)
-        self._times: np.ndarray | None = None
-
-    def times(self) -> np.ndarray:
-        if self._times is None:
-            if not self.n:
-                self._times = np.zeros(0, dtype="U1")
-            else:
-                secs = np.floor(np.asarray(self.mtimes, dtype=np.float64)).astype(np.int64) + _TZ_OFFSET
-                derived = np.datetime_as_string(secs.astype("datetime64[s]"), unit="s").tolist()
-                self._times = np.array([c or d for c, d in zip(self.captures, derived)])
-        return self._times
-
-    def order(self, kind: str) -> list[int]:
-        if kind == "name":
-            return self.name_order.tolist()
-        if kind == "score_asc":
-            return np.lexsort((self.name_rank, self.fused, self.isnone)).tolist()
-        if kind == "score_desc":
-            return np.lexsort((self.name_rank, -self.fused, self.isnone)).tolist()
-        if kind == "time":
-            return np.lexsort((self.name_rank, self.times())).tolist()
-        raise ValueError(f"unknown sort {kind!r}")
-
-    def key(self, kind: str) -> Callable[[int], Any]:
-        """A per-row key consistent with order(kind), for bisecting one row into place."""
-        isnone, fused, rank = self.isnone, self.fused, self.name_rank
-        if kind == "name":
-            return lambda s: int(rank[s])
-        if kind == "score_asc":
-            return lambda s: (bool(isnone[s]), float(fused[s]), int(rank[s]))
-        if kind == "score_desc":
-            return lambda s: (bool(isnone[s]), -float(fused[s]), int(rank[s]))
-        times = self.times()
-        return lambda s: (str(times[s]), int(rank[s]))
-
-    def update(self, s: int, row: Any) -> str:
-        """Take a changed row's sort fields: 'same', 'moved' (re-sort) or 'rebuild' (name order changed)."""
-        if row.name.casefold() != self.names[s] or row.folder != self.folders[s]:
-            return "rebuild"
-        result = "same"
-        if row.partner_of != self.partner_of[s]:  # paired or unpaired: shown or hidden
-            self.partner_of[s] = row.partner_of
-            if row.partner_of is None:
-                self.partner_rows.discard(s)
-            else:
-                self.partner_rows.add(s)
-            result = "moved"
-        if row.fused != self.fused_list[s]:
-            self.fused_list[s] = row.fused
-            self.isnone[s] = row.fused is None
-            self.fused[s] = 0.0 if row.fused is None else row.fused
-            result = "moved"
-        if row.capture_time != self.captures[s] or row.mtime != self.mtimes[s]:
-            self.captures[s], self.mtimes[s] = row.capture_time, row.mtime
-            self._times = None
-            result = "moved"
-        return result
 
 
 class GalleryProxy(QAbstractListModel):
     countsChanged = Signal()
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._sort = "score_asc"
         self._filter = "all"
@@ -210,7 +48,7 @@ class GalleryProxy(QAbstractListModel):
         self._sorted_all: list[int] | None = []  # every source row in sort order (None: stale)
         self._order: list[int] = []  # proxy row -> source row
         self._pos: dict[int, int] | None = {}  # source row -> proxy row (None: stale)
-        self._source: Any = None
+        self._source: GalleryModel | None = None
         self._collapse = True  # bursts as one tile each
         self._expanded: set[int] = set()  # photo ids of the bursts shown expanded
         self._tiles: dict[int, BurstTile] = {}  # photo id -> what its tile shows of its burst
@@ -287,34 +125,30 @@ class GalleryProxy(QAbstractListModel):
                     return pid
         return None
 
-    def accepts(self, row: Any) -> bool:
+    def accepts(self, row: GalleryRow) -> bool:
         """Whether the filter and the folder let this photo through (bursts aside)."""
         return (row.partner_of is None and in_folder(row.folder, self._folder)
                 and FILTER_PREDICATES[self._filter](row))
 
-    def counts(self) -> dict[str, int]:
-        """Counts for the status line: shown, and within the chosen folder: total, flagged (weak),
-        picks, rejects and each status. A RAW+JPEG pair counts once (its second file is left out)."""
+    def counts(self) -> GalleryCounts:
+        """The status line's counts: shown, and within the chosen folder everything else. A RAW+JPEG pair
+        counts once (its second file is left out)."""
         src = self._source
-        rows: Sequence[Any] = src.rows() if src is not None else []
+        if src is None:
+            return count_rows([], shown=0, pairs=0, bursts=[])
+        rows: Sequence[GalleryRow] = src.rows()
         folder = self._folder
         if folder is not None or self._cols.partner_rows:
             rows = [r for r in rows if r.partner_of is None and in_folder(r.folder, folder)]
-        pairs = sum(1 for s in self._cols.partner_rows if in_folder(src.row_at(s).folder, folder)) if src else 0
-        groups = [g for g in src.burst_groups() if _group_in(src, g, folder)] if src is not None else []
-        out = {"shown": len(self._order), "total": len(rows), "flagged": sum(map(attrgetter("low_quality"), rows)),
-               "pick": 0, "reject": 0, "scored": 0, "pending": 0, "error": 0, "missing": 0, "pairs": pairs,
-               "bursts": len(groups), "burst_frames": sum(g.size for g in groups)}
-        out.update(Counter(map(attrgetter("status"), rows)))
-        flags = Counter(map(attrgetter("flag"), rows))
-        out["pick"], out["reject"] = flags.get("pick", 0), flags.get("reject", 0)
-        return out
+        pairs = sum(1 for s in self._cols.partner_rows if in_folder(src.row_at(s).folder, folder))
+        groups = [g for g in src.burst_groups() if _group_in(src, g, folder)]
+        return count_rows(rows, shown=len(self._order), pairs=pairs, bursts=groups)
 
     # --- mapping --------------------------------------------------------------------------------
-    def sourceModel(self):  # noqa: N802 (Qt naming)
+    def sourceModel(self) -> GalleryModel | None:  # noqa: N802 (Qt naming)
         return self._source
 
-    def setSourceModel(self, model) -> None:  # noqa: N802
+    def setSourceModel(self, model: GalleryModel | None) -> None:  # noqa: N802
         old = self._source
         if old is not None:
             for sig, slot in self._connections(old):
@@ -330,7 +164,7 @@ class GalleryProxy(QAbstractListModel):
         self.endResetModel()
         self.countsChanged.emit()
 
-    def _connections(self, model):
+    def _connections(self, model: GalleryModel) -> tuple[tuple[Any, Any], ...]:
         return ((model.modelAboutToBeReset, self._on_about_to_reset), (model.modelReset, self._on_reset),
                 (model.rowsAboutToBeRemoved, self._on_rows_about_to_be_removed),
                 (model.rowsRemoved, self._on_rows_removed), (model.rowsInserted, self._on_rows_inserted),
@@ -378,7 +212,7 @@ class GalleryProxy(QAbstractListModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
-    def row_at(self, proxy_row: int) -> Any:
+    def row_at(self, proxy_row: int) -> GalleryRow:
         return self.sourceModel().row_at(self._order[proxy_row])
 
     def photo_ids(self) -> list[int]:
@@ -417,43 +251,11 @@ class GalleryProxy(QAbstractListModel):
             order = [s for s in self._all_sorted()
                      if s not in hidden and in_folder(rows[s].folder, folder) and accept(rows[s])]
         groups = src.burst_groups() if self._collapse else []
-        return self._group_bursts(order, groups) if groups else order
-
-    def _group_bursts(self, order: list[int], groups: list[BurstGroup]) -> list[int]:
-        """One tile per collapsed burst; an expanded burst's frames together after its top frame."""
-        src = self._source
-        shown = set(order)
-        hide: set[int] = set()
-        follow: dict[int, list[int]] = {}
-        tiles = self._tiles
-        for g in groups:
-            members = [(pid, s) for pid, s in ((pid, src.row_for_id(pid)) for pid in g.ids)
-                       if s is not None and s in shown]
-            if not members:
-                continue
-            top = next((m for m in members if m[0] == g.best), None)
-            if top is None:  # the best is filtered out: the best-scoring frame that is shown, else the first
-                scored = [m for m in members if src.row_at(m[1]).fused is not None]
-                top = max(scored, key=lambda m: src.row_at(m[1]).fused) if scored else members[0]
-            expanded = self.is_expanded(g)
-            for pid, s in members:
-                tiles[pid] = BurstTile(g.size, "expanded" if expanded else "collapsed", g.ids.index(pid) + 1,
-                                       pid == g.best, g.is_bracket, pid in g.bracketed)
-                if pid != top[0]:
-                    hide.add(s)
-            if expanded and len(members) > 1:
-                follow[top[1]] = [s for pid, s in members if pid != top[0]]
-        if not hide:
+        if not groups:
             return order
-        out: list[int] = []
-        for s in order:
-            if s in hide:
-                continue
-            out.append(s)
-            after = follow.get(s)
-            if after:
-                out.extend(after)
-        return out
+        order, self._tiles = tile_bursts(order, groups, row_of=src.row_for_id, fused_of=lambda s: rows[s].fused,
+                                         expanded=self.is_expanded)
+        return order
 
     def _on_bursts_changed(self) -> None:
         self._apply(self._wanted_order())
@@ -595,6 +397,6 @@ class GalleryProxy(QAbstractListModel):
             self.endInsertRows()
 
 
-def _group_in(src: Any, group: BurstGroup, folder: str | None) -> bool:
+def _group_in(src: GalleryModel, group: BurstGroup, folder: str | None) -> bool:
     row = src.photo(group.ids[0])
     return row is not None and in_folder(row.folder, folder)

@@ -9,8 +9,6 @@ import textwrap
 from pathlib import Path
 
 
-from gallery_fixtures import shoot_catalog  # noqa: F401 (fixture)
-
 REPO = Path(__file__).resolve().parents[2]
 
 

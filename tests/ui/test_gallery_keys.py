@@ -6,8 +6,6 @@ import time
 
 from PySide6.QtCore import Qt
 
-from gallery_fixtures import open_window, shoot_catalog, thumb_cache  # noqa: F401 (fixtures)
-
 
 def _decision(db, photo_id):
     from curator.catalog import Catalog
@@ -140,10 +138,10 @@ def test_a_locked_catalog_never_freezes_the_window(shoot_catalog, open_window, q
             qtbot.wait(50)
             ticks.append(time.perf_counter() - t)
         assert max(ticks) < 0.5
-        assert "busy" in w.busy_label.text()
+        assert "busy" in w.status.busy_label.text()
         assert _decision(db, pid)[0] is None  # not written yet
     finally:
         other.execute("ROLLBACK")
         other.close()
     qtbot.waitUntil(lambda: _decision(db, pid) == ("pick", "user", 0), timeout=10_000)
-    qtbot.waitUntil(lambda: w.busy_label.text() == "", timeout=5000)
+    qtbot.waitUntil(lambda: w.status.busy_label.text() == "", timeout=5000)

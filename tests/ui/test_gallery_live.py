@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 
-from gallery_fixtures import add_photo, fake_score, open_window, shoot_catalog, thumb_cache  # noqa: F401
-from conftest import real_photos, write_jpeg
+from ui.demo_catalog import add_photo, fake_score, sample_photos, write_jpeg
 
 
 def test_scores_from_another_connection_appear_within_2s(shoot_catalog, open_window, qtbot, tmp_path):
@@ -26,7 +25,7 @@ def test_scores_from_another_connection_appear_within_2s(shoot_catalog, open_win
     with Catalog.open(db) as other:  # e.g. a `curator watch` process
         t0 = time.perf_counter()
         other.record_score(late, fake_score(0.30, size=(120, 80)))
-        new_path = write_jpeg(tmp_path / "shoot-a" / "arrived.jpg", real_photos()["rocket"], size=(200, 133))
+        new_path = write_jpeg(tmp_path / "shoot-a" / "arrived.jpg", sample_photos()["rocket"], size=(200, 133))
         new_id = add_photo(other, new_path, 0.90)
     qtbot.waitUntil(lambda: w.model.photo(late) is not None and w.model.photo(late).fused == 0.30
                     and w.model.photo(new_id) is not None, timeout=2000)
@@ -39,7 +38,7 @@ def test_scores_from_another_connection_appear_within_2s(shoot_catalog, open_win
     assert w.current_photo_id() == selected
     assert abs(w.view.verticalScrollBar().value() - scroll) <= 1
     assert w.view.selectionModel().isSelected(w.proxy.index(w.proxy.proxy_row_for_id(selected), 0))
-    qtbot.waitUntil(lambda: " of 14 flagged" in w.count_label.text(), timeout=2000)
+    qtbot.waitUntil(lambda: " of 14 weak" in w.view_bar.count_label.text(), timeout=2000)
 
 
 def test_decisions_made_elsewhere_show_up(shoot_catalog, open_window, qtbot):
@@ -63,7 +62,7 @@ def test_an_empty_catalog_shows_a_friendly_hint_then_fills(tmp_path, open_window
     assert "curator scan" in w.view.hint and "--watch" in w.view.hint
     w.view.viewport().repaint()  # paints the hint without trouble
     with Catalog.open(db) as other:
-        pid = add_photo(other, write_jpeg(tmp_path / "s" / "a.jpg", real_photos()["chelsea"], size=(90, 60)), 0.5)
+        pid = add_photo(other, write_jpeg(tmp_path / "s" / "a.jpg", sample_photos()["chelsea"], size=(90, 60)), 0.5)
     qtbot.waitUntil(lambda: w.proxy.rowCount() == 1, timeout=3000)
     qtbot.waitUntil(lambda: w.current_photo_id() == pid, timeout=3000)
 
@@ -90,11 +89,11 @@ def test_a_read_only_catalog_opens_for_viewing(shoot_catalog, open_window, qtbot
 
     w = open_window(db, open_catalog=opener)
     assert w.proxy.rowCount() == 13
-    assert "read-only" in w.catalog_label.text()
+    assert "read-only" in w.status.catalog_label.text()
     pid = w.current_photo_id()
     from PySide6.QtCore import Qt
 
     qtbot.keyClick(w.view, Qt.Key.Key_P)
-    assert "read-only" in w.message_label.text()
+    assert "read-only" in w.status.message_label.text()
     assert w.model.photo(pid).flag != "pick"
     assert w.current_photo_id() == pid

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 
 
-from gallery_fixtures import open_window, shoot_catalog, thumb_cache  # noqa: F401 (fixtures)
-from ui.proxy import FILTERS, SORTS, sort_rows
+from ui.ordering import FILTERS, SORTS, sort_rows
 
 
 def _catalog_rows(db):
@@ -90,14 +89,14 @@ def test_count_label_and_folder_chooser(shoot_catalog, open_window, qtbot):
     rows = _catalog_rows(db)
     w = open_window(db)
     flagged = sum(r.low_quality for r in rows)
-    qtbot.waitUntil(lambda: w.count_label.text() == f"{flagged} of {len(rows)} flagged", timeout=3000)
-    qtbot.waitUntil(lambda: w.folder_box.count() == 3, timeout=3000)  # all + two shoots
-    w.folder_box.setCurrentIndex(1)
-    folder = w.folder_box.currentData()
+    qtbot.waitUntil(lambda: w.view_bar.count_label.text() == f"{flagged} of {len(rows)} weak", timeout=3000)
+    qtbot.waitUntil(lambda: w.view_bar.folder_box.count() == 3, timeout=3000)  # all + two shoots
+    w.view_bar.folder_box.setCurrentIndex(1)
+    folder = w.view_bar.folder_box.currentData()
     in_folder = [r for r in rows if r.folder == folder]
     assert set(w.proxy.photo_ids()) == {r.photo_id for r in in_folder}
-    qtbot.waitUntil(lambda: w.count_label.text().startswith(
-        f"{sum(r.low_quality for r in in_folder)} of {len(in_folder)} flagged"), timeout=3000)
+    qtbot.waitUntil(lambda: w.view_bar.count_label.text().startswith(
+        f"{sum(r.low_quality for r in in_folder)} of {len(in_folder)} weak"), timeout=3000)
 
 
 def test_folder_option_limits_the_grid(shoot_catalog, open_window, tmp_path):
@@ -115,9 +114,9 @@ def test_threshold_and_bottom_controls_reflag_live(shoot_catalog, open_window, q
                     == {r.photo_id for r in _catalog_rows(db) if r.fused is not None and r.fused < 0.5},
                     timeout=5000)
     assert sum(r.low_quality for r in w.model.rows()) == 3  # 0.38, 0.44, 0.49
-    qtbot.waitUntil(lambda: w.count_label.text().startswith("3 of 13 flagged"), timeout=3000)
+    qtbot.waitUntil(lambda: w.view_bar.count_label.text().startswith("3 of 13 weak"), timeout=3000)
     # the slider itself, dragged to its far left, turns the threshold off
-    w.threshold_slider.setValue(0)
-    w.bottom_spin.setValue(0)
+    w.policy.threshold_slider.setValue(0)
+    w.policy.bottom_spin.setValue(0)
     qtbot.waitUntil(lambda: not any(r.low_quality for r in w.model.rows()), timeout=5000)
     assert all(not r.low_quality for r in _catalog_rows(db))

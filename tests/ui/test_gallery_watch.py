@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 
-from conftest import real_photos, write_jpeg
-from gallery_fixtures import open_window, thumb_cache  # noqa: F401 (fixtures)
+from ui.demo_catalog import sample_photos, write_jpeg
 
 
 def test_watch_in_process_fills_the_grid_and_the_status_bar(tiny_model, tmp_path, open_window, qtbot):
@@ -23,12 +22,12 @@ def test_watch_in_process_fills_the_grid_and_the_status_bar(tiny_model, tmp_path
     w.set_watch_runner(runner)
     runner.start()
     try:
-        for name, arr in list(real_photos().items())[:3]:
+        for name, arr in list(sample_photos().items())[:3]:
             write_jpeg(incoming / f"{name}.jpg", arr, size=(320, 213))
         qtbot.waitUntil(lambda: sum(r.fused is not None for r in w.model.rows()) == 3, timeout=90_000)
-        qtbot.waitUntil(lambda: "3 scored" in w.watch_label.text(), timeout=10_000)
-        assert "Watching 1 folder" in w.watch_label.text() and "queued" in w.watch_label.text()
-        assert "photos/s" in w.watch_label.text()
+        qtbot.waitUntil(lambda: "3 scored" in w.status.watch_label.text(), timeout=10_000)
+        assert "Watching 1 folder" in w.status.watch_label.text() and "queued" in w.status.watch_label.text()
+        assert "photos/s" in w.status.watch_label.text()
     finally:
         w.shutdown()  # stops the watcher: it finishes or parks its batch
     assert runner.stop(timeout=1)
@@ -60,5 +59,5 @@ def test_a_watcher_that_fails_says_so_and_the_window_stays(tmp_path, open_window
     runner = WatchRunner(types.SimpleNamespace(db_path=db), [tmp_path])
     w.set_watch_runner(runner)
     runner.start()
-    qtbot.waitUntil(lambda: "watcher stopped: another curator process" in w.watch_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "watcher stopped: another curator process" in w.status.watch_label.text(), timeout=5000)
     assert w.isVisible()

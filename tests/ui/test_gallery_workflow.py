@@ -17,8 +17,7 @@ import pytest
 from PIL import Image, TiffImagePlugin
 from PySide6.QtCore import Qt
 
-from conftest import real_photos, write_jpeg
-from gallery_fixtures import add_photo, open_window, thumb_cache  # noqa: F401 (fixtures)
+from ui.demo_catalog import add_photo, sample_photos, write_jpeg
 from ui.gallery_model import PAIR_ROLE
 
 pytestmark = pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow reading the fake RAW
@@ -51,7 +50,7 @@ def scanned(tmp_path, tiny_model, tiny_engine, monkeypatch):
     from curator.settings import Settings
 
     monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "no-settings.toml"))
-    photos = real_photos()
+    photos = sample_photos()
     rng = np.random.default_rng(0)
     folder = tmp_path / "shoot"
     base = photos["astronaut"].astype(np.int16)
@@ -107,7 +106,7 @@ def test_bursts_collapse_to_their_best_frame_and_expand_with_a_key(scanned, open
     assert w.proxy.burst_tile(ids["S1"]) is None
     w.view.viewport().repaint()  # the stacked tiles, the "×3" and "±EV" badges paint without trouble
     w._update_counts()
-    assert "2 bursts (6 frames)" in w.summary_label.text() and "1 RAW+JPEG pair" in w.summary_label.text()
+    assert "2 bursts (6 frames)" in w.status.summary_label.text() and "1 RAW+JPEG pair" in w.status.summary_label.text()
 
     # S expands the burst under the selection: all its frames, together, the best first
     w.select_photo(best_b)
@@ -126,11 +125,11 @@ def test_bursts_collapse_to_their_best_frame_and_expand_with_a_key(scanned, open
     assert w.current_photo_id() == best_b
 
     # the toolbar toggle shows every frame (still one tile for the RAW+JPEG pair)
-    w.collapse_action.trigger()
+    w.workflow_bar.collapse_action.trigger()
     assert not w.proxy.collapse_bursts
     assert sorted(w.proxy.photo_ids()) == sorted(burst + bracket + [ids["S1"], ids["IMG_0001.JPG"]])
     assert w.proxy.burst_tile(best_b) is None
-    w.collapse_action.trigger()
+    w.workflow_bar.collapse_action.trigger()
     assert len(w.proxy.photo_ids()) == 4
 
 
@@ -154,16 +153,16 @@ def test_reject_all_but_the_best_of_the_selected_burst(scanned, open_window, qtb
     assert (rows[best].flag, rows[rated].flag, rows[rated].rating) == (None, None, 3)
     assert {rows[ids[n]].flag for n in ("K1", "K2", "K3", "S1")} == {None}  # other groups untouched
     qtbot.waitUntil(lambda: w.model.photo(other).flag == "reject", timeout=5000)
-    assert "Rejected 1 frame" in w.message_label.text()
+    assert "Rejected 1 frame" in w.status.message_label.text()
     assert w.proxy.photo_ids().count(best) == 1 and other not in w.proxy.photo_ids()  # still collapsed
 
     # a bracket is never rejected, and a photo outside any burst says so
     w.select_photo(max((ids[n] for n in ("K1", "K2", "K3")), key=fused.get))
     qtbot.keyClick(w.view, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: "Nothing rejected" in w.message_label.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "Nothing rejected" in w.status.message_label.text(), timeout=10_000)
     w.select_photo(ids["S1"])
     qtbot.keyClick(w.view, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
-    assert "Not part of a burst" in w.message_label.text()
+    assert "Not part of a burst" in w.status.message_label.text()
     assert {catalog_rows(settings.db_path)[ids[n]].flag for n in ("K1", "K2", "K3", "S1")} == {None}
 
 
@@ -186,7 +185,7 @@ def test_a_raw_jpeg_pair_is_one_tile_and_a_decision_reaches_both_files(scanned, 
     w.select_photo(jpg)
     qtbot.keyClick(w.view, Qt.Key.Key_X)
     assert w.model.photo(raw).flag == "reject"  # shown at once on both rows
-    assert "RAW+JPG" in w.message_label.text()
+    assert "RAW+JPG" in w.status.message_label.text()
     qtbot.waitUntil(lambda: {catalog_rows(settings.db_path)[i].flag for i in (jpg, raw)} == {"reject"},
                     timeout=10_000)
     rows = catalog_rows(settings.db_path)
@@ -216,14 +215,14 @@ def test_write_xmp_writes_sidecars_on_the_catalog_thread_and_never_touches_the_p
 
     monkeypatch.setattr(sidecars.SidecarWriter, "write_all", spy)
     w = open_window(settings.db_path, settings=settings)
-    w.xmp_button.click()  # the chosen folder: none, so every folder
-    qtbot.waitUntil(lambda: w.last_xmp is not None, timeout=20_000)
+    w.workflow_bar.xmp_button.click()  # the chosen folder: none, so every folder
+    qtbot.waitUntil(lambda: w.xmp.last_result is not None, timeout=20_000)
     assert threads and threads[0] is not threading.main_thread()
 
-    result = w.last_xmp
+    result = w.xmp.last_result
     assert result.roots == (str(folder),) and result.naming == "adobe"
     assert (result.written, result.unchanged, result.clashes, result.failures) == (8, 0, (), ())
-    assert "8 written" in w.message_label.text() and "0 unchanged" in w.message_label.text()
+    assert "8 written" in w.status.message_label.text() and "0 unchanged" in w.status.message_label.text()
     assert xmp.read_sidecar(folder / "IMG_0001.xmp").rejected  # one Adobe sidecar for the pair's two files
     s1 = xmp.read_sidecar(folder / "S1.xmp")
     assert (s1.rating, s1.label) == (5, "Green")
@@ -231,10 +230,10 @@ def test_write_xmp_writes_sidecars_on_the_catalog_thread_and_never_touches_the_p
     assert photo_hashes(folder) == before  # the photos' bytes are untouched
 
     # again: nothing to change
-    w.last_xmp = None
+    w.xmp.last_result = None
     w.write_xmp("all")
-    qtbot.waitUntil(lambda: w.last_xmp is not None, timeout=20_000)
-    assert (w.last_xmp.written, w.last_xmp.unchanged) == (0, 8)
+    qtbot.waitUntil(lambda: w.xmp.last_result is not None, timeout=20_000)
+    assert (w.xmp.last_result.written, w.xmp.last_result.unchanged) == (0, 8)
 
 
 # -- catalogs built through the Catalog API --------------------------------------------------------------------
@@ -250,7 +249,7 @@ def two_bursts(tmp_path):
     from curator.catalog import Catalog
 
     rng = np.random.default_rng(1)
-    photos = real_photos()
+    photos = sample_photos()
     ids: dict[str, int] = {}
     db = tmp_path / "catalog.db"
     with Catalog.open(db) as cat:
@@ -282,15 +281,15 @@ def test_reject_all_but_the_best_in_every_burst_of_the_folder_asks_first(two_bur
     w.confirm = lambda title, text: questions.append(text) or False  # "No"
     folder_a = str(Path(w.model.photo(ids["a1"]).folder))
     w.set_folder(folder_a)
-    w.reject_folder_action.trigger()
+    w.workflow_bar.reject_folder_action.trigger()
     qtbot.waitUntil(lambda: bool(questions), timeout=10_000)
     assert questions[0].startswith("Reject 1 frame in 1 burst in ")  # a4 only: a2 is the best, a1 and a3 decided
-    assert "Nothing rejected" in w.message_label.text()
+    assert "Nothing rejected" in w.status.message_label.text()
     assert {r.flag for r in catalog_rows(db).values() if r.photo_id in (ids["a4"], ids["b2"], ids["b3"])} == {None}
 
     w.confirm = lambda title, text: questions.append(text) or True  # "Yes", now for every folder
     w.set_folder(None)
-    w.reject_folder_action.trigger()
+    w.workflow_bar.reject_folder_action.trigger()
     qtbot.waitUntil(lambda: len(questions) == 2, timeout=10_000)
     assert questions[1].startswith("Reject 3 frames in 2 bursts in every folder")
     qtbot.waitUntil(lambda: catalog_rows(db)[ids["b3"]].flag == "reject", timeout=10_000)
@@ -299,7 +298,7 @@ def test_reject_all_but_the_best_in_every_burst_of_the_folder_asks_first(two_bur
         "a1": None, "a2": None, "a3": "pick", "a4": "reject", "b1": None, "b2": "reject", "b3": "reject",
         "a-alone": None, "b-alone": None}
     assert {rows[ids[n]].flag_source for n in ("a4", "b2", "b3")} == {"user"}
-    qtbot.waitUntil(lambda: "Rejected 3 frames in 2 bursts" in w.message_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Rejected 3 frames in 2 bursts" in w.status.message_label.text(), timeout=5000)
 
 
 def test_the_tile_for_a_burst_follows_the_filter(two_bursts, open_window, qtbot):
@@ -338,7 +337,7 @@ def test_a_frame_that_lands_later_joins_its_burst(two_bursts, open_window, qtbot
     folder = Path(w.model.photo(ids["a1"]).folder)
     with Catalog.open(db) as cat:
         look = cat.embedding(ids["a4"])
-        late = add_photo(cat, write_jpeg(folder / "a5.jpg", real_photos()["astronaut"], size=(96, 96)), 0.9,
+        late = add_photo(cat, write_jpeg(folder / "a5.jpg", sample_photos()["astronaut"], size=(96, 96)), 0.9,
                          capture_time="2024-05-01T10:00:04.500", embedding=look)
     qtbot.waitUntil(lambda: w.proxy.burst_tile(late) is not None and w.proxy.burst_tile(late).size == 5,
                     timeout=10_000)
@@ -358,13 +357,13 @@ def test_write_xmp_reports_clashes_in_a_dialog(tmp_path, open_window, qtbot):
         for name in ("IMG.CR2", "IMG.DNG"):
             (folder / name).write_bytes(b"II*\x00 not really a raw file")
             add_photo(cat, folder / name, 0.5)
-        add_photo(cat, write_jpeg(folder / "OTHER.jpg", real_photos()["coffee"], size=(96, 64)), 0.6)
+        add_photo(cat, write_jpeg(folder / "OTHER.jpg", sample_photos()["coffee"], size=(96, 64)), 0.6)
     w = open_window(db)
     w.set_folder(str(folder))
     w.write_xmp("folder")
-    qtbot.waitUntil(lambda: w.last_xmp is not None, timeout=20_000)
-    assert (w.last_xmp.written, len(w.last_xmp.clashes)) == (1, 1)
-    assert "1 clash" in w.message_label.text()
-    assert w._xmp_dialog is not None and w._xmp_dialog.isVisible()
-    assert "IMG.xmp" in w._xmp_dialog.informativeText()
+    qtbot.waitUntil(lambda: w.xmp.last_result is not None, timeout=20_000)
+    assert (w.xmp.last_result.written, len(w.xmp.last_result.clashes)) == (1, 1)
+    assert "1 clash" in w.status.message_label.text()
+    assert w.xmp.dialog is not None and w.xmp.dialog.isVisible()
+    assert "IMG.xmp" in w.xmp.dialog.informativeText()
     assert not (folder / "IMG.xmp").exists() and xmp.read_sidecar(folder / "OTHER.xmp").rating == 3

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sys
 
-from gallery_fixtures import open_window, shoot_catalog, thumb_cache  # noqa: F401 (fixtures)
-
 
 def test_installed_pyside6_does_not_leak_none():
     from PySide6.QtCore import QRect

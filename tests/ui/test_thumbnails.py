@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from conftest import real_photos, write_jpeg
+from ui.demo_catalog import sample_photos, write_jpeg
 from ui.thumbnails import ThumbnailCache, ThumbnailLoader, make_thumbnail
 
 
@@ -33,7 +33,7 @@ def _wait_all(qtbot, loader: ThumbnailLoader, rows) -> None:
 def broken_files(tmp_path: Path) -> list[Path]:
     d = tmp_path / "broken"
     d.mkdir()
-    good = write_jpeg(d / "good.jpg", real_photos()["coffee"])
+    good = write_jpeg(d / "good.jpg", sample_photos()["coffee"])
     truncated = d / "truncated.jpg"
     truncated.write_bytes(good.read_bytes()[:300])
     garbage = d / "garbage.jpg"
@@ -49,7 +49,7 @@ def broken_files(tmp_path: Path) -> list[Path]:
 
 def test_broken_files_do_not_crash_the_pool(qtbot, tmp_path, broken_files):
     loader = ThumbnailLoader(ThumbnailCache(tmp_path / "cache"), max_threads=2)
-    good = [write_jpeg(tmp_path / f"ok{i}.jpg", arr, size=(300, 200)) for i, arr in enumerate(real_photos().values())]
+    good = [write_jpeg(tmp_path / f"ok{i}.jpg", arr, size=(300, 200)) for i, arr in enumerate(sample_photos().values())]
     rows = [_row(i, p) for i, p in enumerate(broken_files + good)]
     _wait_all(qtbot, loader, rows)
     for r in rows[:len(broken_files)]:
@@ -60,7 +60,7 @@ def test_broken_files_do_not_crash_the_pool(qtbot, tmp_path, broken_files):
         assert pix is not None and not pix.isNull() and loader.failure(r) is None
     qtbot.waitUntil(loader.is_idle, timeout=5000)
     # the pool still works afterwards
-    later = _row(99, write_jpeg(tmp_path / "later.jpg", real_photos()["rocket"], size=(120, 80)))
+    later = _row(99, write_jpeg(tmp_path / "later.jpg", sample_photos()["rocket"], size=(120, 80)))
     _wait_all(qtbot, loader, [later])
     assert loader.thumbnail(later) is not None
     loader.shutdown()
@@ -76,7 +76,7 @@ def test_missing_rows_are_not_even_tried(qtbot, tmp_path):
 
 def test_disk_cache_is_keyed_by_path_and_mtime_and_written_atomically(qtbot, tmp_path, monkeypatch):
     cache_dir = tmp_path / "cache"
-    photo = write_jpeg(tmp_path / "p.jpg", real_photos()["astronaut"])
+    photo = write_jpeg(tmp_path / "p.jpg", sample_photos()["astronaut"])
     row = _row(1, photo)
     loader = ThumbnailLoader(ThumbnailCache(cache_dir), max_threads=1)
     _wait_all(qtbot, loader, [row])
@@ -101,7 +101,7 @@ def test_disk_cache_is_keyed_by_path_and_mtime_and_written_atomically(qtbot, tmp
     monkeypatch.undo()
 
     # the file is rewritten: a new mtime is a new key, and the tile gets a fresh thumbnail
-    write_jpeg(photo, real_photos()["coffee"])
+    write_jpeg(photo, sample_photos()["coffee"])
     os.utime(photo, (row.mtime + 10, row.mtime + 10))
     row2 = _row(1, photo)
     loader3 = ThumbnailLoader(ThumbnailCache(cache_dir), max_threads=1)
@@ -116,14 +116,14 @@ def test_an_unwritable_cache_only_costs_speed(qtbot, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache folder should be")
     loader = ThumbnailLoader(ThumbnailCache(blocker / "cache"), max_threads=1)
-    row = _row(1, write_jpeg(tmp_path / "p.jpg", real_photos()["chelsea"]))
+    row = _row(1, write_jpeg(tmp_path / "p.jpg", sample_photos()["chelsea"]))
     _wait_all(qtbot, loader, [row])
     assert loader.thumbnail(row) is not None
     loader.shutdown()
 
 
 def test_exif_orientation_is_applied(tmp_path):
-    im = Image.fromarray(real_photos()["coffee"])  # 600x400, landscape
+    im = Image.fromarray(sample_photos()["coffee"])  # 600x400, landscape
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90 CW to display
     path = tmp_path / "rotated.jpg"
@@ -133,7 +133,7 @@ def test_exif_orientation_is_applied(tmp_path):
 
 
 def test_jpeg_thumbnails_decode_at_reduced_size(tmp_path, monkeypatch):
-    big = write_jpeg(tmp_path / "big.jpg", real_photos()["rocket"], size=(3200, 2136))
+    big = write_jpeg(tmp_path / "big.jpg", sample_photos()["rocket"], size=(3200, 2136))
     from PIL import JpegImagePlugin
 
     seen = {}
@@ -155,7 +155,7 @@ def test_scrolling_never_waits_on_decoding(qtbot, tmp_path, monkeypatch):
     import time
 
     import ui.thumbnails as thumbnails
-    from gallery_fixtures import add_photo
+    from ui.demo_catalog import add_photo
     from ui.app import get_app
     from ui.window import GalleryWindow
 
@@ -169,7 +169,7 @@ def test_scrolling_never_waits_on_decoding(qtbot, tmp_path, monkeypatch):
     db = tmp_path / "c.db"
     with Catalog.open(db) as cat:
         for i in range(40):
-            add_photo(cat, write_jpeg(tmp_path / "s" / f"p{i}.jpg", real_photos()["coffee"], size=(60, 40)), 0.5 + i / 100)
+            add_photo(cat, write_jpeg(tmp_path / "s" / f"p{i}.jpg", sample_photos()["coffee"], size=(60, 40)), 0.5 + i / 100)
     get_app()
     w = GalleryWindow(db, cache_dir=tmp_path / "thumbs", thumbnail_threads=1)
     qtbot.addWidget(w)

@@ -1,4 +1,12 @@
-"""Test catalogs for the gallery, built through the real Catalog API (no SQL here)."""
+"""Demo photos and catalogs for the gallery, built through the real Catalog API (no SQL here).
+
+The gallery's tests, the docs' screenshot (docs/gallery_demo.py) and anyone
+trying the gallery without a shoot of their own use these: real photographs
+that ship inside scikit-image (a test and docs dependency, imported only when
+asked for), written as JPEGs, and made-up scores with plausible cues and
+KonIQ-style windows, so the grid, the detail pane and the heatmap have
+something to show without a model.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +14,56 @@ import math
 import os
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pytest
 
-from conftest import real_photos, write_jpeg  # the top-level conftest's helpers
+if TYPE_CHECKING:
+    from curator.catalog import Catalog, FileStat
+    from iqa_engine.results import PhotoScore
+
+# (name, how to get it from skimage.data); the first five are what the tests' shoots are made of
+_SAMPLES: tuple[tuple[str, str], ...] = (
+    ("astronaut", "astronaut"),  # 512x512
+    ("coffee", "coffee"),  # 600x400
+    ("chelsea", "chelsea"),  # 451x300
+    ("rocket", "rocket"),  # 640x427
+    ("motorcycle", "stereo_motorcycle"),  # 740x500 (the left view)
+    ("hubble", "hubble_deep_field"),
+    ("camera", "camera"),  # grey
+    ("clock", "clock"),  # grey
+    ("coins", "coins"),  # grey
+)
+
+
+def sample_photos(count: int = 5) -> dict[str, np.ndarray]:
+    """The first `count` (at most 9) photographs that ship inside scikit-image, as RGB uint8 arrays."""
+    from skimage import data
+
+    out = {}
+    for name, loader in _SAMPLES[:count]:
+        arr = getattr(data, loader)()
+        if loader == "stereo_motorcycle":
+            arr = arr[0]
+        out[name] = np.stack([arr] * 3, axis=-1) if arr.ndim == 2 else arr
+    return out
+
+
+def write_jpeg(path: Path, array: np.ndarray, size: tuple[int, int] | None = None, quality: int = 90,
+               **save_kwargs: object) -> Path:
+    """Save an RGB array as a JPEG (resized to `size` first, if given), making its folder."""
+    from PIL import Image
+
+    im = Image.fromarray(array)
+    if size is not None:
+        im = im.resize(size, Image.Resampling.BICUBIC)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im.save(path, "JPEG", quality=quality, **save_kwargs)
+    return path
 
 
 def fake_score(fused: float, size: tuple[int, int] = (640, 427), seed: int = 0, fingerprint: str = "test-engine",
-               embedding: np.ndarray | None = None):
+               embedding: np.ndarray | None = None) -> PhotoScore:
     """A PhotoScore with plausible cues and KonIQ-style windows (224 px, stride 128); the CLIP embedding is
     zeros (alike to nothing, so never in a burst) unless given."""
     from iqa_engine.results import PhotoScore, ViewScore
@@ -46,7 +95,8 @@ def fake_exif(capture_time: str | None = None, camera: str = "Fujifilm X-T4", **
     return SimpleNamespace(**fields)
 
 
-def stat_of(path: Path):
+def stat_of(path: Path) -> FileStat:
+    """The file's size and mtime, or made-up ones for a file that is not there."""
     from curator.catalog import FileStat
 
     try:
@@ -56,9 +106,9 @@ def stat_of(path: Path):
         return FileStat(1234, 1_700_000_000_000_000_000)
 
 
-def add_photo(cat, path: Path, fused: float | None = None, *, status: str | None = None, error: str | None = None,
-              seed: int = 0, capture_time: str | None = None, embedding: np.ndarray | None = None,
-              exposure_bias: float | None = 0.0) -> int:
+def add_photo(cat: Catalog, path: Path, fused: float | None = None, *, status: str | None = None,
+              error: str | None = None, seed: int = 0, capture_time: str | None = None,
+              embedding: np.ndarray | None = None, exposure_bias: float | None = 0.0) -> int:
     """Catalogue one photo: scored when fused is given, else pending (or error / missing). Frames with
     capture times a moment apart and alike embeddings form a burst (curator.bursts)."""
     pid = cat.upsert_photo(str(path), stat_of(path), status="pending")
@@ -69,7 +119,7 @@ def add_photo(cat, path: Path, fused: float | None = None, *, status: str | None
 
             with Image.open(path) as im:
                 size = im.size
-        except Exception:
+        except Exception:  # noqa: BLE001 - a missing or broken file keeps the made-up size
             pass
         cat.record_score(pid, fake_score(fused, size=size, seed=seed, embedding=embedding),
                          exif=fake_exif(capture_time, exposure_bias=exposure_bias) if capture_time else None)
@@ -78,62 +128,3 @@ def add_photo(cat, path: Path, fused: float | None = None, *, status: str | None
     elif status == "missing":
         cat.upsert_photo(str(path), stat_of(path), status="missing")
     return pid
-
-
-# --- fixtures (import them into a test module to use them) -----------------------------------------
-
-@pytest.fixture()
-def thumb_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep every cache (thumbnails included) inside the test's temporary folder."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    return tmp_path / "thumbs"
-
-
-@pytest.fixture()
-def shoot_catalog(tmp_path: Path) -> tuple[Path, dict[str, int]]:
-    """A catalog of two shoots: 10 real JPEGs with distinct scores and capture times,
-    one broken file (error), one missing file and one photo not scored yet."""
-    from curator.catalog import Catalog
-
-    photos = real_photos()
-    db = tmp_path / "catalog.db"
-    ids: dict[str, int] = {}
-    scores = iter([0.61, 0.44, 0.72, 0.55, 0.38, 0.66, 0.49, 0.80, 0.58, 0.52])
-    times = iter([f"2024-05-0{d}T1{h}:00:00" for d in (3, 4) for h in (4, 1, 3, 0, 2)])
-    with Catalog.open(db) as cat:
-        for shoot in ("shoot-a", "shoot-b"):
-            for i, (name, arr) in enumerate(photos.items()):
-                path = write_jpeg(tmp_path / shoot / f"{name}.jpg", arr, size=(240, 160))
-                ids[f"{shoot}/{name}"] = add_photo(cat, path, next(scores), seed=i, capture_time=next(times))
-        broken = tmp_path / "shoot-b" / "broken.jpg"
-        broken.write_bytes(b"\xff\xd8\xff this is not really a JPEG")
-        ids["shoot-b/broken"] = add_photo(cat, broken, None, status="error", error="truncated or corrupt image data")
-        ids["shoot-b/gone"] = add_photo(cat, tmp_path / "shoot-b" / "gone.jpg", None, status="missing")
-        late = write_jpeg(tmp_path / "shoot-a" / "late.jpg", photos["coffee"], size=(120, 80))
-        ids["shoot-a/late"] = add_photo(cat, late, None)
-        cat.recompute_flags(None, 20.0)
-    return db, ids
-
-
-@pytest.fixture()
-def open_window(qtbot, thumb_cache: Path):
-    """open_window(db, **kwargs) -> a GalleryWindow shown offscreen with its first catalog load done."""
-    from ui.app import get_app
-    from ui.window import GalleryWindow
-
-    get_app()  # the dark theme, on pytest-qt's QApplication
-    windows: list[GalleryWindow] = []
-
-    def make(db: Path, **kwargs) -> GalleryWindow:
-        kwargs.setdefault("poll_ms", 200)
-        w = GalleryWindow(db, cache_dir=thumb_cache, **kwargs)
-        windows.append(w)
-        qtbot.addWidget(w)
-        w.resize(1200, 800)
-        w.show()
-        qtbot.waitUntil(lambda: w.model.loaded, timeout=10_000)
-        return w
-
-    yield make
-    for w in windows:
-        w.shutdown()

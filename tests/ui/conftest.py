@@ -1,0 +1,70 @@
+"""The gallery tests' shared fixtures (pytest finds them here; no test imports them by name).
+
+The photos, scores and catalogs they are made of come from ui.demo_catalog, which the docs' demo uses too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ui.demo_catalog import add_photo, sample_photos, write_jpeg
+
+
+@pytest.fixture()
+def thumb_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep every cache (thumbnails included) inside the test's temporary folder."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    return tmp_path / "thumbs"
+
+
+@pytest.fixture()
+def shoot_catalog(tmp_path: Path) -> tuple[Path, dict[str, int]]:
+    """A catalog of two shoots: 10 real JPEGs with distinct scores and capture times,
+    one broken file (error), one missing file and one photo not scored yet."""
+    from curator.catalog import Catalog
+    from curator.culling import recompute_flags
+
+    photos = sample_photos()
+    db = tmp_path / "catalog.db"
+    ids: dict[str, int] = {}
+    scores = iter([0.61, 0.44, 0.72, 0.55, 0.38, 0.66, 0.49, 0.80, 0.58, 0.52])
+    times = iter([f"2024-05-0{d}T1{h}:00:00" for d in (3, 4) for h in (4, 1, 3, 0, 2)])
+    with Catalog.open(db) as cat:
+        for shoot in ("shoot-a", "shoot-b"):
+            for i, (name, arr) in enumerate(photos.items()):
+                path = write_jpeg(tmp_path / shoot / f"{name}.jpg", arr, size=(240, 160))
+                ids[f"{shoot}/{name}"] = add_photo(cat, path, next(scores), seed=i, capture_time=next(times))
+        broken = tmp_path / "shoot-b" / "broken.jpg"
+        broken.write_bytes(b"\xff\xd8\xff this is not really a JPEG")
+        ids["shoot-b/broken"] = add_photo(cat, broken, None, status="error", error="truncated or corrupt image data")
+        ids["shoot-b/gone"] = add_photo(cat, tmp_path / "shoot-b" / "gone.jpg", None, status="missing")
+        late = write_jpeg(tmp_path / "shoot-a" / "late.jpg", photos["coffee"], size=(120, 80))
+        ids["shoot-a/late"] = add_photo(cat, late, None)
+        recompute_flags(cat, None, 20.0)
+    return db, ids
+
+
+@pytest.fixture()
+def open_window(qtbot, thumb_cache: Path):
+    """open_window(db, **kwargs) -> a GalleryWindow shown offscreen with its first catalog load done."""
+    from ui.app import get_app
+    from ui.window import GalleryWindow
+
+    get_app()  # the dark theme, on pytest-qt's QApplication
+    windows: list[GalleryWindow] = []
+
+    def make(db: Path, **kwargs) -> GalleryWindow:
+        kwargs.setdefault("poll_ms", 200)
+        w = GalleryWindow(db, cache_dir=thumb_cache, **kwargs)
+        windows.append(w)
+        qtbot.addWidget(w)
+        w.resize(1200, 800)
+        w.show()
+        qtbot.waitUntil(lambda: w.model.loaded, timeout=10_000)
+        return w
+
+    yield make
+    for w in windows:
+        w.shutdown()

@@ -1,0 +1,86 @@
+"""Keeps the detail pane on the grid's selection: its row, its catalog detail (windows, EXIF) and its preview."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QSplitter
+
+from ui.catalog_worker import CatalogWorker
+from ui.detail import DetailPane
+from ui.gallery_model import GalleryModel
+from ui.grid_view import GalleryView
+from ui.thumbnails import ThumbnailLoader
+
+if TYPE_CHECKING:
+    from curator.catalog import GalleryRow, PhotoDetail
+
+
+class DetailSync(QObject):
+    def __init__(self, pane: DetailPane, view: GalleryView, model: GalleryModel, splitter: QSplitter,
+                 loader: ThumbnailLoader, worker: CatalogWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pane, self.view, self.model, self.splitter = pane, view, model, splitter
+        self.loader, self.worker = loader, worker
+        view.selectionModel().currentChanged.connect(self._on_current_changed)
+        loader.previewReady.connect(pane.set_preview)
+        loader.previewFailed.connect(pane.preview_failed)
+
+    def set_visible(self, visible: bool) -> None:
+        pane = self.pane
+        if visible == pane.isVisible():
+            return
+        if visible:
+            pane.show()
+            total = max(self.splitter.width(), 800)
+            side = max(420, total * 2 // 5)
+            self.splitter.setSizes([total - side, side])
+            self.show_current()
+        else:
+            pane.hide()
+        if self.view.currentIndex().isValid():
+            QTimer.singleShot(0, lambda: self.view.scrollTo(self.view.currentIndex()))
+        self.view.setFocus()
+
+    def toggle_heatmap(self) -> None:
+        self.set_visible(True)
+        self.pane.toggle_heatmap()
+
+    def show_current(self) -> None:
+        row = self.view.current_row()
+        if row is None:
+            self.pane.clear("No photo selected")
+            return
+        changed = row.photo_id != self.pane.photo_id
+        self._show_row(row)
+        if changed or self.pane.detail is None:
+            self.worker.load_detail(row.photo_id)
+        if (changed or not self.pane.preview_loaded) and row.status != "missing":
+            self.loader.request_preview(row)
+
+    def rows_reloaded(self) -> None:
+        """After a reload: the shown photo's row changed (a decision elsewhere, a new score)?"""
+        row, shown = self.view.current_row(), self.pane.row
+        if not self.pane.isVisible() or row is None or shown is None or row.photo_id != shown.photo_id \
+                or row == shown:
+            return
+        self._show_row(row)
+        if row.fused != shown.fused or self.pane.detail is None:
+            self.worker.load_detail(row.photo_id)  # new windows for the heatmap
+
+    def row_refreshed(self, row: GalleryRow) -> None:
+        if self.pane.isVisible() and self.pane.photo_id == row.photo_id:
+            self._show_row(row)
+
+    def detail_loaded(self, photo_id: int, detail: PhotoDetail | None) -> None:
+        if detail is not None:
+            self.pane.set_detail(detail)
+
+    def _on_current_changed(self, *_indexes: object) -> None:
+        if self.pane.isVisible():
+            self.show_current()
+
+    def _show_row(self, row: GalleryRow) -> None:
+        also = tuple(r.path for r in self.model.partner_rows(row.photo_id))
+        self.pane.show_row(row, self.model.rank(row.photo_id), self.model.score_decimals, also)
