@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, Q
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from curator.catalog import LABELS
+from curator.culling import is_weak
 from ui import theme
 from ui.gallery_model import BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE
 from ui.tiling import BurstTile
@@ -190,7 +191,7 @@ class TileDelegate(QStyledItemDelegate):
         p.drawRoundedRect(QRectF(tile).adjusted(0.75, 0.75, -0.75, -0.75), 3, 3)
 
         thumb_box = tile.adjusted(9, 9, -9, -_INFO_H)
-        weak = bool(row.low_quality)
+        weak = is_weak(row)
         rejected = row.flag == "reject"
 
         # the picture, or a placeholder
@@ -247,7 +248,7 @@ class TileDelegate(QStyledItemDelegate):
         # score badge (top left) and weak marker (top right)
         bx, by = tile.left() + 5, tile.top() + 5
         if row.fused is not None:
-            draw_pill(p, bx, by, score_text, theme.rank_colour(rank), self._badge_font)
+            draw_pill(p, bx, by, score_text, theme.rank_colour(rank, weak), self._badge_font)
         elif row.status == "error":
             draw_pill(p, bx, by, "error", QColor(0x7a, 0x24, 0x1e), self._badge_font)
         elif row.status == "pending":

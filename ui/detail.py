@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget)
 
+from curator.culling import WEAK_MEANING, is_weak
 from ui import theme
 from ui.delegate import draw_flag, draw_stars
 from ui.heatmap import _STOPS, heatmap_image, score_range, window_views
@@ -378,15 +379,16 @@ class DetailPane(QWidget):
         self.folder.setText(os.path.basename(row.folder.rstrip("/\\")) or row.folder)
         self.marks.set_marks(row.flag, row.flag_source, int(row.rating or 0))
         if row.fused is not None:
-            colour = theme.rank_colour(rank)
+            weak = is_weak(row)
+            colour = theme.rank_colour(rank, weak)
             self.score.setText(f"{row.fused:.{decimals}f}")
             self.score.setStyleSheet(f"color: {colour.name()};")
             notes = []
             if rank is not None:
                 notes.append(rank_text(rank))
-            if row.low_quality:
-                notes.append("<b style='color:%s'>marked weak</b> by the auto policy" % theme.WEAK.name())
-            if row.flag == "reject" and row.flag_source == "auto" and not row.low_quality:
+            if weak:
+                notes.append(f"<span style='color:{theme.WEAK.name()}'>{WEAK_MEANING}</span>")
+            if row.flag == "reject" and row.flag_source == "auto" and not weak:
                 notes.append("auto reject")
             self.score_note.setText("<br>".join(notes))
         else:

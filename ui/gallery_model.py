@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from curator.culling import WEAK_MEANING, is_weak
 from iqa_engine.decode import HEIF_EXTENSIONS, RAW_EXTENSIONS  # (no torch: the decode module is light)
 from ui.tiling import BurstGroup, consecutive_runs
 
@@ -382,8 +383,8 @@ def tooltip(row: GalleryRow, rank: float | None, partners: Sequence[GalleryRow] 
     if row.fused is not None:
         pct = f" · better than {rank * 100:.0f}% of its folder" if rank is not None else ""
         lines.append(f"score {row.fused:.3f}{pct}")
-    if row.low_quality:
-        lines.append("marked weak by the auto policy")
+    if is_weak(row):
+        lines.append(WEAK_MEANING)
     if row.status == "error":
         lines.append(f"error: {row.error or 'unreadable'}")
     elif row.status == "missing":

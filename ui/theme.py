@@ -33,10 +33,14 @@ _RANK_COLOURS = (
 NO_RANK = QColor(0x5b, 0x6b, 0x7d)
 
 
-def rank_colour(rank: float | None) -> QColor:
+def rank_colour(rank: float | None, weak: bool = False) -> QColor:
+    """The score's colour from where it sits in its folder. Red means weak (curator.culling.is_weak): a photo
+    the policy does not mark weak never shows red, even at the bottom of its folder (a folder of 3 and a
+    bottom 15% marks none)."""
     if rank is None:
         return NO_RANK
-    for upper, colour in _RANK_COLOURS:
+    bands = _RANK_COLOURS if weak else _RANK_COLOURS[1:]
+    for upper, colour in bands:
         if rank < upper:
             return colour
     return _RANK_COLOURS[-1][1]
