@@ -20,10 +20,6 @@ log = logging.getLogger(__name__)
 SCREENSHOT_SIZE = (1440, 900)
 
 
-class ScreenshotError(Exception):
-    pass
-
-
 def get_app() -> QApplication:
     app = QApplication.instance()
     if app is None:
