@@ -27,18 +27,9 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
 from PIL.TiffImagePlugin import IFDRational
 
+from ui.demo_catalog import sample_photos
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _photos() -> dict[str, np.ndarray]:
-    from skimage import data
-
-    grey = lambda a: np.stack([a] * 3, axis=-1)  # noqa: E731
-    return {
-        "astronaut": data.astronaut(), "coffee": data.coffee(), "chelsea": data.chelsea(), "rocket": data.rocket(),
-        "motorcycle": data.stereo_motorcycle()[0], "hubble": data.hubble_deep_field(), "camera": grey(data.camera()),
-        "clock": grey(data.clock()), "coins": grey(data.coins()),
-    }
 
 
 def _takes(im: Image.Image, rng: np.random.Generator) -> dict[str, Image.Image]:
@@ -91,7 +82,7 @@ def _pair(folder: Path, photos: dict[str, np.ndarray], rng: np.random.Generator,
 
 def make_shoots(root: Path) -> Path:
     rng = np.random.default_rng(7)
-    photos = list(_photos().items())
+    photos = list(sample_photos(9).items())
     shoots = {"2024-06-01 city": photos[:5], "2024-06-02 studio": photos[5:]}
     for day, (shoot, items) in enumerate(shoots.items(), start=1):
         folder = root / shoot
@@ -111,7 +102,6 @@ def make_shoots(root: Path) -> Path:
 
 def cull_a_little(db: Path) -> None:
     """A few decisions, as a photographer would have made them in the gallery (P, X, 1-5)."""
-    sys.path.insert(0, str(REPO))
     from curator.catalog import Catalog
 
     with Catalog.open(db) as cat:
@@ -137,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.model:
         engine = ["--model", args.model] + (["--weights", args.weights] if args.weights else [])
     else:
-        sys.path.insert(0, str(REPO / "tests"))
+        sys.path.insert(0, str(REPO / "tests"))  # the tests' tiny model: no importable home yet (as bench/catalog.py)
         from conftest import build_tiny_model
 
         engine = build_tiny_model(work / "model").cli_args()
