@@ -25,20 +25,19 @@ import argparse
 import os
 import platform
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402 (after the environment is set)
 
 FOLDER_SIZE = 50
 
 
 def build_catalog(db: Path, n: int, seed: int = 0) -> float:
+    from curator import culling
     from curator.catalog import Catalog, FileEntry, FileStat, Outcome
     from iqa_engine.results import PhotoScore, ViewScore
 
@@ -72,7 +71,7 @@ def build_catalog(db: Path, n: int, seed: int = 0) -> float:
                 outcomes.append(Outcome(it.photo_id, "scored", expected=it.stat, score=score))
             cat.record_outcomes(outcomes)
             done += len(items)
-        cat.recompute_flags(None, 15.0)
+        culling.recompute_flags(cat, None, 15.0)
     return time.perf_counter() - t0
 
 

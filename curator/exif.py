@@ -21,6 +21,8 @@ from typing import Any
 
 from PIL import Image
 
+from curator.files import HEIF_EXTENSIONS, RAW_EXTENSIONS
+
 # EXIF tag numbers (TIFF/EXIF 2.32)
 _MAKE, _MODEL, _ORIENTATION, _DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
 _EXIF_IFD = 0x8769
@@ -59,8 +61,6 @@ EMPTY = ExifData()
 
 def read_exif(path: str | os.PathLike[str]) -> ExifData:
     """The photo's EXIF, or EMPTY when it has none or it cannot be read."""
-    from iqa_engine.decode import HEIF_EXTENSIONS, RAW_EXTENSIONS
-
     p = Path(path)
     suffix = p.suffix.lower()
     try:

@@ -32,13 +32,22 @@ from typing import Collection, Iterable, Protocol, Sequence
 
 
 class FlagInput(Protocol):
-    photo_id: int
-    folder: str
-    fused: float | None
-    flag: str | None
-    flag_source: str | None
-    rating: int
-    low_quality: bool
+    """A shot as the policy reads it (read-only, so the catalog's frozen FlagRow fits)."""
+
+    @property
+    def photo_id(self) -> int: ...
+    @property
+    def folder(self) -> str: ...
+    @property
+    def fused(self) -> float | None: ...
+    @property
+    def flag(self) -> str | None: ...
+    @property
+    def flag_source(self) -> str | None: ...
+    @property
+    def rating(self) -> int: ...
+    @property
+    def low_quality(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from iqa_engine.decode import HEIF_EXTENSIONS, PHOTO_EXTENSIONS, RAW_EXTENSIONS
+from curator.files import HEIF_EXTENSIONS, JPEG_EXTENSIONS, PHOTO_EXTENSIONS, RAW_EXTENSIONS
 
-JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe"})
 RENDERED_EXTENSIONS = JPEG_EXTENSIONS | HEIF_EXTENSIONS
 
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from curator.catalog import Catalog, CatalogError, FileEntry, SyncCounts
+from curator import culling
+from curator.catalog import CURRENT_KINDS, Catalog, CatalogError, FileEntry, SyncCounts
 from curator.errors import UserError
+from curator.files import is_photo_path, walk_photos
 from curator.settings import Settings
 from curator.sidecars import SidecarWriter, import_for_records, import_sidecars
 from curator.worker import BatchReport, ScoringLock, Totals, Worker, normalize_path, stat_file
@@ -64,9 +66,6 @@ class ScanSummary:
 
 def collect(inputs: Iterable[str | os.PathLike[str]]) -> Collected:
     """Walk folders (recursively, symlink loops skipped) and stat every photo; files are taken as given."""
-    from curator.commands.common import iter_photo_paths
-    from iqa_engine.decode import is_photo_path
-
     roots: list[str] = []
     entries: list[FileEntry] = []
     not_photos: list[str] = []
@@ -78,7 +77,7 @@ def collect(inputs: Iterable[str | os.PathLike[str]]) -> Collected:
         if p.is_dir():
             root = os.path.realpath(p)
             roots.append(root)
-            paths: Iterable[Path] = iter_photo_paths([root])
+            paths: Iterable[Path] = walk_photos(root)
         elif is_photo_path(p):
             roots.append(normalize_path(p))
             paths = [p]
@@ -178,7 +177,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
             folders = set(imported.folders)
             if summary.sync.missing or summary.sync.reappeared:
                 folders |= {os.path.dirname(r) for r in found.roots} | set(catalog.folders(under=found.roots))
-            summary.flags_changed += catalog.recompute_flags(policy[0], policy[1], folders=sorted(folders),
+            summary.flags_changed += culling.recompute_flags(catalog, policy[0], policy[1], folders=sorted(folders),
                                                              burst_gap_seconds=settings.burst_gap_seconds)
         return summary
     finally:
@@ -300,7 +299,7 @@ class WatchService:
         for _sidecar, reason in report.failures:
             log.warning("%s", reason)
         if report.folders:
-            catalog.recompute_flags(policy[0], policy[1], folders=report.folders,
+            culling.recompute_flags(catalog, policy[0], policy[1], folders=report.folders,
                                     burst_gap_seconds=self.settings.burst_gap_seconds)
 
     def _write_sidecars(self, photo_ids: Iterable[int]) -> None:
@@ -313,7 +312,7 @@ class WatchService:
     def _batch_done(self, catalog: Catalog, roots: list[str], report: BatchReport) -> None:
         if self.writer is not None:  # after the flags were recomputed: the batch and every changed decision
             self._write_sidecars(r.photo_id for r in report.recorded
-                                 if r.recorded and r.kind in ("scored", "unchanged", "adopted", "partner"))
+                                 if r.recorded and r.kind in CURRENT_KINDS)
         if self.on_batch:
             self.on_batch(report)
         self._emit(catalog, roots, force=True)

@@ -41,6 +41,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from curator.catalog import Catalog
+from curator.files import is_photo_path
 from curator.worker import stat_file
 
 log = logging.getLogger("curator.watcher")
@@ -101,8 +102,6 @@ class CatalogEventHandler(FileSystemEventHandler):
                 self.sync_tree(src)
             self.wake()
             return
-        from iqa_engine.decode import is_photo_path  # numpy: loaded on the first file event, not at import
-
         if kind in ("created", "modified", "closed", "attrib"):
             if is_photo_path(src):
                 self.enqueue(src, force=kind in ("created", "closed"))

@@ -28,10 +28,10 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
-from curator import settle
-from curator.catalog import Catalog, CatalogError, FileStat, Outcome, PendingItem, Recorded
+from curator import culling, settle
+from curator.catalog import Catalog, CatalogError, FileStat, Outcome, OutcomeKind, PendingItem, Recorded, ScoreRecord
 from curator.exif import ExifData, read_exif
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _read_error(exc: BaseException) -> str:
 @dataclass
 class Inspection:
     item: PendingItem
-    kind: str  # "score", "unchanged", "adopted", "error", "missing", "changed"
+    kind: Literal["score"] | OutcomeKind  # "score": to be scored; any other: the outcome already known
     stat: FileStat | None = None
     content_hash: str | None = None
     exif: ExifData | None = None
@@ -323,7 +323,8 @@ class Worker:
                                             content_hash=i.content_hash, error=failures[id(i)], path=i.item.path))
                 else:
                     outcomes.append(Outcome(i.item.photo_id, "scored", expected, stat=i.stat,
-                                            content_hash=i.content_hash, score=scores[id(i)], exif=i.exif,
+                                            content_hash=i.content_hash, exif=i.exif,
+                                            score=ScoreRecord.from_result(scores[id(i)]),  # the catalog's own record
                                             twin_id=i.twin_id, partners=i.partners))
             else:
                 outcomes.append(Outcome(i.item.photo_id, i.kind, expected, stat=i.stat,
@@ -340,6 +341,7 @@ class Worker:
         A catalog that stays locked or fails for a while is retried with a growing pause (the batch
         stays pending); after MAX_FAILURES failures in a row the CatalogError is raised.
         """
+        self._started_at = self.clock()
         self._inflight: deque[tuple[PendingItem, Future[Inspection]]] = deque()
         self._next_poll = 0.0
         self._wait = self.poll_interval
@@ -395,8 +397,8 @@ class Worker:
 
     def _finish_batch(self, inspections: list[Inspection], t0: float) -> None:
         outcomes = self.score(inspections)
-        if self.run_id is None:
-            self.run_id = self.catalog.start_run(self.run_kind, self.engine.fingerprint)
+        if self.run_id is None:  # started when run() began, so busy time always fits in the run's span
+            self.run_id = self.catalog.start_run(self.run_kind, self.engine.fingerprint, now=self._started_at)
         recorded = self.catalog.record_outcomes(outcomes, now=self.clock(), run_id=self.run_id,
                                                 busy_seconds=time.monotonic() - t0)
         flags_changed = 0
@@ -409,8 +411,8 @@ class Worker:
         if self.flag_policy is not None and folders:
             threshold, bottom = self.flag_policy
             try:
-                flags_changed = self.catalog.recompute_flags(threshold, bottom, folders=sorted(folders),
-                                                             burst_gap_seconds=self.burst_gap_seconds)
+                flags_changed = culling.recompute_flags(self.catalog, threshold, bottom, folders=sorted(folders),
+                                                        burst_gap_seconds=self.burst_gap_seconds)
             except CatalogError as exc:  # flags are derived data: the next batch recomputes them
                 log.warning("could not recompute flags: %s", exc)
         seconds = time.monotonic() - t0  # waiting for the decode-ahead, scoring and recording

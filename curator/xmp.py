@@ -56,10 +56,10 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
 from curator.errors import UserError
+from curator.labels import LABELS, canonical_label
 from curator.pairs import Shot, group_shots, shot_of, stem_key
 
 NAMING_SCHEMES = ("adobe", "darktable")
-COLOUR_LABELS = ("Red", "Yellow", "Green", "Blue", "Purple")
 SIDECAR_SUFFIX = ".xmp"
 
 CURATOR_NS_URI = "https://curator.invalid/ns/xmp/1.0/"  # an identifier, not a web page
@@ -89,13 +89,13 @@ class Mark:
     """What one verdict becomes in XMP: stars (-1 = reject) and a colour label."""
 
     rating: int | None = None  # -1 (reject), 0-5, or None: curator sets no rating
-    label: str | None = None  # one of COLOUR_LABELS, or None: curator sets no label
+    label: str | None = None  # one of LABELS, or None: curator sets no label
 
     def __post_init__(self) -> None:
         if self.rating is not None and not -1 <= self.rating <= 5:
             raise ValueError(f"rating must be -1 (reject) or 0-5, not {self.rating}")
-        if self.label is not None and self.label not in COLOUR_LABELS:
-            raise ValueError(f"label must be one of {', '.join(COLOUR_LABELS)}, not {self.label!r}")
+        if self.label is not None and self.label not in LABELS:
+            raise ValueError(f"label must be one of {', '.join(LABELS)}, not {self.label!r}")
 
     def spec(self) -> str:
         rating = "none" if self.rating is None else str(self.rating)
@@ -137,9 +137,9 @@ def parse_mapping(spec: str | None, base: Mapping[str, Mark] = DEFAULT_MAPPING) 
             rating = None if rating_text.strip().lower() in ("none", "") else int(rating_text)
         except ValueError:
             raise UserError(f"bad XMP mapping entry {entry!r}: rating must be -1..5 or none") from None
-        label = _canonical_label(label_text.strip()) if label_text.strip().lower() not in ("", "none") else None
+        label = canonical_label(label_text.strip()) if label_text.strip().lower() not in ("", "none") else None
         if label_text.strip() and label_text.strip().lower() != "none" and label is None:
-            raise UserError(f"bad XMP mapping entry {entry!r}: label must be one of {', '.join(COLOUR_LABELS)}")
+            raise UserError(f"bad XMP mapping entry {entry!r}: label must be one of {', '.join(LABELS)}")
         try:
             mapping[verdict] = Mark(rating, label)
         except ValueError as exc:
@@ -149,15 +149,6 @@ def parse_mapping(spec: str | None, base: Mapping[str, Mark] = DEFAULT_MAPPING) 
 
 def format_mapping(mapping: Mapping[str, Mark]) -> str:
     return ",".join(f"{v}={mapping[v].spec()}" for v in VERDICTS if v in mapping)
-
-
-def _canonical_label(text: str | None) -> str | None:
-    if not text:
-        return None
-    for colour in COLOUR_LABELS:
-        if text.casefold() == colour.casefold():
-            return colour
-    return None
 
 
 @dataclass(frozen=True)
@@ -411,7 +402,7 @@ def imported_decision(decision: SidecarDecision) -> ImportedDecision | None:
     their 1-5 stars and colour label are kept as they are.
     """
     rating = decision.user_rating
-    label = _canonical_label(decision.user_label) if decision.user_label else None
+    label = canonical_label(decision.user_label) if decision.user_label else None
     flag = "reject" if rating == -1 else None
     stars = rating if rating is not None and rating > 0 else None
     if flag is None and stars is None and label is None:
@@ -583,7 +574,7 @@ class PhotoDecision:
         rating = base.rating
         if self.rating and self.verdict != "reject":
             rating = max(0, min(5, int(self.rating)))
-        label = _canonical_label(self.label) or base.label
+        label = canonical_label(self.label) or base.label
         return XmpFields(rating, label, base.verdict, base.score)
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
-from typing import Iterable, Iterator
 
 from iqa_engine.config import MODES, PRECISIONS, PROTOCOLS, TRUNKS
 
+from curator.files import iter_photo_paths  # noqa: F401 - re-exported: score, bench and xmp read walk with it
 from curator.settings import Settings, load_settings
 
 
@@ -108,26 +106,3 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = settings.with_overrides("flag", **flags)
     settings.engine_config()  # validate now: a bad flag is a usage error before any work
     return settings
-
-
-def iter_photo_paths(inputs: Iterable[str]) -> Iterator[Path]:
-    """Files as given, and every photo under a directory (sorted, recursive, symlink loops skipped)."""
-    from iqa_engine.decode import is_photo_path
-
-    for raw in inputs:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            seen: set[tuple[int, int]] = set()
-            for root, dirs, files in os.walk(path, followlinks=True):
-                st = os.stat(root)
-                key = (st.st_dev, st.st_ino)
-                if key in seen:  # a symlink loop
-                    dirs[:] = []
-                    continue
-                seen.add(key)
-                dirs.sort()
-                for name in sorted(files):
-                    if is_photo_path(name):
-                        yield Path(root) / name
-        else:
-            yield path

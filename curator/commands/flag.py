@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from curator import culling
     from curator.catalog import UNCHANGED, Catalog
     from curator.worker import normalize_path
 
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         folder = os.path.realpath(os.path.expanduser(args.folder)) if args.folder else None
         if policy_overrides(args) and folder is None:
             catalog.set_flag_policy(*policy)
-        changed = catalog.recompute_flags(policy[0], policy[1], folder=folder,
+        changed = culling.recompute_flags(catalog, policy[0], policy[1], folder=folder,
                                           burst_gap_seconds=settings.burst_gap_seconds)
         d = catalog.decision_counts()
     print(f"policy: {describe_policy(policy)}")
@@ -78,16 +79,16 @@ def run(args: argparse.Namespace) -> int:
 
 def run_bursts(settings: Any, folder_arg: str | None, dry_run: bool) -> int:
     """`curator flag --bursts`: "reject all but the best" in every burst under --folder (or everywhere)."""
+    from curator import culling
     from curator.catalog import Catalog
 
     under = os.path.realpath(os.path.expanduser(folder_arg)) if folder_arg else None
     if under is not None and not os.path.isdir(under):
         raise UserError(f"{folder_arg}: not a folder")
-    decisions = []
     with Catalog.open(settings.db_path, create=False) as catalog:
-        for folder in catalog.folders(under=[under] if under is not None else None):
-            decisions += catalog.reject_burst_others(folder, gap_seconds=settings.burst_gap_seconds,
-                                                     similarity=settings.burst_similarity, dry_run=dry_run)
+        folders = catalog.folders(under=[under]) if under is not None else None
+        decisions = culling.reject_all_but_best(catalog, folders, gap_seconds=settings.burst_gap_seconds,
+                                                similarity=settings.burst_similarity, dry_run=dry_run).decisions
         rows = {r.photo_id: r for r in catalog.rows_by_id(
             [int(d.photo_id) for d in decisions] + [int(d.best_id) for d in decisions])}
     verb = "would reject" if dry_run else "rejected"

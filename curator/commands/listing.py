@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="name (folder, then file; default), score (worst first), -score (best first), "
                         "time (capture time, else mtime)")
     p.add_argument("--flagged", action="store_true",
-                   help="only the weak frames: marked low quality by the flag policy, or rejected "
-                        "(as the gallery's 'flagged')")
+                   help="only the weak photos: marked weak by the auto flag policy (below --threshold, or in the "
+                        "bottom N%% of their folder), whatever you decided since; the gallery's 'flagged'")
     p.add_argument("--errors", action="store_true", help="only photos that could not be scored, and why")
     p.add_argument("--folder", metavar="DIR", help="only photos under this folder")
     p.add_argument("--limit", type=int, metavar="N", help="at most N photos")
@@ -65,13 +65,14 @@ def run(args: argparse.Namespace) -> int:
 
 def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | None) -> int:
     """`curator list --bursts`: every burst and bracket (groups of two or more frames), folder by folder."""
+    from curator import culling
     from curator.catalog import Catalog
 
     groups: list[dict[str, Any]] = []
     singles = 0
     with Catalog.open(settings.db_path, create=False) as catalog:
         for folder in catalog.folders(under=[under] if under is not None else None):
-            bursts = catalog.bursts(folder, gap_seconds=settings.burst_gap_seconds,
+            bursts = culling.bursts(catalog, folder, gap_seconds=settings.burst_gap_seconds,
                                     similarity=settings.burst_similarity)
             multi = [b for b in bursts if b.is_burst]
             singles += len(bursts) - len(multi)

@@ -13,6 +13,7 @@ from catalog_support import hash_tree, make_settings, rows_by_name
 from conftest import real_photos, write_jpeg
 
 from curator import service
+from curator import culling
 from curator.catalog import Catalog, FileStat, PendingItem
 from curator.worker import Worker, inspect_photo, stat_file
 
@@ -250,7 +251,7 @@ def test_scan_never_touches_the_originals(settings, photo_dir, tiny_engine):
     (photo_dir / "coffee.jpg").rename(photo_dir / "moved.jpg")
     scan(settings, photo_dir, engine=tiny_engine)
     with Catalog.open(settings.db_path) as cat:
-        cat.recompute_flags(0.99, 50)
+        culling.recompute_flags(cat, 0.99, 50)
         list(cat.export_records())
     after = hash_tree(photo_dir)
     assert sorted(after.values()) == sorted(before.values())

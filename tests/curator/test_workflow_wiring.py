@@ -19,6 +19,7 @@ from conftest import real_photos, write_jpeg
 from PIL import Image, TiffImagePlugin
 
 from curator import service, xmp
+from curator import culling
 from curator.catalog import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Catalog, FileStat, Outcome
 from curator.cli import main
 from curator.settings import SettingsError, load_settings
@@ -93,8 +94,8 @@ def test_scan_imports_sidecar_decisions_as_the_users_once_per_change(settings, p
         # bottom 100%: everything else is an auto reject; the imported decisions are the user's
         assert {n: (r.flag, r.flag_source) for n, r in rows.items() if n in ("rocket.jpg", "motorcycle.jpg")} == {
             "rocket.jpg": ("reject", "auto"), "motorcycle.jpg": ("reject", "auto")}
-        cat.recompute_flags(None, 100.0)  # re-flagging does not override them
-        cat.recompute_flags(None, 0.0)
+        culling.recompute_flags(cat, None, 100.0)  # re-flagging does not override them
+        culling.recompute_flags(cat, None, 0.0)
         again = rows_by_name(cat)
         assert (again["coffee.jpg"].flag, again["coffee.jpg"].flag_source) == ("reject", "user")
         assert (again["astronaut.jpg"].rating, again["chelsea.jpg"].rating) == (4, 2)
@@ -223,22 +224,22 @@ def test_bursts_brackets_list_and_reject_all_but_the_best(settings, burst_dir, t
     db = settings.db_path
     with Catalog.open(db) as cat:
         ids = {Path(r.name).stem: r.photo_id for r in cat.gallery_rows()}
-        frames = {f.photo_id: f for f in cat.burst_frames(str(burst_dir))}
+        frames = {f.photo_id: f for f in culling.frames(cat, str(burst_dir))}
         assert len(frames) == 7 and all(f.embedding is not None and f.fused is not None for f in frames.values())
         assert frames[ids["K2"]].exposure_bias == -1.0 and frames[ids["B2"]].seconds - frames[ids["B1"]].seconds == 0.5
-        groups = sorted(tuple(sorted(b.ids)) for b in cat.bursts(str(burst_dir)) if b.is_burst)
+        groups = sorted(tuple(sorted(b.ids)) for b in culling.bursts(cat, str(burst_dir)) if b.is_burst)
         assert groups == sorted([tuple(sorted(ids[n] for n in ("B1", "B2", "B3"))),
                                  tuple(sorted(ids[n] for n in ("K1", "K2", "K3")))])
         fused = {n: frames[i].fused for n, i in ids.items()}
 
         # the flag policy never auto-rejects bracketed frames, even when it rejects everything else
-        cat.recompute_flags(None, 100.0)
+        culling.recompute_flags(cat, None, 100.0)
         rows = by_stem(cat)
         assert {n: rows[n].flag for n in rows} == {**{n: "reject" for n in ("B1", "B2", "B3", "S1")},
                                                    **{n: None for n in ("K1", "K2", "K3")}}
-        cat.recompute_flags(None, 100.0, burst_gap_seconds=None)  # protection off: they would be
+        culling.recompute_flags(cat, None, 100.0, burst_gap_seconds=None)  # protection off: they would be
         assert {by_stem(cat)[n].flag for n in ("K1", "K2", "K3")} == {"reject"}
-        cat.recompute_flags(None, 0.0)
+        culling.recompute_flags(cat, None, 0.0)
 
     code, out, _ = run_cli(capsys, "list", "--bursts", "--db", db)
     assert code == 0

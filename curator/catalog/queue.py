@@ -1,0 +1,217 @@
+"""The queue: which files are photos to score. Walk results in, pending photos out, moves and deletions.
+
+A photo's status is its place in the queue: 'pending' until the worker records
+an outcome; 'missing' when its file is gone (the row, scores and decision are
+kept, so a file that comes back, or turns up elsewhere, keeps them).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable, Iterable, Sequence
+
+from curator.catalog.connection import CatalogBase
+from curator.catalog.pairs import check_pairs
+from curator.catalog.records import FileEntry, FileStat, KnownFile, PendingItem, SyncCounts, Twin
+from curator.catalog.sql import INSERT_PHOTO, REQUEUE_PHOTO, SHOT, in_chunks, new_row, scope_clause
+
+
+class QueueMixin(CatalogBase):
+    def known_files(self, scope: Sequence[str], fingerprint: str) -> dict[str, KnownFile]:
+        """Every photo under the given roots, with whether it (or, for the second file of a RAW+JPEG pair,
+        its shot) has a score from `fingerprint`."""
+        clause, params = scope_clause(scope, "p.path")
+        return self._known_where(clause, params, fingerprint)
+
+    def _known_paths(self, paths: Sequence[str], fingerprint: str) -> dict[str, KnownFile]:
+        """Rows for these exact paths (files found outside the scope's path range, e.g. through a symlink)."""
+        out: dict[str, KnownFile] = {}
+        for in_list, chunk in in_chunks(paths):
+            out.update(self._known_where(f"p.path {in_list}", chunk, fingerprint))
+        return out
+
+    def _known_where(self, clause: str, params: list[Any], fingerprint: str) -> dict[str, KnownFile]:
+        """known_files' rows for one WHERE clause on photos p, keyed by path."""
+        rows = self._read(
+            "SELECT p.id, p.path, p.size, p.mtime_ns, p.status, "
+            f"EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = {SHOT} AND s.fingerprint = ?) "
+            f"FROM photos p WHERE {clause}", [fingerprint] + params)
+        return {r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5])) for r in rows}
+
+    def sync_files(self, scope: Sequence[str], found: Iterable[FileEntry], *, fingerprint: str,
+                   gone: Callable[[str], bool] = lambda p: not os.path.lexists(p),
+                   retry_errors: bool = False, now: float | None = None) -> SyncCounts:
+        """Bring the catalog in line with a walk of `scope`: enqueue new, changed and stale photos,
+        record files that could not be stat'ed, and mark photos that are gone as missing.
+
+        A file is unchanged when its size and mtime match; it is then skipped
+        unless its score is from another engine (rescored) or, with
+        retry_errors, it failed before.
+        """
+        now = time.time() if now is None else now
+        found = list(found)
+        known = self.known_files(scope, fingerprint)
+        known.update(self._known_paths([e.path for e in found if e.path not in known], fingerprint))
+        inserts: list[tuple] = []
+        requeue: list[tuple] = []
+        errors: list[tuple] = []
+        new_errors: list[tuple] = []
+        counts = dict(new=0, changed=0, rescore=0, queued=0, unchanged=0, errors=0, missing=0, reappeared=0)
+        seen: set[str] = set()
+        for entry in found:
+            seen.add(entry.path)
+            k = known.get(entry.path)
+            if entry.stat is None:
+                counts["errors"] += 1
+                if k is None:
+                    new_errors.append(new_row(entry.path, FileStat(0, 0), now, status="error",
+                                               error=entry.error))
+                else:
+                    errors.append((entry.error, now, k.photo_id))
+                continue
+            st = entry.stat
+            since = min(st.mtime_ns / 1e9, now)  # a file already quiet since its mtime need not wait again
+            if k is None:
+                counts["new"] += 1
+                inserts.append(new_row(entry.path, st, since, status="pending"))
+            elif k.stat != st:
+                counts["changed"] += 1
+                requeue.append((st.size, st.mtime_ns, now, now, k.photo_id))
+            elif k.status == "missing":
+                counts["reappeared"] += 1
+                requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
+            elif k.status == "scored" and not k.has_current_score:
+                counts["rescore"] += 1
+                requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
+            elif k.status == "error" and retry_errors:
+                counts["changed"] += 1
+                requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
+            elif k.status == "pending":  # e.g. left by a scan that was stopped: scored now, so say so
+                counts["queued"] += 1
+            else:
+                counts["unchanged"] += 1
+        missing_ids = [k.photo_id for path, k in known.items()
+                       if path not in seen and k.status != "missing" and gone(path)]
+        counts["missing"] = len(missing_ids)
+        with self.transaction() as conn:
+            conn.executemany(INSERT_PHOTO, inserts + new_errors)
+            conn.executemany(REQUEUE_PHOTO, requeue)
+            conn.executemany("UPDATE photos SET status = 'error', error = ?, updated_at = ? WHERE id = ?", errors)
+            conn.executemany("UPDATE photos SET status = 'missing', error = NULL, updated_at = ? WHERE id = ?",
+                             [(now, i) for i in missing_ids])
+            check_pairs(conn, missing_ids, now)
+        return SyncCounts(**counts)
+
+    def enqueue_path(self, path: str, stat: FileStat, now: float | None = None) -> bool:
+        """The watcher saw `path` created or written: make it pending unless its stat is what we have.
+
+        Returns True when the row was inserted or changed.
+        """
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id, size, mtime_ns, status FROM photos WHERE path = ?", (path,)).fetchone()
+            if row is None:
+                conn.execute(INSERT_PHOTO, new_row(path, stat, now, status="pending"))
+                return True
+            pid, size, mtime_ns, status = row
+            if (size, mtime_ns) == (stat.size, stat.mtime_ns) and status != "missing":
+                return False
+            conn.execute(REQUEUE_PHOTO, (stat.size, stat.mtime_ns, now, now, pid))
+            return True
+
+    def record_path_error(self, path: str, message: str, now: float | None = None) -> None:
+        """A photo path that cannot even be stat'ed (a symlink loop, a broken link)."""
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE photos SET status = 'error', error = ?, updated_at = ? WHERE path = ?",
+                               (message, now, path))
+            if cur.rowcount == 0:
+                conn.execute(INSERT_PHOTO, new_row(path, FileStat(0, 0), now, status="error", error=message))
+
+    def pending_items(self, scope: Sequence[str] | None = None, limit: int = 64,
+                      exclude: Iterable[int] = ()) -> list[PendingItem]:
+        """Pending photos, longest-quiet first, for the worker's settle check."""
+        clause, params = scope_clause(scope, "path")
+        excluded = list(exclude)
+        if excluded:
+            clause += f" AND id NOT IN ({','.join('?' * len(excluded))})"
+            params += excluded
+        rows = self._read(
+            "SELECT id, path, folder, size, mtime_ns, settle_since, content_hash FROM photos "
+            f"WHERE status = 'pending' AND {clause} ORDER BY settle_since, id LIMIT ?", params + [int(limit)])
+        return [PendingItem(r[0], r[1], r[2], FileStat(r[3], r[4]), r[5], r[6]) for r in rows]
+
+    def note_unsettled(self, photo_id: int, stat: FileStat, since: float) -> None:
+        """The worker saw a pending file change: restart its quiet period."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE photos SET size = ?, mtime_ns = ?, settle_since = ?, updated_at = ? "
+                         "WHERE id = ? AND status = 'pending'", (stat.size, stat.mtime_ns, since, since, photo_id))
+
+    def has_score(self, photo_id: int, fingerprint: str) -> bool:
+        return bool(self._read("SELECT 1 FROM scores WHERE photo_id = ? AND fingerprint = ?",
+                               (int(photo_id), fingerprint)))
+
+    def find_twins(self, content_hash: str, fingerprint: str, exclude: int) -> list[Twin]:
+        """Other photos with the same content (candidates for a rename or move)."""
+        rows = self._read(
+            "SELECT p.id, p.path, p.status, "
+            "EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = p.id AND s.fingerprint = ?) "
+            "FROM photos p WHERE p.content_hash = ? AND p.id != ? ORDER BY p.status = 'missing' DESC, p.id",
+            (fingerprint, content_hash, int(exclude)))
+        return [Twin(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+    def move_path(self, src: str, dest: str, now: float | None = None) -> bool:
+        """A file was renamed or moved: the photo keeps its id, scores and decisions.
+
+        Returns False when `src` is not in the catalog (the caller enqueues `dest`).
+        """
+        return self.move_paths([(src, dest)], now) == 1
+
+    def move_paths(self, moves: Sequence[tuple[str, str]], now: float | None = None) -> int:
+        """Several files moved together (move-rejects, undo), in one transaction: each photo keeps its id,
+        scores and decisions, and a RAW+JPEG pair that moved together stays one shot. Returns how many
+        photos the catalog knew."""
+        now = time.time() if now is None else now
+        moved: list[int] = []
+        with self.transaction() as conn:
+            for src, dest in moves:
+                src, dest = str(src), str(dest)
+                folder, name = os.path.split(dest)
+                row = conn.execute("SELECT id FROM photos WHERE path = ?", (src,)).fetchone()
+                if row is None:
+                    continue
+                conn.execute("DELETE FROM photos WHERE path = ? AND id != ?", (dest, row[0]))  # replaced by the move
+                conn.execute("UPDATE photos SET path = ?, folder = ?, name = ?, updated_at = ? WHERE id = ?",
+                             (dest, folder, name, now, row[0]))
+                moved.append(row[0])
+            check_pairs(conn, moved, now)  # one file of a pair renamed alone: two shots again
+        return len(moved)
+
+    def move_tree(self, src: str, dest: str, now: float | None = None) -> int:
+        """A folder was renamed or moved: every photo under it follows. Returns how many moved."""
+        now = time.time() if now is None else now
+        src_clause, src_params = scope_clause([src], "path")
+        dest_clause, dest_params = scope_clause([dest], "path")
+        n = len(src)
+        with self.transaction() as conn:
+            conn.execute(f"DELETE FROM photos WHERE {dest_clause} AND NOT ({src_clause})", dest_params + src_params)
+            cur = conn.execute(
+                f"UPDATE photos SET path = ? || substr(path, ?), folder = ? || substr(folder, ?), updated_at = ? "
+                f"WHERE {src_clause}", [dest, n + 1, dest, n + 1, now] + src_params)
+            return cur.rowcount
+
+    def mark_missing(self, path: str, now: float | None = None) -> int:
+        """A file (or every photo under a folder) was deleted: keep the rows, mark them missing."""
+        now = time.time() if now is None else now
+        clause, params = scope_clause([path], "path")
+        with self.transaction() as conn:
+            ids = [r[0] for r in conn.execute(f"SELECT id FROM photos WHERE {clause} AND status != 'missing'",
+                                              params)]
+            if not ids:
+                return 0
+            conn.execute(f"UPDATE photos SET status = 'missing', error = NULL, updated_at = ? "
+                         f"WHERE {clause} AND status != 'missing'", [now] + params)
+            check_pairs(conn, ids, now)  # the JPEG of a pair deleted: its RAW is scored itself
+            return len(ids)
+

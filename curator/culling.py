@@ -1,0 +1,142 @@
+"""The culling policy: which shots are weak, which frames form a burst, which frame of a burst to keep.
+
+Qt-free, and SQL-free: it reads and writes through the catalog's primitives,
+each action inside one catalog transaction, so a decision made elsewhere (the
+gallery, another process) can never slip between what it read and what it
+wrote, and an action is either recorded whole or not at all.
+
+  recompute_flags       the auto low-quality flags (curator.flags), brackets protected (curator.bursts)
+  frames, bursts        a folder's shots as frames, grouped into bursts and brackets
+  reject_all_but_best   "keep the best frame": in every burst of some folders, or in one burst
+  is_weak               the one definition of a weak ("flagged") photo, for every view of the catalog
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Protocol, Sequence
+
+from curator import flags
+from curator.bursts import DEFAULT_GAP_SECONDS, DEFAULT_SIMILARITY, Burst, BurstDecision, Frame, bracketed_ids
+from curator.bursts import group_bursts as _group
+from curator.bursts import reject_all_but_best as _keep_best
+
+if TYPE_CHECKING:
+    from curator.catalog import Catalog, FrameRow
+
+# What "weak" means wherever it is shown or counted (gallery marks and counts, `list --flagged`):
+WEAK_MEANING = "marked weak by the auto flag policy (below the score threshold, or in the bottom N% of its folder)"
+
+
+class _WeakInput(Protocol):
+    @property
+    def low_quality(self) -> bool: ...
+
+
+def is_weak(row: _WeakInput) -> bool:
+    """A weak photo: the auto flag policy marked it low quality (a score below the threshold, or in the
+    bottom N% of its folder). Whatever the user decided since does not change it. The catalog's
+    `query_rows(weak=True)` (and so `curator list --flagged`) makes the same test in SQL."""
+    return bool(row.low_quality)
+
+
+def recompute_flags(catalog: "Catalog", threshold: float | None, bottom_percent: float,
+                    folder: str | None = None, folders: Sequence[str] | None = None, *,
+                    burst_gap_seconds: float | None = DEFAULT_GAP_SECONDS) -> int:
+    """Apply the auto flag policy (curator.flags) to one folder, some folders or all, in one transaction;
+    returns how many auto flags changed. User decisions are never touched.
+
+    Frames of an exposure bracket (capture times within `burst_gap_seconds`, exposure bias changing at
+    every frame: curator.bursts.bracketed_ids) are never auto-rejected; None turns that protection off.
+    """
+    scope = [folder] if folder is not None else (list(folders) if folders is not None else None)
+    if scope is not None and not scope:
+        return 0
+    with catalog.transaction():  # read and write in one transaction: a user decision cannot slip between
+        rows = catalog.flag_rows(scope)
+        protected: frozenset = frozenset()
+        if burst_gap_seconds is not None:
+            protected = frozenset().union(*(
+                bracketed_ids(_frames(rows_), burst_gap_seconds)
+                for rows_ in catalog.frames_by_folder(scope, embeddings=False).values()))
+        plan = flags.plan(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected)
+        if plan.changes:
+            catalog.apply_flag_changes(plan.changes)
+    return plan.flags_changed
+
+
+def frames(catalog: "Catalog", folder: str) -> list[Frame]:
+    """Every shot of one folder as burst grouping sees it (capture time, latest score, bias, embedding)."""
+    return _frames(catalog.burst_frames(folder))
+
+
+def bursts(catalog: "Catalog", folder: str, *, gap_seconds: float = DEFAULT_GAP_SECONDS,
+           similarity: float = DEFAULT_SIMILARITY) -> list[Burst]:
+    """The folder's shots grouped into bursts (curator.bursts.group_bursts): every shot in exactly one group,
+    in capture order; Burst.best is the frame to show on top of a collapsed burst."""
+    return _group(frames(catalog, folder), gap_seconds, similarity)
+
+
+@dataclass(frozen=True)
+class KeepBest:
+    """What reject_all_but_best did (or, with dry_run, would do)."""
+
+    decisions: tuple[BurstDecision, ...]  # one per frame rejected
+    dry_run: bool
+    note: str = ""  # one burst asked for and nothing done: why
+
+    @property
+    def rejected(self) -> tuple[int, ...]:
+        return tuple(int(d.photo_id) for d in self.decisions)  # type: ignore[call-overload]
+
+    @property
+    def bursts(self) -> int:
+        return len({d.best_id for d in self.decisions})
+
+
+def reject_all_but_best(catalog: "Catalog", folders: Sequence[str] | None = None, *, photo_id: int | None = None,
+                        gap_seconds: float = DEFAULT_GAP_SECONDS, similarity: float = DEFAULT_SIMILARITY,
+                        dry_run: bool = False) -> KeepBest:
+    """"Reject all but the best" in every burst of these folders (None: every folder), or, with
+    `photo_id`, only in the burst of that photo; one transaction either way.
+
+    The rejects are recorded as the user's (they asked for them), so the auto policy never undoes them.
+    Never rejected: the best frame, bracketed frames, frames the user already decided on (a flag set or
+    cleared, stars or a label), and any burst with a frame that is not scored yet.
+    """
+    with catalog.transaction():
+        if photo_id is not None:
+            groups, note = _burst_of(catalog, photo_id, gap_seconds, similarity)
+        else:
+            scope = None if folders is None else list(folders)
+            groups = [b for rows in catalog.frames_by_folder(scope, embeddings=True).values()
+                      for b in _group(_frames(rows), gap_seconds, similarity)]
+            note = ""
+        locked = catalog.decided_ids(int(i) for b in groups if b.is_burst for i in b.ids)  # type: ignore[call-overload]
+        decisions = tuple(_keep_best(groups, locked))
+        if not dry_run and decisions:
+            catalog.set_user_flags([(int(d.photo_id), d.verdict) for d in decisions])  # type: ignore[call-overload]
+    if photo_id is not None and not decisions and not note:
+        note = "nothing to reject: the other frames are decided, bracketed or already rejected"
+    return KeepBest(decisions, dry_run, note)
+
+
+def _burst_of(catalog: "Catalog", photo_id: int, gap_seconds: float,
+              similarity: float) -> tuple[list[Burst], str]:
+    """([the burst of this photo's shot], '') or ([], why there is nothing to do)."""
+    rows = catalog.rows_by_id([photo_id])
+    if not rows:
+        return [], "the photo is no longer in the catalog"
+    row = rows[0]
+    shot = row.partner_of if row.partner_of is not None else row.photo_id
+    burst = next((b for b in _group(frames(catalog, row.folder), gap_seconds, similarity)
+                  if shot in b.ids), None)
+    if burst is None or not burst.is_burst:
+        return [], "not part of a burst"
+    if not burst.complete:
+        return [], "not every frame of this burst is scored yet, so its best is not known"
+    return [burst], ""
+
+
+def _frames(rows: Iterable["FrameRow"]) -> list[Frame]:
+    return [Frame(r.photo_id, r.capture_time, r.embedding, r.fused, r.exposure_bias) for r in rows]
