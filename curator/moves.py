@@ -45,9 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from iqa_engine.decode import is_photo_path
-
 from curator.errors import UserError
+from curator.files import is_photo_path
 from curator.pairs import shot_of, stem_key
 from curator.xmp import NAMING_SCHEMES, find_sidecar, fsync_dir
 
@@ -377,8 +376,13 @@ def undo_last(log_path: str | os.PathLike[str], dry_run: bool = False) -> UndoRe
     place is taken, nothing moves and the message says which file.
     """
     log = Path(log_path)
-    found = _last_open_batch(read_log(log))
+    records = read_log(log)
+    found = _last_open_batch(records)
     if found is None:
+        undone = sum(1 for r in records if r["op"] == "undone")
+        if undone:  # say so: "no moves recorded" would contradict the log the user can read
+            raise MoveError(f"nothing to undo: every move recorded in {log} was already undone "
+                            f"({undone} batch{'es' if undone != 1 else ''})")
         raise MoveError(f"nothing to undo (no moves recorded in {log})")
     batch, records = found
     moves = [r for r in records if r["op"] == "move"]

@@ -63,24 +63,23 @@ def _choose_qt_platform(screenshot: bool, environ: dict[str, str] | None = None)
 
 
 def _check_catalog(db_path: Path) -> None:
-    """Fail with one line before any window opens if the catalog cannot be opened at all.
+    """Fail with one line (exit 2) before any window opens if the catalog cannot be opened at all.
 
-    An existing catalog is opened as the window will open it: read-write (which
-    migrates an older one), else read-only. A missing one is created by the window.
+    It is opened as the window will open it: read-write (which creates a missing
+    catalog and migrates an older one), else, for a read-only catalog that
+    exists, read-only (the window then says decisions cannot be saved).
     """
-    from curator.catalog import Catalog, CatalogError
+    from curator.catalog import Catalog, CatalogReadOnly
 
-    if not db_path.exists():
-        return
     try:
         try:
             cat = Catalog.open(db_path)
-        except CatalogError as exc:
-            if "read-only" not in str(exc):
+        except CatalogReadOnly:
+            if not db_path.exists():
                 raise
-            cat = Catalog.open(db_path, readonly=True)  # the window will say decisions cannot be saved
+            cat = Catalog.open(db_path, readonly=True)
     except UserError:
         raise
-    except Exception as exc:  # noqa: BLE001 - e.g. permission denied on the file itself
-        raise UserError(f"cannot open catalog {db_path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    except OSError as exc:  # e.g. permission denied on the file itself
+        raise UserError(f"cannot open catalog {db_path}: {exc.strerror or exc}") from None
     cat.close()

@@ -145,15 +145,14 @@ def run(args: argparse.Namespace) -> int:
     for _sidecar, reason in summary.sidecar_failures:
         print(f"curator: {reason}; its ratings were not imported", file=sys.stderr)
     s, t = summary.sync, summary.totals
-    print(f"{summary.found} photo(s) found: {s.new} new, {s.changed} changed, {s.rescore} to rescore, "
-          f"{s.unchanged} unchanged, {s.missing} missing")
+    print(describe_sync(summary.found, s))
     if summary.other_scorer:
-        print(f"queued {s.new + s.changed + s.rescore + s.reappeared} photo(s): curator (pid {summary.other_scorer}) "
-              "is scoring this catalog and will score them")
+        print(f"queued {s.to_score} photo(s): curator (pid {summary.other_scorer}) is scoring this catalog and "
+              "will score them")
         return EXIT_OK
-    rate = t.scored / t.busy_seconds if t.busy_seconds > 0 else 0.0
-    print(f"scored {t.scored}, kept {t.adopted + t.unchanged} unchanged or moved, {t.errors} error(s) "
-          f"in {elapsed:.1f} s ({rate:.1f} photos/s); {summary.flags_changed} auto flag(s) changed")
+    print(f"scored {t.scored}, kept {t.adopted + t.unchanged} unchanged or moved, {t.errors} error(s); "
+          f"{summary.flags_changed} auto flag(s) changed")
+    print(describe_time(elapsed, t.done, t.busy_seconds))
     if t.paired:
         print(f"{t.paired} RAW+JPEG partner file(s) share their shot's score and decision")
     if summary.sidecars_imported:
@@ -162,6 +161,23 @@ def run(args: argparse.Namespace) -> int:
         print("curator: interrupted; the rest stays queued for the next scan or watch", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_SOME_FAILED if summary.errors else EXIT_OK
+
+
+def describe_sync(found: int, s: Any) -> str:
+    """What the walk found, each photo counted once (a SyncCounts)."""
+    queued = f", {s.queued} already queued" if s.queued else ""
+    back = f", {s.reappeared} back" if s.reappeared else ""
+    return (f"{found} photo(s) found: {s.new} new, {s.changed} changed, {s.rescore} to rescore{queued}{back}, "
+            f"{s.unchanged} unchanged, {s.missing} missing")
+
+
+def describe_time(elapsed: float, done: int, busy_seconds: float) -> str:
+    """The run's wall time, and the part of it spent on photos, with the rate over that part only."""
+    line = f"time: {elapsed:.1f} s in all (walking the folders and loading the model included)"
+    if done and busy_seconds > 0:
+        line += (f"; {busy_seconds:.1f} s decoding, scoring and recording {done} photo(s) "
+                 f"({done / busy_seconds:.1f} photos/s)")
+    return line
 
 
 class _Progress:

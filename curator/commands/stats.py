@@ -83,9 +83,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"throughput: {t['scores']} score(s)" + (f"; {engine}" if engine else ""))
     for r in t["runs"]:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["started_at"]))
-        rate = f" ({r['photos_per_s']:.1f} photos/s)" if r["photos_per_s"] else ""
-        print(f"run:        {r['kind']} at {when}: {r['photos']} photo(s), {r['scored']} scored, {r['errors']} "
-              f"error(s), {r['busy_seconds']:.1f} s busy{rate}")
+        rate = f" ({r['photos_per_s']:.1f} photos/s while busy)" if r["photos_per_s"] else ""
+        span = max(0.0, r["ended_at"] - r["started_at"])
+        print(f"run:        {r['kind']} at {when}: {r['photos']} photo(s) recorded ({r['scored']} scored, "
+              f"{r['errors']} error(s)) in {r['busy_seconds']:.1f} s busy{rate}; {span:.1f} s from start to end")
     for e in data["engines"]:
         print(f"engine:     {e['fingerprint']} ({e['model']}, {e['protocol']}): {e['scores']} score(s)")
     return EXIT_OK

@@ -109,7 +109,8 @@ def test_flag_recomputes_and_a_user_decision_survives(capsys, db, scanned):
 def test_export_csv_and_json(capsys, db, scanned, tmp_path):
     code, out, _ = run_cli(capsys, "export", "--format", "csv", "--db", db)
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == 5 and {"path", "fused", "flag", "rating", "camera", "iso", "fingerprint"} <= set(rows[0])
+    assert len(rows) == 5 and {"path", "fused", "flag", "rating", "camera", "iso", "fingerprint",
+                               "partner_of"} <= set(rows[0])  # every row holds partner_of, as the README says
     target = tmp_path / "out" / "export.json"
     target.parent.mkdir()
     code, _, err = run_cli(capsys, "export", "--format", "json", "-o", target, "--db", db)
@@ -122,6 +123,10 @@ def test_export_csv_and_json(capsys, db, scanned, tmp_path):
 def test_stats(capsys, db, scanned):
     code, out, _ = run_cli(capsys, "stats", "--db", db)
     assert code == 0 and "5 scored" in out and "median" in out and "run:" in out
+    assert "s busy" in out and "from start to end" in out
+    with Catalog.open(db) as cat:
+        [run] = cat.runs()
+        assert 0 < run.busy_seconds <= run.ended_at - run.started_at  # busy time fits inside the run
     data = json.loads(run_cli(capsys, "stats", "--json", "--db", db)[1])
     assert data["status"]["scored"] == 5 and data["photos"] == 5
     assert data["fused"]["min"] <= data["fused"]["median"] <= data["fused"]["max"]
@@ -241,3 +246,24 @@ def test_kill_9_mid_batch_then_restart_loses_nothing_and_scores_nothing_twice(tm
         conn.close()
     assert hash_tree(inbox) == originals
     shutil.rmtree(inbox)
+
+
+def test_gallery_screenshot_with_a_catalog_that_cannot_be_opened_exits_2(capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a catalog\n" * 100)
+    for db in (blocker / "catalog.db", blocker):  # cannot be created; not a catalog
+        code, _, err = run_cli(capsys, "gallery", "--db", db, "--screenshot", tmp_path / "shot.png")
+        assert code == 2 and err.startswith("curator: error:") and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "shot.png").exists()
+
+
+def test_scan_summary_figures_say_what_they_count():
+    from curator.catalog import SyncCounts
+    from curator.commands.scan import describe_sync, describe_time
+
+    line = describe_sync(20, SyncCounts(queued=20))  # left pending by a scan that was stopped
+    assert line == "20 photo(s) found: 0 new, 0 changed, 0 to rescore, 20 already queued, 0 unchanged, 0 missing"
+    assert describe_time(8.1, 20, 4.0) == ("time: 8.1 s in all (walking the folders and loading the model "
+                                           "included); 4.0 s decoding, scoring and recording 20 photo(s) "
+                                           "(5.0 photos/s)")
+    assert describe_time(2.0, 0, 0.0).endswith("included)")
