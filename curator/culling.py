@@ -14,7 +14,7 @@ wrote, and an action is either recorded whole or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Hashable, Iterable, Protocol, Sequence, cast
 
 from curator import flags
 from curator.bursts import DEFAULT_GAP_SECONDS, DEFAULT_SIMILARITY, Burst, BurstDecision, Frame, bracketed_ids
@@ -54,11 +54,10 @@ def recompute_flags(catalog: "Catalog", threshold: float | None, bottom_percent:
         return 0
     with catalog.transaction():  # read and write in one transaction: a user decision cannot slip between
         rows = catalog.flag_rows(scope)
-        protected: frozenset = frozenset()
+        protected: frozenset[int] = frozenset()
         if burst_gap_seconds is not None:
-            protected = frozenset().union(*(
-                bracketed_ids(_frames(rows_), burst_gap_seconds)
-                for rows_ in catalog.frames_by_folder(scope, embeddings=False).values()))
+            protected = frozenset(_id(i) for shots in catalog.frames_by_folder(scope, embeddings=False).values()
+                                  for i in bracketed_ids(_frames(shots), burst_gap_seconds))
         plan = flags.plan(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected)
         if plan.changes:
             catalog.apply_flag_changes(plan.changes)
@@ -87,7 +86,7 @@ class KeepBest:
 
     @property
     def rejected(self) -> tuple[int, ...]:
-        return tuple(int(d.photo_id) for d in self.decisions)  # type: ignore[call-overload]
+        return tuple(_id(d.photo_id) for d in self.decisions)
 
     @property
     def bursts(self) -> int:
@@ -112,10 +111,10 @@ def reject_all_but_best(catalog: "Catalog", folders: Sequence[str] | None = None
             groups = [b for rows in catalog.frames_by_folder(scope, embeddings=True).values()
                       for b in _group(_frames(rows), gap_seconds, similarity)]
             note = ""
-        locked = catalog.decided_ids(int(i) for b in groups if b.is_burst for i in b.ids)  # type: ignore[call-overload]
+        locked = catalog.decided_ids(_id(i) for b in groups if b.is_burst for i in b.ids)
         decisions = tuple(_keep_best(groups, locked))
         if not dry_run and decisions:
-            catalog.set_user_flags([(int(d.photo_id), d.verdict) for d in decisions])  # type: ignore[call-overload]
+            catalog.set_user_flags([(_id(d.photo_id), d.verdict) for d in decisions])
     if photo_id is not None and not decisions and not note:
         note = "nothing to reject: the other frames are decided, bracketed or already rejected"
     return KeepBest(decisions, dry_run, note)
@@ -136,6 +135,10 @@ def _burst_of(catalog: "Catalog", photo_id: int, gap_seconds: float,
     if not burst.complete:
         return [], "not every frame of this burst is scored yet, so its best is not known"
     return [burst], ""
+
+
+def _id(photo_id: Hashable) -> int:
+    return cast(int, photo_id)  # curator.bursts takes any id; the frames built here carry the catalog's ints
 
 
 def _frames(rows: Iterable["FrameRow"]) -> list[Frame]:

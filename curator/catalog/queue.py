@@ -133,10 +133,9 @@ class QueueMixin(CatalogBase):
                       exclude: Iterable[int] = ()) -> list[PendingItem]:
         """Pending photos, longest-quiet first, for the worker's settle check."""
         clause, params = scope_clause(scope, "path")
-        excluded = list(exclude)
-        if excluded:
-            clause += f" AND id NOT IN ({','.join('?' * len(excluded))})"
-            params += excluded
+        for in_list, chunk in in_chunks(int(i) for i in exclude):  # the worker's photos in flight
+            clause += f" AND id NOT {in_list}"
+            params += chunk
         rows = self._read(
             "SELECT id, path, folder, size, mtime_ns, settle_since, content_hash FROM photos "
             f"WHERE status = 'pending' AND {clause} ORDER BY settle_since, id LIMIT ?", params + [int(limit)])
