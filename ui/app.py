@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import QApplication
@@ -21,13 +21,18 @@ SCREENSHOT_SIZE = (1440, 900)
 
 
 def get_app() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
+    if QApplication.instance() is None:
         app = QApplication([sys.argv[0] if sys.argv else "curator"])
         app.setApplicationName("curator")
         app.setApplicationDisplayName("curator")
+    app = _running_app()
     apply_theme(app)
-    return app  # type: ignore[return-value]
+    return app
+
+
+def _running_app() -> QApplication:
+    # the gallery only ever runs under a QApplication (get_app, or pytest-qt's)
+    return cast(QApplication, QApplication.instance())
 
 
 def build_window(settings: Any, *, folder: str | None = None, cache_dir: Path | str | None = None,
@@ -127,16 +132,16 @@ def is_ready(window: GalleryWindow) -> bool:
             return False
     if not window.loader.is_idle():
         return False
-    row = window.current_row()
-    if row is None:
+    current = window.current_row()
+    if current is None:
         return False
-    if row.status != "missing" and not window.detail.preview_loaded:
+    if current.status != "missing" and not window.detail.preview_loaded:
         return False
-    return window.detail.detail is not None or row.fused is None
+    return window.detail.detail is not None or current.fused is None
 
 
 def wait_ready(window: GalleryWindow, timeout: float) -> bool:
-    app = QApplication.instance()
+    app = _running_app()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         app.processEvents()
@@ -155,7 +160,7 @@ def save_screenshot(window: GalleryWindow, path: Path, timeout: float = 60.0) ->
         log.warning("screenshot: not everything loaded within %.0f s; saving what is there", timeout)
     window._counts_timer.stop()
     window._update_counts()  # the debounced labels, now
-    app = QApplication.instance()
+    app = _running_app()
     for _ in range(3):
         app.processEvents()
         time.sleep(0.02)

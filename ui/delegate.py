@@ -11,7 +11,7 @@ import functools
 import math
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -156,10 +156,10 @@ class TileDelegate(QStyledItemDelegate):
         self._small_bold = QFont(self._small_font)
         self._small_bold.setBold(True)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         return QSize(self.tile)
 
-    def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         # Ask the (Python) model itself: no QVariant round trip (and QModelIndex.data() drops a reference to
         # None whenever the answer is None in PySide6 6.12.0, which pyproject.toml excludes).
         model = index.model()
@@ -247,7 +247,7 @@ class TileDelegate(QStyledItemDelegate):
 
         # score badge (top left) and weak marker (top right)
         bx, by = tile.left() + 5, tile.top() + 5
-        if row.fused is not None:
+        if row.fused is not None and score_text is not None:
             draw_pill(p, bx, by, score_text, theme.rank_colour(rank, weak), self._badge_font)
         elif row.status == "error":
             draw_pill(p, bx, by, "error", QColor(0x7a, 0x24, 0x1e), self._badge_font)

@@ -13,14 +13,13 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from curator.catalog import Catalog, FileStat
-    from iqa_engine.results import PhotoScore
+    from curator.catalog import Catalog, FileStat, ScoreRecord
+    from curator.exif import ExifData
 
 # (name, how to get it from skimage.data); the first five are what the tests' shoots are made of
 _SAMPLES: tuple[tuple[str, str], ...] = (
@@ -63,10 +62,10 @@ def write_jpeg(path: Path, array: np.ndarray, size: tuple[int, int] | None = Non
 
 
 def fake_score(fused: float, size: tuple[int, int] = (640, 427), seed: int = 0, fingerprint: str = "test-engine",
-               embedding: np.ndarray | None = None) -> PhotoScore:
-    """A PhotoScore with plausible cues and KonIQ-style windows (224 px, stride 128); the CLIP embedding is
+               embedding: np.ndarray | None = None) -> ScoreRecord:
+    """A score with plausible cues and KonIQ-style windows (224 px, stride 128); the CLIP embedding is
     zeros (alike to nothing, so never in a burst) unless given."""
-    from iqa_engine.results import PhotoScore, ViewScore
+    from curator.catalog import ScoreRecord, ViewRecord
 
     rng = np.random.default_rng(seed)
     w, h = size
@@ -77,22 +76,22 @@ def fake_score(fused: float, size: tuple[int, int] = (640, 427), seed: int = 0, 
     for top in range(0, max(1, h - 224 + 1), 128):
         for left in range(0, max(1, w - 224 + 1), 128):
             v = float(fused + rng.normal(0, 0.04) + 0.05 * (left / max(w, 1)))
-            views.append(ViewScore((left, top, left + 224, top + 224), v, v - 0.05, v + 0.08, w_cos, 1 - w_cos))
-    views.append(ViewScore(None, fused, cosine, magnitude, w_cos, 1 - w_cos))
-    return PhotoScore(score=fused, fused=fused, cosine=cosine, magnitude=magnitude, w_cosine=w_cos,
-                      w_magnitude=1 - w_cos, mode="fused", protocol="koniq", model="test", fingerprint=fingerprint,
-                      views=tuple(views), scored_size=size, original_size=size,
-                      embedding=np.zeros(8, dtype=np.float32) if embedding is None
-                      else np.asarray(embedding, dtype=np.float32))
+            views.append(ViewRecord((left, top, left + 224, top + 224), v, v - 0.05, v + 0.08, w_cos, 1 - w_cos))
+    views.append(ViewRecord(None, fused, cosine, magnitude, w_cos, 1 - w_cos))
+    return ScoreRecord(fingerprint, fused, fused, cosine, magnitude, w_cos, 1 - w_cos, "fused", "koniq", "test",
+                       size, size, tuple(views),
+                       np.zeros(8, dtype=np.float32) if embedding is None else np.asarray(embedding, dtype=np.float32))
 
 
-def fake_exif(capture_time: str | None = None, camera: str = "Fujifilm X-T4", **extra: object) -> SimpleNamespace:
-    """What the catalog stores from a photo's EXIF (duck-typed like curator.exif.ExifData)."""
-    fields = dict(make="Fujifilm", model="X-T4", camera=camera, lens="XF35mmF1.4 R", iso=400,
-                  exposure_time=1 / 250, f_number=2.8, focal_length=35.0, capture_time=capture_time,
-                  orientation=1, exposure_bias=0.0)
-    fields.update(extra)
-    return SimpleNamespace(**fields)
+def fake_exif(capture_time: str | None = None, **changes: Any) -> ExifData:
+    """EXIF as a Fujifilm X-T4 with a 35 mm lens would write it (these fields changed)."""
+    from curator.exif import ExifData
+
+    fields: dict[str, Any] = dict(make="Fujifilm", model="X-T4", lens="XF35mmF1.4 R", iso=400,
+                                  exposure_time=1 / 250, f_number=2.8, focal_length=35.0,
+                                  capture_time=capture_time, orientation=1, exposure_bias=0.0)
+    fields.update(changes)
+    return ExifData(**fields)
 
 
 def stat_of(path: Path) -> FileStat:

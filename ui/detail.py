@@ -113,7 +113,7 @@ class PreviewWidget(QWidget):
         p.fillRect(self.rect(), QColor(0x1c, 0x1c, 0x1c))
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         target = self.image_rect()
-        if target.isValid():
+        if target.isValid() and self.pixmap is not None:
             p.drawPixmap(target, self.pixmap)
             if self.show_heatmap and self.heatmap is not None:
                 p.drawImage(target, self.heatmap)
@@ -138,7 +138,7 @@ class CueBars(QWidget):
 
     def set_values(self, cosine: float | None, magnitude: float | None, w_cosine: float | None,
                    w_magnitude: float | None) -> None:
-        if None in (cosine, magnitude, w_cosine, w_magnitude):
+        if cosine is None or magnitude is None or w_cosine is None or w_magnitude is None:
             self.values = None
         else:
             self.values = (float(cosine), float(magnitude), float(w_cosine), float(w_magnitude))

@@ -158,8 +158,9 @@ class GalleryModel(QAbstractListModel):
         if self._partners is None:
             partners: dict[int, list[int]] = {}
             rows = self._rows
-            for r in [r for r, p in enumerate(map(attrgetter("partner_of"), rows)) if p is not None]:
-                partners.setdefault(rows[r].partner_of, []).append(rows[r].photo_id)
+            for row in rows:
+                if row.partner_of is not None:
+                    partners.setdefault(row.partner_of, []).append(row.photo_id)
             self._partners = partners
         return self._partners
 

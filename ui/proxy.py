@@ -112,7 +112,7 @@ class GalleryProxy(QAbstractListModel):
         """The photo whose tile shows this one: itself, its shot's scored file, or its collapsed burst's top."""
         src = self._source
         row = src.photo(photo_id) if src is not None else None
-        if row is None:
+        if src is None or row is None:
             return None
         if row.partner_of is not None:
             photo_id = row.partner_of
@@ -213,15 +213,21 @@ class GalleryProxy(QAbstractListModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     def row_at(self, proxy_row: int) -> GalleryRow:
-        return self.sourceModel().row_at(self._order[proxy_row])
+        return self._model().row_at(self._order[proxy_row])
 
     def photo_ids(self) -> list[int]:
-        src = self._source
+        src = self._model()
         return [src.row_at(s).photo_id for s in self._order]
 
     def proxy_row_for_id(self, photo_id: int) -> int | None:
-        s = self.sourceModel().row_for_id(photo_id)
+        s = self._model().row_for_id(photo_id)
         return None if s is None else self.proxy_row(s)
+
+    def _model(self) -> GalleryModel:
+        """The source model (set before the proxy has any row)."""
+        if self._source is None:
+            raise RuntimeError("GalleryProxy has no source model")
+        return self._source
 
     # --- the order ------------------------------------------------------------------------------
     def _rekey(self) -> None:
@@ -293,7 +299,8 @@ class GalleryProxy(QAbstractListModel):
             sources = [self._order[p.row()] if 0 <= p.row() < len(self._order) else None for p in persistent]
             self._order = survivors
             self._pos = None
-            moved = [self.index(self.proxy_row(s), 0) if s is not None else QModelIndex() for s in sources]
+            moved = [QModelIndex() if s is None or (p := self.proxy_row(s)) is None else self.index(p, 0)
+                     for s in sources]
             self.changePersistentIndexList(persistent, moved)
             self.layoutChanged.emit()
         for lo, hi in added:
@@ -352,7 +359,7 @@ class GalleryProxy(QAbstractListModel):
             if self._order:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(self._order) - 1, 0), roles)
             return
-        src = self._source
+        src = self._model()
         outcome = "same"
         for s in range(first, last + 1):
             change = self._cols.update(s, src.row_at(s))
@@ -380,7 +387,7 @@ class GalleryProxy(QAbstractListModel):
 
     def _place(self, s: int) -> None:
         """Show or hide one source row whose sort fields did not change."""
-        row = self._source.row_at(s)
+        row = self._model().row_at(s)
         p = self.proxy_row(s)
         want = self.accepts(row)
         if p is not None and not want:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any, Sequence
 
 from PySide6.QtCore import QObject, Signal
@@ -52,7 +53,7 @@ class WatchRunner(QObject):
         try:
             from curator.service import WatchService
 
-            service = WatchService(self.settings, self.dirs, on_status=self._emit_status)
+            service = WatchService(self.settings, [Path(d) for d in self.dirs], on_status=self._emit_status)
             service.run(self._stop)
         except BaseException as exc:  # noqa: BLE001 - shown in the status bar, the window stays usable
             log.warning("watcher stopped: %s", exc, exc_info=True)

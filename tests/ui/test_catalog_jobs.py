@@ -83,8 +83,9 @@ def test_burst_tracker_regroups_only_changed_folders() -> None:
     tr.rows_loaded(rows)
     assert tr.due()
     assert tr.note_rows() == []
-    folder, sig = tr.next_folder()
-    assert folder == "/a" and tr.next_folder() is None
+    todo = tr.next_folder()
+    assert todo is not None and todo[0] == "/a" and tr.next_folder() is None
+    folder, sig = todo
     tr.grouped(folder, sig)
     tr.rows_loaded(rows)
     tr.note_rows()
@@ -97,7 +98,9 @@ def test_burst_tracker_retries_a_busy_folder_only() -> None:
     tr = BurstTracker()
     tr.rows_loaded([_row(1, "/a", "t1", 0.5), _row(2, "/a", "t2", 0.6)])
     tr.note_rows()
-    folder, sig = tr.next_folder()
+    todo = tr.next_folder()
+    assert todo is not None
+    folder, sig = todo
     tr.failed(folder, sig, retry=True)
     assert tr.next_folder() == (folder, sig)
     tr.failed(folder, sig, retry=False)

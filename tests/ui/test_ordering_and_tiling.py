@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,8 @@ from ui.tiling import BurstGroup, consecutive_runs, tile_bursts
 def _row(pid: int, name: str, folder: str = "/p/a", fused: float | None = 0.5, **changes):
     from curator.catalog import GalleryRow
 
-    base = dict(photo_id=pid, path=f"{folder}/{name}", folder=folder, name=name, status="scored", error=None,
+    base: dict[str, Any] = dict(
+                photo_id=pid, path=f"{folder}/{name}", folder=folder, name=name, status="scored", error=None,
                 width=None, height=None, mtime=1_700_000_000.0 + pid, size=1, capture_time=None, camera=None,
                 lens=None, iso=None, exposure_time=None, f_number=None, focal_length=None, orientation=None,
                 fused=fused, cosine=None, magnitude=None, w_cosine=None, w_magnitude=None, flag=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from curator.culling import WEAK_MEANING
 
@@ -10,7 +11,8 @@ from curator.culling import WEAK_MEANING
 def _row(**changes):
     from curator.catalog import GalleryRow
 
-    base = dict(photo_id=1, path="/x/a.jpg", folder="/x", name="a.jpg", status="scored", error=None, width=600,
+    base: dict[str, Any] = dict(
+                photo_id=1, path="/x/a.jpg", folder="/x", name="a.jpg", status="scored", error=None, width=600,
                 height=400, mtime=1.0, size=10, capture_time=None, camera=None, lens=None, iso=None,
                 exposure_time=None, f_number=None, focal_length=None, orientation=None, fused=0.41, cosine=0.5,
                 magnitude=0.7, w_cosine=0.6, w_magnitude=0.4, flag=None, flag_source=None, rating=0, label=None,
