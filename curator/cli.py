@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "model",
     "bench",
     "workflow",
+    "config",
     "gallery",
     "scan",
     "watch",

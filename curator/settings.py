@@ -1,32 +1,46 @@
 """The one settings object: defaults, then the TOML settings file, then the environment, then flags.
 
 The settings file is `settings.toml` in the user config directory
-(platformdirs), e.g. ~/.config/curator/settings.toml on Linux. Every key is
-optional; unknown keys are an error so a typo is never silently ignored:
+(platformdirs), e.g. ~/.config/curator/settings.toml on Linux, or the file
+CURATOR_SETTINGS names. Every key is optional, and every key belongs in a
+table; an unknown key, or a key outside its table, is an error, so a typo is
+never silently ignored. `curator config show` prints the effective settings
+in this same format. Every table and key, with its default:
 
-    [engine]
-    preset = "exact"        # or "fast"
-    model = "RN50"
-    pretrained = "openai"
-    protocol = "koniq"
-    precision = "fp32"
+    [engine]                  # what scores, and how (iqa_engine.EngineConfig)
+    preset = "exact"          # "exact" (the paper's computation) or "fast"
+    model = "RN50"            # an open_clip model name, or a model-config JSON path
+    pretrained = "openai"     # an open_clip pretrained tag (ignored when weights is set)
+    weights = "FILE"          # a local weights file instead of the tag (default: unset)
+    activation = "auto"       # "auto", "quickgelu" or "gelu" (auto: see iqa_engine.activation)
+    device = "auto"           # "auto", "cpu", "cuda", "cuda:N" or "mps"
+    protocol = "koniq"        # views: "koniq", "spaq" or "global"
+    mode = "fused"            # "fused", "cosine" or "magnitude"
+    precision = "fp32"        # "fp32", "bf16", "fp16" or "auto"
+    trunk = "windows"         # "windows" (exact) or "shared" (faster, approximate)
+    batch_views = 72          # views per forward pass
+    decode_workers = 2        # threads decoding photos ahead of the model
 
     [catalog]
-    db = "~/Pictures/curator.db"
+    db = ""                   # the catalog file; "" means <user data dir>/catalog.db
 
-    [watch]
-    settle_seconds = 2.0
+    [watch]                   # scan and watch
+    settle_seconds = 2.0      # a file must keep its size and mtime this long before it is scored
+    poll_interval_seconds = 0.1  # how often the queue is looked at when it is idle
+    scan_batch = 8            # photos per scoring batch and catalog transaction
 
-    [flags]
-    bottom_percent = 15
-    threshold = 0.5
+    [flags]                   # the low-quality flags
+    bottom_percent = 15.0     # flag the bottom N % of each folder
+    threshold = 0.5           # also flag a fused score below this (default: unset, no threshold)
 
     [xmp]
-    naming = "adobe"
-    map = "reject=-1:Red,pick=4:Green"
+    naming = "adobe"          # "adobe" (IMG_0001.xmp) or "darktable" (IMG_0001.CR2.xmp)
+    write_score = false       # also write curator:Score
+    map = ""                  # verdict mapping, "reject=-1:Red,keep=3"; "" means the defaults
 
     [bursts]
-    gap_seconds = 2.0
+    gap_seconds = 2.0         # frames closer than this in time may form a burst
+    similarity = 0.9          # and must look this alike (cosine of their CLIP embeddings)
 """
 
 from __future__ import annotations
@@ -45,6 +59,13 @@ from iqa_engine.config import EngineConfig
 APP_NAME = "curator"
 SETTINGS_FILE_NAME = "settings.toml"
 DB_FILE_NAME = "catalog.db"
+
+
+# The engine's defaults: Settings takes them from here rather than restating them.
+_ENGINE = EngineConfig()
+# The EngineConfig fields that the settings file's [engine] table and the engine flags set.
+ENGINE_KEYS: tuple[str, ...] = ("model", "pretrained", "weights", "activation", "device", "protocol", "mode",
+                                "precision", "trunk", "batch_views", "decode_workers")
 
 
 class SettingsError(Exception):
@@ -69,21 +90,22 @@ def default_settings_path() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    # [engine] -> iqa_engine.EngineConfig
+    # [engine]: the EngineConfig fields in ENGINE_KEYS, with EngineConfig's own defaults.
     # "exact": the paper's computation (fp32, every window through the whole network).
     # "fast": the ResNet trunk once per photo (trunk "shared") and the reduced precision the
     # hardware runs faster (precision "auto"); see README, Performance.
     preset: str = "exact"
-    model: str = "RN50"
-    pretrained: str | None = "openai"
-    weights: str | None = None
-    device: str = "auto"
-    protocol: str = "koniq"
-    mode: str = "fused"
-    precision: str = "fp32"
-    trunk: str = "windows"
-    batch_views: int = 72
-    decode_workers: int = 2
+    model: str = _ENGINE.model
+    pretrained: str | None = _ENGINE.pretrained
+    weights: str | None = _ENGINE.weights
+    activation: str = _ENGINE.activation
+    device: str = _ENGINE.device
+    protocol: str = _ENGINE.protocol
+    mode: str = _ENGINE.mode
+    precision: str = _ENGINE.precision
+    trunk: str = _ENGINE.trunk
+    batch_views: int = _ENGINE.batch_views
+    decode_workers: int = _ENGINE.decode_workers
     # [catalog]
     db: str = ""  # "" means <user data dir>/catalog.db
     # [watch]
@@ -108,17 +130,14 @@ class Settings:
         return Path(self.db).expanduser() if self.db else user_data_dir() / DB_FILE_NAME
 
     def engine_config(self) -> EngineConfig:
-        precision, trunk = self.precision, self.trunk
+        values: dict[str, Any] = {k: getattr(self, k) for k in ENGINE_KEYS}
         if self.preset == "fast":  # the preset fills in what was not set explicitly
             if "precision" not in self.sources:
-                precision = "auto"
+                values["precision"] = "auto"
             if "trunk" not in self.sources:
-                trunk = "shared"
+                values["trunk"] = "shared"
         try:
-            return EngineConfig(model=self.model, pretrained=self.pretrained, weights=self.weights,
-                                device=self.device, protocol=self.protocol, mode=self.mode,
-                                precision=precision, trunk=trunk, batch_views=self.batch_views,
-                                decode_workers=self.decode_workers)
+            return EngineConfig(**values)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
 
@@ -132,18 +151,18 @@ class Settings:
         sources.update({k: source for k in changes})
         return dataclasses.replace(self, **changes, sources=sources)
 
-    def effective(self) -> list[tuple[str, Any, str]]:
-        """(name, value, source) for every setting, for `curator config show`."""
-        return [(f.name, getattr(self, f.name), self.sources.get(f.name, "default"))
-                for f in fields(self) if f.name != "sources"]
+    def effective(self) -> list[tuple[str, str, Any, str]]:
+        """(table, key, value, source) for every setting, in settings-file order, for `curator config show`."""
+        return [(table, key, getattr(self, name), self.sources.get(name, "default"))
+                for (table, key), name in TOML_KEYS.items()]
 
 
 _FIELD_NAMES = {f.name for f in fields(Settings)} - {"sources"}
 
-# TOML table/key -> Settings field
-_TOML_KEYS: dict[tuple[str, str], str] = {
-    **{("engine", k): k for k in ("preset", "model", "pretrained", "weights", "device", "protocol", "mode",
-                                  "precision", "trunk", "batch_views", "decode_workers")},
+# settings-file (table, key) -> Settings field, in the order `config show` prints them
+TOML_KEYS: dict[tuple[str, str], str] = {
+    ("engine", "preset"): "preset",
+    **{("engine", k): k for k in ENGINE_KEYS},
     ("catalog", "db"): "db",
     ("watch", "settle_seconds"): "settle_seconds",
     ("watch", "poll_interval_seconds"): "poll_interval_seconds",
@@ -156,6 +175,7 @@ _TOML_KEYS: dict[tuple[str, str], str] = {
     ("bursts", "gap_seconds"): "burst_gap_seconds",
     ("bursts", "similarity"): "burst_similarity",
 }
+TABLES: tuple[str, ...] = tuple(dict.fromkeys(table for table, _ in TOML_KEYS))
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -181,13 +201,29 @@ def _read_toml(path: Path) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for table, entries in data.items():
         if not isinstance(entries, dict):
-            raise SettingsError(f"settings file {path}: top-level key {table!r} must be a [table]")
+            raise SettingsError(f"settings file {path}: {_misplaced(table)}")
         for key, value in entries.items():
-            name = _TOML_KEYS.get((table, key))
+            name = TOML_KEYS.get((table, key))
             if name is None:
-                raise SettingsError(f"settings file {path}: unknown key [{table}] {key}")
+                home = _table_of(key)
+                hint = f" (it belongs in [{home}])" if home and home != table else ""
+                raise SettingsError(f"settings file {path}: unknown key [{table}] {key}{hint}")
             values[name] = value
     return values
+
+
+def _table_of(key: str) -> str | None:
+    return next((table for table, k in TOML_KEYS if k == key), None)
+
+
+def _misplaced(name: str) -> str:
+    """Why a top-level `name = value` is wrong, naming the table it belongs in."""
+    if name in TABLES:
+        return f"{name!r} must be a table: write [{name}] on a line of its own and its keys below it"
+    home = _table_of(name)
+    if home:
+        return f"{name!r} belongs in the [{home}] table: put it below a line [{home}]"
+    return f"unknown top-level key {name!r}; settings go in the tables {', '.join(f'[{t}]' for t in TABLES)}"
 
 
 def _validate(settings: Settings) -> None:

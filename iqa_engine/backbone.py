@@ -20,10 +20,10 @@ from typing import Callable, ContextManager, Iterator
 import torch
 import torch.nn.functional as F
 
+from .activation import Activation, choose_activation
 from .config import EngineConfig
 from .errors import EngineError, WeightsUnavailable
-from .weights import (cached_pretrained_file, fetch_pretrained, fix_hint, pretrained_quick_gelu,
-                      read_weights_file)
+from .weights import cached_pretrained_file, fetch_pretrained, fix_hint, read_weights_file
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,16 @@ class WeightsInfo:
     path: Path  # the weights file that was read
     sha256: str | None  # a local --weights file's (the fingerprint needs it); None for a pretrained tag
     identity: str  # what the fingerprint hashes: "RN50/openai" or "RN50/sha256:..."
-    quick_gelu: bool
+    activation: Activation  # what the towers were built with, and why
+
+    @property
+    def quick_gelu(self) -> bool:
+        return self.activation.quick_gelu
+
+    @property
+    def fingerprint_activation(self) -> str | None:
+        """The activation for the fingerprint, or None when the identity already names it."""
+        return None if self.activation.implied_by_weights else self.activation.name
 
 
 class Backbone:
@@ -178,13 +187,11 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
     if config.weights:
         source_path = Path(config.weights).expanduser()
         source = str(source_path)
-        tag_quick_gelu = False
         pretrained_tag = None
     else:
         if not config.pretrained:
             raise WeightsUnavailable(f"no weights for {arch}: give --pretrained TAG or --weights FILE")
         pretrained_tag = config.pretrained
-        tag_quick_gelu = pretrained_quick_gelu(arch, pretrained_tag)
         if allow_download:
             source_path = fetch_pretrained(arch, pretrained_tag)
         else:
@@ -196,20 +203,30 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
         source = f"pretrained:{pretrained_tag} ({source_path})"
     # a pretrained tag identifies its weights by name: no need to hash 250 MB on every start
     weights = read_weights_file(source_path, with_sha256=pretrained_tag is None)
-    quick_gelu = tag_quick_gelu or weights.openai_layout
-    quick_gelu = quick_gelu or bool((open_clip.get_model_config(arch) or {}).get("quick_gelu", False))
+    activation = choose_activation(config.activation, arch, pretrained_tag=pretrained_tag,
+                                   openai_layout=weights.openai_layout)
     try:
         with quiet_root_logger():
-            model = open_clip.create_model(arch, pretrained=None, precision="fp32", device="cpu",
-                                           force_quick_gelu=quick_gelu)
+            model = _create_model(arch, activation)
     except Exception as exc:
         raise EngineError(f"open_clip could not build model {arch}: {str(exc).splitlines()[0][:160]}") from None
     _load_state(model, weights.state_dict, arch, weights.path)
     model.eval().requires_grad_(False).to(device)
     identity = f"{arch}/{pretrained_tag}" if pretrained_tag else f"{arch}/sha256:{weights.sha256}"
     info = WeightsInfo(model=arch, source=source, path=weights.path, sha256=weights.sha256, identity=identity,
-                       quick_gelu=quick_gelu)
+                       activation=activation)
     return Backbone(model, open_clip.get_tokenizer(arch), info, device, config.precision)
+
+
+def _create_model(arch: str, activation: Activation) -> torch.nn.Module:
+    """open_clip's model with the chosen activation; GELU needs the config's quick_gelu turned off."""
+    import open_clip
+
+    if activation.quick_gelu:
+        return open_clip.create_model(arch, pretrained=None, precision="fp32", device="cpu",
+                                      force_quick_gelu=True)
+    overrides = {"quick_gelu": False} if (open_clip.get_model_config(arch) or {}).get("quick_gelu") else {}
+    return open_clip.create_model(arch, pretrained=None, precision="fp32", device="cpu", **overrides)
 
 
 @contextmanager

@@ -12,6 +12,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from .activation import ACTIVATIONS
+
 # The antonym pairs of CLIP-IQA as used by MA-CLIP, positive first. Order and
 # spelling matter: they are tokenised as written.
 DEFAULT_PROMPT_PAIRS: tuple[tuple[str, str], ...] = (
@@ -41,6 +43,7 @@ class EngineConfig:
     model: str = "RN50"  # an open_clip model name, or a path to a model-config JSON
     pretrained: str | None = "openai"  # an open_clip pretrained tag; ignored when weights is set
     weights: str | None = None  # a local weights file (.pt/.pth/.bin/.safetensors)
+    activation: str = "auto"  # "quickgelu" or "gelu" for a custom checkpoint; see iqa_engine.activation
     device: str = "auto"
     protocol: str = "koniq"
     mode: str = "fused"
@@ -62,6 +65,7 @@ class EngineConfig:
         _check_choice("precision", self.precision, PRECISIONS)
         _check_choice("device", self.device.split(":")[0], DEVICES)
         _check_choice("trunk", self.trunk, TRUNKS)
+        _check_choice("activation", self.activation, ACTIVATIONS)
         if not self.prompt_pairs or any(len(p) != 2 for p in self.prompt_pairs):
             raise ValueError("prompt_pairs must be a non-empty list of (positive, negative) pairs")
         if self.batch_views < 1 or self.decode_workers < 1:
@@ -89,15 +93,22 @@ class EngineConfig:
         }
 
 
-def fingerprint(config: EngineConfig, weights_identity: str) -> str:
+def fingerprint(config: EngineConfig, weights_identity: str, activation: str | None = None) -> str:
     """A short stable id of what produced a score.
 
     weights_identity is "model/tag" for an open_clip pretrained tag, or
     "model/sha256:<hex>" for a local weights file. Two engines with the same
     fingerprint give the same numbers on the same photo, so the catalog can
     tell a stale score ("rescore") from a current one.
+
+    activation ("quickgelu"/"gelu") is given when the weights identity does
+    not already name it: always for a local file, and for a pretrained tag
+    only when it is built against the registry's word. So a pretrained tag's
+    fingerprint is what it was before the activation became an option.
     """
-    payload = {"weights": weights_identity, **config.math_parameters()}
+    payload: dict[str, object] = {"weights": weights_identity, **config.math_parameters()}
+    if activation is not None:
+        payload["activation"] = activation
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return "maclip-" + hashlib.sha256(blob).hexdigest()[:16]
 

@@ -57,7 +57,8 @@ class Engine:
         prompts = [text for pair in self.config.prompt_pairs for text in pair]
         self._text_features = self.backbone.text_features(prompts)
         self._logit_scale = self.backbone.logit_scale()
-        self.fingerprint = fingerprint(self.config, self.backbone.info.identity)
+        info = self.backbone.info
+        self.fingerprint = fingerprint(self.config, info.identity, info.fingerprint_activation)
         if self.config.trunk == "shared" and not self.backbone.is_resnet:
             raise EngineError(f"the shared trunk (--trunk shared, --fast) needs a ResNet backbone; "
                               f"{self.model_name} is not one (use --trunk windows)")

@@ -185,10 +185,6 @@ def _pretrained_cfg(model: str, tag: str) -> dict:
     return dict(cfg)
 
 
-def pretrained_quick_gelu(model: str, tag: str) -> bool:
-    return bool(_pretrained_cfg(model, tag).get("quick_gelu", False))
-
-
 def _download_host(cfg: dict) -> str:
     if cfg.get("hf_hub"):
         endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")

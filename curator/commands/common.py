@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
 
+from iqa_engine.activation import ACTIVATIONS
 from iqa_engine.config import MODES, PRECISIONS, PROTOCOLS, TRUNKS
 
-from curator.files import iter_photo_paths  # noqa: F401 - re-exported: score, bench and xmp read walk with it
-from curator.settings import Settings, load_settings
+from curator.errors import UserError
+from curator.settings import ENGINE_KEYS, Settings, load_settings
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +20,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--pretrained", help="open_clip pretrained tag (default openai)")
     g.add_argument("--weights", metavar="FILE",
                    help="local weights: OpenAI .pt (state dict or TorchScript), open_clip checkpoint or .safetensors")
+    g.add_argument("--activation", choices=ACTIVATIONS,
+                   help="auto (default: what open_clip's registry says the weights were trained with), "
+                        "quickgelu or gelu (for a custom checkpoint)")
     g.add_argument("--device", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
     g.add_argument("--protocol", choices=PROTOCOLS, help="views: koniq (paper default), spaq or global")
     g.add_argument("--mode", choices=MODES, help="fused (MA-CLIP, default), cosine (CLIP-IQA) or magnitude")
@@ -100,9 +107,40 @@ def _positive_int(text: str) -> int:
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Defaults <- settings file <- CURATOR_DB <- command-line flags."""
     settings = load_settings()
-    names = ("preset", "model", "pretrained", "weights", "device", "protocol", "mode", "precision", "trunk",
-             "batch_views", "decode_workers", "db")
+    names = ("preset", *ENGINE_KEYS, "db")
     flags = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     settings = settings.with_overrides("flag", **flags)
     settings.engine_config()  # validate now: a bad flag is a usage error before any work
     return settings
+
+
+def require_existing(inputs: Iterable[str]) -> None:
+    """Every path given must exist: checked before a model or a catalog is opened (a usage error, exit 2).
+
+    A folder with no photos in it is not an error (for `score` and `scan` alike)."""
+    for raw in inputs:
+        if not os.path.lexists(Path(raw).expanduser()):
+            raise UserError(f"no such file or folder: {raw}")
+
+
+def iter_photo_paths(inputs: Iterable[str]) -> Iterator[Path]:
+    """Files as given, and every photo under a directory (sorted, recursive, symlink loops skipped)."""
+    from iqa_engine.decode import is_photo_path
+
+    for raw in inputs:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            seen: set[tuple[int, int]] = set()
+            for root, dirs, files in os.walk(path, followlinks=True):
+                st = os.stat(root)
+                key = (st.st_dev, st.st_ino)
+                if key in seen:  # a symlink loop
+                    dirs[:] = []
+                    continue
+                seen.add(key)
+                dirs.sort()
+                for name in sorted(files):
+                    if is_photo_path(name):
+                        yield Path(root) / name
+        else:
+            yield path

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     fetch.add_argument("--model", default=None, help="open_clip model name (default RN50)")
     fetch.add_argument("--pretrained", default=None, help="pretrained tag (default openai)")
     fetch.set_defaults(run=run_fetch)
-    info = msub.add_parser("info", help="load the configured model and print its source, sha256, device and size")
+    info = msub.add_parser("info", help="load the configured model and print its source, sha256, activation, device and size")
     add_engine_options(info)
     info.set_defaults(run=run_info)
 
@@ -41,8 +41,9 @@ def run_info(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     engine = Engine(settings.engine_config(), allow_download=False)
     bb = engine.backbone
-    print(f"model:       {bb.info.model}{' (QuickGELU)' if bb.info.quick_gelu else ''}")
+    print(f"model:       {bb.info.model}")
     print(f"weights:     {bb.info.source}")
+    print(f"activation:  {bb.info.activation.name} ({bb.info.activation.reason})")
     print(f"sha256:      {bb.info.sha256 or sha256_of(bb.info.path)}")
     print(f"device:      {bb.device} ({engine.config.precision})")
     print(f"parameters:  {bb.parameter_count:,}")

@@ -1,5 +1,5 @@
-"""The photographer's workflow: `curator xmp write|read`, `curator move-rejects`,
-`curator undo` and `curator config show`.
+"""The photographer's workflow: `curator xmp write|read`, `curator move-rejects`
+and `curator undo` (`curator config show` is in commands/config.py).
 
 The decisions that `xmp write` and `move-rejects` act on live in the catalog.
 This module reaches the catalog only through the small functions below
@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from curator.commands.common import add_db_option
 from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
-from curator.settings import Settings, default_settings_path, load_settings
+from curator.settings import Settings, load_settings
 
 # --------------------------------------------------------------------------- catalog seam
 
@@ -53,7 +53,7 @@ def record_moves(catalog: Any, moves: Iterable[tuple[Path, Path]]) -> None:
     photo's id, scores and decisions, and keeps a RAW+JPEG pair that moved
     together one shot; sidecars are not in the catalog and are skipped.
     """
-    from curator.files import is_photo_path
+    from iqa_engine.decode import is_photo_path
 
     catalog.move_paths([(str(src), str(dst)) for src, dst in moves if is_photo_path(dst)])
 
@@ -116,13 +116,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_option(u)
     u.set_defaults(run=run_undo)
 
-    c = sub.add_parser("config", help="show the effective settings")
-    csub = c.add_subparsers(dest="config_command", metavar="ACTION")
-    csub.required = True
-    show = csub.add_parser("show", help="print every setting, its value and where it came from")
-    show.add_argument("--json", action="store_true", help="print a JSON object")
-    show.set_defaults(run=run_config_show)
-
 
 def _settings(args: argparse.Namespace, **flags: Any) -> Settings:
     return load_settings().with_overrides("flag", db=getattr(args, "db", None), **flags)
@@ -170,7 +163,7 @@ def run_xmp_write(args: argparse.Namespace) -> int:
 
 
 def run_xmp_read(args: argparse.Namespace) -> int:
-    from curator.files import iter_photo_paths
+    from curator.commands.common import iter_photo_paths
     from curator.xmp import SidecarError, read_photo_decision
 
     settings = _settings(args, xmp_naming=args.naming)
@@ -274,35 +267,3 @@ def run_undo(args: argparse.Namespace) -> int:
             _record_in_catalog(settings, result.restored)
         print(f"{len(result.restored)} file(s) moved back (batch {result.batch})")
     return EXIT_OK
-
-
-# --------------------------------------------------------------------------- config
-
-
-def run_config_show(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    path = default_settings_path()
-    rows = settings.effective()
-    if args.json:
-        json.dump({"settings_file": str(path), "settings_file_exists": path.is_file(),
-                   "catalog": str(settings.db_path),
-                   "settings": {name: {"value": value, "source": source} for name, value, source in rows}},
-                  sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return EXIT_OK
-    print(f"# settings file: {path}{'' if path.is_file() else ' (not present: defaults apply)'}")
-    print(f"# catalog: {settings.db_path}")
-    width = max(len(name) for name, _, _ in rows)
-    for name, value, source in rows:
-        print(f"{name:<{width}} = {_toml_value(value):<24} # {source}")
-    return EXIT_OK
-
-
-def _toml_value(value: Any) -> str:
-    if value is None:
-        return "(unset)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    return str(value)

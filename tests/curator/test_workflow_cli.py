@@ -1,4 +1,4 @@
-"""`curator config show`, `xmp write|read`, `move-rejects` and `undo` through the real CLI entry point.
+"""`curator xmp write|read`, `move-rejects` and `undo` through the real CLI entry point.
 
 The catalog is replaced by a small fake at the one seam the commands use
 (curator.commands.workflow.open_catalog), so these tests pin the commands'
@@ -36,37 +36,6 @@ def _write(path: Path, data: bytes = b"pixels") -> Path:
 def _tree(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-# -- config show --------------------------------------------------------------------------
-
-def test_config_show_prints_values_and_their_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    settings_file = tmp_path / "settings.toml"
-    settings_file.write_text('[xmp]\nnaming = "darktable"\n\n[bursts]\ngap_seconds = 3.5\n')
-    assert main(["config", "show"]) == 0
-    out = capsys.readouterr().out
-    lines = {line.split("=")[0].strip(): line for line in out.splitlines() if not line.startswith("#")}
-    assert '"darktable"' in lines["xmp_naming"] and lines["xmp_naming"].endswith(f"# {settings_file}")
-    assert "3.5" in lines["burst_gap_seconds"] and lines["burst_gap_seconds"].endswith(f"# {settings_file}")
-    assert lines["db"].endswith("# env CURATOR_DB")
-    assert lines["model"].endswith("# default") and '"RN50"' in lines["model"]
-    assert f"# settings file: {settings_file}" in out
-
-
-def test_config_show_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["config", "show", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["settings_file_exists"] is False
-    assert data["catalog"] == str(tmp_path / "state" / "catalog.db")
-    assert data["settings"]["xmp_naming"] == {"value": "adobe", "source": "default"}
-    assert data["settings"]["db"]["source"] == "env CURATOR_DB"
-
-
-def test_config_show_bad_settings_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "settings.toml").write_text("[xmp]\nnamingg = 'adobe'\n")
-    assert main(["config", "show"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("curator: error:") and "unknown key [xmp] namingg" in err and "\n" not in err
 
 
 # -- a fake catalog at the seam -----------------------------------------------------------
