@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from iqa_engine.activation import ACTIVATIONS
 from iqa_engine.config import MODES, PRECISIONS, PROTOCOLS, TRUNKS
 
 from curator.errors import UserError
+from curator.files import iter_photo_paths  # noqa: F401 - re-exported: score, bench and xmp read walk with it
 from curator.settings import ENGINE_KEYS, Settings, load_settings
 
 
@@ -121,26 +122,3 @@ def require_existing(inputs: Iterable[str]) -> None:
     for raw in inputs:
         if not os.path.lexists(Path(raw).expanduser()):
             raise UserError(f"no such file or folder: {raw}")
-
-
-def iter_photo_paths(inputs: Iterable[str]) -> Iterator[Path]:
-    """Files as given, and every photo under a directory (sorted, recursive, symlink loops skipped)."""
-    from iqa_engine.decode import is_photo_path
-
-    for raw in inputs:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            seen: set[tuple[int, int]] = set()
-            for root, dirs, files in os.walk(path, followlinks=True):
-                st = os.stat(root)
-                key = (st.st_dev, st.st_ino)
-                if key in seen:  # a symlink loop
-                    dirs[:] = []
-                    continue
-                seen.add(key)
-                dirs.sort()
-                for name in sorted(files):
-                    if is_photo_path(name):
-                        yield Path(root) / name
-        else:
-            yield path

@@ -53,7 +53,7 @@ def record_moves(catalog: Any, moves: Iterable[tuple[Path, Path]]) -> None:
     photo's id, scores and decisions, and keeps a RAW+JPEG pair that moved
     together one shot; sidecars are not in the catalog and are skipped.
     """
-    from iqa_engine.decode import is_photo_path
+    from curator.files import is_photo_path
 
     catalog.move_paths([(str(src), str(dst)) for src, dst in moves if is_photo_path(dst)])
 
@@ -163,7 +163,7 @@ def run_xmp_write(args: argparse.Namespace) -> int:
 
 
 def run_xmp_read(args: argparse.Namespace) -> int:
-    from curator.commands.common import iter_photo_paths
+    from curator.files import iter_photo_paths
     from curator.xmp import SidecarError, read_photo_decision
 
     settings = _settings(args, xmp_naming=args.naming)
