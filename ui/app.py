@@ -7,13 +7,16 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence, cast
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui.theme import apply_theme
 from ui.window import GalleryWindow
+
+if TYPE_CHECKING:
+    from curator.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +38,13 @@ def _running_app() -> QApplication:
     return cast(QApplication, QApplication.instance())
 
 
-def build_window(settings: Any, *, folder: str | None = None, cache_dir: Path | str | None = None,
+def build_window(settings: Settings, *, folder: str | None = None, cache_dir: Path | str | None = None,
                  **kwargs: Any) -> GalleryWindow:
     return GalleryWindow(settings.db_path, folder=folder, threshold=settings.threshold,
                          bottom_percent=settings.bottom_percent, cache_dir=cache_dir, settings=settings, **kwargs)
 
 
-def run_gallery(settings: Any, *, folder: str | None = None, watch_dirs: Sequence[str] = (),
+def run_gallery(settings: Settings, *, folder: str | None = None, watch_dirs: Sequence[str] = (),
                 screenshot: str | Path | None = None, cache_dir: Path | str | None = None,
                 screenshot_timeout: float = 60.0) -> int:
     """Open the window (or render it once to a PNG) and return the exit code."""

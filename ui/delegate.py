@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -20,6 +20,10 @@ from curator.culling import is_weak
 from ui import theme
 from ui.gallery_model import BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE
 from ui.tiling import BurstTile
+
+if TYPE_CHECKING:
+    from curator.catalog import GalleryRow
+    from ui.thumbnails import ThumbnailLoader
 
 TILE = QSize(208, 232)  # grid cell, including the gap between tiles
 _GAP = 4
@@ -142,7 +146,7 @@ def draw_broken(p: QPainter, rect: QRect, title: str, reason: str | None, font: 
 
 
 class TileDelegate(QStyledItemDelegate):
-    def __init__(self, loader: Any, parent=None) -> None:
+    def __init__(self, loader: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.loader = loader
         self.tile = QSize(TILE)
@@ -178,7 +182,7 @@ class TileDelegate(QStyledItemDelegate):
         finally:
             p.restore()
 
-    def _paint_tile(self, p: QPainter, option: QStyleOptionViewItem, row: Any, rank: float | None,
+    def _paint_tile(self, p: QPainter, option: QStyleOptionViewItem, row: GalleryRow, rank: float | None,
                     score_text: str | None = None, burst: BurstTile | None = None, pair: str | None = None) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
@@ -265,7 +269,7 @@ class TileDelegate(QStyledItemDelegate):
                    fm.elidedText(row.name, Qt.TextElideMode.ElideMiddle, name_rect.width()))
         marks_y = tile.bottom() - 13
         draw_stars(p, tile.left() + 9, marks_y, int(row.rating or 0))
-        label_colour = _LABEL_COLOURS.get(row.label)
+        label_colour = _LABEL_COLOURS.get(row.label) if row.label else None
         if label_colour is not None:
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(label_colour)

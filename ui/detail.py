@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPen, QPixmap
@@ -14,6 +14,9 @@ from curator.culling import WEAK_MEANING, is_weak
 from ui import theme
 from ui.delegate import draw_flag, draw_stars
 from ui.heatmap import _STOPS, heatmap_image, score_range, window_views
+
+if TYPE_CHECKING:
+    from curator.catalog import GalleryRow, PhotoDetail
 
 
 # --- formatting ------------------------------------------------------------------------------------
@@ -61,7 +64,7 @@ def rank_text(rank: float) -> str:
     return f"better than {rank * 100:.0f}% of its folder"
 
 
-def exif_lines(row: Any) -> list[tuple[str, str]]:
+def exif_lines(row: GalleryRow) -> list[tuple[str, str]]:
     items = [
         ("Camera", row.camera),
         ("Lens", row.lens),
@@ -265,8 +268,8 @@ class DetailPane(QWidget):
         self.setMinimumWidth(340)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.photo_id: int | None = None
-        self.row: Any = None
-        self.detail: Any = None
+        self.row: GalleryRow | None = None
+        self.detail: PhotoDetail | None = None
         self.preview_loaded = False
 
         self.preview = PreviewWidget()
@@ -358,7 +361,7 @@ class DetailPane(QWidget):
             v.setText("—")
         self.path.setText("")
 
-    def show_row(self, row: Any, rank: float | None, decimals: int = 3, also: tuple[str, ...] = ()) -> None:
+    def show_row(self, row: GalleryRow, rank: float | None, decimals: int = 3, also: tuple[str, ...] = ()) -> None:
         """Everything the gallery row says; the preview and the windows arrive later. `also`: the paths of
         the shot's other files (a RAW+JPEG pair's RAW), shown under the path."""
         if row.photo_id != self.photo_id:
@@ -401,7 +404,7 @@ class DetailPane(QWidget):
             self.exif_labels[key].setText(value)
         self.path.setText("\n".join((row.path,) + tuple(f"+ {p}" for p in also)))
 
-    def set_detail(self, detail: Any) -> None:
+    def set_detail(self, detail: PhotoDetail) -> None:
         if detail is None or detail.row.photo_id != self.photo_id:
             return
         self.detail = detail

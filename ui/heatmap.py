@@ -9,10 +9,13 @@ where, not how good.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from PySide6.QtGui import QImage
+
+if TYPE_CHECKING:
+    from curator.catalog import ViewRecord
 
 GRID_LONG_SIDE = 64
 SMOOTH_PASSES = 6  # display only; score_grid's default is the exact per-cell mean
@@ -27,14 +30,14 @@ _STOPS = np.array([
 ], dtype=np.float64)
 
 
-def window_views(views: Sequence[Any]) -> list[Any]:
+def window_views(views: Sequence[ViewRecord]) -> list[ViewRecord]:
     """The views that have a box (the windows), without the global view."""
     return [v for v in views if getattr(v, "box", None) is not None]
 
 
-def score_grid(views: Sequence[Any], scored_size: tuple[int, int] | None,
+def score_grid(views: Sequence[ViewRecord], scored_size: tuple[int, int] | None,
                long_side: int = GRID_LONG_SIDE, smooth: int = 0, *,
-               windows: Sequence[Any] | None = None) -> np.ndarray | None:
+               windows: Sequence[ViewRecord] | None = None) -> np.ndarray | None:
     """(rows, cols) mean fused score of the windows covering each cell; NaN where none does.
 
     None when there are no windows (global protocol, or no score yet). `windows`: window_views(views),
@@ -52,6 +55,8 @@ def score_grid(views: Sequence[Any], scored_size: tuple[int, int] | None,
     total = np.zeros((gh, gw), dtype=np.float64)
     count = np.zeros((gh, gw), dtype=np.float64)
     for v in windows:
+        if v.box is None:  # window_views leaves the global view out; a stray one covers nothing
+            continue
         left, top, right, bottom = v.box
         c0 = int(np.clip(np.floor(left * gw / sw), 0, gw - 1))
         c1 = int(np.clip(np.ceil(right * gw / sw), c0 + 1, gw))
@@ -100,8 +105,8 @@ def colorize(grid: np.ndarray) -> np.ndarray:
     return rgba
 
 
-def heatmap_image(views: Sequence[Any], scored_size: tuple[int, int] | None,
-                  long_side: int = GRID_LONG_SIDE, *, windows: Sequence[Any] | None = None) -> QImage | None:
+def heatmap_image(views: Sequence[ViewRecord], scored_size: tuple[int, int] | None,
+                  long_side: int = GRID_LONG_SIDE, *, windows: Sequence[ViewRecord] | None = None) -> QImage | None:
     """A small RGBA QImage covering the whole scored image; draw it scaled (smoothly) over the preview.
     `windows`: window_views(views), when the caller has it already."""
     grid = score_grid(views, scored_size, long_side, smooth=SMOOTH_PASSES, windows=windows)
@@ -112,7 +117,8 @@ def heatmap_image(views: Sequence[Any], scored_size: tuple[int, int] | None,
     return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
 
 
-def score_range(views: Sequence[Any], *, windows: Sequence[Any] | None = None) -> tuple[float, float] | None:
+def score_range(views: Sequence[ViewRecord], *,
+                windows: Sequence[ViewRecord] | None = None) -> tuple[float, float] | None:
     """(lowest, highest) fused score of the windows, or None; `windows` as for heatmap_image."""
     if windows is None:
         windows = window_views(views)

@@ -23,10 +23,13 @@ import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
+
+if TYPE_CHECKING:
+    from curator.catalog import GalleryRow
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +186,7 @@ class ThumbnailLoader(QObject):
         self._preview_pending = False
 
     # --- grid thumbnails -------------------------------------------------------------------------
-    def thumbnail(self, row: Any) -> QPixmap | None:
+    def thumbnail(self, row: GalleryRow) -> QPixmap | None:
         """The cached pixmap for this row, or None (and a request is queued unless it failed)."""
         stamp = (row.mtime, row.size)
         hit = self._pixmaps.get(row.photo_id)
@@ -198,7 +201,7 @@ class ThumbnailLoader(QObject):
         self.request(row.photo_id, row.path, stamp)
         return None
 
-    def failure(self, row: Any) -> str | None:
+    def failure(self, row: GalleryRow) -> str | None:
         failed = self._failed.get(row.photo_id)
         return failed[1] if failed is not None and failed[0] == (row.mtime, row.size) else None
 
@@ -240,7 +243,7 @@ class ThumbnailLoader(QObject):
         self.pool.waitForDone(wait_ms)
 
     # --- detail preview --------------------------------------------------------------------------
-    def request_preview(self, row: Any, long_side: int = PREVIEW_SIZE) -> None:
+    def request_preview(self, row: GalleryRow, long_side: int = PREVIEW_SIZE) -> None:
         stamp = (row.mtime, row.size)
         self._preview_want = (row.photo_id, stamp)
         self._preview_pending = True

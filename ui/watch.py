@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from curator.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ class WatchRunner(QObject):
     status = Signal(object)  # WatchStatus, from the watcher's thread (queued to the GUI)
     stopped = Signal(str)  # "" on a clean stop, else why it stopped
 
-    def __init__(self, settings: Any, dirs: Sequence[str], parent: QObject | None = None) -> None:
+    def __init__(self, settings: Settings, dirs: Sequence[str], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.dirs = [str(d) for d in dirs]
