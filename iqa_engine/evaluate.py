@@ -11,11 +11,16 @@
 - The raw PLCC (no mapping) beside them.
 
 Pure numpy/scipy. The fit runs on standardised x and y (the scores of a model
-may span 0.01 while a MOS spans 100) from several starting points, the usual
-one of the literature among them, and keeps the best; the parameters are
-reported back in the original units. When no logistic fit converges (or the
-best is worse than a straight line), the mapping falls back to a straight line
-and `fit` says so.
+may span 0.01 while a MOS spans 100) from several starting points and keeps
+the best; the parameters are reported back in the original units. The fit is
+bounded so the mapping is monotone in the direction of the correlation
+(b1 >= 0, and b2 and b4 of the sign of the correlation): a mapping that is
+meant to rescale scores must not reorder them. When no logistic fit converges
+(or the best is worse than a straight line), the mapping falls back to a
+straight line and `fit` says so.
+
+Below MIN_FIT_POINTS images, five parameters fitted to a handful of points
+chase the noise, so only the rank correlations (SRCC, KRCC) are reported.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from typing import Sequence
 import numpy as np
 
 LOGISTIC_MAXFEV = 20000
+# Fewer images than this: SRCC and KRCC only (no PLCC, RMSE or fitted mapping).
+MIN_FIT_POINTS = 20
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ def logistic5(x: np.ndarray, b1: float, b2: float, b3: float, b4: float, b5: flo
 
 @dataclass(frozen=True)
 class Mapping:
-    """A fitted monotone-ish map from predicted scores to the MOS scale."""
+    """A fitted monotone map from predicted scores to the MOS scale."""
 
     kind: str  # "logistic" or "linear"
     params: tuple[float, ...]  # logistic: b1..b5; linear: (slope, intercept)
@@ -85,22 +92,27 @@ def fit_logistic(pred: Sequence[float] | np.ndarray, mos: Sequence[float] | np.n
     x = np.asarray(pred, dtype=np.float64)
     y = np.asarray(mos, dtype=np.float64)
     _check_pair(x, y)
-    if x.size < 6:
-        return _linear(x, y, f"logistic needs at least 6 images, got {x.size}")
+    if x.size < MIN_FIT_POINTS:
+        return _linear(x, y, f"a logistic fit needs at least {MIN_FIT_POINTS} images, got {x.size}")
     mx, sx = float(x.mean()), float(x.std())
     my, sy = float(y.mean()), float(y.std())
     if sx == 0.0 or sy == 0.0:
         return _linear(x, y, "constant predictions or MOS")
     xs, ys = (x - mx) / sx, (y - my) / sy
     sign = 1.0 if np.corrcoef(xs, ys)[0, 1] >= 0 else -1.0
+    span = float(ys.max() - ys.min())
+    # monotone in the direction of the correlation: b1 >= 0, sign*b2 >= 0, sign*b4 >= 0
+    inf = np.inf
+    lower = (0.0, 0.0 if sign > 0 else -inf, -inf, 0.0 if sign > 0 else -inf, -inf)
+    upper = (inf, inf if sign > 0 else 0.0, inf, inf if sign > 0 else 0.0, inf)
     starts = [
-        # the literature's usual start (max MOS, min MOS, mean score, ...), in standardised units
-        (float(ys.max()), float(ys.min()), float(xs.mean()), 0.1, 0.1),
         # a logistic spanning the MOS range, centred, with its slope set by the score spread
-        (sign * float(ys.max() - ys.min()), 1.0, 0.0, 0.0, 0.0),
-        (sign * float(ys.max() - ys.min()), 4.0, 0.0, 0.0, 0.0),
+        (span, sign * 1.0, 0.0, 0.0, 0.0),
+        (span, sign * 4.0, 0.0, 0.0, 0.0),
+        # half logistic, half line
+        (span / 2, sign * 1.0, 0.0, sign * 0.5, 0.0),
         # almost linear
-        (0.0, 1.0, 0.0, sign, 0.0),
+        (0.0, sign * 1.0, 0.0, sign * 1.0, 0.0),
     ]
     best: tuple[float, np.ndarray] | None = None
     last_error = ""
@@ -109,7 +121,8 @@ def fit_logistic(pred: Sequence[float] | np.ndarray, mos: Sequence[float] | np.n
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", OptimizeWarning)
                 warnings.simplefilter("ignore", RuntimeWarning)
-                beta, _ = curve_fit(logistic5, xs, ys, p0=p0, maxfev=LOGISTIC_MAXFEV)
+                beta, _ = curve_fit(logistic5, xs, ys, p0=p0, bounds=(lower, upper), method="trf",
+                                    max_nfev=LOGISTIC_MAXFEV)
         except (RuntimeError, ValueError, FloatingPointError) as exc:
             last_error = str(exc).splitlines()[0][:120]
             continue
@@ -131,7 +144,8 @@ def fit_logistic(pred: Sequence[float] | np.ndarray, mos: Sequence[float] | np.n
 
 
 def evaluate(pred: Sequence[float] | np.ndarray, mos: Sequence[float] | np.ndarray) -> Evaluation:
-    """SRCC, KRCC, PLCC and RMSE after the logistic mapping, and the raw PLCC."""
+    """SRCC, KRCC, PLCC and RMSE after the logistic mapping, and the raw PLCC (SRCC/KRCC only below
+    MIN_FIT_POINTS images)."""
     from scipy import stats
 
     x = np.asarray(pred, dtype=np.float64)
@@ -145,6 +159,9 @@ def evaluate(pred: Sequence[float] | np.ndarray, mos: Sequence[float] | np.ndarr
         return Evaluation(n, math.nan, math.nan, math.nan, math.nan, math.nan, f"none (constant {what})", None)
     srcc = float(stats.spearmanr(x, y).statistic)
     krcc = float(stats.kendalltau(x, y).statistic)
+    if n < MIN_FIT_POINTS:
+        why = f"none (SRCC/KRCC only: {n} images are too few to fit 5 parameters; {MIN_FIT_POINTS} or more needed)"
+        return Evaluation(n, srcc, krcc, math.nan, math.nan, math.nan, why, None)
     plcc_raw = float(stats.pearsonr(x, y).statistic)
     mapping = fit_logistic(x, y)
     yhat = mapping(x)

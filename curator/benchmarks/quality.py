@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from iqa_engine.config import MODES
+from iqa_engine.evaluate import MIN_FIT_POINTS
 
 IMAGE_COLUMNS = ("image", "img_path", "image_name", "img_name", "filename", "file", "path", "name", "img")
 MOS_COLUMNS = ("mos", "gt_score", "score", "mean_opinion_score", "mos_zscore")
@@ -199,6 +200,9 @@ def format_quality(result: dict, engine, list_path: Path) -> str:
         mark = "*" if mode == cfg.mode else " "
         lines.append(f"{labels[mode] + mark:<12}{_f(e.srcc)}{_f(e.krcc)}{_f(e.plcc)}{_f(e.rmse, '10.4f')}"
                      f"{_f(e.plcc_raw, '10.4f')}  {e.fit}")
+    if result["scored"] < MIN_FIT_POINTS:
+        lines.append(f"PLCC and RMSE need a fitted mapping, and {result['scored']} images are too few to fit its "
+                     f"5 parameters ({MIN_FIT_POINTS} or more): only SRCC and KRCC are reported.")
     lines.append("")
     lines.append("* the --mode shown first; fused is MA-CLIP, cosine is CLIP-IQA, magnitude is the magnitude cue alone. "
                  "PLCC and RMSE after the 5-parameter logistic mapping; the paper's figures are in the README, under 'The paper's figures'.")
@@ -225,7 +229,7 @@ def plot_quality(result: dict, engine, out: Path, title: str) -> None:
         x = np.array([r[mode] for r in rows], dtype=np.float64)
         e = result["metrics"][mode]
         ax.scatter(x, mos, s=8 if len(x) > 500 else 20, alpha=0.5, edgecolors="none")
-        if np.ptp(x) > 0:
+        if np.ptp(x) > 0 and len(x) >= MIN_FIT_POINTS:  # below that, no mapping is fitted (SRCC/KRCC only)
             xs = np.linspace(x.min(), x.max(), 200)
             mapping = fit_logistic(x, mos)
             ax.plot(xs, mapping(xs), color="C3", lw=1.5, label=f"{mapping.kind} fit")

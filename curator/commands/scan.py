@@ -20,6 +20,7 @@ from curator.commands.common import (
     add_engine_options,
     add_policy_options,
     add_queue_options,
+    require_existing,
     settings_from_args,
 )
 from curator.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED
@@ -124,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     from curator.catalog import Catalog
 
     settings = command_settings(args)
+    require_existing(args.paths)  # a typo is a usage error before a catalog is made or a model loads
     with Catalog.open(settings.db_path) as catalog:  # a bad catalog is a usage error before any work
         policy = resolve_policy(catalog, settings, args)
     _log_warnings_to_stderr()

@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
-from curator.commands.common import add_engine_options, iter_photo_paths, settings_from_args
-from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
+from curator.commands.common import add_engine_options, iter_photo_paths, require_existing, settings_from_args
+from curator.errors import EXIT_OK, EXIT_SOME_FAILED
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score photos or folders and print MA-CLIP scores",
@@ -23,9 +24,13 @@ def run(args: argparse.Namespace) -> int:
     from iqa_engine import Engine
 
     settings = settings_from_args(args)
+    require_existing(args.paths)  # a typo is a one-line usage error, before the model loads
     paths = list(iter_photo_paths(args.paths))
-    if not paths:
-        raise UserError("no photos found in: " + ", ".join(args.paths))
+    if not paths:  # not an error, as for `scan`: there is nothing to score
+        print("curator: no photos found in: " + ", ".join(args.paths), file=sys.stderr)
+        if args.json:
+            print("[]")
+        return EXIT_OK
     engine = Engine(settings.engine_config())
     failures = 0
     rows: list[dict[str, object]] = []

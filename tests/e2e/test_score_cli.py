@@ -96,6 +96,30 @@ def test_model_info(tiny_model) -> None:
     proc = run_curator("model", "info", *tiny_model.cli_args())
     assert proc.returncode == 0, proc.stderr
     assert "sha256:" in proc.stdout and "parameters:" in proc.stdout and "device:      cpu" in proc.stdout
+    # the tiny model's config asks for QuickGELU, and info says so and why
+    assert "activation:  quickgelu (the model config tiny-rn sets quick_gelu)" in proc.stdout
+    proc = run_curator("model", "info", "--activation", "gelu", *tiny_model.cli_args())
+    assert "activation:  gelu (set explicitly (auto would pick quickgelu" in proc.stdout
+
+
+def test_a_missing_path_fails_before_the_model_loads(photo_dir: Path, tmp_path: Path) -> None:
+    # no weights can be had here: an error about weights would mean the model was loaded first
+    env = {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = run_curator("score", str(photo_dir), str(tmp_path / "nope.jpg"), env=env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == f"curator: error: no such file or folder: {tmp_path / 'nope.jpg'}\n"
+
+
+def test_a_folder_with_no_photos_is_not_an_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a photo")
+    env = {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = run_curator("score", str(empty), env=env)  # no weights: it must not try to load the model
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert proc.stderr == f"curator: no photos found in: {empty}\n"
+    proc = run_curator("score", str(empty), "--json", env=env)
+    assert proc.returncode == 0 and json.loads(proc.stdout) == []
 
 
 def test_usage_errors_exit_2() -> None:
