@@ -107,11 +107,12 @@ class Burst:
     @property
     def best(self) -> Hashable | None:
         """The highest fused score (earliest on a tie); None when no frame is scored."""
-        best_frame = None
+        best_id: Hashable | None = None
+        best_fused = -math.inf
         for f in self.frames:
-            if f.fused is not None and (best_frame is None or f.fused > best_frame.fused):
-                best_frame = f
-        return None if best_frame is None else best_frame.photo_id
+            if f.fused is not None and (best_id is None or f.fused > best_fused):
+                best_id, best_fused = f.photo_id, f.fused
+        return best_id
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,9 @@ def cosine_similarity(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.n
 
 def _in_time_order(frames: Iterable[Frame]) -> tuple[list[Frame], list[Frame]]:
     """(timed frames sorted by time, stably; frames without a time, in input order)."""
-    timed, untimed, seen = [], [], set()
+    timed: list[Frame] = []
+    untimed: list[Frame] = []
+    seen: set[Hashable] = set()
     for f in frames:
         if f.photo_id in seen:
             raise ValueError(f"photo id {f.photo_id!r} appears twice")

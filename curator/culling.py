@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Hashable, Iterable, Protocol, Sequence, cast
 
 from curator import flags
-from curator.bursts import DEFAULT_GAP_SECONDS, DEFAULT_SIMILARITY, Burst, BurstDecision, Frame, bracketed_ids
+from curator.bursts import DEFAULT_GAP_SECONDS, DEFAULT_SIMILARITY, Burst, Frame, bracketed_ids
 from curator.bursts import group_bursts as _group
 from curator.bursts import reject_all_but_best as _keep_best
 
@@ -77,16 +77,25 @@ def bursts(catalog: "Catalog", folder: str, *, gap_seconds: float = DEFAULT_GAP_
 
 
 @dataclass(frozen=True)
+class Reject:
+    """One frame rejected by "keep the best": the best frame kept in its place, and its burst's size."""
+
+    photo_id: int
+    best_id: int
+    burst_size: int
+
+
+@dataclass(frozen=True)
 class KeepBest:
     """What reject_all_but_best did (or, with dry_run, would do)."""
 
-    decisions: tuple[BurstDecision, ...]  # one per frame rejected
+    decisions: tuple[Reject, ...]  # one per frame rejected
     dry_run: bool
     note: str = ""  # one burst asked for and nothing done: why
 
     @property
     def rejected(self) -> tuple[int, ...]:
-        return tuple(_id(d.photo_id) for d in self.decisions)
+        return tuple(d.photo_id for d in self.decisions)
 
     @property
     def bursts(self) -> int:
@@ -112,9 +121,9 @@ def reject_all_but_best(catalog: "Catalog", folders: Sequence[str] | None = None
                       for b in _group(_frames(rows), gap_seconds, similarity)]
             note = ""
         locked = catalog.decided_ids(_id(i) for b in groups if b.is_burst for i in b.ids)
-        decisions = tuple(_keep_best(groups, locked))
+        decisions = tuple(Reject(_id(d.photo_id), _id(d.best_id), d.burst_size) for d in _keep_best(groups, locked))
         if not dry_run and decisions:
-            catalog.set_user_flags([(_id(d.photo_id), d.verdict) for d in decisions])
+            catalog.set_user_flags([(d.photo_id, "reject") for d in decisions])
     if photo_id is not None and not decisions and not note:
         note = "nothing to reject: the other frames are decided, bracketed or already rejected"
     return KeepBest(decisions, dry_run, note)

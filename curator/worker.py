@@ -22,6 +22,7 @@ import hashlib
 import logging
 import os
 import stat as stat_module
+import sys
 import threading
 import time
 from collections import deque
@@ -509,24 +510,24 @@ class ScoringLock:
 
 
 def _lock_file(f: Any) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":
         import msvcrt
 
         f.seek(0)
         msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
         return
+    import fcntl
+
     fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _unlock_file(f: Any) -> None:
-    try:
-        import fcntl
-    except ImportError:
+    if sys.platform == "win32":
         import msvcrt
 
         f.seek(0)
         msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
         return
+    import fcntl
+
     fcntl.flock(f.fileno(), fcntl.LOCK_UN)

@@ -90,7 +90,7 @@ def run_bursts(settings: Any, folder_arg: str | None, dry_run: bool) -> int:
         decisions = culling.reject_all_but_best(catalog, folders, gap_seconds=settings.burst_gap_seconds,
                                                 similarity=settings.burst_similarity, dry_run=dry_run).decisions
         rows = {r.photo_id: r for r in catalog.rows_by_id(
-            [int(d.photo_id) for d in decisions] + [int(d.best_id) for d in decisions])}
+            [d.photo_id for d in decisions] + [d.best_id for d in decisions])}
     verb = "would reject" if dry_run else "rejected"
     for d in decisions:
         print(f"{verb} {rows[d.photo_id].path} (best of its burst of {d.burst_size}: {rows[d.best_id].name})")

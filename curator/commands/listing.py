@@ -7,7 +7,7 @@ import dataclasses
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, Hashable, cast
 
 from curator.commands.common import add_db_option, settings_from_args
 from curator.errors import EXIT_OK, UserError
@@ -78,7 +78,9 @@ def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | Non
             singles += len(bursts) - len(multi)
             if not multi:
                 continue
-            rows = {r.photo_id: r for r in catalog.rows_by_id(i for b in multi for i in b.ids)}
+            # burst ids are the catalog's photo ids (curator.bursts itself takes any hashable id)
+            rows: dict[Hashable, Any] = {r.photo_id: r for r in catalog.rows_by_id(
+                cast(int, i) for b in multi for i in b.ids)}
             for b in multi:
                 best = b.best
                 order = ([best] if best is not None else []) + [i for i in b.ids if i != best]
