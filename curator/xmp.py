@@ -56,7 +56,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
 from curator.errors import UserError
-from curator.labels import LABELS, canonical_label
+from curator.labels import LABELS, canonical_label, normalise_label
 from curator.pairs import Shot, group_shots, shot_of, stem_key
 
 NAMING_SCHEMES = ("adobe", "darktable")
@@ -137,9 +137,10 @@ def parse_mapping(spec: str | None, base: Mapping[str, Mark] = DEFAULT_MAPPING) 
             rating = None if rating_text.strip().lower() in ("none", "") else int(rating_text)
         except ValueError:
             raise UserError(f"bad XMP mapping entry {entry!r}: rating must be -1..5 or none") from None
-        label = canonical_label(label_text.strip()) if label_text.strip().lower() not in ("", "none") else None
-        if label_text.strip() and label_text.strip().lower() != "none" and label is None:
-            raise UserError(f"bad XMP mapping entry {entry!r}: label must be one of {', '.join(LABELS)}")
+        try:
+            label = normalise_label(label_text)
+        except ValueError:
+            raise UserError(f"bad XMP mapping entry {entry!r}: label must be one of {', '.join(LABELS)}") from None
         try:
             mapping[verdict] = Mark(rating, label)
         except ValueError as exc:
