@@ -15,7 +15,7 @@ import logging
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -50,7 +50,9 @@ class Backbone:
 
     def __init__(self, model: torch.nn.Module, tokenizer: Callable, info: WeightsInfo,
                  device: torch.device, precision: str) -> None:
-        self.model = model
+        # open_clip's CLIP: its towers and heads are plain attributes that torch's stubs type as
+        # Tensor | Module, so the model is held untyped
+        self.model: Any = model
         self.tokenizer = tokenizer
         self.info = info
         self.device = device
@@ -110,7 +112,7 @@ class Backbone:
         return feats.float()
 
 
-def attention_pool(pool: torch.nn.Module, grid: torch.Tensor) -> torch.Tensor:
+def attention_pool(pool: Any, grid: torch.Tensor) -> torch.Tensor:
     """(B, C, h, w) -> (B, D): a ResNet attention pool run with no positional embedding.
 
     Tokens are the flattened grid with its mean prepended; only token 0's output is needed.
@@ -246,8 +248,9 @@ def _load_state(model: torch.nn.Module, state_dict: dict[str, torch.Tensor], arc
 
     if "positional_embedding" in state_dict and not hasattr(model, "positional_embedding"):
         state_dict = convert_to_custom_text_state_dict(state_dict)
-    if "logit_scale" in state_dict and state_dict["logit_scale"].ndim != model.logit_scale.ndim:
-        state_dict["logit_scale"] = state_dict["logit_scale"].reshape(model.logit_scale.shape)
+    scale: Any = model.logit_scale
+    if "logit_scale" in state_dict and state_dict["logit_scale"].ndim != scale.ndim:
+        state_dict["logit_scale"] = state_dict["logit_scale"].reshape(scale.shape)
     expected = model.state_dict()
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]

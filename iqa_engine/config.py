@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from .activation import ACTIVATIONS
 
@@ -73,7 +74,7 @@ class EngineConfig:
         if self.max_long_side < 224:
             raise ValueError("max_long_side must be at least 224")
 
-    def replace(self, **changes: object) -> "EngineConfig":
+    def replace(self, **changes: Any) -> "EngineConfig":
         return dataclasses.replace(self, **changes)
 
     def math_parameters(self) -> dict[str, object]:

@@ -177,8 +177,8 @@ def _decode_raw(path: Path, draft_long_side: int | None, draft_min_side: int | N
             rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
         except (rawpy.LibRawError, MemoryError) as exc:
             raise ImageDecodeError(f"RAW has no usable preview and could not be demosaiced ({type(exc).__name__})") from None
-        im = Image.fromarray(rgb, "RGB")
-        return DecodedPhoto(im, im.size, "raw-demosaic")
+        demosaiced = Image.fromarray(rgb, "RGB")
+        return DecodedPhoto(demosaiced, demosaiced.size, "raw-demosaic")
 
 
 def _raw_preview(raw: object) -> bytes | None:

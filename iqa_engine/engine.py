@@ -14,7 +14,7 @@ import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Generator, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -106,7 +106,7 @@ class Engine:
 
     def score_paths(self, paths: Iterable[PathLike],
                     on_decoded: Callable[[PathLike], None] | None = None
-                    ) -> Iterator[tuple[PathLike, PhotoScore | ImageDecodeError]]:
+                    ) -> Generator[tuple[PathLike, PhotoScore | ImageDecodeError], None, None]:
         """Score files, yielding results in input order; a bad file yields its error, never raises.
 
         Decoding runs ahead in a thread pool, far enough to fill the next

@@ -17,7 +17,7 @@ NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 @lru_cache(maxsize=1)
 def cpu_model_and_flags() -> tuple[str, frozenset[str]]:
     """The CPU's model name and feature flags (Linux /proc/cpuinfo; empty flags elsewhere)."""
-    model, flags = "", frozenset()
+    model, flags = "", frozenset[str]()
     try:
         text = Path("/proc/cpuinfo").read_text(errors="replace")
     except OSError:

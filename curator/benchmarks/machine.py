@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import platform
 import resource
@@ -10,7 +12,7 @@ import sys
 from iqa_engine.hardware import cpu_model_and_flags
 
 
-def machine_info(device: str = "cpu") -> dict[str, object]:
+def machine_info(device: str = "cpu") -> dict[str, Any]:
     import torch
 
     model, flags = cpu_model_and_flags()
@@ -49,7 +51,7 @@ def machine_info(device: str = "cpu") -> dict[str, object]:
     }
 
 
-def describe(info: dict[str, object]) -> str:
+def describe(info: dict[str, Any]) -> str:
     isa = [str(info["torch_cpu_capability"])]
     if info.get("amx_bf16"):
         isa.append("AMX-BF16")

@@ -22,7 +22,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from iqa_engine.config import MODES
 from iqa_engine.evaluate import MIN_FIT_POINTS
@@ -126,7 +126,7 @@ def resolve(entry: Entry, root: Path) -> Path:
 
 
 def run_quality(engine, entries: Sequence[Entry], root: Path, *, warn: Callable[[str], None] | None = None,
-                progress: Callable[[str], None] | None = None) -> dict[str, object]:
+                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Score every listed image once; evaluate the three cues against the MOS."""
     from iqa_engine.evaluate import evaluate
 
@@ -136,7 +136,7 @@ def run_quality(engine, entries: Sequence[Entry], root: Path, *, warn: Callable[
     waiting: dict[str, deque[int]] = defaultdict(deque)
     for i, p in enumerate(paths):
         waiting[str(p)].append(i)
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     failures: list[dict[str, str]] = []
     step = max(50, len(paths) // 20)
     t0 = time.perf_counter()
@@ -162,7 +162,7 @@ def run_quality(engine, entries: Sequence[Entry], root: Path, *, warn: Callable[
             "metrics": metrics, "rows": rows, "seconds": seconds}
 
 
-def report_dict(result: dict, engine, list_path: Path, root: Path) -> dict[str, object]:
+def report_dict(result: dict, engine, list_path: Path, root: Path) -> dict[str, Any]:
     cfg = engine.config
     return {
         "list": str(list_path), "root": str(root),

@@ -29,7 +29,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -52,7 +52,7 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _stage(total_ms: float, n: int, **extra: object) -> dict[str, object]:
+def _stage(total_ms: float, n: int, **extra: object) -> dict[str, Any]:
     per = total_ms / n if n else math.nan
     return {"ms_per_photo": per, "photos_per_s": 1000.0 / per if per > 0 else math.nan, "photos": n, **extra}
 
@@ -82,7 +82,7 @@ def regroup(prepared: Sequence, sizes: Sequence[int]) -> list[list]:
     return out
 
 
-def deviation(scores: Sequence[float], exact: Sequence[float], bound: float = DEVIATION_BOUND) -> dict[str, object]:
+def deviation(scores: Sequence[float], exact: Sequence[float], bound: float = DEVIATION_BOUND) -> dict[str, Any]:
     """max/mean |score - exact| and Spearman's rho between them."""
     from scipy import stats
 
@@ -100,7 +100,7 @@ def deviation(scores: Sequence[float], exact: Sequence[float], bound: float = DE
 
 def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *, baseline: bool = False,
                   random_weights: bool = False, image_source: str = "", repeat: int = 1,
-                  log: Log = _stderr) -> dict[str, object]:
+                  log: Log = _stderr) -> dict[str, Any]:
     """Run every measurement; return the report (see format_speed)."""
     from iqa_engine import Engine
     from iqa_engine.backbone import Backbone
@@ -151,7 +151,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     #    repetition. score_prepared is wrapped to see how the engine batches and how long the model
     #    keeps the scoring thread. The fastest repetition is reported: other processes on the CPU
     #    only ever slow a run down.
-    runs: list[dict[str, object]] = []
+    runs: list[dict[str, Any]] = []
     for rep in range(repeat):
         log(f"bench speed: timing end to end on {len(paths)} photos (score_paths + catalog write)"
             + (f", run {rep + 1} of {repeat}" if repeat > 1 else ""))
@@ -280,7 +280,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     }
 
 
-def _end_to_end(engine, inner, paths: Sequence[Path], db: Path) -> dict[str, object]:
+def _end_to_end(engine, inner, paths: Sequence[Path], db: Path) -> dict[str, Any]:
     passes: list[tuple[int, int, float]] = []  # (photos, views, ms) per forward pass
 
     def timed_score_prepared(prepared):
@@ -322,7 +322,7 @@ def _end_to_end(engine, inner, paths: Sequence[Path], db: Path) -> dict[str, obj
     }
 
 
-def reference_loop(bb32, config: EngineConfig, paths: Sequence[Path], repeat: int = 1) -> dict[str, object]:
+def reference_loop(bb32, config: EngineConfig, paths: Sequence[Path], repeat: int = 1) -> dict[str, Any]:
     """One photo at a time as the official inference does; returns timing and the fused scores."""
     import torch
 
@@ -359,7 +359,6 @@ def reference_loop(bb32, config: EngineConfig, paths: Sequence[Path], repeat: in
         for p in paths:  # photos the engine decoded, so none fails here
             fused.append(score(p))
         all_seconds.append(time.perf_counter() - t)
-    del model
     seconds = min(all_seconds)
     return {"seconds": seconds, "photos": len(fused), "photos_per_s": len(fused) / seconds,
             "ms_per_photo": seconds * 1000.0 / len(fused), "fused": fused, "repeats": repeat,
@@ -391,7 +390,7 @@ def _summarise(items: Sequence[str]) -> str:
     return ", ".join(seen[:3]) + (" ..." if len(seen) > 3 else "")
 
 
-def _image_summary(paths: Sequence[Path], source: str, failures: list[dict[str, str]]) -> dict[str, object]:
+def _image_summary(paths: Sequence[Path], source: str, failures: list[dict[str, str]]) -> dict[str, Any]:
     from PIL import Image
 
     sizes, mb = [], []
