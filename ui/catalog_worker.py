@@ -17,7 +17,6 @@ other requests, so a decision never waits for a big catalog's bursts.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -25,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
+from curator.catalog.errors import CatalogBusy
 from curator.culling import bursts, recompute_flags
-from curator.errors import UserError
 from curator.settings import Settings
 from ui.burst_tracker import BurstTracker
 from ui.catalog_actions import reject_in_folders, reject_one_burst, write_xmp
@@ -51,9 +50,8 @@ def _default_open(path: Path, readonly: bool) -> Catalog:
 
 
 def is_busy(exc: BaseException) -> bool:
-    """Another process holds the catalog locked: SQLite's lock errors, raw or as the catalog words them."""
-    text = str(exc).lower()
-    return isinstance(exc, (sqlite3.OperationalError, UserError)) and ("locked" in text or "busy" in text)
+    """Another process holds the catalog locked: the catalog says so by type (CatalogBusy)."""
+    return isinstance(exc, CatalogBusy)
 
 
 def _one_line(exc: BaseException) -> str:
