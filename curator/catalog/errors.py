@@ -37,33 +37,43 @@ def read_only_error(p: Path) -> CatalogReadOnly:
     return CatalogReadOnly(f"the catalog {p} is read-only; choose another with --db or CURATOR_DB")
 
 
-def open_error(p: Path, exc: sqlite3.Error) -> CatalogError:
-    """The typed error for an SQLite failure while opening the catalog."""
-    text = str(exc)
-    if "not a database" in text or "malformed" in text or "encrypted" in text:
-        return CatalogDamaged(f"{p} is not a readable curator catalog ({text})")
-    if "readonly" in text or "read-only" in text:
-        return read_only_error(p)
-    if "locked" in text or "busy" in text:
-        return busy_error(p, text)
-    if "unable to open" in text:
-        return CatalogError(f"cannot open the catalog {p} ({text})")
-    return CatalogError(f"cannot open the catalog {p}: {text}")
-
-
 def busy_error(p: Path, text: str) -> CatalogBusy:
     return CatalogBusy(f"the catalog {p} stayed locked by another process for {BUSY_TIMEOUT_MS // 1000} s ({text})")
 
 
-def use_error(p: Path, exc: sqlite3.Error) -> CatalogError:
-    """The typed error for an SQLite failure on an open catalog (the only place that reads SQLite's text)."""
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return busy_error(p, text)
-    if "readonly" in text or "read-only" in text:
+# SQLite's primary result codes (the low byte of an extended code), read from the exception, not its text.
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def open_error(p: Path, exc: sqlite3.Error) -> CatalogError:
+    """The typed error for an SQLite failure while opening the catalog."""
+    code, text = _code(exc), str(exc)
+    if code in _DAMAGED:
+        return CatalogDamaged(f"{p} is not a readable curator catalog ({text})")
+    if code == sqlite3.SQLITE_READONLY:
         return read_only_error(p)
-    if "malformed" in text or "not a database" in text:
+    if code in _BUSY:
+        return busy_error(p, text)
+    if code == sqlite3.SQLITE_CANTOPEN:
+        return CatalogError(f"cannot open the catalog {p} ({text})")
+    return CatalogError(f"cannot open the catalog {p}: {text}")
+
+
+def use_error(p: Path, exc: sqlite3.Error) -> CatalogError:
+    """The typed error for an SQLite failure on an open catalog."""
+    code, text = _code(exc), str(exc)
+    if code in _BUSY:
+        return busy_error(p, text)
+    if code == sqlite3.SQLITE_READONLY:
+        return read_only_error(p)
+    if code in _DAMAGED:
         return CatalogDamaged(f"the catalog {p} is corrupt ({text}); restore it from its .bak copy or remove it")
-    if "full" in text:
+    if code == sqlite3.SQLITE_FULL:
         return CatalogError(f"cannot write the catalog {p}: {text}")
     return CatalogError(f"catalog {p}: {text}")
