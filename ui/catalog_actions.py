@@ -6,11 +6,11 @@ results to the window. The culling policy itself is curator.culling's.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from curator.culling import reject_all_but_best
+from curator.files import is_under
 
 if TYPE_CHECKING:
     from curator.catalog import Catalog
@@ -47,7 +47,7 @@ def top_roots(folders: Sequence[str]) -> list[str]:
     """The folders that are not inside another one of them (Write XMP's roots for "all folders")."""
     out: list[str] = []
     for f in sorted(set(folders), key=lambda f: (len(f), f)):
-        if not any(f == r or f.startswith(r.rstrip("/\\") + os.sep) for r in out):
+        if not any(is_under(f, r) for r in out):
             out.append(f)
     return sorted(out)
 

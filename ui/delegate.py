@@ -15,8 +15,8 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF,
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from curator.catalog import LABELS
 from curator.culling import is_weak
+from curator.labels import LABELS
 from ui import theme
 from ui.gallery_model import BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE
 from ui.tiling import BurstTile

@@ -29,7 +29,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from curator.culling import WEAK_MEANING, is_weak
-from iqa_engine.decode import HEIF_EXTENSIONS, RAW_EXTENSIONS  # (no torch: the decode module is light)
+from curator.files import HEIF_EXTENSIONS, JPEG_EXTENSIONS, RAW_EXTENSIONS
 from ui.tiling import BurstGroup, consecutive_runs
 
 if TYPE_CHECKING:
@@ -42,15 +42,12 @@ SCORE_TEXT_ROLE = int(Qt.ItemDataRole.UserRole) + 4  # the fused score as shown 
 BURST_ROLE = int(Qt.ItemDataRole.UserRole) + 5  # a BurstTile (answered by the proxy), or None
 PAIR_ROLE = int(Qt.ItemDataRole.UserRole) + 6  # "RAW+JPG" when the photo's shot has other files, else None
 
-_JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe"})
-
-
 def pair_badge(paths: Sequence[str]) -> str:
     """The badge for a shot of several files: "RAW+JPG", "RAW+HEIF" (RAW first, then the rendered file)."""
     kinds = []
     for path in paths:
         ext = os.path.splitext(path)[1].lower()
-        kind = ("RAW" if ext in RAW_EXTENSIONS else "JPG" if ext in _JPEG_EXTENSIONS
+        kind = ("RAW" if ext in RAW_EXTENSIONS else "JPG" if ext in JPEG_EXTENSIONS
                 else "HEIF" if ext in HEIF_EXTENSIONS else ext.lstrip(".").upper() or "?")
         if kind not in kinds:
             kinds.append(kind)

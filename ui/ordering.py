@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import numpy as np
 
 from curator.culling import is_weak
+from curator.files import is_under
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow
@@ -82,7 +83,7 @@ def in_folder(row_folder: str, folder: str | None) -> bool:
     """A folder (shoot) filter includes its subfolders."""
     if not folder:
         return True
-    return row_folder == folder or row_folder.startswith(folder.rstrip("/\\") + os.sep)
+    return is_under(row_folder, folder)
 
 
 def short_folder(path: str) -> str:
