@@ -145,9 +145,12 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
     lock = ScoringLock(settings.db_path)
     try:
         have_lock = lock.acquire()
-        engine = engine or load_engine(settings)
-        summary.sync = catalog.sync_files(found.roots, found.entries, fingerprint=engine.fingerprint,
-                                          retry_errors=retry_errors)
+        if found.entries:
+            engine = engine or load_engine(settings)
+        # A walk that found no photos compares no scores, so its sync needs no engine and no model
+        # load: it only marks what the catalog had there as missing.
+        summary.sync = catalog.sync_files(found.roots, found.entries, retry_errors=retry_errors,
+                                          fingerprint=engine.fingerprint if engine else "")
         summary.errors = [(e.path, e.error or "cannot be read") for e in found.entries if e.stat is None]
         # Ratings, labels and rejects a person set in sidecars (Lightroom, darktable) become user decisions.
         imported = import_sidecars(catalog, settings.xmp_naming, scope=found.roots)
@@ -157,6 +160,8 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
             return summary
         policy = flag_policy_for(catalog, settings, flag_policy)
         queued = catalog.queue_length(found.roots)
+        if queued and engine is None:  # photos queued earlier under these folders, not walked now
+            engine = load_engine(settings)
         if on_start:
             on_start(queued)
 
@@ -167,10 +172,11 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
                 done = report.totals.done
                 on_progress(done, done + catalog.queue_length(found.roots), report.rate)
 
-        worker = Worker(catalog, engine, batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
-                        poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
-                        on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds)
-        summary.totals = worker.run(stop, until_idle=True)
+        if engine is not None:
+            worker = Worker(catalog, engine, batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
+                            poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
+                            on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds)
+            summary.totals = worker.run(stop, until_idle=True)
         summary.interrupted = stop.is_set()
         # Missing and re-appeared photos change folder rankings too; imported decisions change flags.
         if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared or imported.folders):

@@ -147,6 +147,10 @@ def run(args: argparse.Namespace) -> int:
     for _sidecar, reason in summary.sidecar_failures:
         print(f"curator: {reason}; its ratings were not imported", file=sys.stderr)
     s, t = summary.sync, summary.totals
+    if not summary.found and not t.done and not summary.other_scorer:  # the one empty-folder rule (score's): exit 0
+        gone = f" ({s.missing} catalogued photo(s) there marked missing)" if s.missing else ""
+        print("curator: no photos found in: " + ", ".join(args.paths) + gone, file=sys.stderr)
+        return EXIT_OK
     print(describe_sync(summary.found, s))
     if summary.other_scorer:
         print(f"queued {s.to_score} photo(s): curator (pid {summary.other_scorer}) is scoring this catalog and "

@@ -122,6 +122,27 @@ def test_a_folder_with_no_photos_is_not_an_error(tmp_path: Path) -> None:
     assert proc.returncode == 0 and json.loads(proc.stdout) == []
 
 
+def test_scan_of_a_folder_with_no_photos_loads_no_model(tmp_path: Path) -> None:
+    from curator.catalog import Catalog, FileStat
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    db = tmp_path / "catalog.db"
+    with Catalog.open(db) as cat:  # a photo catalogued there before, deleted since
+        cat.upsert_photo(os.path.join(os.path.realpath(empty), "gone.jpg"), FileStat(10, 1), status="scored")
+    # weights that do not exist: loading the model would fail with exit 2
+    args = ("scan", str(empty), "--db", str(db), "--model", "RN50", "--weights", str(tmp_path / "no-such.pt"))
+    started = time.monotonic()
+    proc = run_curator(*args)
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 0 and proc.stdout == "", proc.stderr
+    assert proc.stderr == f"curator: no photos found in: {empty} (1 catalogued photo(s) there marked missing)\n"
+    proc = run_curator(*args)
+    assert proc.returncode == 0 and proc.stderr == f"curator: no photos found in: {empty}\n"
+    with Catalog.open(db) as cat:
+        assert [r.status for r in cat.gallery_rows()] == ["missing"]
+
+
 def test_usage_errors_exit_2() -> None:
     proc = run_curator("score")
     assert proc.returncode == 2
