@@ -29,16 +29,12 @@ import platform
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 FOLDER_SIZE = 50
 
@@ -51,9 +47,8 @@ def say(text: str) -> None:
 
 
 def tiny_model(directory: Path) -> tuple[str, str]:
-    """The test suite's tiny open_clip model (random weights), as --model CONFIG --weights FILE."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import build_tiny_model
+    """The tiny open_clip model of iqa_engine.testing (seeded random weights), as --model CONFIG --weights FILE."""
+    from iqa_engine.testing import build_tiny_model
 
     tm = build_tiny_model(directory)
     return str(tm.config_path), str(tm.weights_path)

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
 from PIL.TiffImagePlugin import IFDRational
 
-from ui.demo_catalog import sample_photos
+from iqa_engine.testing import build_tiny_model, sample_photos
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -127,9 +127,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.model:
         engine = ["--model", args.model] + (["--weights", args.weights] if args.weights else [])
     else:
-        sys.path.insert(0, str(REPO / "tests"))  # the tests' tiny model: no importable home yet (as bench/catalog.py)
-        from conftest import build_tiny_model
-
         engine = build_tiny_model(work / "model").cli_args()
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                XDG_CACHE_HOME=str(work / "cache"))

@@ -1,11 +1,10 @@
-"""Demo photos and catalogs for the gallery, built through the real Catalog API (no SQL here).
+"""Demo catalogs for the gallery, built through the real Catalog API (no SQL here).
 
-The gallery's tests, the docs' screenshot (docs/gallery_demo.py) and anyone
-trying the gallery without a shoot of their own use these: real photographs
-that ship inside scikit-image (a test and docs dependency, imported only when
-asked for), written as JPEGs, and made-up scores with plausible cues and
-KonIQ-style windows, so the grid, the detail pane and the heatmap have
-something to show without a model.
+The gallery's tests and anyone trying the gallery without a shoot of their own
+use these: made-up scores with plausible cues and KonIQ-style windows, and
+made-up EXIF, so the grid, the detail pane and the heatmap have something to
+show without a model. The photos themselves (scikit-image's, written as JPEGs)
+come from iqa_engine.testing.
 """
 
 from __future__ import annotations
@@ -20,46 +19,6 @@ import numpy as np
 if TYPE_CHECKING:
     from curator.catalog import Catalog, FileStat, ScoreRecord
     from curator.exif import ExifData
-
-# (name, how to get it from skimage.data); the first five are what the tests' shoots are made of
-_SAMPLES: tuple[tuple[str, str], ...] = (
-    ("astronaut", "astronaut"),  # 512x512
-    ("coffee", "coffee"),  # 600x400
-    ("chelsea", "chelsea"),  # 451x300
-    ("rocket", "rocket"),  # 640x427
-    ("motorcycle", "stereo_motorcycle"),  # 740x500 (the left view)
-    ("hubble", "hubble_deep_field"),
-    ("camera", "camera"),  # grey
-    ("clock", "clock"),  # grey
-    ("coins", "coins"),  # grey
-)
-
-
-def sample_photos(count: int = 5) -> dict[str, np.ndarray]:
-    """The first `count` (at most 9) photographs that ship inside scikit-image, as RGB uint8 arrays."""
-    from skimage import data
-
-    out = {}
-    for name, loader in _SAMPLES[:count]:
-        arr = getattr(data, loader)()
-        if loader == "stereo_motorcycle":
-            arr = arr[0]
-        out[name] = np.stack([arr] * 3, axis=-1) if arr.ndim == 2 else arr
-    return out
-
-
-def write_jpeg(path: Path, array: np.ndarray, size: tuple[int, int] | None = None, quality: int = 90,
-               **save_kwargs: object) -> Path:
-    """Save an RGB array as a JPEG (resized to `size` first, if given), making its folder."""
-    from PIL import Image
-
-    im = Image.fromarray(array)
-    if size is not None:
-        im = im.resize(size, Image.Resampling.BICUBIC)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    im.save(path, "JPEG", quality=quality, **save_kwargs)
-    return path
-
 
 def fake_score(fused: float, size: tuple[int, int] = (640, 427), seed: int = 0, fingerprint: str = "test-engine",
                embedding: np.ndarray | None = None) -> ScoreRecord:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 from curator.cli import main
 
 
@@ -21,7 +21,7 @@ def mos_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[
     """Eight small JPEGs (four photos at two JPEG qualities) with a made-up MOS each."""
     root = tmp_path_factory.mktemp("mos-set")
     items = []
-    for i, (name, arr) in enumerate(list(real_photos().items())[:4]):
+    for i, (name, arr) in enumerate(list(sample_photos().items())[:4]):
         for quality, mos in ((92, 70.0 + i), (8, 25.0 + i)):
             rel = f"img/{name}_q{quality}.jpg"
             write_jpeg(root / rel, arr, size=(320, 240), quality=quality)
@@ -129,7 +129,7 @@ def test_speed_stages_end_to_end_baseline_and_deviation(
         tiny_model, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     photos = tmp_path / "photos"
     for name in ("coffee", "rocket"):
-        write_jpeg(photos / f"{name}.jpg", real_photos()[name], size=(480, 320))
+        write_jpeg(photos / f"{name}.jpg", sample_photos()[name], size=(480, 320))
     report = tmp_path / "speed.json"
     rc = main(["bench", "speed", "--images", str(photos), "--n", "2", "--baseline", "--trunk", "shared",
                "--repeat", "2", "--json", str(report), *tiny_model.cli_args()])
@@ -158,7 +158,7 @@ def test_speed_stages_end_to_end_baseline_and_deviation(
 def test_speed_random_weights_are_announced_and_exclusive(
         tiny_model, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     photos = tmp_path / "photos"
-    write_jpeg(photos / "chelsea.jpg", real_photos()["chelsea"])
+    write_jpeg(photos / "chelsea.jpg", sample_photos()["chelsea"])
     rc = main(["bench", "speed", "--images", str(photos), "--n", "1", "--random-weights",
                "--model", str(tiny_model.config_path), "--protocol", "global", "--fast"])
     out, err = capsys.readouterr()

@@ -16,7 +16,7 @@ import time
 
 import pytest
 from catalog_support import hash_tree, wait_for
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator.catalog import SCHEMA_VERSION, Catalog
 from curator.cli import main
@@ -158,12 +158,12 @@ def test_catalog_problems_are_one_line_errors_with_exit_2(capsys, tmp_path, phot
 def test_watch_in_process_stops_cleanly_on_sigint(capsys, db, tmp_path, tiny_model):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    write_jpeg(inbox / "a.jpg", real_photos()["coffee"], size=(200, 150))
+    write_jpeg(inbox / "a.jpg", sample_photos()["coffee"], size=(200, 150))
 
     def later() -> None:
         with Catalog.open(db) as cat:  # noqa: SIM117
             wait_for(lambda: cat.counts()["scored"] == 1, timeout=60, what="the first photo")
-            write_jpeg(inbox / "b.jpg", real_photos()["rocket"], size=(200, 150))
+            write_jpeg(inbox / "b.jpg", sample_photos()["rocket"], size=(200, 150))
             wait_for(lambda: cat.counts()["scored"] == 2, timeout=60, what="a photo landing while watching")
         os.kill(os.getpid(), signal.SIGINT)
 
@@ -183,7 +183,7 @@ def test_watch_in_process_stops_cleanly_on_sigint(capsys, db, tmp_path, tiny_mod
 @pytest.mark.slow
 def test_kill_9_mid_batch_then_restart_loses_nothing_and_scores_nothing_twice(tmp_path, tiny_model):
     inbox = tmp_path / "inbox"
-    photos = list(real_photos().items())
+    photos = list(sample_photos().items())
     n = 40
     for i in range(n):
         name, arr = photos[i % len(photos)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from catalog_support import hash_tree, make_settings, rows_by_name
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator import service
 from curator import culling
@@ -45,7 +45,7 @@ def test_scan_scores_everything_once_and_skips_unchanged(settings, photo_dir, ti
 
 def test_rewritten_files_are_rescored_and_touched_ones_are_not(settings, photo_dir, tiny_engine):
     scan(settings, photo_dir, engine=tiny_engine)
-    write_jpeg(photo_dir / "coffee.jpg", real_photos()["coffee"], quality=40)  # new content
+    write_jpeg(photo_dir / "coffee.jpg", sample_photos()["coffee"], quality=40)  # new content
     st = os.stat(photo_dir / "rocket.jpg")
     os.utime(photo_dir / "rocket.jpg", ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # same content
     summary = scan(settings, photo_dir, engine=tiny_engine)
@@ -212,7 +212,7 @@ def test_exif_lands_in_the_catalog(settings, tmp_path, tiny_engine):
 
 
 def test_flags_are_computed_per_folder_as_photos_land(settings, tmp_path, tiny_engine):
-    photos = real_photos()
+    photos = sample_photos()
     for folder in ("a", "b"):
         for i, (name, arr) in enumerate(photos.items()):
             write_jpeg(tmp_path / "shoots" / folder / f"{name}.jpg", arr, size=(160 + 8 * i, 120))
@@ -266,7 +266,7 @@ def test_a_catalog_locked_for_a_while_is_retried_not_fatal(settings, photo_dir, 
 
     scan(settings, photo_dir, engine=tiny_engine)  # creates the catalog
     (photo_dir / "new.jpg").write_bytes((photo_dir / "coffee.jpg").read_bytes()[::-1])  # an error to record
-    write_jpeg(photo_dir / "fresh.jpg", real_photos()["rocket"], size=(160, 120))
+    write_jpeg(photo_dir / "fresh.jpg", sample_photos()["rocket"], size=(160, 120))
     original = Catalog.record_outcomes
     calls = {"n": 0}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from catalog_support import hash_tree, make_settings, rows_by_name, running_watch, wait_for
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator.catalog import Catalog, CatalogError
 from curator.service import WatchService, WatchStatus
@@ -33,7 +33,7 @@ def small_jpegs(tmp_path_factory):
     """Small real photos, written once, to copy into watched folders."""
     folder = tmp_path_factory.mktemp("small")
     out = []
-    for i, (name, arr) in enumerate(real_photos().items()):
+    for i, (name, arr) in enumerate(sample_photos().items()):
         out.append(write_jpeg(folder / f"{name}.jpg", arr, size=(192 + 16 * i, 144)))
     return out
 
@@ -67,7 +67,7 @@ def test_200_files_dropped_at_once_are_each_scored_exactly_once(settings, inbox,
 
 def test_a_file_written_in_chunks_over_3_s_is_scored_once_after_it_is_complete(settings, inbox, tiny_engine,
                                                                                tmp_path):
-    src = write_jpeg(tmp_path / "big.jpg", real_photos()["motorcycle"])
+    src = write_jpeg(tmp_path / "big.jpg", sample_photos()["motorcycle"])
     data = src.read_bytes()
     chunks = [data[i:i + len(data) // 10 + 1] for i in range(0, len(data), len(data) // 10 + 1)]
     target = inbox / "slow.jpg"
@@ -116,7 +116,7 @@ def test_rename_move_delete_and_rewrite_while_watching(settings, inbox, small_jp
         (inbox / "sub").rename(inbox / "shoot2")  # a folder renamed
         wait_for(lambda: rows_by_name(cat)[b].folder == str(inbox / "shoot2"), what="folder rename")
 
-        write_jpeg(inbox / "renamed.jpg", real_photos()["astronaut"], size=(100, 80))  # rewritten later
+        write_jpeg(inbox / "renamed.jpg", sample_photos()["astronaut"], size=(100, 80))  # rewritten later
         wait_for(lambda: cat.photo_detail(after["renamed.jpg"].photo_id).scored_count == 2
                  and rows_by_name(cat)["renamed.jpg"].status == "scored", what="rescore")
         assert rows_by_name(cat)["renamed.jpg"].flag == "pick"

@@ -195,7 +195,7 @@ def test_the_seam_against_the_real_catalog(tmp_path: Path, capsys: pytest.Captur
     import os
 
     shoot = tmp_path / "shoot"
-    jpg, cr2, keep = _write(shoot / "A.JPG"), _write(shoot / "A.CR2"), _write(shoot / "B.JPG")
+    jpg, _cr2, keep = _write(shoot / "A.JPG"), _write(shoot / "A.CR2"), _write(shoot / "B.JPG")  # the CR2: partner on disk only
     db = tmp_path / "state" / "catalog.db"
     catalog = catalog_module.Catalog.open(db)
     try:

@@ -1,7 +1,7 @@
 """Issue 6 wired into the catalog: XMP import at scan time, `watch --xmp`, bursts and brackets in the catalog
 and the flag policy, RAW+JPEG pairs as one shot, the [xmp] map setting, the v2 -> v3 migration.
 
-Real SQLite files, real files, real sidecars read and written by exiv2, the tiny model from conftest.
+Real SQLite files, real files, real sidecars read and written by exiv2, the tiny model from iqa_engine.testing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import sqlite_utils
 from catalog_support import hash_tree, make_settings, rows_by_name, running_watch, wait_for
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 from PIL import Image, TiffImagePlugin
 
 from curator import service, xmp
@@ -135,7 +135,7 @@ def test_watch_xmp_writes_sidecars_for_new_scores_and_decisions(settings, tmp_pa
     inbox = tmp_path / "incoming"
     inbox.mkdir()
     card = tmp_path / "card"
-    for name, arr in list(real_photos().items())[:3]:
+    for name, arr in list(sample_photos().items())[:3]:
         write_jpeg(card / f"{name}.jpg", arr, size=(224, 168))
     (inbox / "coffee.xmp").write_text(lightroom_sidecar())  # develop settings already there, no rating
     with Catalog.open(settings.db_path) as cat, running_watch(settings, [inbox], tiny_engine, xmp=True,
@@ -204,7 +204,7 @@ def by_stem(cat: Catalog) -> dict[str, object]:
 @pytest.fixture()
 def burst_dir(tmp_path):
     """burst: 3 near-identical frames 0.5 s apart; bracket: 0, -1, +1 EV 0.3 s apart; one frame alone."""
-    photos = real_photos()
+    photos = sample_photos()
     rng = np.random.default_rng(0)
     folder = tmp_path / "shoot"
     base = photos["astronaut"].astype(np.int16)
@@ -281,8 +281,8 @@ def test_bursts_brackets_list_and_reject_all_but_the_best(settings, burst_dir, t
 @pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow reading the fake RAW
 def test_a_raw_jpeg_pair_is_scored_once_and_a_decision_applies_to_both(settings, tmp_path, tiny_engine, capsys):
     shoot = tmp_path / "shoot"
-    write_jpeg(shoot / "IMG_0001.JPG", real_photos()["coffee"])
-    write_jpeg(shoot / "IMG_0002.jpg", real_photos()["rocket"])
+    write_jpeg(shoot / "IMG_0001.JPG", sample_photos()["coffee"])
+    write_jpeg(shoot / "IMG_0002.jpg", sample_photos()["rocket"])
     # The RAW is never decoded: a file LibRaw cannot open shows it (it would be an error row if it were).
     (shoot / "IMG_0001.CR2").write_bytes(b"II*\x00" + bytes(range(256)) * 40)
     before = originals(shoot)

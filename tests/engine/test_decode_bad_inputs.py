@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 from iqa_engine.decode import decode_photo
 from iqa_engine.errors import ImageDecodeError
 
@@ -29,7 +29,7 @@ def png_with_header_size(path: Path, width: int, height: int) -> Path:
 def make_bad_inputs(folder: Path) -> dict[str, tuple[Path, str | None]]:
     """name -> (path, expected error fragment, or None when the file must score)."""
     folder.mkdir(parents=True, exist_ok=True)
-    photo = real_photos()["coffee"]
+    photo = sample_photos()["coffee"]
     cases: dict[str, tuple[Path, str | None]] = {}
 
     empty = folder / "empty.jpg"
@@ -105,7 +105,7 @@ def test_sixteen_bit_png_is_scaled_not_clipped(tmp_path: Path) -> None:
 def test_exif_rotation_is_applied(tmp_path: Path) -> None:
     path = make_bad_inputs(tmp_path)["rotated"][0]
     decoded = decode_photo(path)
-    h, w = real_photos()["coffee"].shape[:2]
+    h, w = sample_photos()["coffee"].shape[:2]
     assert decoded.image.size == (h, w)  # portrait: width and height swapped
     assert decoded.original_size == (h, w)
 
@@ -147,7 +147,7 @@ def test_results_come_back_in_input_order(tmp_path: Path, tiny_model) -> None:
 def test_jpeg_draft_decodes_no_smaller_than_the_protocol_needs(tmp_path: Path) -> None:
     from iqa_engine import views as V
 
-    path = write_jpeg(tmp_path / "big.jpg", real_photos()["rocket"], size=(4000, 3000))
+    path = write_jpeg(tmp_path / "big.jpg", sample_photos()["rocket"], size=(4000, 3000))
     for protocol, at_least in (("koniq", (1024, 768)), ("spaq", (448, 448))):
         decoded = decode_photo(path, *V.draft_hint(protocol))
         assert decoded.original_size == (4000, 3000)

@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import real_photos
+from iqa_engine.testing import sample_photos
 from iqa_engine import Engine, EngineConfig, fingerprint
 from reference_maclip import reference_score
 
@@ -21,7 +21,7 @@ TOLERANCE = 1e-5
 
 
 def _photo(name: str, size: tuple[int, int] | None) -> Image.Image:
-    im = Image.fromarray(real_photos()[name])
+    im = Image.fromarray(sample_photos()[name])
     return im.resize(size, Image.Resampling.BICUBIC) if size else im
 
 

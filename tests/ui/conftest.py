@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ui.demo_catalog import add_photo, sample_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
+from ui.demo_catalog import add_photo
 
 
 @pytest.fixture()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from ui.demo_catalog import sample_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 
 
 def test_watch_in_process_fills_the_grid_and_the_status_bar(tiny_model, tmp_path, open_window, qtbot):

@@ -17,7 +17,8 @@ import pytest
 from PIL import Image, TiffImagePlugin
 from PySide6.QtCore import Qt
 
-from ui.demo_catalog import add_photo, sample_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
+from ui.demo_catalog import add_photo
 from ui.gallery_model import PAIR_ROLE
 
 pytestmark = pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow reading the fake RAW

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from ui.demo_catalog import sample_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 from ui.thumbnails import ThumbnailCache, ThumbnailLoader, make_thumbnail
 
 
