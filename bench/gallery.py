@@ -53,7 +53,7 @@ def build_catalog(db: Path, n: int, seed: int = 0) -> float:
             entries.append(FileEntry(f"{folder}/IMG_{i:06d}.jpg", FileStat(4_000_000 + i, mtime)))
         cat.sync_files([root], entries, fingerprint=fp, gone=lambda p: False)
         fused = rng.normal(0.62, 0.08, n)
-        boxes = [(l, t, l + 224, t + 224) for t in (0, 128, 256, 384, 512) for l in (0, 128, 256, 384, 512, 640, 768)]
+        boxes = [(x, t, x + 224, t + 224) for t in (0, 128, 256, 384, 512) for x in (0, 128, 256, 384, 512, 640, 768)]
         emb = np.zeros(16, dtype=np.float32)
         done = 0
         while True:

@@ -7,7 +7,7 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from curator import __version__
 from curator.errors import EXIT_INTERRUPTED, EXIT_USAGE, UserError
@@ -30,7 +30,7 @@ COMMAND_MODULES = (
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
+    def error(self, message: str) -> NoReturn:  # argparse's own usage errors: one line, exit 2
         self.print_usage(sys.stderr)
         print(f"curator: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)

@@ -60,6 +60,7 @@ def build_tiny_model(directory: Path, seed: int = 0) -> TinyModel:
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
+                assert m.running_mean is not None and m.running_var is not None  # track_running_stats
                 m.running_mean.normal_(0, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
                 m.weight.normal_(1, 0.1)

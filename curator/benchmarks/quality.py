@@ -155,9 +155,9 @@ def run_quality(engine, entries: Sequence[Entry], root: Path, *, warn: Callable[
     seconds = time.perf_counter() - t0
     metrics = {}
     if len(rows) >= 2:
-        mos = [float(r["mos"]) for r in rows]  # type: ignore[arg-type]
+        mos = [float(r["mos"]) for r in rows]
         for mode in MODES:
-            metrics[mode] = evaluate([float(r[mode]) for r in rows], mos)  # type: ignore[arg-type]
+            metrics[mode] = evaluate([float(r[mode]) for r in rows], mos)
     return {"listed": len(entries), "scored": len(rows), "failed": len(failures), "failures": failures,
             "metrics": metrics, "rows": rows, "seconds": seconds}
 

@@ -156,7 +156,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
         log(f"bench speed: timing end to end on {len(paths)} photos (score_paths + catalog write)"
             + (f", run {rep + 1} of {repeat}" if repeat > 1 else ""))
         runs.append(_end_to_end(engine, inner, paths, work_dir / f"end_to_end_{rep}.db"))
-    end_to_end = dict(min(runs, key=lambda r: r["seconds"]))  # type: ignore[arg-type, return-value]
+    end_to_end = dict(min(runs, key=lambda r: r["seconds"]))
     end_to_end.update({
         "decode_workers": config.decode_workers, "warmup_seconds": warm_s, "warmup_photos": warm_n,
         "repeats": repeat, "all_seconds": [r["seconds"] for r in runs],

@@ -77,7 +77,7 @@ class ScoreRecord:
                       for v in result.views)
         return cls(result.fingerprint, result.score, result.fused, result.cosine, result.magnitude,
                    result.w_cosine, result.w_magnitude, result.mode, result.protocol, result.model,
-                   tuple(result.scored_size), tuple(result.original_size), views,  # type: ignore[arg-type]
+                   tuple(result.scored_size), tuple(result.original_size), views,
                    np.asarray(result.embedding), float(getattr(result, "elapsed_ms", 0.0) or 0.0),
                    getattr(result, "decode_source", None))
 

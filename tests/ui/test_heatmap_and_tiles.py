@@ -46,7 +46,7 @@ def test_colours_run_from_red_for_the_weakest_to_green_for_the_best():
 
 
 def test_heatmap_image_covers_the_scored_frame():
-    views = [V((l, t, l + 224, t + 224), 0.4 + 0.001 * l) for t in (0, 128) for l in (0, 128, 256, 384)]
+    views = [V((x, t, x + 224, t + 224), 0.4 + 0.001 * x) for t in (0, 128) for x in (0, 128, 256, 384)]
     img = heatmap_image(views, (608, 352))
     assert img is not None and not img.isNull()
     assert img.width() == 64 and img.height() == 37
