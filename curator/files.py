@@ -7,6 +7,7 @@ curator's watcher, walk, pairing and moves use these, so none of them imports th
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -16,6 +17,14 @@ JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe"})
 RASTER_EXTENSIONS = JPEG_EXTENSIONS | frozenset({".png", ".tif", ".tiff", ".webp", ".bmp", ".gif"})
 # What counts as a photo when walking a folder; anything else is ignored.
 PHOTO_EXTENSIONS = RASTER_EXTENSIONS | HEIF_EXTENSIONS | RAW_EXTENSIONS
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """What the catalog and the settle rule compare to tell whether a file changed: size and mtime."""
+
+    size: int
+    mtime_ns: int
 
 
 def is_photo_path(path: str | os.PathLike[str]) -> bool:

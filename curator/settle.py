@@ -18,11 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-
-@dataclass(frozen=True)
-class Observed:
-    size: int
-    mtime_ns: int
+from curator.files import FileStat
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,7 @@ class Verdict:
     wait: float  # seconds until it could be ready, if nothing changes (0 when ready)
 
 
-def check(recorded: Observed | None, since: float, current: Observed | None, now: float, quiet: float) -> Verdict:
+def check(recorded: FileStat | None, since: float, current: FileStat | None, now: float, quiet: float) -> Verdict:
     """Decide whether a file is settled.
 
     recorded/since: what was last seen and since when it has looked so.
@@ -61,9 +57,9 @@ class Settler:
 
         self.quiet = quiet
         self.clock = clock or time.monotonic
-        self._state: dict[object, tuple[Observed | None, float]] = {}
+        self._state: dict[object, tuple[FileStat | None, float]] = {}
 
-    def observe(self, key: object, current: Observed | None) -> bool:
+    def observe(self, key: object, current: FileStat | None) -> bool:
         now = self.clock()
         recorded, since = self._state.get(key, (None, now))
         verdict = check(recorded, since, current, now, self.quiet)

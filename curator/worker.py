@@ -287,9 +287,7 @@ class Worker:
                 break
             now = self.clock()
             result = stat_file(item.path)
-            current = settle.Observed(result.stat.size, result.stat.mtime_ns) if result.stat else None
-            verdict = settle.check(settle.Observed(item.stat.size, item.stat.mtime_ns), item.settle_since,
-                                   current, now, self.settle_seconds)
+            verdict = settle.check(item.stat, item.settle_since, result.stat, now, self.settle_seconds)
             if verdict.ready:
                 ready.append(item)
             else:

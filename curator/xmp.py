@@ -256,26 +256,30 @@ def _exiv2() -> Any:
     return pyexiv2
 
 
-def _parse(data: bytes, where: Path) -> dict[str, Any]:
-    pyexiv2 = _exiv2()
+def _unreadable(where: Path, exc: BaseException) -> SidecarError:
+    return SidecarError(f"{where}: not a readable XMP sidecar ({_first_line(exc)})")
+
+
+def _image(data: bytes, where: Path) -> Any:
+    """exiv2's view of a sidecar's bytes (close it when done)."""
     try:
-        img = pyexiv2.ImageData(data)
+        return _exiv2().ImageData(data)
     except (RuntimeError, ValueError) as exc:
-        raise SidecarError(f"{where}: not a readable XMP sidecar ({_first_line(exc)})") from None
+        raise _unreadable(where, exc) from None
+
+
+def _parse(data: bytes, where: Path) -> dict[str, Any]:
+    img = _image(data, where)
     try:
         return img.read_xmp()
     except RuntimeError as exc:
-        raise SidecarError(f"{where}: not a readable XMP sidecar ({_first_line(exc)})") from None
+        raise _unreadable(where, exc) from None
     finally:
         img.close()
 
 
 def _patch(data: bytes, changes: Mapping[str, str | None], where: Path) -> bytes:
-    pyexiv2 = _exiv2()
-    try:
-        img = pyexiv2.ImageData(data)
-    except (RuntimeError, ValueError) as exc:
-        raise SidecarError(f"{where}: not a readable XMP sidecar ({_first_line(exc)})") from None
+    img = _image(data, where)
     try:
         img.modify_xmp(dict(changes))  # a None value deletes the property
         return img.get_bytes()

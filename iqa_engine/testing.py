@@ -116,3 +116,34 @@ def write_jpeg(path: Path, array: np.ndarray, size: tuple[int, int] | None = Non
     path.parent.mkdir(parents=True, exist_ok=True)
     im.save(path, "JPEG", quality=quality, **save_kwargs)
     return path
+
+
+def write_frame(path: Path, array: np.ndarray, when: str, subsec: str, bias: tuple[int, int],
+                size: tuple[int, int] | None = (240, 180)) -> Path:
+    """A frame of a burst or a bracket: a JPEG with EXIF DateTimeOriginal (`when`, "YYYY:MM:DD HH:MM:SS"),
+    SubSecTimeOriginal (`subsec`) and ExposureBiasValue (`bias`, a rational)."""
+    from PIL import Image, TiffImagePlugin
+
+    exif = Image.Exif()
+    ifd = exif.get_ifd(0x8769)
+    ifd[0x9003] = when
+    ifd[0x9291] = subsec
+    ifd[0x9204] = TiffImagePlugin.IFDRational(*bias)
+    return write_jpeg(path, array, size=size, exif=exif)
+
+
+def write_burst_shoot(folder: Path, photos: dict[str, np.ndarray] | None = None) -> Path:
+    """A shoot of frames with capture times: a burst B1-B3 (three near-identical frames, 0.5 s apart), a
+    bracket K1-K3 (0, -1, +1 EV, 0.3 s apart) and a frame alone, S1."""
+    photos = photos or sample_photos()
+    rng = np.random.default_rng(0)
+    base = photos["astronaut"].astype(np.int16)
+    for i, (when, sub) in enumerate((("10:00:00", "00"), ("10:00:00", "50"), ("10:00:01", "00"))):
+        noisy = np.clip(base + rng.integers(-6, 7, base.shape), 0, 255).astype(np.uint8)
+        write_frame(folder / f"B{i + 1}.jpg", noisy, f"2024:05:01 {when}", sub, (0, 1))
+    scene = photos["coffee"].astype(np.float32)
+    for i, (ev, sub) in enumerate(((0, "00"), (-1, "30"), (1, "60"))):
+        frame = np.clip(scene * 2.0 ** ev, 0, 255).astype(np.uint8)
+        write_frame(folder / f"K{i + 1}.jpg", frame, "2024:05:01 10:01:00", sub, (ev, 1))
+    write_frame(folder / "S1.jpg", photos["rocket"], "2024:05:01 10:05:00", "00", (0, 1))
+    return folder

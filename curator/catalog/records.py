@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 import numpy as np
 
+from curator.files import FileStat
+
 if TYPE_CHECKING:
     from curator.exif import ExifData
 
@@ -27,12 +29,6 @@ class _Unchanged:
 
 
 UNCHANGED: Any = _Unchanged()  # set_decision's "leave this field as it is"
-
-
-@dataclass(frozen=True)
-class FileStat:
-    size: int
-    mtime_ns: int
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from iqa_engine.activation import ACTIVATIONS
 from iqa_engine.config import MODES, PRECISIONS, PROTOCOLS, TRUNKS
@@ -75,34 +75,26 @@ def _threshold(text: str) -> float | str:
         raise argparse.ArgumentTypeError(f"expected a score or 'off', not {text!r}") from None
 
 
-def _percent(text: str) -> float:
-    try:
-        value = float(text.rstrip("%"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage, not {text!r}") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError("must be between 0 and 100")
-    return value
+N = TypeVar("N", int, float)
 
 
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return value
+def _number(convert: Callable[[str], N], expected: str, ok: Callable[[N], bool], rule: str) -> Callable[[str], N]:
+    """An argparse type: `convert` the text (a ValueError says what was `expected`), then check the `rule`."""
+    def parse(text: str) -> N:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, not {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(rule)
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+_percent = _number(lambda t: float(t.rstrip("%")), "a percentage", lambda v: 0 <= v <= 100, "must be between 0 and 100")
+_non_negative = _number(float, "seconds", lambda v: v >= 0, "must be >= 0")
+_positive_int = _number(int, "a whole number", lambda v: v >= 1, "must be at least 1")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from iqa_engine.testing import sample_photos, write_jpeg
 from curator.cli import main
+from iqa_engine.testing import sample_photos, write_jpeg
 
 
 @pytest.fixture(autouse=True)

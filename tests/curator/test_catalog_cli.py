@@ -16,10 +16,10 @@ import time
 
 import pytest
 from catalog_support import hash_tree, wait_for
-from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator.catalog import SCHEMA_VERSION, Catalog
 from curator.cli import main
+from iqa_engine.testing import sample_photos, write_jpeg
 
 
 @pytest.fixture(autouse=True)

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from catalog_support import hash_tree, make_settings, rows_by_name
-from iqa_engine.testing import sample_photos, write_jpeg
 
-from curator import service
-from curator import culling
+from curator import culling, service
 from curator.catalog import Catalog, FileStat, PendingItem
 from curator.worker import Worker, inspect_photo, stat_file
+from iqa_engine.testing import sample_photos, write_jpeg
 
 
 @pytest.fixture()

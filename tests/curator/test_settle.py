@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from curator.settle import Observed, Settler, check
+from curator.files import FileStat
+from curator.settle import Settler, check
 
-A = Observed(100, 1_000)
-B = Observed(200, 2_000)
+A = FileStat(100, 1_000)
+B = FileStat(200, 2_000)
 
 
 def test_a_new_file_starts_its_quiet_period_now():
@@ -27,7 +28,7 @@ def test_unchanged_for_the_quiet_period_is_settled():
     assert check(A, 10.0, A, now=99.0, quiet=2.0).ready
 
 
-@pytest.mark.parametrize("current", [Observed(101, 1_000), Observed(100, 1_001)])
+@pytest.mark.parametrize("current", [FileStat(101, 1_000), FileStat(100, 1_001)])
 def test_any_change_of_size_or_mtime_restarts_the_quiet_period(current):
     v = check(A, 10.0, current, now=11.9, quiet=2.0)
     assert (v.ready, v.changed, v.since) == (False, True, 11.9)
@@ -48,13 +49,13 @@ def test_settler_follows_a_file_written_in_chunks_with_an_injected_clock():
     # a chunk every 0.5 s: never quiet for 2 s while the copy runs
     for i, size in enumerate(sizes):
         now[0] = i * 0.5
-        assert not settler.observe("f", Observed(size, size))
+        assert not settler.observe("f", FileStat(size, size))
     # polling every 100 ms after the last chunk: ready exactly 2 s after it
     last = now[0]
     ready_at = None
     for step in range(1, 40):
         now[0] = last + step * 0.1
-        if settler.observe("f", Observed(40, 40)):
+        if settler.observe("f", FileStat(40, 40)):
             ready_at = now[0]
             break
     assert ready_at == pytest.approx(last + 2.0)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from catalog_support import hash_tree, make_settings, rows_by_name, running_watch, wait_for
-from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator.catalog import Catalog, CatalogError
 from curator.service import WatchService, WatchStatus
 from curator.worker import stat_file
+from iqa_engine.testing import sample_photos, write_jpeg
 
 
 @pytest.fixture()

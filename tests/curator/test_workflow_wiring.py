@@ -15,15 +15,13 @@ import numpy as np
 import pytest
 import sqlite_utils
 from catalog_support import hash_tree, make_settings, rows_by_name, running_watch, wait_for
-from iqa_engine.testing import sample_photos, write_jpeg
-from PIL import Image, TiffImagePlugin
 
-from curator import service, xmp
-from curator import culling
+from curator import culling, service, xmp
 from curator.catalog import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Catalog, FileStat, Outcome
 from curator.cli import main
 from curator.settings import SettingsError, load_settings
 from iqa_engine.results import PhotoScore, ViewScore
+from iqa_engine.testing import sample_photos, write_burst_shoot, write_jpeg
 
 
 @pytest.fixture(autouse=True)
@@ -187,16 +185,6 @@ def test_the_watcher_ignores_curators_own_files(tmp_path):
 # -- bursts and brackets ---------------------------------------------------------------------------------
 
 
-def write_frame(path: Path, array: np.ndarray, when: str, subsec: str, bias: tuple[int, int]) -> Path:
-    """A JPEG with EXIF DateTimeOriginal (0x9003), SubSecTimeOriginal and ExposureBiasValue (0x9204)."""
-    exif = Image.Exif()
-    ifd = exif.get_ifd(0x8769)
-    ifd[0x9003] = when
-    ifd[0x9291] = subsec
-    ifd[0x9204] = TiffImagePlugin.IFDRational(*bias)
-    return write_jpeg(path, array, size=(240, 180), exif=exif)
-
-
 def by_stem(cat: Catalog) -> dict[str, object]:
     return {Path(r.name).stem: r for r in cat.gallery_rows()}
 
@@ -204,18 +192,8 @@ def by_stem(cat: Catalog) -> dict[str, object]:
 @pytest.fixture()
 def burst_dir(tmp_path):
     """burst: 3 near-identical frames 0.5 s apart; bracket: 0, -1, +1 EV 0.3 s apart; one frame alone."""
-    photos = sample_photos()
-    rng = np.random.default_rng(0)
     folder = tmp_path / "shoot"
-    base = photos["astronaut"].astype(np.int16)
-    for i, (when, sub) in enumerate((("10:00:00", "00"), ("10:00:00", "50"), ("10:00:01", "00"))):
-        noisy = np.clip(base + rng.integers(-6, 7, base.shape), 0, 255).astype(np.uint8)
-        write_frame(folder / f"B{i + 1}.jpg", noisy, f"2024:05:01 {when}", sub, (0, 1))
-    scene = photos["coffee"].astype(np.float32)
-    for i, (ev, sub) in enumerate(((0, "00"), (-1, "30"), (1, "60"))):
-        frame = np.clip(scene * 2.0 ** ev, 0, 255).astype(np.uint8)
-        write_frame(folder / f"K{i + 1}.jpg", frame, "2024:05:01 10:01:00", sub, (ev, 1))
-    write_frame(folder / "S1.jpg", photos["rocket"], "2024:05:01 10:05:00", "00", (0, 1))
+    write_burst_shoot(folder)
     return folder
 
 

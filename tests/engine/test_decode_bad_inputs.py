@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from iqa_engine.testing import sample_photos, write_jpeg
 from iqa_engine.decode import decode_photo
 from iqa_engine.errors import ImageDecodeError
+from iqa_engine.testing import sample_photos, write_jpeg
 
 
 def png_with_header_size(path: Path, width: int, height: int) -> Path:

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, TiffImagePlugin
 from PySide6.QtCore import Qt
 
-from iqa_engine.testing import sample_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_burst_shoot, write_jpeg
 from ui.demo_catalog import add_photo
 from ui.gallery_model import PAIR_ROLE
 
@@ -25,16 +24,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow re
 
 
 # -- a scanned shoot -----------------------------------------------------------------------------------------
-
-def write_frame(path: Path, array: np.ndarray, when: str, subsec: str, bias: tuple[int, int]) -> Path:
-    """A JPEG with EXIF DateTimeOriginal (0x9003), SubSecTimeOriginal and ExposureBiasValue (0x9204)."""
-    exif = Image.Exif()
-    ifd = exif.get_ifd(0x8769)
-    ifd[0x9003] = when
-    ifd[0x9291] = subsec
-    ifd[0x9204] = TiffImagePlugin.IFDRational(*bias)
-    return write_jpeg(path, array, size=(240, 180), exif=exif)
-
 
 def photo_hashes(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
@@ -52,17 +41,8 @@ def scanned(tmp_path, tiny_model, tiny_engine, monkeypatch):
 
     monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "no-settings.toml"))
     photos = sample_photos()
-    rng = np.random.default_rng(0)
     folder = tmp_path / "shoot"
-    base = photos["astronaut"].astype(np.int16)
-    for i, (when, sub) in enumerate((("10:00:00", "00"), ("10:00:00", "50"), ("10:00:01", "00"))):
-        noisy = np.clip(base + rng.integers(-6, 7, base.shape), 0, 255).astype(np.uint8)
-        write_frame(folder / f"B{i + 1}.jpg", noisy, f"2024:05:01 {when}", sub, (0, 1))
-    scene = photos["coffee"].astype(np.float32)
-    for i, (ev, sub) in enumerate(((0, "00"), (-1, "30"), (1, "60"))):
-        write_frame(folder / f"K{i + 1}.jpg", np.clip(scene * 2.0 ** ev, 0, 255).astype(np.uint8),
-                    "2024:05:01 10:01:00", sub, (ev, 1))
-    write_frame(folder / "S1.jpg", photos["rocket"], "2024:05:01 10:05:00", "00", (0, 1))
+    write_burst_shoot(folder, photos)
     write_jpeg(folder / "IMG_0001.JPG", photos["chelsea"], size=(240, 160))
     (folder / "IMG_0001.CR2").write_bytes(b"II*\x00" + bytes(range(256)) * 40)  # never decoded: paired
 
