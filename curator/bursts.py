@@ -144,14 +144,21 @@ def _in_time_order(frames: Iterable[Frame]) -> tuple[list[Frame], list[Frame]]:
             raise ValueError(f"photo id {f.photo_id!r} appears twice")
         seen.add(f.photo_id)
         (timed if f.seconds is not None else untimed).append(f)
-    timed.sort(key=lambda f: f.seconds)  # type: ignore[arg-type, return-value]
+    timed.sort(key=_time)
     return timed, untimed
+
+
+def _time(f: Frame) -> float:
+    """A timed frame's capture time (the frames _in_time_order puts in `timed`)."""
+    if f.seconds is None:
+        raise ValueError(f"photo id {f.photo_id!r} has no capture time")
+    return f.seconds
 
 
 def _time_runs(timed: list[Frame], gap_seconds: float) -> list[list[Frame]]:
     runs: list[list[Frame]] = []
     for f in timed:
-        if runs and f.seconds - runs[-1][-1].seconds <= gap_seconds:  # type: ignore[operator]
+        if runs and _time(f) - _time(runs[-1][-1]) <= gap_seconds:
             runs[-1].append(f)
         else:
             runs.append([f])
@@ -162,6 +169,7 @@ def _brackets_in_run(run: list[Frame]) -> list[list[Frame]]:
     """Maximal stretches of a time-run in which the exposure bias changes at every frame."""
     sets: list[list[Frame]] = []
     current: list[Frame] = []
+    last_bias = math.nan  # the exposure bias of current[-1]
     for f in run:
         bias = f.exposure_bias
         if bias is None or not math.isfinite(bias):
@@ -169,12 +177,13 @@ def _brackets_in_run(run: list[Frame]) -> list[list[Frame]]:
                 sets.append(current)
             current = []
             continue
-        if current and abs(bias - current[-1].exposure_bias) < _BIAS_TOLERANCE:  # type: ignore[operator]
+        if current and abs(bias - last_bias) < _BIAS_TOLERANCE:
             if len(current) >= 2:
                 sets.append(current)
             current = [f]
         else:
             current.append(f)
+        last_bias = bias
     if len(current) >= 2:
         sets.append(current)
     return sets
@@ -205,7 +214,7 @@ def group_bursts(frames: Iterable[Frame], gap_seconds: float = DEFAULT_GAP_SECON
     for f in timed:
         if groups:
             prev = groups[-1][-1]
-            close_in_time = f.seconds - prev.seconds <= gap_seconds  # type: ignore[operator]
+            close_in_time = _time(f) - _time(prev) <= gap_seconds
             same_bracket = (f.photo_id in bracket_of and bracket_of[f.photo_id] == bracket_of.get(prev.photo_id))
             alike = (f.embedding is not None and prev.embedding is not None
                      and cosine_similarity(f.embedding, prev.embedding) >= similarity)

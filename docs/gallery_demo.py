@@ -131,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                XDG_CACHE_HOME=str(work / "cache"))
     db = work / "catalog.db"
-    run = lambda *a: subprocess.run([sys.executable, "-m", "curator", *a], cwd=REPO, env=env).returncode  # noqa
+
+    def run(*a: str) -> int:
+        return subprocess.run([sys.executable, "-m", "curator", *a], cwd=REPO, env=env).returncode
+
     if run("scan", str(photos), "--db", str(db), "--settle", "0", "--bottom", "15", *engine) not in (0, 1):
         return 1  # 1: some files failed (the broken one, on purpose)
     cull_a_little(db)

@@ -11,6 +11,7 @@ import io
 import math
 import os
 import warnings
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,11 +182,11 @@ def _decode_raw(path: Path, draft_long_side: int | None, draft_min_side: int | N
         return DecodedPhoto(demosaiced, demosaiced.size, "raw-demosaic")
 
 
-def _raw_preview(raw: object) -> bytes | None:
+def _raw_preview(raw: Any) -> bytes | None:  # a rawpy.RawPy (rawpy has no type hints)
     import rawpy
 
     try:
-        thumb = raw.extract_thumb()  # type: ignore[attr-defined]
+        thumb = raw.extract_thumb()
     except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError, rawpy.LibRawError):
         return None
     if thumb.format == rawpy.ThumbFormat.JPEG:

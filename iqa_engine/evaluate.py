@@ -169,11 +169,12 @@ def evaluate(pred: Sequence[float] | np.ndarray, mos: Sequence[float] | np.ndarr
     plcc = float(stats.pearsonr(yhat, y).statistic) if np.ptp(yhat) > 0 else math.nan
     if mapping.kind == "logistic":
         fit = "logistic"
-        logistic = tuple(float(p) for p in mapping.params)
+        b1, b2, b3, b4, b5 = (float(p) for p in mapping.params)
+        logistic: tuple[float, float, float, float, float] | None = (b1, b2, b3, b4, b5)
     else:
         fit = f"linear ({mapping.note})"
         logistic = None
-    return Evaluation(n, srcc, krcc, plcc, rmse, plcc_raw, fit, logistic)  # type: ignore[arg-type]
+    return Evaluation(n, srcc, krcc, plcc, rmse, plcc_raw, fit, logistic)
 
 
 def _linear(x: np.ndarray, y: np.ndarray, note: str) -> Mapping:

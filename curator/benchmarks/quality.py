@@ -112,7 +112,7 @@ def _is_number(s: str) -> bool:
 
 def _number(value: object, where: str) -> float:
     try:
-        v = float(value)  # type: ignore[arg-type]
+        v = float(value)  # type: ignore[arg-type]  # any JSON/CSV value: float() itself says if it is a number
     except (TypeError, ValueError):
         raise ListError(f"{where}: MOS {value!r} is not a number") from None
     if not math.isfinite(v):

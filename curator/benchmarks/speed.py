@@ -134,7 +134,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
         warm_passes.append(len(prepared))
         return out
 
-    engine.score_prepared = counted_score_prepared  # type: ignore[method-assign]
+    engine.score_prepared = counted_score_prepared  # type: ignore[method-assign]  # counts the warm-up's passes; deleted below
     t = time.perf_counter()
     warm_run = engine.score_paths(paths)
     try:

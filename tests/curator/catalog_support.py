@@ -49,7 +49,7 @@ def running_watch(settings: Settings, dirs: list[Path], engine: Any, **kwargs: A
     statuses: list[Any] = []
     errors: list[BaseException] = []
     service = WatchService(settings, dirs, on_status=statuses.append, engine=engine, on_ready=ready.set, **kwargs)
-    service.statuses = statuses  # type: ignore[attr-defined]
+    service.statuses = statuses  # type: ignore[attr-defined]  # the tests read what on_status saw
     stop = threading.Event()
 
     def target() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -30,14 +31,14 @@ from iqa_engine.decode import RAW_EXTENSIONS, ImageDecodeError, decode_photo, is
 BYTE, ASCII, SHORT, LONG, SRATIONAL = 1, 2, 3, 4, 10
 
 
-def _encode(typ: int, values: object) -> tuple[bytes, int]:
+def _encode(typ: int, values: Any) -> tuple[bytes, int]:
     if typ == ASCII:
         data = str(values).encode("ascii") + b"\0"
         return data, len(data)
     if typ == SRATIONAL:
-        pairs = list(values)  # type: ignore[call-overload]
+        pairs = list(values)
         return b"".join(struct.pack("<ii", *p) for p in pairs), len(pairs)
-    seq = list(values)  # type: ignore[call-overload]
+    seq = list(values)
     return struct.pack("<%d%s" % (len(seq), {BYTE: "B", SHORT: "H", LONG: "I"}[typ]), *seq), len(seq)
 
 

@@ -109,7 +109,7 @@ def test_result_is_frozen_and_serialisable() -> None:
     e = evaluate(np.arange(25.0), np.arange(25.0) ** 2)
     assert isinstance(e, Evaluation)
     with pytest.raises(AttributeError):
-        e.srcc = 0.0  # type: ignore[misc]
+        e.srcc = 0.0  # type: ignore[misc]  # assigning to a frozen field is the point
     d = e.as_dict()
     assert set(d) == {"n", "srcc", "krcc", "plcc", "rmse", "plcc_raw", "fit", "logistic"}
     assert len(d["logistic"]) == 5
