@@ -43,6 +43,7 @@ from watchdog.observers.polling import PollingObserverVFS
 from curator.catalog import Catalog
 from curator.errors import UserError
 from curator.files import MAX_DEPTH, is_photo_path, is_under
+from curator.own_files import OWN_SUFFIXES
 from curator.worker import stat_file
 
 log = logging.getLogger("curator.watcher")
@@ -52,8 +53,6 @@ EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileAttribEvent,
           DirCreatedEvent, DirMovedEvent, DirDeletedEvent]
 
 
-# Files curator writes itself beside photos (curator.xmp, curator.moves).
-OWN_SUFFIXES = (".xmp", ".curator-tmp", ".curator-partial")
 
 
 def is_own_file(path: str) -> bool:

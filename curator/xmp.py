@@ -47,7 +47,6 @@ write leaves the old sidecar byte-identical. Only ``.xmp`` files are written.
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -57,6 +56,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from curator.errors import UserError
 from curator.labels import LABELS, canonical_label, normalise_label
+from curator.own_files import TEMP_SUFFIX, temp_sibling
 from curator.pairs import Shot, group_shots, shot_of, stem_key
 
 NAMING_SCHEMES = ("adobe", "darktable")
@@ -519,7 +519,7 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         mode = None
-    tmp = folder / f".{target.name}.{secrets.token_hex(4)}.curator-tmp"
+    tmp = temp_sibling(target, TEMP_SUFFIX)  # short: target may already have the longest name allowed
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 & ~umask, as a new file
     except OSError as exc:
