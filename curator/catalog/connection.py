@@ -14,6 +14,7 @@ read and write through several catalog methods in one transaction.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -33,10 +34,19 @@ from curator.catalog.errors import (
     read_only_error,
     use_error,
 )
+from curator.catalog.durability import (
+    bump_change_seq,
+    change_seq,
+    checkpoint,
+    lost_changes_message,
+    read_marker,
+    write_marker,
+)
 from curator.catalog.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from curator.catalog.sql import put_meta
 
 _C = TypeVar("_C", bound="CatalogBase")
+log = logging.getLogger("curator.catalog")
 
 
 class CatalogBase:
@@ -70,8 +80,10 @@ class CatalogBase:
         if not readonly:
             _check_writable(p, exists)
         catalog = cls(p, readonly)
+        marked = read_marker(p)  # before any migration of ours counts as a change
         try:
             catalog._initialise(existed=exists)
+            catalog._check_marker(marked)
         except CatalogError:
             catalog.close()
             raise
@@ -103,6 +115,19 @@ class CatalogBase:
             if existed and version > 0:
                 self._backup(version)
             self._migrate(version, SCHEMA_VERSION)
+
+    def _check_marker(self, marked: int | None) -> None:
+        """Say in one line when the catalog lost committed changes (curator.catalog.durability); a
+        writer then takes it as it is, so it is said once."""
+        have = change_seq(self._conn())
+        if marked is not None and marked > have:
+            log.warning("%s", lost_changes_message(self.path, have, marked))
+        if not self.readonly and marked != have:
+            write_marker(self.path, have)
+
+    def note_user_decision(self) -> None:
+        """Inside a transaction: it records a person's decision, so checkpoint once it commits."""
+        self._local.decided = True
 
     def _quick_check(self) -> None:
         """Refuse to write into a damaged catalog (a writer would add to the damage and hide it).
@@ -204,13 +229,19 @@ class CatalogBase:
                 raise
             else:
                 try:
+                    seq = bump_change_seq(conn)
                     conn.execute("COMMIT")
                 except sqlite3.Error as exc:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise use_error(self.path, exc) from None
+                if seq is not None:
+                    write_marker(self.path, seq)
+                if getattr(self._local, "decided", False):
+                    checkpoint(conn)  # a person's decisions should never live only in the -wal
             finally:
                 self._local.depth = 0
+                self._local.decided = False
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         try:
@@ -241,6 +272,7 @@ class CatalogBase:
 
     def set_flag_policy(self, threshold: float | None, bottom_percent: float) -> None:
         with self.transaction() as conn:
+            self.note_user_decision()
             for key, value in (("flag_threshold", "" if threshold is None else repr(float(threshold))),
                                ("flag_bottom_percent", repr(float(bottom_percent)))):
                 put_meta(conn, key, value)

@@ -45,6 +45,7 @@ class SidecarsMixin(CatalogBase):
         now = time.time()
         folders: set[str] = set()
         with self.transaction() as conn:
+            self.note_user_decision()
             for item in imports:
                 row = conn.execute("SELECT folder FROM photos WHERE id = ?", (int(item.photo_id),)).fetchone()
                 if row is None:
