@@ -393,6 +393,7 @@ class ImportedDecision:
     flag: str | None  # "reject" when xmp:Rating is -1 and curator did not write it, else None
     rating: int | None  # 1-5 stars a person set, else None
     label: str | None  # a colour word a person set, else None
+    unreject: bool = False  # a person set a rating >= 0 over a reject: a rejected shot is rejected no more
 
 
 def imported_decision(decision: SidecarDecision) -> ImportedDecision | None:
@@ -401,14 +402,22 @@ def imported_decision(decision: SidecarDecision) -> ImportedDecision | None:
     curator's own earlier writes are not imported back (they would turn an
     automatic verdict into a "user" decision). A person's -1 is a reject;
     their 1-5 stars and colour label are kept as they are.
+
+    In XMP a reject (-1) and stars (0-5) are values of one field, so a rating
+    >= 0 that differs from what curator last wrote takes back a reject: a
+    person who gives 5 stars to a photo curator wrote as rejected has
+    un-rejected it. A 0 counts only where curator wrote the field (elsewhere
+    it is many applications' "not rated", not a decision).
     """
     rating = decision.user_rating
     label = canonical_label(decision.user_label) if decision.user_label else None
     flag = "reject" if rating == -1 else None
     stars = rating if rating is not None and rating > 0 else None
-    if flag is None and stars is None and label is None:
+    unreject = (decision.rating is not None and decision.rating >= 0 and decision.rating != decision.curator_rating
+                and (decision.rating > 0 or decision.curator_rating is not None))
+    if flag is None and stars is None and label is None and not unreject:
         return None
-    return ImportedDecision(flag, stars, label)
+    return ImportedDecision(flag, stars, label, unreject)
 
 
 def read_photo_decision(photo: str | os.PathLike[str], naming: str = "adobe") -> SidecarDecision | None:

@@ -205,7 +205,8 @@ def test_rating_a_person_set_is_kept_unless_forced(tmp_path: Path) -> None:
                                                'crs:Temperature="5200" xmp:Rating="5" xmp:Label="Blue"'))
     d = read_sidecar(sidecar)
     assert d.user_rating == 5 and d.user_label == "Blue"
-    assert imported_decision(d) == xmp.ImportedDecision(None, 5, "Blue")
+    # Stars are not a reject: on import they also take back a reject the shot may have.
+    assert imported_decision(d) == xmp.ImportedDecision(None, 5, "Blue", unreject=True)
 
     result = write_sidecar(sidecar, fields_for("reject"))
     assert set(result.kept_user) == {"rating", "label"}
