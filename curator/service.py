@@ -55,6 +55,7 @@ class ScanSummary:
     sync: SyncCounts = field(default_factory=SyncCounts)
     totals: Totals = field(default_factory=Totals)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): this run's failures
+    earlier_errors: int = 0  # photos under the folders still in error from earlier runs (not tried again)
     not_photos: list[str] = field(default_factory=list)
     other_scorer: str | None = None  # pid of the process that will score what we queued
     interrupted: bool = False
@@ -174,6 +175,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
                         on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds)
         summary.totals = worker.run(stop, until_idle=True)
         summary.interrupted = stop.is_set()
+        summary.earlier_errors = len(catalog.error_paths(found.roots) - {path for path, _ in summary.errors})
         # Missing and re-appeared photos change folder rankings too; imported decisions change flags.
         if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared or imported.folders):
             folders = set(imported.folders)

@@ -152,8 +152,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"queued {s.to_score} photo(s): curator (pid {summary.other_scorer}) is scoring this catalog and "
               "will score them")
         return EXIT_OK
-    print(f"scored {t.scored}, kept {t.adopted + t.unchanged} unchanged or moved, {t.errors} error(s); "
-          f"{summary.flags_changed} auto flag(s) changed")
+    # Errors: what this run saw (the walk's and the scorer's), and those left from earlier runs apart.
+    earlier = f" ({summary.earlier_errors} more under these folders from earlier runs: `curator list --errors`)" \
+        if summary.earlier_errors else ""
+    print(f"scored {t.scored}, kept {t.adopted + t.unchanged} unchanged or moved, {len(summary.errors)} error(s) "
+          f"this run{earlier}; {summary.flags_changed} auto flag(s) changed")
     print(describe_time(elapsed, t.done, t.busy_seconds))
     if t.paired:
         print(f"{t.paired} RAW+JPEG partner file(s) share their shot's score and decision")

@@ -267,3 +267,16 @@ def test_scan_summary_figures_say_what_they_count():
                                            "included); 4.0 s decoding, scoring and recording 20 photo(s) "
                                            "(5.0 photos/s)")
     assert describe_time(2.0, 0, 0.0).endswith("included)")
+
+
+def test_the_scan_summary_counts_the_errors_this_run_saw_and_says_so(capsys, db, photo_dir, tiny_model):
+    (photo_dir / "broken.jpg").write_bytes(b"garbage")
+    os.mkfifo(photo_dir / "pipe.jpg")  # refused before decoding: an error of the walk, not of the scorer
+    code, out, err = run_cli(capsys, "scan", photo_dir, "--db", db, *tiny_model.cli_args())
+    assert code == 1 and "2 error(s) this run" in out, out
+    (photo_dir / "broken2.jpg").write_bytes(b"more garbage")
+    code, out, err = run_cli(capsys, "scan", photo_dir, "--db", db, *tiny_model.cli_args())
+    # The pipe is refused again (the walk sees it each time); broken.jpg is not tried again.
+    assert "2 error(s) this run (1 more under these folders from earlier runs" in out, out
+    code, listed, _ = run_cli(capsys, "list", "--errors", "--db", db)
+    assert len(listed.strip().splitlines()[1:]) == 3
