@@ -115,3 +115,12 @@ def test_a_watcher_that_keeps_losing_its_observer_exits_with_one_line(settings, 
     assert errors, "the watcher kept running without an observer"
     message = expected_error_message(errors[0])
     assert message is not None and "file watching stopped" in message and "\n" not in message
+
+
+def test_watch_starts_on_a_tree_with_a_very_deep_folder_and_hears_new_photos(settings, inbox, photo, tiny_engine,
+                                                                           deep_roots):
+    deep_roots.append(inbox)
+    make_deep(inbox, 1000)
+    with Catalog.open(settings.db_path) as cat, running_watch(settings, [inbox], tiny_engine):
+        shutil.copy(photo, inbox / "new.jpg")
+        wait_for(lambda: "new.jpg" in scored_names(cat), timeout=30, what="the photo dropped beside it")
