@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator, Sequence, TypeVar
 
@@ -47,6 +48,11 @@ from curator.catalog.sql import put_meta
 
 _C = TypeVar("_C", bound="CatalogBase")
 log = logging.getLogger("curator.catalog")
+
+# Catalog files (device, inode, size, mtime) this process found sound, and when: a check is not repeated within a minute.
+_RECHECK_AFTER_S = 60.0
+_CHECKED: dict[tuple[int, int, int, int], float] = {}
+_CHECKED_LOCK = threading.Lock()
 
 
 class CatalogBase:
@@ -135,8 +141,16 @@ class CatalogBase:
         PRAGMA quick_check verifies the b-trees' structure (page order, rowid order, free pages) but
         not that indexes match their tables, which is what makes it fast enough for every writer's
         open (README, Reliability, has its cost on a 100k-photo catalog)."""
+        st = os.stat(self.path)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)  # the same file, unchanged since
+        with _CHECKED_LOCK:
+            if time.monotonic() - _CHECKED.get(key, -_RECHECK_AFTER_S) < _RECHECK_AFTER_S:
+                return  # `scan` and `watch` open the catalog twice in a row: read 100k photos' worth once
         rows = self._conn().execute("PRAGMA quick_check").fetchall()
-        if [r[0] for r in rows] != ["ok"]:
+        if [r[0] for r in rows] == ["ok"]:
+            with _CHECKED_LOCK:
+                _CHECKED[key] = time.monotonic()
+        else:
             # Its report is lines like "*** in database main ***\nOn tree page 4 cell 0: Rowid 2 out of order".
             found = [line for r in rows for line in str(r[0]).splitlines() if line and not line.startswith("***")]
             more = f" and {len(found) - 1} more problem(s)" if len(found) > 1 else ""
