@@ -12,6 +12,10 @@ photos by extension are ignored, and so, before anything else, are curator's
 own files: XMP sidecars (which `watch --xmp` writes), and the temporary files
 of an atomic sidecar write (*.curator-tmp) or of a move across file systems
 (*.curator-partial). Writing a sidecar never wakes the worker.
+
+The observer runs in watchdog's threads; GuardedObserver checks that they are
+alive, so the watcher never runs deaf (it restarts them, then polls, then gives up
+with WatchingStopped).
 """
 
 from __future__ import annotations
