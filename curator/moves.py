@@ -47,6 +47,7 @@ from typing import Any, Iterable, Iterator
 
 from curator.errors import UserError
 from curator.files import is_photo_path
+from curator.own_files import PARTIAL_SUFFIX, is_partial_copy, temp_sibling
 from curator.pairs import shot_of, stem_key
 from curator.xmp import NAMING_SCHEMES, find_sidecar, fsync_dir
 
@@ -83,6 +84,7 @@ class MoveBatch:
     batch: str
     log_path: Path
     moved: tuple[PlannedMove, ...]
+    partials_removed: tuple[Path, ...] = ()  # partial copies an interrupted earlier move had left
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class UndoResult:
     restored: tuple[tuple[Path, Path], ...]  # (from, back to)
     already_back: tuple[Path, ...]  # files that were never moved or are already back
     dry_run: bool = False
+    partials_removed: tuple[Path, ...] = ()  # partial copies the batch had left (with dry_run: would remove)
 
 
 # --------------------------------------------------------------------------- planning
@@ -270,7 +273,7 @@ def sha256_file(path: Path) -> str:
 
 
 def _copy_verify_remove(src: Path, dst: Path) -> None:
-    tmp = dst.with_name(f".{dst.name}.{secrets.token_hex(4)}.curator-partial")
+    tmp = temp_sibling(dst, PARTIAL_SUFFIX)  # short: dst may already have the longest name allowed
     h = hashlib.sha256()
     try:
         with open(src, "rb") as fi, open(tmp, "xb") as fo:
@@ -324,9 +327,13 @@ def execute_plan(plan: MovePlan, log_path: str | os.PathLike[str]) -> MoveBatch:
     batch = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
     moved: list[PlannedMove] = []
     touched: set[Path] = set()
+    # A move killed halfway through a copy leaves its partial file; the folders it could be in are the
+    # last batch's and this one's.
+    earlier = _batch_folders(_last_batch(read_log(log)))
     with _open_log(log) as fh:
         _append(fh, {"op": "batch", "batch": batch, "time": time.time(), "dest": str(plan.dest),
                      "root": str(plan.root), "count": len(plan.moves)})
+        partials = _remove_partials(earlier | {m.dst.parent for m in plan.moves}, fh, batch)
         for m in plan.moves:
             try:
                 for folder in _missing_parents(m.dst.parent):
@@ -347,7 +354,7 @@ def execute_plan(plan: MovePlan, log_path: str | os.PathLike[str]) -> MoveBatch:
         for folder in touched:
             fsync_dir(folder)
         _append(fh, {"op": "end", "batch": batch})
-    return MoveBatch(batch, log, tuple(moved))
+    return MoveBatch(batch, log, tuple(moved), partials)
 
 
 def move_files(paths: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[str], *,
@@ -401,11 +408,13 @@ def undo_last(log_path: str | os.PathLike[str], dry_run: bool = False) -> UndoRe
             raise MoveError(f"cannot undo: {dst} changed since it was moved (size); nothing was moved back")
         else:
             todo.append((dst, src))
+    folders = _batch_folders(records)
     if dry_run:
-        return UndoResult(batch, tuple(todo), tuple(already), dry_run=True)
+        return UndoResult(batch, tuple(todo), tuple(already), dry_run=True, partials_removed=find_partials(folders))
     restored: list[tuple[Path, Path]] = []
     with _open_log(log) as fh:
         _append(fh, {"op": "undo", "batch": batch, "count": len(todo)})
+        partials = _remove_partials(folders, fh, batch)  # before the batch's folders are removed if empty
         for here, back in todo:
             try:
                 back.parent.mkdir(parents=True, exist_ok=True)
@@ -424,4 +433,43 @@ def undo_last(log_path: str | os.PathLike[str], dry_run: bool = False) -> UndoRe
             except OSError:
                 pass
         _append(fh, {"op": "undone", "batch": batch})
-    return UndoResult(batch, tuple(restored), tuple(already))
+    return UndoResult(batch, tuple(restored), tuple(already), partials_removed=partials)
+
+
+# --------------------------------------------------------------------------- partial copies left by a kill
+
+def _last_batch(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    batches = [r["batch"] for r in records if r["op"] == "batch"]
+    return [r for r in records if r["batch"] == batches[-1]] if batches else []
+
+
+def _batch_folders(records: list[dict[str, Any]]) -> set[Path]:
+    """Every folder a batch's copies could have been written in: its targets', and its sources' (undo)."""
+    return {Path(r[k]).parent for r in records if r["op"] in ("move", "unmove") for k in ("src", "dst")}
+
+
+def find_partials(folders: Iterable[Path]) -> tuple[Path, ...]:
+    """Our own partial copies (by their suffix) in these folders, not below them."""
+    found: list[Path] = []
+    for folder in sorted(set(folders)):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        found.extend(folder / n for n in sorted(names) if is_partial_copy(n) and os.path.isfile(folder / n))
+    return tuple(found)
+
+
+def _remove_partials(folders: Iterable[Path], fh: Any, batch: str) -> tuple[Path, ...]:
+    """Remove our own partial copies: a partial copy is never the only copy (its source is removed only
+    after the complete copy was verified and renamed into place)."""
+    removed: list[Path] = []
+    for path in find_partials(folders):
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        removed.append(path)
+    if removed:
+        _append(fh, {"op": "partials_removed", "batch": batch, "paths": [str(p) for p in removed]})
+    return tuple(removed)

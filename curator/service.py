@@ -27,6 +27,8 @@ from curator.worker import BatchReport, ScoringLock, Totals, Worker, normalize_p
 if TYPE_CHECKING:
     from iqa_engine import Engine
 
+    from curator.watcher import GuardedObserver
+
 log = logging.getLogger("curator.service")
 
 FlagPolicy = tuple[float | None, float]  # (threshold or None, bottom percent)
@@ -53,6 +55,7 @@ class ScanSummary:
     sync: SyncCounts = field(default_factory=SyncCounts)
     totals: Totals = field(default_factory=Totals)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): this run's failures
+    earlier_errors: int = 0  # photos under the folders still in error from earlier runs (not tried again)
     not_photos: list[str] = field(default_factory=list)
     other_scorer: str | None = None  # pid of the process that will score what we queued
     interrupted: bool = False
@@ -178,6 +181,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
                             on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds)
             summary.totals = worker.run(stop, until_idle=True)
         summary.interrupted = stop.is_set()
+        summary.earlier_errors = len(catalog.error_paths(found.roots) - {path for path, _ in summary.errors})
         # Missing and re-appeared photos change folder rankings too; imported decisions change flags.
         if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared or imported.folders):
             folders = set(imported.folders)
@@ -225,6 +229,7 @@ class WatchService:
         self._last_status: WatchStatus | None = None
         self._last_status_at = 0.0
         self._worker: Worker | None = None
+        self.observer: GuardedObserver | None = None  # while run() runs
 
     def roots(self) -> list[str]:
         roots = []
@@ -236,7 +241,7 @@ class WatchService:
         return roots
 
     def run(self, stop: threading.Event) -> None:
-        from curator.watcher import CatalogEventHandler, start_observer
+        from curator.watcher import CatalogEventHandler, GuardedObserver
 
         roots = self.roots()
         catalog = Catalog.open(self.settings.db_path)
@@ -265,7 +270,11 @@ class WatchService:
 
             handler = CatalogEventHandler(catalog, wake=worker.wake, sync_tree=sync_tree,
                                           min_interval=s.poll_interval_seconds)
-            observer = start_observer(roots, handler, polling=self.polling)
+            # Events missed while a dead observer was restarted are found by syncing the folders again.
+            guard = GuardedObserver(roots, handler, polling=self.polling,
+                                    on_restart=lambda: sync(catalog, roots, fingerprint))
+            self.observer = guard
+            guard.start()
             try:
                 self.sync_counts = sync(catalog, roots, fingerprint)
                 self._import(catalog, roots, policy)
@@ -278,6 +287,7 @@ class WatchService:
 
                 def idle() -> None:
                     nonlocal last_sync, last_xmp
+                    guard.check()  # never watch deaf: a dead observer thread is restarted, or we exit
                     if self.rescan_seconds and time.monotonic() - last_sync > self.rescan_seconds:
                         last_sync = time.monotonic()
                         try:  # events can be lost (an overflowing inotify queue); a periodic sync finds them
@@ -293,8 +303,7 @@ class WatchService:
                 worker.on_idle = idle
                 worker.run(stop)
             finally:
-                observer.stop()
-                observer.join(timeout=10)
+                guard.stop()
         finally:
             lock.release()
             catalog.close()
@@ -316,6 +325,8 @@ class WatchService:
             log.warning("could not write XMP sidecars: %s", exc)
 
     def _batch_done(self, catalog: Catalog, roots: list[str], report: BatchReport) -> None:
+        if self.observer is not None:
+            self.observer.check()
         if self.writer is not None:  # after the flags were recomputed: the batch and every changed decision
             self._write_sidecars(r.photo_id for r in report.recorded
                                  if r.recorded and r.kind in CURRENT_KINDS)

@@ -103,7 +103,8 @@ def import_sidecars(catalog: "Catalog", naming: str = "adobe", *, scope: Sequenc
             imports.append(SidecarImport(mark.photo_id, mtime_ns))
         else:
             report.imported += 1
-            imports.append(SidecarImport(mark.photo_id, mtime_ns, decision.flag, decision.rating, decision.label))
+            imports.append(SidecarImport(mark.photo_id, mtime_ns, decision.flag, decision.rating, decision.label,
+                                         decision.unreject))
     if imports:
         report.folders = catalog.import_sidecar_decisions(imports)
     return report

@@ -12,6 +12,10 @@ photos by extension are ignored, and so, before anything else, are curator's
 own files: XMP sidecars (which `watch --xmp` writes), and the temporary files
 of an atomic sidecar write (*.curator-tmp) or of a move across file systems
 (*.curator-partial). Writing a sidecar never wakes the worker.
+
+The observer runs in watchdog's threads; GuardedObserver checks that they are
+alive, so the watcher never runs deaf (it restarts them, then polls, then gives up
+with WatchingStopped).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import logging
 import os
 import threading
 import time
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -38,10 +42,12 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
+from watchdog.observers.polling import PollingObserverVFS
 
 from curator.catalog import Catalog
-from curator.files import is_photo_path
+from curator.errors import UserError
+from curator.files import MAX_DEPTH, is_photo_path, is_under
+from curator.own_files import OWN_SUFFIXES
 from curator.worker import stat_file
 
 log = logging.getLogger("curator.watcher")
@@ -51,8 +57,6 @@ EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileAttribEvent,
           DirCreatedEvent, DirMovedEvent, DirDeletedEvent]
 
 
-# Files curator writes itself beside photos (curator.xmp, curator.moves).
-OWN_SUFFIXES = (".xmp", ".curator-tmp", ".curator-partial")
 
 
 def is_own_file(path: str) -> bool:
@@ -147,17 +151,125 @@ def _path(path: str) -> str:
 
 def start_observer(roots: Sequence[str], handler: CatalogEventHandler, *, polling: bool = False,
                    poll_interval: float = 1.0) -> BaseObserver:
-    """A started observer on every root (recursive). Falls back to polling when inotify runs out of watches."""
-    observer: BaseObserver = PollingObserver(timeout=poll_interval) if polling else Observer()
+    """A started observer on every root (recursive). Falls back to polling when native watching cannot
+    start: inotify out of watches (OSError), or a tree too deep for watchdog's recursive walk."""
+    observer = polling_observer(roots, poll_interval) if polling else Observer()
     try:
         for root in roots:
             observer.schedule(handler, root, recursive=True, event_filter=EVENTS)
         observer.start()
         return observer
-    except OSError as exc:
+    except (OSError, RecursionError) as exc:
         if polling:
             raise
-        log.warning("native file watching failed (%s); polling every %.1f s instead", exc, poll_interval)
+        log.warning("native file watching failed (%s); polling every %.1f s instead", _one_line(exc),
+                    poll_interval)
         with contextlib.suppress(Exception):
             observer.stop()
         return start_observer(roots, handler, polling=True, poll_interval=poll_interval)
+
+
+def polling_observer(roots: Sequence[str], poll_interval: float) -> BaseObserver:
+    """Polling that lists no folder deeper than the walk goes (curator.files.MAX_DEPTH): watchdog's
+    snapshot recurses once per level, and a symlink loop would otherwise be followed until it fails."""
+    tops = sorted((os.path.abspath(r) for r in roots), key=len, reverse=True)
+
+    def listdir(path: str | None) -> Iterator[os.DirEntry]:
+        folder = os.path.abspath(path or ".")
+        top = next((t for t in tops if is_under(folder, t)), None)
+        if top is not None and folder.count(os.sep) - top.rstrip(os.sep).count(os.sep) > MAX_DEPTH:
+            return iter(())
+        return os.scandir(folder)
+
+    return PollingObserverVFS(os.stat, listdir, polling_interval=poll_interval)
+
+
+class WatchingStopped(UserError):
+    """Watching the folders failed again and again: the watcher exits rather than run deaf."""
+
+
+class GuardedObserver:
+    """An observer whose threads are checked for life, so a watcher can never keep running deaf.
+
+    watchdog runs one dispatcher thread and one emitter thread per folder; an exception in an
+    emitter (a RecursionError from a very deep folder moved in, say) ends that thread silently while
+    the process lives on. check() notices a dead thread, says so in one line, and starts a new
+    observer: the same kind once, then polling. Past `max_restarts` it raises WatchingStopped.
+    After a restart, on_restart() runs (the service re-syncs the folders: events were lost meanwhile).
+    """
+
+    def __init__(self, roots: Sequence[str], handler: CatalogEventHandler, *, polling: bool = False,
+                 poll_interval: float = 1.0, max_restarts: int = 3,
+                 on_restart: Callable[[], object] | None = None) -> None:
+        self.roots = list(roots)
+        self.handler = handler
+        self.polling = polling
+        self.poll_interval = poll_interval
+        self.max_restarts = max_restarts
+        self.on_restart = on_restart
+        self.restarts = 0
+        self.observer: BaseObserver | None = None
+        self._failures: dict[int, str] = {}  # thread ident -> what ended it
+        self._previous_hook = threading.excepthook
+
+    def start(self) -> None:
+        threading.excepthook = self._excepthook
+        self.observer = start_observer(self.roots, self.handler, polling=self.polling,
+                                       poll_interval=self.poll_interval)
+        self.polling = self.polling or isinstance(self.observer, PollingObserverVFS)
+
+    def threads(self) -> list[threading.Thread]:
+        """The observer's dispatcher, its emitters, and the inotify reader they share (watchdog 7 reads
+        every inotify watch of the process in one thread; when it dies, every emitter waits forever)."""
+        if self.observer is None:
+            return []
+        emitters = list(self.observer.emitters)
+        readers = {id(r): r for e in emitters
+                   if isinstance(r := getattr(e, "_inotify_fd", None), threading.Thread)}
+        return [self.observer, *emitters, *readers.values()]
+
+    def dead_thread(self) -> threading.Thread | None:
+        return next((t for t in self.threads() if not t.is_alive()), None)
+
+    def check(self) -> None:
+        """Restart the observer if one of its threads has ended; WatchingStopped past max_restarts."""
+        dead = self.dead_thread()
+        if dead is None:
+            return
+        why = self._failures.get(dead.ident or 0, "it stopped")
+        self._stop_observer()
+        if self.restarts >= self.max_restarts:
+            raise WatchingStopped(f"file watching stopped {self.restarts + 1} times (last: {why}); "
+                                  "exiting rather than watching nothing")
+        self.restarts += 1
+        self.polling = self.polling or self.restarts > 1  # the same kind once, then polling
+        log.warning("file watching stopped (%s); restarting it%s", why,
+                    f" with polling every {self.poll_interval:.1f} s" if self.polling else "")
+        self.start()
+        if self.on_restart is not None:
+            self.on_restart()
+
+    def stop(self) -> None:
+        self._stop_observer()
+        if threading.excepthook == self._excepthook:
+            threading.excepthook = self._previous_hook
+
+    def _stop_observer(self) -> None:
+        observer, self.observer = self.observer, None
+        if observer is not None:
+            with contextlib.suppress(Exception):
+                observer.stop()
+                observer.join(timeout=10)
+
+    def _excepthook(self, args: threading.ExceptHookArgs) -> None:
+        """An exception that ends one of our threads: kept (one line) for check(), not printed as a traceback."""
+        thread = args.thread
+        if thread is not None and any(thread is t for t in self.threads()):
+            self._failures[thread.ident or 0] = f"{args.exc_type.__name__}: {_one_line(args.exc_value)}"
+            return
+        self._previous_hook(args)
+
+
+def _one_line(exc: BaseException | None) -> str:
+    text = str(exc) if exc is not None else ""
+    return text.splitlines()[0] if text else type(exc).__name__

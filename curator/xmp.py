@@ -47,7 +47,6 @@ write leaves the old sidecar byte-identical. Only ``.xmp`` files are written.
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -57,6 +56,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from curator.errors import UserError
 from curator.labels import LABELS, canonical_label, normalise_label
+from curator.own_files import TEMP_SUFFIX, temp_sibling
 from curator.pairs import Shot, group_shots, shot_of, stem_key
 
 NAMING_SCHEMES = ("adobe", "darktable")
@@ -397,6 +397,7 @@ class ImportedDecision:
     flag: str | None  # "reject" when xmp:Rating is -1 and curator did not write it, else None
     rating: int | None  # 1-5 stars a person set, else None
     label: str | None  # a colour word a person set, else None
+    unreject: bool = False  # a person set a rating >= 0 over a reject: a rejected shot is rejected no more
 
 
 def imported_decision(decision: SidecarDecision) -> ImportedDecision | None:
@@ -405,14 +406,22 @@ def imported_decision(decision: SidecarDecision) -> ImportedDecision | None:
     curator's own earlier writes are not imported back (they would turn an
     automatic verdict into a "user" decision). A person's -1 is a reject;
     their 1-5 stars and colour label are kept as they are.
+
+    In XMP a reject (-1) and stars (0-5) are values of one field, so a rating
+    >= 0 that differs from what curator last wrote takes back a reject: a
+    person who gives 5 stars to a photo curator wrote as rejected has
+    un-rejected it. A 0 counts only where curator wrote the field (elsewhere
+    it is many applications' "not rated", not a decision).
     """
     rating = decision.user_rating
     label = canonical_label(decision.user_label) if decision.user_label else None
     flag = "reject" if rating == -1 else None
     stars = rating if rating is not None and rating > 0 else None
-    if flag is None and stars is None and label is None:
+    unreject = (decision.rating is not None and decision.rating >= 0 and decision.rating != decision.curator_rating
+                and (decision.rating > 0 or decision.curator_rating is not None))
+    if flag is None and stars is None and label is None and not unreject:
         return None
-    return ImportedDecision(flag, stars, label)
+    return ImportedDecision(flag, stars, label, unreject)
 
 
 def read_photo_decision(photo: str | os.PathLike[str], naming: str = "adobe") -> SidecarDecision | None:
@@ -523,7 +532,7 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         mode = None
-    tmp = folder / f".{target.name}.{secrets.token_hex(4)}.curator-tmp"
+    tmp = temp_sibling(target, TEMP_SUFFIX)  # short: target may already have the longest name allowed
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 & ~umask, as a new file
     except OSError as exc:

@@ -14,9 +14,11 @@ read and write through several catalog methods in one transaction.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator, Sequence, TypeVar
 
@@ -28,14 +30,29 @@ from curator.catalog.errors import (
     CatalogError,
     CatalogMissing,
     CatalogReadOnly,
+    damaged_error,
     open_error,
     read_only_error,
     use_error,
+)
+from curator.catalog.durability import (
+    bump_change_seq,
+    change_seq,
+    checkpoint,
+    lost_changes_message,
+    read_marker,
+    write_marker,
 )
 from curator.catalog.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from curator.catalog.sql import put_meta
 
 _C = TypeVar("_C", bound="CatalogBase")
+log = logging.getLogger("curator.catalog")
+
+# Catalog files (device, inode, size, mtime) this process found sound, and when: a check is not repeated within a minute.
+_RECHECK_AFTER_S = 60.0
+_CHECKED: dict[tuple[int, int, int, int], float] = {}
+_CHECKED_LOCK = threading.Lock()
 
 
 class CatalogBase:
@@ -69,8 +86,10 @@ class CatalogBase:
         if not readonly:
             _check_writable(p, exists)
         catalog = cls(p, readonly)
+        marked = read_marker(p)  # before any migration of ours counts as a change
         try:
             catalog._initialise(existed=exists)
+            catalog._check_marker(marked)
         except CatalogError:
             catalog.close()
             raise
@@ -89,6 +108,8 @@ class CatalogBase:
         if version > SCHEMA_VERSION:
             raise CatalogError(f"catalog {self.path} has schema version {version}, newer than this curator "
                                f"understands ({SCHEMA_VERSION}); upgrade curator")
+        if existed and not self.readonly:
+            self._quick_check()
         if self.readonly:
             if version < SCHEMA_VERSION:
                 raise CatalogError(f"catalog {self.path} has schema version {version} and needs migrating; "
@@ -100,6 +121,40 @@ class CatalogBase:
             if existed and version > 0:
                 self._backup(version)
             self._migrate(version, SCHEMA_VERSION)
+
+    def _check_marker(self, marked: int | None) -> None:
+        """Say in one line when the catalog lost committed changes (curator.catalog.durability); a
+        writer then takes it as it is, so it is said once."""
+        have = change_seq(self._conn())
+        if marked is not None and marked > have:
+            log.warning("%s", lost_changes_message(self.path, have, marked))
+        if not self.readonly and marked != have:
+            write_marker(self.path, have)
+
+    def note_user_decision(self) -> None:
+        """Inside a transaction: it records a person's decision, so checkpoint once it commits."""
+        self._local.decided = True
+
+    def _quick_check(self) -> None:
+        """Refuse to write into a damaged catalog (a writer would add to the damage and hide it).
+
+        PRAGMA quick_check verifies the b-trees' structure (page order, rowid order, free pages) but
+        not that indexes match their tables, which is what makes it fast enough for every writer's
+        open (README, Reliability, has its cost on a 100k-photo catalog)."""
+        st = os.stat(self.path)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)  # the same file, unchanged since
+        with _CHECKED_LOCK:
+            if time.monotonic() - _CHECKED.get(key, -_RECHECK_AFTER_S) < _RECHECK_AFTER_S:
+                return  # `scan` and `watch` open the catalog twice in a row: read 100k photos' worth once
+        rows = self._conn().execute("PRAGMA quick_check").fetchall()
+        if [r[0] for r in rows] == ["ok"]:
+            with _CHECKED_LOCK:
+                _CHECKED[key] = time.monotonic()
+        else:
+            # Its report is lines like "*** in database main ***\nOn tree page 4 cell 0: Rowid 2 out of order".
+            found = [line for r in rows for line in str(r[0]).splitlines() if line and not line.startswith("***")]
+            more = f" and {len(found) - 1} more problem(s)" if len(found) > 1 else ""
+            raise damaged_error(self.path, (found[0] if found else "quick_check failed") + more)
 
     def _backup(self, version: int) -> None:
         target = self.path.with_name(f"{self.path.name}.v{version}.bak")
@@ -188,13 +243,19 @@ class CatalogBase:
                 raise
             else:
                 try:
+                    seq = bump_change_seq(conn)
                     conn.execute("COMMIT")
                 except sqlite3.Error as exc:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise use_error(self.path, exc) from None
+                if seq is not None:
+                    write_marker(self.path, seq)
+                if getattr(self._local, "decided", False):
+                    checkpoint(conn)  # a person's decisions should never live only in the -wal
             finally:
                 self._local.depth = 0
+                self._local.decided = False
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         try:
@@ -225,6 +286,7 @@ class CatalogBase:
 
     def set_flag_policy(self, threshold: float | None, bottom_percent: float) -> None:
         with self.transaction() as conn:
+            self.note_user_decision()
             for key, value in (("flag_threshold", "" if threshold is None else repr(float(threshold))),
                                ("flag_bottom_percent", repr(float(bottom_percent)))):
                 put_meta(conn, key, value)

@@ -34,6 +34,8 @@ class DecisionsMixin(CatalogBase):
         """
         updates = decision_updates(flag, rating, label, source)
         with self.transaction() as conn:
+            if source == "user":
+                self.note_user_decision()
             if conn.execute("SELECT 1 FROM photos WHERE id = ?", (int(photo_id),)).fetchone() is None:
                 raise CatalogError(f"no photo with id {photo_id}")
             apply_decision(conn, int(photo_id), updates, source, time.time())
@@ -85,6 +87,7 @@ class DecisionsMixin(CatalogBase):
         """Flag each (photo id, 'pick' | 'reject') as the user's decision, all in one transaction."""
         now = time.time() if now is None else now
         with self.transaction() as conn:
+            self.note_user_decision()
             for pid, verdict in verdicts:
                 apply_decision(conn, int(pid), decision_updates(verdict, UNCHANGED, UNCHANGED, "user"), "user", now)
 

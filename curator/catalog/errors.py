@@ -33,6 +33,17 @@ class CatalogMissing(CatalogError):
     """There is no catalog at the path yet (and this command does not create one)."""
 
 
+def damaged_error(p: Path, detail: str) -> CatalogDamaged:
+    """The one wording for a damaged catalog, from readers and writers alike: what SQLite found, and a
+    way back that exists (SQLite's own .recover, and the newest .bak copy if there is one)."""
+    recovered = p.with_name(f"{p.stem}-recovered{p.suffix or '.db'}")
+    way_back = f"recover what it holds with `sqlite3 {p} .recover | sqlite3 {recovered}` and use that file"
+    backups = sorted(p.parent.glob(f"{p.name}.v*.bak"), key=lambda b: b.stat().st_mtime)
+    if backups:
+        way_back += f", or restore the copy made before its last upgrade, {backups[-1]}"
+    return CatalogDamaged(f"the catalog {p} is damaged ({detail}); nothing was written to it; {way_back}")
+
+
 def read_only_error(p: Path) -> CatalogReadOnly:
     return CatalogReadOnly(f"the catalog {p} is read-only; choose another with --db or CURATOR_DB")
 
@@ -55,7 +66,7 @@ def open_error(p: Path, exc: sqlite3.Error) -> CatalogError:
     """The typed error for an SQLite failure while opening the catalog."""
     code, text = _code(exc), str(exc)
     if code in _DAMAGED:
-        return CatalogDamaged(f"{p} is not a readable curator catalog ({text})")
+        return damaged_error(p, text)
     if code == sqlite3.SQLITE_READONLY:
         return read_only_error(p)
     if code in _BUSY:
@@ -73,7 +84,7 @@ def use_error(p: Path, exc: sqlite3.Error) -> CatalogError:
     if code == sqlite3.SQLITE_READONLY:
         return read_only_error(p)
     if code in _DAMAGED:
-        return CatalogDamaged(f"the catalog {p} is corrupt ({text}); restore it from its .bak copy or remove it")
+        return damaged_error(p, text)
     if code == sqlite3.SQLITE_FULL:
         return CatalogError(f"cannot write the catalog {p}: {text}")
     return CatalogError(f"catalog {p}: {text}")

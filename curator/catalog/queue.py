@@ -174,6 +174,7 @@ class QueueMixin(CatalogBase):
         now = time.time() if now is None else now
         moved: list[int] = []
         with self.transaction() as conn:
+            self.note_user_decision()  # move-rejects and undo: where a person put their files
             for src, dest in moves:
                 src, dest = str(src), str(dest)
                 folder, name = os.path.split(dest)

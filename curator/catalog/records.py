@@ -289,6 +289,7 @@ class SidecarImport:
     flag: str | None = None  # 'reject' or None (leave the flag)
     rating: int | None = None  # 1-5, or None (leave the rating)
     label: str | None = None  # a colour word, or None (leave the label)
+    unreject: bool = False  # a person set a rating >= 0 over a reject: clear the shot's reject, if it has one
 
 
 @dataclass(frozen=True)

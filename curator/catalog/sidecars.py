@@ -6,7 +6,7 @@ Reading and writing the sidecar files is curator.xmp's and curator.sidecars' wor
 from __future__ import annotations
 
 import time
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.decisions import apply_decision, decision_updates
@@ -45,18 +45,21 @@ class SidecarsMixin(CatalogBase):
         now = time.time()
         folders: set[str] = set()
         with self.transaction() as conn:
+            self.note_user_decision()
             for item in imports:
                 row = conn.execute("SELECT folder FROM photos WHERE id = ?", (int(item.photo_id),)).fetchone()
                 if row is None:
                     continue
                 conn.execute("UPDATE photos SET sidecar_mtime_ns = ? WHERE id = ?",
                              (int(item.mtime_ns), int(item.photo_id)))
-                updates = decision_updates(item.flag if item.flag is not None else UNCHANGED,
-                                            item.rating if item.rating is not None else UNCHANGED,
-                                            item.label if item.label is not None else UNCHANGED, "user")
                 shot = shot_of(conn, int(item.photo_id))
                 current = conn.execute("SELECT flag, flag_source, rating, label FROM decisions WHERE photo_id = ?",
                                        (shot,)).fetchone()
+                flag: Any = item.flag if item.flag is not None else UNCHANGED
+                if item.unreject and flag is UNCHANGED and current is not None and current[0] == "reject":
+                    flag = None  # stars over a reject: the person took the reject back (curator.xmp)
+                updates = decision_updates(flag, item.rating if item.rating is not None else UNCHANGED,
+                                           item.label if item.label is not None else UNCHANGED, "user")
                 if current is not None:  # already so: no new decided_at (watch --xmp would rewrite for nothing)
                     have = dict(zip(("flag", "flag_source", "rating", "label"), current))
                     updates = {k: v for k, v in updates.items() if have[k] != v}

@@ -22,6 +22,11 @@ class SummaryMixin(CatalogBase):
         clause, params = scope_clause(scope, "path")
         return self._read(f"SELECT COUNT(*) FROM photos WHERE status = 'pending' AND {clause}", params)[0][0]
 
+    def error_paths(self, scope: Sequence[str] | None = None) -> set[str]:
+        """The photos (under scope) that could not be scored: what `list --errors` shows."""
+        clause, params = scope_clause(scope, "path")
+        return {r[0] for r in self._read(f"SELECT path FROM photos WHERE status = 'error' AND {clause}", params)}
+
     def score_count(self, photo_id: int | None = None) -> int:
         """Score rows in total (or of one photo)."""
         if photo_id is None:

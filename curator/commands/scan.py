@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -108,6 +110,21 @@ def _log_warnings_to_stderr() -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.WARNING)
     logger.propagate = False
+    route_python_warnings()
+
+
+def route_python_warnings() -> None:
+    """Python warnings (Pillow's about malformed EXIF, say) as one `curator: …` line each, through the
+    "curator.warnings" logger, instead of the two-line file:line + source form."""
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        text = str(message).strip().splitlines()
+        origin = filename.replace(os.sep, "/").split("/site-packages/")[-1].split("/")[0]
+        logging.getLogger("curator.warnings").warning("%s: %s", origin or category.__name__,
+                                                      text[0] if text else category.__name__)
+
+    warnings.showwarning = show
 
 
 def is_tty() -> bool:
@@ -156,8 +173,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"queued {s.to_score} photo(s): curator (pid {summary.other_scorer}) is scoring this catalog and "
               "will score them")
         return EXIT_OK
-    print(f"scored {t.scored}, kept {t.adopted + t.unchanged} unchanged or moved, {t.errors} error(s); "
-          f"{summary.flags_changed} auto flag(s) changed")
+    # Errors: what this run saw (the walk's and the scorer's), and those left from earlier runs apart.
+    earlier = f" ({summary.earlier_errors} more under these folders from earlier runs: `curator list --errors`)" \
+        if summary.earlier_errors else ""
+    print(f"scored {t.scored}, kept {t.adopted + t.unchanged} unchanged or moved, {len(summary.errors)} error(s) "
+          f"this run{earlier}; {summary.flags_changed} auto flag(s) changed")
     print(describe_time(elapsed, t.done, t.busy_seconds))
     if t.paired:
         print(f"{t.paired} RAW+JPEG partner file(s) share their shot's score and decision")

@@ -15,6 +15,7 @@ from curator.commands.scan import (
     graceful_stop,
     is_tty,
     resolve_policy,
+    route_python_warnings,
 )
 from curator.errors import EXIT_OK
 
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     propagate, logger.propagate = logger.propagate, False  # not twice, if a library configured the root logger
+    route_python_warnings()
     log = logging.getLogger("curator.watch")
     folders = ", ".join(str(d) for d in dirs)
 

@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from curator.commands.common import add_db_option
 from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
@@ -233,11 +233,20 @@ def run_move_rejects(args: argparse.Namespace) -> int:
     verb = "would move" if args.dry_run else "moved"
     for m in plan.moves:
         print(f"{verb} {m.src} -> {m.dst}{'' if m.role == 'photo' else f' ({m.role})'}")
+    if batch is not None and batch.partials_removed:
+        print(_partials_line(batch.partials_removed, removed=True))
     if batch is not None:
         print(f"{len(batch.moved)} file(s) moved; undo log: {batch.log_path} (`curator undo` reverses this)")
     elif not plan.moves:
         print("nothing to move")
     return EXIT_OK
+
+
+def _partials_line(paths: Sequence[Path], *, removed: bool) -> str:
+    """Partial copies an interrupted move across file systems left (curator's own, by their suffix)."""
+    where = ", ".join(sorted({str(p.parent) for p in paths}))
+    return (f"{'removed' if removed else 'would remove'} {len(paths)} partial copy file(s) left by an "
+            f"interrupted move, in {where}")
 
 
 def _record_in_catalog(settings: Settings, moves: Iterable[tuple[Path, Path]]) -> None:
@@ -262,6 +271,8 @@ def run_undo(args: argparse.Namespace) -> int:
     verb = "would move back" if args.dry_run else "moved back"
     for here, back in result.restored:
         print(f"{verb} {here} -> {back}")
+    if result.partials_removed:
+        print(_partials_line(result.partials_removed, removed=not args.dry_run))
     if not args.dry_run:
         if result.restored and settings.db_path.exists():
             _record_in_catalog(settings, result.restored)

@@ -267,3 +267,40 @@ def test_scan_summary_figures_say_what_they_count():
                                            "included); 4.0 s decoding, scoring and recording 20 photo(s) "
                                            "(5.0 photos/s)")
     assert describe_time(2.0, 0, 0.0).endswith("included)")
+
+
+def test_the_scan_summary_counts_the_errors_this_run_saw_and_says_so(capsys, db, photo_dir, tiny_model):
+    (photo_dir / "broken.jpg").write_bytes(b"garbage")
+    os.mkfifo(photo_dir / "pipe.jpg")  # refused before decoding: an error of the walk, not of the scorer
+    code, out, err = run_cli(capsys, "scan", photo_dir, "--db", db, *tiny_model.cli_args())
+    assert code == 1 and "2 error(s) this run" in out, out
+    (photo_dir / "broken2.jpg").write_bytes(b"more garbage")
+    code, out, err = run_cli(capsys, "scan", photo_dir, "--db", db, *tiny_model.cli_args())
+    # The pipe is refused again (the walk sees it each time); broken.jpg is not tried again.
+    assert "2 error(s) this run (1 more under these folders from earlier runs" in out, out
+    code, listed, _ = run_cli(capsys, "list", "--errors", "--db", db)
+    assert len(listed.strip().splitlines()[1:]) == 3
+
+
+def test_pillows_warnings_about_malformed_exif_are_one_line_each(tmp_path, tiny_model):
+    """Run as a subprocess: pytest would capture the warnings before they reach stderr."""
+    import struct
+
+    from PIL import Image
+
+    # An EXIF block whose Make tag points past its end: Pillow warns "Tag data larger than file".
+    ifd = (struct.pack("<2sHI", b"II", 42, 8) + struct.pack("<H", 1) + struct.pack("<HHII", 0x010F, 2, 40, 20)
+           + struct.pack("<I", 0) + b"Canon\x00")
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    Image.fromarray(real_photos()["coffee"]).resize((96, 64)).save(shoot / "bad_exif.jpg", "JPEG",
+                                                                   exif=b"Exif\x00\x00" + ifd)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), CURATOR_SETTINGS=str(tmp_path / "none.toml"))
+    env.pop("PYTHONWARNINGS", None)
+    proc = subprocess.run([sys.executable, "-m", "curator", "scan", str(shoot), "--db", str(tmp_path / "c.db"),
+                           *tiny_model.cli_args()], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    mentions = [ln for ln in lines if "Tag data larger than file" in ln]
+    assert mentions and all(ln.startswith("curator: ") for ln in mentions), proc.stderr
+    assert not [ln for ln in lines if "warnings.warn(" in ln or "UserWarning" in ln], proc.stderr

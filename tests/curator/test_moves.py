@@ -243,3 +243,63 @@ def test_torn_last_log_line_is_ignored(tmp_path: Path) -> None:
     log.write_text('{"op": "mo\n' + json.dumps({"op": "batch", "batch": "b1"}) + "\n")
     with pytest.raises(MoveError, match="damaged at line 1"):
         read_log(log)
+
+
+def test_a_255_byte_file_name_moves_across_file_systems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(moves, "_rename", lambda s, d: (_ for _ in ()).throw(OSError(errno.EXDEV, "EXDEV")))
+    src = _write(tmp_path / "shoot" / ("x" * 251 + ".JPG"))
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    move_files([src], tmp_path / "rejects", log_path=tmp_path / "log.jsonl")
+    assert hashlib.sha256((tmp_path / "rejects" / src.name).read_bytes()).hexdigest() == digest
+
+
+# A cross-file-system move killed with SIGKILL halfway through its copy (a real kill of a real process).
+_KILLED_MOVE = """
+import errno, os, signal, sys
+from pathlib import Path
+from curator import moves
+
+def exdev(src, dst):
+    raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+def killed(src, dst, **kw):  # called once the partial copy is written, before it is verified
+    os.kill(os.getpid(), signal.SIGKILL)
+
+moves._rename = exdev
+moves.shutil.copystat = killed
+moves.move_files([sys.argv[1]], sys.argv[2], log_path=sys.argv[3], root=sys.argv[4])
+"""
+
+
+def _killed_move(src: Path, dest: Path, log: Path, root: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _KILLED_MOVE, str(src), str(dest), str(log), str(root)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+
+
+def _partials(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.endswith(".curator-partial")]
+
+
+def test_undo_removes_the_partial_copy_a_killed_move_left_and_says_so(shoot: Path, tmp_path: Path) -> None:
+    before = _snapshot(shoot)
+    dest, log = tmp_path / "rejects", tmp_path / "log.jsonl"
+    _killed_move(shoot / "day1" / "IMG_0002.JPG", dest, log, shoot)
+    assert len(_partials(dest)) == 1  # what the kill left
+    result = undo_last(log)
+    assert [p.name for p in result.partials_removed] and not _partials(tmp_path)
+    assert not dest.exists()  # the folders the batch made are gone too, now that they are empty
+    assert _snapshot(shoot) == before
+
+
+def test_the_next_move_removes_the_partial_copy_and_says_so(shoot: Path, tmp_path: Path) -> None:
+    dest, log = tmp_path / "rejects", tmp_path / "log.jsonl"
+    _killed_move(shoot / "day1" / "IMG_0002.JPG", dest, log, shoot)
+    stranger = _write(dest / "day1" / ".notes.curator-partial-not-ours")
+    _plan, batch = move_files([shoot / "day2" / "DSC_0101.heic"], dest, log_path=log, root=shoot)
+    assert batch is not None and len(batch.partials_removed) == 1
+    assert not _partials(dest) and stranger.exists()  # only ours, by their suffix

@@ -391,3 +391,37 @@ def test_schema_2_migrates_linking_pairs_already_in_the_catalog(tmp_path):
     conn = sqlite3.connect(path)
     assert {r[1] for r in conn.execute("PRAGMA index_list(decisions)")} >= {"decisions_decided_at"}
     conn.close()
+
+
+def test_a_rating_set_over_curators_reject_is_an_unreject(capsys, tmp_path, photo_dir, tiny_model):
+    """flag reject -> xmp write (Rating -1) -> 5 stars and Purple set in Lightroom -> scan: no longer rejected."""
+    db, model = tmp_path / "cat" / "catalog.db", tiny_model.cli_args()
+    assert run_cli(capsys, "scan", photo_dir, "--db", db, "--bottom", "0", *model)[0] == 0
+    photo = photo_dir / "coffee.jpg"
+    assert run_cli(capsys, "flag", photo, "--set", "reject", "--db", db)[0] == 0
+    assert run_cli(capsys, "xmp", "write", "--db", db)[0] == 0
+    sidecar = photo_dir / "coffee.xmp"
+    assert xmp.read_sidecar(sidecar).rating == -1
+    # Lightroom rewrites the rating and label (curator:Rating keeps saying what curator wrote: -1).
+    sidecar.write_bytes(xmp._patch(sidecar.read_bytes(), {"Xmp.xmp.Rating": "5", "Xmp.xmp.Label": "Purple"},
+                                   sidecar))
+    st = os.stat(sidecar)
+    os.utime(sidecar, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    assert run_cli(capsys, "scan", photo_dir, "--db", db, "--bottom", "0", *model)[0] == 0
+    with Catalog.open(db) as cat:
+        row = rows_by_name(cat)["coffee.jpg"]
+        assert (row.flag, row.rating, row.label) == (None, 5, "Purple")
+    code, out, err = run_cli(capsys, "move-rejects", "--folder", photo_dir, "--to", tmp_path / "rejects", "--dry-run",
+                             "--db", db)
+    assert code == 0 and "coffee" not in out, out
+
+
+def test_an_unrated_foreign_sidecar_does_not_unreject(capsys, tmp_path, photo_dir, tiny_model):
+    """Rating 0 in a sidecar curator never wrote is many applications' "no rating", not a decision."""
+    db, model = tmp_path / "cat" / "catalog.db", tiny_model.cli_args()
+    assert run_cli(capsys, "scan", photo_dir, "--db", db, "--bottom", "0", *model)[0] == 0
+    assert run_cli(capsys, "flag", photo_dir / "coffee.jpg", "--set", "reject", "--db", db)[0] == 0
+    (photo_dir / "coffee.xmp").write_text(lightroom_sidecar('xmp:Rating="0"'))
+    assert run_cli(capsys, "scan", photo_dir, "--db", db, "--bottom", "0", *model)[0] == 0
+    with Catalog.open(db) as cat:
+        assert rows_by_name(cat)["coffee.jpg"].flag == "reject"

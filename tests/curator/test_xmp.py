@@ -205,7 +205,8 @@ def test_rating_a_person_set_is_kept_unless_forced(tmp_path: Path) -> None:
                                                'crs:Temperature="5200" xmp:Rating="5" xmp:Label="Blue"'))
     d = read_sidecar(sidecar)
     assert d.user_rating == 5 and d.user_label == "Blue"
-    assert imported_decision(d) == xmp.ImportedDecision(None, 5, "Blue")
+    # Stars are not a reject: on import they also take back a reject the shot may have.
+    assert imported_decision(d) == xmp.ImportedDecision(None, 5, "Blue", unreject=True)
 
     result = write_sidecar(sidecar, fields_for("reject"))
     assert set(result.kept_user) == {"rating", "label"}
@@ -338,3 +339,14 @@ def test_read_photo_decision_prefers_the_configured_scheme(tmp_path: Path) -> No
     write_sidecar(tmp_path / "IMG.xmp", XmpFields(4, None), force=True)
     assert read_photo_decision(photo, "adobe").rating == 4
     assert read_photo_decision(photo, "darktable").rating == 2
+
+
+def test_a_255_byte_file_name_gets_its_sidecar(tmp_path: Path) -> None:
+    """The longest name a file system allows (255 bytes): the temporary file must not be longer."""
+    photo = _touch(tmp_path / ("x" * 251 + ".jpg"))
+    sidecar = sidecar_path(photo, "adobe")
+    assert len(sidecar.name.encode()) == 255
+    assert write_sidecar(sidecar, fields_for("reject")).created
+    assert read_sidecar(sidecar).rejected
+    assert write_sidecar(sidecar, fields_for("pick")).changed  # a rewrite goes through a temp file too
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([photo.name, sidecar.name])

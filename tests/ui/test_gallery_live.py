@@ -74,7 +74,7 @@ def test_a_file_that_is_not_a_catalog_is_explained_in_the_window(tmp_path, open_
     w = open_window(db)
     assert w.proxy.rowCount() == 0
     assert "Cannot open the catalog" in w.view.hint
-    assert "not a readable curator catalog" in w.view.hint
+    assert "is damaged" in w.view.hint and ".recover" in w.view.hint
     assert not w.poll_timer.isActive()
 
 
