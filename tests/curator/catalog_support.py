@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import threading
 import time
 from contextlib import contextmanager
@@ -76,3 +78,41 @@ def running_watch(settings: Settings, dirs: list[Path], engine: Any, **kwargs: A
 
 def rows_by_name(catalog: Any) -> dict[str, Any]:
     return {Path(r.path).name: r for r in catalog.gallery_rows()}
+
+
+# -- very deep folder chains (the walk's and the watcher's depth limits) --------------------
+
+
+def make_deep(root: Path, levels: int) -> Path:
+    """A chain of `levels` one-letter folders under root (built with relative paths: mkdir on a long
+    absolute path is what would fail, not the walk); returns the deepest folder."""
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        for _ in range(levels):
+            os.mkdir("d")
+            os.chdir("d")
+    finally:
+        os.chdir(cwd)
+    return root.joinpath(*(["d"] * levels))
+
+
+def remove_deep(top: Path) -> None:
+    """Remove a chain made by make_deep, and whatever sits beside it on the way, without recursing
+    (shutil.rmtree, and pytest's clean-up of old temp folders with it, recurse once per level)."""
+    cwd = os.getcwd()
+    os.chdir(top)
+    levels = 0
+    try:
+        while os.path.isdir("d"):
+            os.chdir("d")
+            levels += 1
+        for _ in range(levels + 1):
+            for name in os.listdir("."):
+                if name != "d":
+                    shutil.rmtree(name) if os.path.isdir(name) else os.unlink(name)
+                else:
+                    os.rmdir(name)
+            os.chdir("..")
+    finally:
+        os.chdir(cwd)

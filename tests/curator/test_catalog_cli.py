@@ -293,7 +293,7 @@ def test_pillows_warnings_about_malformed_exif_are_one_line_each(tmp_path, tiny_
            + struct.pack("<I", 0) + b"Canon\x00")
     shoot = tmp_path / "shoot"
     shoot.mkdir()
-    Image.fromarray(real_photos()["coffee"]).resize((96, 64)).save(shoot / "bad_exif.jpg", "JPEG",
+    Image.fromarray(sample_photos()["coffee"]).resize((96, 64)).save(shoot / "bad_exif.jpg", "JPEG",
                                                                    exif=b"Exif\x00\x00" + ifd)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), CURATOR_SETTINGS=str(tmp_path / "none.toml"))
     env.pop("PYTHONWARNINGS", None)

@@ -6,7 +6,9 @@ import logging
 from pathlib import Path
 
 from catalog_support import make_settings
-from conftest import make_deep, real_photos, write_jpeg
+from catalog_support import make_deep
+
+from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator import service
 from curator.catalog import Catalog
@@ -15,7 +17,7 @@ from curator.files import MAX_DEPTH, walk_photos
 
 def test_walk_survives_1100_levels_and_skips_what_is_past_the_cap_with_one_warning(tmp_path, caplog, deep_roots):
     deep_roots.append(tmp_path)
-    arr = real_photos()["coffee"]
+    arr = sample_photos()["coffee"]
     write_jpeg(tmp_path / "a_before.jpg", arr, size=(64, 48))
     make_deep(tmp_path, 1100)
     write_jpeg(tmp_path / "e_after" / "x.jpg", arr, size=(64, 48))
@@ -31,7 +33,7 @@ def test_walk_survives_1100_levels_and_skips_what_is_past_the_cap_with_one_warni
 
 def test_walk_still_goes_down_to_the_cap(tmp_path):
     deepest = tmp_path.joinpath(*(["d"] * 5))
-    write_jpeg(deepest / "ok.jpg", real_photos()["coffee"], size=(64, 48))
+    write_jpeg(deepest / "ok.jpg", sample_photos()["coffee"], size=(64, 48))
     assert list(walk_photos(tmp_path, max_depth=5)) == [deepest / "ok.jpg"]
     assert list(walk_photos(tmp_path, max_depth=4)) == []
 
@@ -41,7 +43,7 @@ def test_scan_of_a_deep_tree_records_the_photos_beside_it(tmp_path, tiny_model, 
     shoot = tmp_path / "shoot"
     shoot.mkdir()
     deep_roots.append(shoot)
-    write_jpeg(shoot / "beside.jpg", real_photos()["chelsea"], size=(96, 64))
+    write_jpeg(shoot / "beside.jpg", sample_photos()["chelsea"], size=(96, 64))
     make_deep(shoot, 1000)
     summary = service.scan(settings, [str(shoot)], engine=tiny_engine)
     assert (summary.found, summary.totals.scored) == (1, 1)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from catalog_support import make_settings, running_watch, wait_for
-from conftest import make_deep, real_photos, write_jpeg
+from catalog_support import make_deep
+
+from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator.catalog import Catalog
 from curator.service import WatchService
@@ -31,7 +33,7 @@ def inbox(tmp_path):
 
 @pytest.fixture()
 def photo(tmp_path):
-    return write_jpeg(tmp_path / "staging" / "new.jpg", real_photos()["rocket"], size=(128, 96))
+    return write_jpeg(tmp_path / "staging" / "new.jpg", sample_photos()["rocket"], size=(128, 96))
 
 
 def observers() -> list[threading.Thread]:
