@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from curator.errors import UserError
-from curator.taste import (KEEP, REJECT, FeatureInputs, LabelRule, TasteError, TasteModel, TasteModelStale,
-                           TrainOptions, check_applicable, feature_table, label_of, predict, train)
+from curator.taste import (KEEP, REJECT, FeatureInputs, KeepRule, TasteError, TasteModel, TasteModelStale,
+                           TrainOptions, check_applicable, feature_table, keep_or_reject, predict, train)
 from curator.taste.features import FeatureError
 
 FP = "engine-fingerprint-a"
@@ -226,17 +226,17 @@ def test_a_record_with_a_non_finite_weight_is_refused() -> None:
 
 
 def test_labels_come_from_user_flags_first_then_ratings() -> None:
-    assert label_of("pick", "user", 0) == KEEP
-    assert label_of("reject", "user", 5) == REJECT  # the cull decision wins over a rating
-    assert label_of("pick", "user", 1) == KEEP
-    assert label_of("reject", "auto", 0) is None  # the score's opinion, not the user's
-    assert label_of("pick", "auto", 0) is None
-    assert label_of("reject", "auto", 4) == KEEP  # the user's rating still counts
-    assert label_of(None, None, 3) == KEEP
-    assert label_of(None, None, 2) is None
-    assert label_of(None, None, 1) == REJECT
-    assert label_of(None, None, 0) is None
-    strict = LabelRule(keep_rating=4, reject_rating=2)
-    assert label_of(None, None, 3, strict) is None and label_of(None, None, 2, strict) == REJECT
+    assert keep_or_reject("pick", "user", 0) == KEEP
+    assert keep_or_reject("reject", "user", 5) == REJECT  # the cull decision wins over a rating
+    assert keep_or_reject("pick", "user", 1) == KEEP
+    assert keep_or_reject("reject", "auto", 0) is None  # the score's opinion, not the user's
+    assert keep_or_reject("pick", "auto", 0) is None
+    assert keep_or_reject("reject", "auto", 4) == KEEP  # the user's rating still counts
+    assert keep_or_reject(None, None, 3) == KEEP
+    assert keep_or_reject(None, None, 2) is None
+    assert keep_or_reject(None, None, 1) == REJECT
+    assert keep_or_reject(None, None, 0) is None
+    strict = KeepRule(keep_rating=4, reject_rating=2)
+    assert keep_or_reject(None, None, 3, strict) is None and keep_or_reject(None, None, 2, strict) == REJECT
     with pytest.raises(ValueError):
-        LabelRule(keep_rating=2, reject_rating=2)
+        KeepRule(keep_rating=2, reject_rating=2)

@@ -1,4 +1,4 @@
-"""Which of a user's decisions say "keep" and which say "reject": the taste model's training labels.
+"""Which of a user's decisions say "keep" and which say "reject": the taste model's training targets.
 
 A user's pick is a keep and a user's reject is a reject; without a flag, a
 rating of `keep_rating` stars or more is a keep and a rating from 1 to
@@ -18,7 +18,7 @@ REJECT = 0
 
 
 @dataclass(frozen=True)
-class LabelRule:
+class KeepRule:
     keep_rating: int = 3  # this many stars or more is a keep
     reject_rating: int = 1  # from 1 to this many stars is a reject (0 stars: not rated)
 
@@ -28,7 +28,7 @@ class LabelRule:
                              f"{self.reject_rating} and keep_rating {self.keep_rating}")
 
 
-def label_of(flag: str | None, flag_source: str | None, rating: int, rule: LabelRule = LabelRule()) -> int | None:
+def keep_or_reject(flag: str | None, flag_source: str | None, rating: int, rule: KeepRule = KeepRule()) -> int | None:
     """KEEP, REJECT, or None when the decision says neither (no user flag, and a middle or no rating)."""
     if flag_source == "user" and flag == "pick":
         return KEEP
