@@ -2,6 +2,7 @@
 
     python bench/taste.py                         # 20,000 decisions, 100,000 photos, 1024-d embeddings
     python bench/taste.py --decisions 5000 --photos 20000 --dim 768 --repeats 5
+    python bench/taste.py --users                 # the synthetic photographers' figures instead
 
 The inputs are synthetic, shaped like a catalog's: an L2-normalised float32
 embedding with a decaying spectrum (as CLIP's has), the five MA-CLIP cues,
@@ -14,6 +15,12 @@ builds that table is timed on its own. Every figure is the median of
 --repeats runs after one warm-up (which also pays scikit-learn's import);
 the CPU, its vector extensions and the load average are printed with them,
 because a shared machine makes every figure slower.
+
+--users prints the figures of the synthetic photographers the tests use
+(curator.benchmarks.taste_users: 144 degraded copies of scikit-image's
+photos, labelled by a hidden rule on a measurement), scored by the test
+suite's tiny model with random weights: once with the measurements among the
+features, once with only the embedding and cues.
 """
 
 from __future__ import annotations
@@ -67,13 +74,44 @@ def timed(fn, repeats: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def users() -> int:
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import build_tiny_model  # the test suite's tiny model (random weights)
+
+    from curator.benchmarks.taste_users import USERS, degraded_variants, scored_inputs
+    from iqa_engine import Engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tiny = build_tiny_model(Path(tmp))
+        engine = Engine(tiny.engine_config())
+        inputs = scored_inputs(engine, degraded_variants(seed=0))
+    without = FeatureInputs(inputs.n, embedding=inputs.embedding, cues=inputs.cues)
+    say(f"{inputs.n} photos; embedding and cues from the tiny model with random weights")
+    for name, (rule, measure) in USERS.items():
+        y = rule(dict(inputs.measures))
+        for label, features in (("with measurements", inputs), ("embedding + cues only", without)):
+            model = train(feature_table(features), y, fingerprint="tiny")
+            m = model.metrics
+            top = model.top_columns(1)
+            lean = f"; leans on {top[0][0]} ({top[0][1]:+.2f} per sd)" if top else ""
+            say(f"{name:>12} user ({int(y.sum())} keeps, {int(len(y) - y.sum())} rejects), {label:<21}: "
+                f"AUC {m.auc:.3f}, balanced accuracy {m.balanced_accuracy:.3f}; fused score AUC "
+                f"{m.baseline_auc:.3f}{lean}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--decisions", type=int, default=20_000)
     ap.add_argument("--photos", type=int, default=100_000)
     ap.add_argument("--dim", type=int, default=1024, help="embedding size (RN50: 1024, ViT-B/32: 512)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--users", action="store_true", help="the synthetic photographers' figures instead")
     args = ap.parse_args()
+    if args.users:
+        return users()
 
     model_name, flags = cpu_model_and_flags()
     isa = " ".join(f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags) or "no AVX2"

@@ -1,54 +1,33 @@
 """Synthetic photographers on real photos: the taste model learns a hidden rule from their decisions.
 
-180 degraded copies of scikit-image's photos are scored by the tiny model
+144 degraded copies of scikit-image's photos are scored by the tiny model
 (random weights, through the product's loading path). Each "user" decides by
-a hidden rule on a classic measurement of the pixels (taste_support). The
-model sees the embedding and cues of random weights, which know nothing of
-quality, and the measurements, as the catalog stores them: so its
-cross-validated AUC of 0.9 or more comes from finding the right measurement
-among the other columns, and the fused score of random weights stays far
-below it.
+a hidden rule on a classic measurement of the pixels
+(curator.benchmarks.taste_users). The model sees the embedding and cues of
+random weights, which know nothing of quality, and the measurements, as the
+catalog stores them: so its cross-validated AUC of 0.9 or more comes from
+finding the right measurement among the other columns, and the fused score
+of random weights stays far below it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
 
+from curator.benchmarks.taste_users import USERS, degraded_variants, scored_inputs
 from curator.taste import FeatureInputs, TasteModel, feature_table, predict, train
-from curator.taste.features import CUE_COLUMNS
-from taste_support import degraded_variants, measurements
 
 
 @pytest.fixture(scope="module")
 def scored(tiny_engine) -> FeatureInputs:
-    variants = degraded_variants(seed=0)
-    scores = tiny_engine.score_images([Image.fromarray(v.pixels) for v in variants])
-    return FeatureInputs(
-        len(variants),
-        embedding=np.stack([s.embedding for s in scores]),
-        cues={name: np.array([getattr(s, name) for s in scores]) for name in CUE_COLUMNS},
-        measures=measurements(variants),
-    )
+    return scored_inputs(tiny_engine, degraded_variants(seed=0))
 
 
-def noise_averse_user(inputs: FeatureInputs) -> np.ndarray:
-    """Rejects every frame noisier than most (the top 40% of Immerkær's estimate), keeps the rest."""
-    sigma = inputs.measures["noise_sigma"]
-    return (sigma <= np.quantile(sigma, 0.6)).astype(np.int64)
-
-
-def low_key_user(inputs: FeatureInputs) -> np.ndarray:
-    """Keeps only dark frames (the lowest 35% of mean luminance), rejects the rest."""
-    lum = inputs.measures["luminance"]
-    return (lum < np.quantile(lum, 0.35)).astype(np.int64)
-
-
-@pytest.mark.parametrize("user, measure", [(noise_averse_user, "measures.noise_sigma"),
-                                           (low_key_user, "measures.luminance")])
-def test_the_model_learns_a_hidden_rule_on_the_measurements(scored: FeatureInputs, user, measure: str) -> None:
-    y = user(scored)
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_the_model_learns_a_hidden_rule_on_the_measurements(scored: FeatureInputs, user: str) -> None:
+    rule, measure = USERS[user]
+    y = rule(dict(scored.measures))
     assert y.sum() >= 20 and (1 - y).sum() >= 20
     model = train(feature_table(scored), y, fingerprint="tiny")
     assert model.metrics.auc >= 0.9
@@ -64,7 +43,8 @@ def test_the_model_learns_a_hidden_rule_on_the_measurements(scored: FeatureInput
 
 
 def test_the_same_decisions_train_the_same_model(scored: FeatureInputs) -> None:
-    y = noise_averse_user(scored)
+    y = USERS["noise-averse"][0](dict(scored.measures))
     first = train(feature_table(scored), y, fingerprint="tiny", now=0.0)
     again = train(feature_table(scored), y, fingerprint="tiny", now=0.0)
     assert first.to_json() == again.to_json()
+    assert np.array_equal(predict(first, feature_table(scored)), predict(again, feature_table(scored)))

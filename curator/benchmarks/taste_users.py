@@ -1,4 +1,4 @@
-"""Synthetic photographers for the taste tests: real photos, degraded copies, and hidden rules.
+"""Synthetic photographers for the taste model's tests and bench/taste.py, on real photos.
 
 The photos are scikit-image's (real photographs and textures), cut into two
 crops each and given seeded degradations: added Gaussian noise and an
@@ -19,9 +19,12 @@ suite's tiny model with random weights, which carry no knowledge of quality.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 from PIL import Image
+
+from curator.taste.features import CUE_COLUMNS, FeatureInputs
 
 CROP_SIZE = (256, 192)
 VARIANTS_PER_CROP = 4
@@ -91,3 +94,34 @@ def measurements(variants: list[Variant]) -> dict[str, np.ndarray]:
         "luminance": np.array([y.mean() for y in lum]),
         "contrast": np.array([y.std() for y in lum]),
     }
+
+
+def scored_inputs(engine: Any, variants: list[Variant], *, with_measures: bool = True) -> FeatureInputs:
+    """Score the variants with an iqa_engine Engine: the features the catalog would hold for them
+    (embedding and cues), plus the measurements when asked."""
+    scores = engine.score_images([Image.fromarray(v.pixels) for v in variants])
+    return FeatureInputs(
+        len(variants),
+        embedding=np.stack([s.embedding for s in scores]),
+        cues={name: np.array([getattr(s, name) for s in scores]) for name in CUE_COLUMNS},
+        measures=measurements(variants) if with_measures else {},
+    )
+
+
+def noise_averse_user(measures: dict[str, np.ndarray]) -> np.ndarray:
+    """Rejects every frame noisier than most (the top 40% of Immerkær's estimate), keeps the rest."""
+    sigma = measures["noise_sigma"]
+    return (sigma <= np.quantile(sigma, 0.6)).astype(np.int64)
+
+
+def low_key_user(measures: dict[str, np.ndarray]) -> np.ndarray:
+    """Keeps only dark frames (the lowest 35% of mean luminance), rejects the rest."""
+    lum = measures["luminance"]
+    return (lum < np.quantile(lum, 0.35)).astype(np.int64)
+
+
+USERS: dict[str, tuple[Callable[[dict[str, np.ndarray]], np.ndarray], str]] = {
+    # name: (the hidden rule, the measurement it reads)
+    "noise-averse": (noise_averse_user, "measures.noise_sigma"),
+    "low-key": (low_key_user, "measures.luminance"),
+}
