@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from curator.catalog.records import TasteModelRow
+from curator.errors import UserError
 from curator.taste import (KeepRule, TasteError, TasteModel, TasteModelStale, TrainOptions, check_applicable,
                            feature_table, keep_or_reject, predict, train)
 
@@ -107,6 +108,15 @@ def stored_model(catalog: "Catalog") -> tuple[int, TasteModel] | None:
     return stored.model_id, TasteModel.from_json(stored.record)
 
 
+def check_taste_basis(catalog: "Catalog") -> None:
+    """Refuse to flag by taste without a model, or with one trained on another engine than the one
+    that scored the catalog last (new photos would get no taste value, so none could be flagged)."""
+    summary = show(catalog)
+    if not summary.applicable:
+        raise TasteModelStale("the taste model was trained on another engine's scores; run `curator learn` "
+                              "again before flagging by taste")
+
+
 def refresh(catalog: "Catalog", photo_ids: Sequence[int], fingerprint: str) -> int:
     """Give photos just scored by the engine `fingerprint` their taste value; returns how many got one.
 
@@ -136,13 +146,14 @@ class Retrainer:
 
     def __init__(self, open_catalog: Callable[[], "Catalog"], *, every: int, say: Callable[[str], None],
                  rule: KeepRule = KeepRule(), options: TrainOptions = TrainOptions(),
-                 include_imported: bool = False) -> None:
+                 include_imported: bool = False, on_trained: Callable[["Catalog"], None] | None = None) -> None:
         if every < 1:
             raise ValueError("every must be at least 1")
         self._open = open_catalog
         self._every = every
         self._say = say
         self._rule, self._options, self._include_imported = rule, options, include_imported
+        self._on_trained = on_trained  # e.g. recompute flags ranked by taste, with the new values
         self._last_attempt = 0.0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -174,13 +185,15 @@ class Retrainer:
             with self._open() as catalog:
                 report = learn(catalog, rule=self._rule, options=self._options,
                                include_imported=self._include_imported)
+                if self._on_trained is not None:
+                    self._on_trained(catalog)
             self.trained += 1
             m = report.model.metrics
             self._say(f"taste model retrained on {report.model.n_train} decisions: AUC {m.auc:.3f} "
                       f"(fused score {m.baseline_auc:.3f}); {report.applied} photos rated")
-        except TasteError as exc:
+        except UserError as exc:  # a refusal (TasteError) or a catalog it could not write (CatalogError)
             self._say(f"taste model not retrained: {exc}")
 
 
-__all__ = ["LearnReport", "ModelSummary", "Retrainer", "TasteModelStale", "learn", "refresh", "show", "stored_model",
-           "taste_options"]
+__all__ = ["LearnReport", "ModelSummary", "Retrainer", "TasteModelStale", "check_taste_basis", "learn", "refresh",
+           "show", "stored_model", "taste_options"]

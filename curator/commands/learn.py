@@ -45,6 +45,12 @@ def run(args: argparse.Namespace) -> int:
     under = os.path.realpath(os.path.expanduser(args.folder)) if args.folder else None
     with Catalog.open(settings.db_path, create=False) as catalog:
         report = learn(catalog, rule=rule, options=options, include_imported=args.include_xmp, under=under)
+        if catalog.flag_basis() == "taste":  # the auto flags rank by taste: bring them in line with the new values
+            from curator import culling
+            from curator.service import flag_policy_for
+
+            threshold, bottom = flag_policy_for(catalog, settings)
+            culling.recompute_flags(catalog, threshold, bottom, burst_gap_seconds=settings.burst_gap_seconds)
     m, model = report.model.metrics, report.model
     if args.json:
         json.dump({"auc": _num(m.auc), "balanced_accuracy": _num(m.balanced_accuracy),
