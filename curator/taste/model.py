@@ -190,12 +190,12 @@ def _from_dict(d: Mapping[str, Any]) -> TasteModel:
     groups = []
     for g in d["groups"]:
         columns = tuple(str(c) for c in g["columns"])
-        arrays = [tuple(float(x) for x in g[key]) for key in ("center", "scale", "coef")]
-        if any(len(a) != len(columns) for a in arrays):
+        center, scale, coef = (tuple(float(x) for x in g[key]) for key in ("center", "scale", "coef"))
+        if not len(center) == len(scale) == len(coef) == len(columns):
             raise ValueError(f"group {g['group']!r} has arrays of different lengths")
-        if not all(math.isfinite(x) for a in arrays for x in a):
+        if not all(math.isfinite(x) for a in (center, scale, coef) for x in a):
             raise ValueError(f"group {g['group']!r} holds a non-finite number")
-        groups.append(GroupWeights(str(g["group"]), columns, *arrays, spread=float(g["spread"])))
+        groups.append(GroupWeights(str(g["group"]), columns, center, scale, coef, spread=float(g["spread"])))
     mt = d["metrics"]
     metrics = TasteMetrics(float(mt["auc"]), float(mt["balanced_accuracy"]), float(mt["baseline_auc"]),
                            float(mt["baseline_balanced_accuracy"]), int(mt["folds"]))
