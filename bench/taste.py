@@ -3,6 +3,7 @@
     python bench/taste.py                         # 20,000 decisions, 100,000 photos, 1024-d embeddings
     python bench/taste.py --decisions 5000 --photos 20000 --dim 768 --repeats 5
     python bench/taste.py --users                 # the synthetic photographers' figures instead
+    python bench/taste.py --catalog 100000        # `curator learn` on a real catalog file of that many photos
 
 The inputs are synthetic, shaped like a catalog's: an L2-normalised float32
 embedding with a decaying spectrum (as CLIP's has), the five MA-CLIP cues,
@@ -15,6 +16,11 @@ builds that table is timed on its own. Every figure is the median of
 --repeats runs after one warm-up (which also pays scikit-learn's import);
 the CPU, its vector extensions and the load average are printed with them,
 because a shared machine makes every figure slower.
+
+--catalog N builds a catalog file of N scored photos (1024-d embeddings,
+EXIF) with user decisions on a tenth of them, and times what `curator learn`
+does there: reading every photo's features from SQLite, and the whole learn
+(read, train, apply to every photo, store the model and N taste values).
 
 --users prints the figures of the synthetic photographers the tests use
 (curator.benchmarks.taste_users: 144 degraded copies of scikit-image's
@@ -74,6 +80,52 @@ def timed(fn, repeats: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def catalog_figures(n: int, dim: int) -> int:
+    import tempfile
+
+    from curator.catalog import Catalog, FileEntry, FileStat, Outcome
+    from curator.exif import ExifData
+    from curator.learning import learn
+    from iqa_engine.results import PhotoScore, ViewScore
+
+    rng = np.random.default_rng(0)
+    inputs, labels = synthetic_inputs(n, dim, rng)
+    fp = "maclip-bench"
+    exif = ExifData(make="Canon", model="EOS R5", lens="RF24-70mm", iso=400, exposure_time=1 / 250, f_number=2.8,
+                    focal_length=50.0, capture_time="2024-05-01T10:20:30", orientation=1, exposure_bias=0.0)
+    with tempfile.TemporaryDirectory() as tmp, Catalog.open(Path(tmp) / "taste.db") as cat:
+        t0 = time.perf_counter()
+        entries = [FileEntry(f"/bench/shoot-{i // 50:05d}/IMG_{i:06d}.jpg", FileStat(4_000_000 + i, 10**18 + i))
+                   for i in range(n)]
+        cat.sync_files(["/bench"], entries, fingerprint=fp, gone=lambda p: False)
+        items = cat.pending_items(limit=n + 1)
+        for start in range(0, n, 500):
+            outcomes = []
+            for it in items[start:start + 500]:
+                i = it.photo_id - 1
+                f = float(inputs.cues["fused"][i])
+                view = ViewScore(None, f, f - 0.05, f + 0.08, 0.55, 0.45)
+                score = PhotoScore(score=f, fused=f, cosine=f - 0.05, magnitude=f + 0.08, w_cosine=0.55,
+                                   w_magnitude=0.45, mode="fused", protocol="koniq", model="RN50", fingerprint=fp,
+                                   views=(view,), scored_size=(1024, 683), original_size=(6000, 4000),
+                                   embedding=inputs.embedding[i])
+                outcomes.append(Outcome(it.photo_id, "scored", expected=it.stat, stat=it.stat, exif=exif,
+                                        score=score))
+            cat.record_outcomes(outcomes, busy_seconds=0.0)
+        decided = rng.choice(n, size=n // 10, replace=False)
+        cat.set_user_flags([(int(i) + 1, "pick" if labels[i] else "reject") for i in decided])
+        say(f"catalog of {n:,} scored photos, {len(decided):,} decided, built in {time.perf_counter() - t0:.0f} s")
+        t0 = time.perf_counter()
+        ids, _ = cat.taste_features(fp)
+        say(f"read every photo's features ({len(ids):,}, {dim}-d embeddings) from the catalog: "
+            f"{time.perf_counter() - t0:.2f} s")
+        t0 = time.perf_counter()
+        report = learn(cat)
+        say(f"curator learn on it (read, train on {report.model.n_train:,} decisions, apply to {report.applied:,} "
+            f"photos, store): {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
 def users() -> int:
     import tempfile
 
@@ -109,9 +161,12 @@ def main() -> int:
     ap.add_argument("--dim", type=int, default=1024, help="embedding size (RN50: 1024, ViT-B/32: 512)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--users", action="store_true", help="the synthetic photographers' figures instead")
+    ap.add_argument("--catalog", type=int, metavar="N", help="time `curator learn` on a catalog of N photos instead")
     args = ap.parse_args()
     if args.users:
         return users()
+    if args.catalog:
+        return catalog_figures(args.catalog, args.dim)
 
     model_name, flags = cpu_model_and_flags()
     isa = " ".join(f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags) or "no AVX2"
