@@ -288,3 +288,25 @@ def test_watch_retrains_after_every_n_decisions(shoot):
         assert retrainer.trained == 1 and catalog.taste_model().model_id == first + 1
         assert said and said[0].startswith("taste model retrained on 50 decisions")
         assert retrainer.poke(catalog) is False  # counted again from the new model
+
+
+def test_a_running_watch_retrains_in_the_background(shoot, tiny_model):
+    from catalog_support import running_watch, wait_for
+
+    from curator.settings import Settings
+
+    folder, db, labels = shoot
+    with Catalog.open(db) as catalog:
+        first = learn(catalog).model_id
+    # the engine the shoot was scanned with (same fingerprint: nothing to rescore), retraining every 5 decisions
+    settings = Settings(db=str(db), model=str(tiny_model.config_path), weights=str(tiny_model.weights_path),
+                        settle_seconds=0.3, poll_interval_seconds=0.05, taste_retrain_every=5)
+    with running_watch(settings, [folder], None) as service, Catalog.open(db) as catalog:
+        for pid in list(labels)[:4]:
+            catalog.set_decision(pid, rating=4)
+        assert service.retrainer is not None
+        for pid in list(labels)[4:5]:
+            catalog.set_decision(pid, rating=4)
+        wait_for(lambda: catalog.taste_model().model_id > first, timeout=120, what="a retrained taste model")
+        wait_for(lambda: service.retrainer.trained == 1, timeout=30, what="the retrainer's count")
+        assert catalog.queue_length() == 0  # nothing was rescored: the model was retrained on the same features
