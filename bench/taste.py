@@ -129,11 +129,9 @@ def catalog_figures(n: int, dim: int) -> int:
 def users() -> int:
     import tempfile
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import build_tiny_model  # the test suite's tiny model (random weights)
-
     from curator.benchmarks.taste_users import USERS, degraded_variants, scored_inputs
     from iqa_engine import Engine
+    from iqa_engine.testing import build_tiny_model  # the test suite's tiny model (random weights)
 
     with tempfile.TemporaryDirectory() as tmp:
         tiny = build_tiny_model(Path(tmp))

@@ -22,12 +22,12 @@ import pytest
 from PIL import Image
 
 import curator.catalog.connection as connection
-from conftest import build_tiny_model
 from curator.benchmarks.taste_users import degraded_variants, measurements
 from curator.catalog import MIGRATIONS, Catalog, SidecarImport
 from curator.cli import main
 from curator.learning import Retrainer, learn
 from curator.taste import TasteModel
+from iqa_engine.testing import build_tiny_model
 
 N_PHOTOS, UNDECIDED = 60, 10
 
