@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "export",
     "stats",
     "flag",
+    "learn",
 )
 
 
@@ -70,8 +71,8 @@ def _join_dash_values(argv: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(argv):
-        if argv[i] == "--sort" and i + 1 < len(argv) and argv[i + 1] == "-score":
-            out.append("--sort=-score")
+        if argv[i] == "--sort" and i + 1 < len(argv) and argv[i + 1] in ("-score", "-taste"):
+            out.append(f"--sort={argv[i + 1]}")
             i += 2
             continue
         out.append(argv[i])

@@ -42,13 +42,17 @@ def is_weak(row: _WeakInput) -> bool:
 
 def recompute_flags(catalog: "Catalog", threshold: float | None, bottom_percent: float,
                     folder: str | None = None, folders: Sequence[str] | None = None, *,
-                    burst_gap_seconds: float | None = DEFAULT_GAP_SECONDS) -> int:
+                    burst_gap_seconds: float | None = DEFAULT_GAP_SECONDS, basis: str | None = None) -> int:
     """Apply the auto flag policy (curator.flags) to one folder, some folders or all, in one transaction;
     returns how many auto flags changed. User decisions are never touched.
 
     Frames of an exposure bracket (capture times within `burst_gap_seconds`, exposure bias changing at
     every frame: curator.bursts.bracketed_ids) are never auto-rejected; None turns that protection off.
+
+    `basis` ranks by the fused score ("score") or the user's taste ("taste", curator.learning); None
+    uses the one stored in the catalog (`curator flag --by`), else the score.
     """
+    basis = basis or catalog.flag_basis()
     scope = [folder] if folder is not None else (list(folders) if folders is not None else None)
     if scope is not None and not scope:
         return 0
@@ -58,7 +62,8 @@ def recompute_flags(catalog: "Catalog", threshold: float | None, bottom_percent:
         if burst_gap_seconds is not None:
             protected = frozenset(_id(i) for shots in catalog.frames_by_folder(scope, embeddings=False).values()
                                   for i in bracketed_ids(_frames(shots), burst_gap_seconds))
-        plan = flags.plan(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected)
+        plan = flags.plan(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected,
+                          basis=basis)
         if plan.changes:
             catalog.apply_flag_changes(plan.changes)
     return plan.flags_changed

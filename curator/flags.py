@@ -50,6 +50,15 @@ class FlagInput(Protocol):
     def low_quality(self) -> bool: ...
 
 
+BASES = ("score", "taste")  # what a photo is ranked and thresholded by
+
+
+def _value(r: FlagInput, basis: str) -> float | None:
+    """The fused score, or (basis "taste") the probability that the user keeps the shot, if it has one."""
+    value = r.fused if basis == "score" else getattr(r, "taste", None)
+    return None if value is None or math.isnan(value) else value
+
+
 @dataclass(frozen=True)
 class Change:
     photo_id: int
@@ -73,16 +82,17 @@ def bottom_count(n: int, bottom_percent: float) -> int:
 
 
 def low_quality_ids(rows: Iterable[FlagInput], *, threshold: float | None, bottom_percent: float,
-                    protected: Collection[int] = ()) -> set[int]:
+                    protected: Collection[int] = (), basis: str = "score") -> set[int]:
     by_folder: dict[str, list[tuple[float, int]]] = defaultdict(list)
     low: set[int] = set()
     for r in rows:
-        if r.fused is None or math.isnan(r.fused):
+        value = _value(r, basis)
+        if value is None:  # unscored, or (by taste) not rated by the taste model: never ranked
             continue
-        if threshold is not None and r.fused < threshold:
+        if threshold is not None and value < threshold:
             low.add(r.photo_id)
         if r.photo_id not in protected:
-            by_folder[r.folder].append((r.fused, r.photo_id))
+            by_folder[r.folder].append((value, r.photo_id))
     for scored in by_folder.values():
         scored.sort()
         low.update(pid for _, pid in scored[:bottom_count(len(scored), bottom_percent)])
@@ -90,15 +100,20 @@ def low_quality_ids(rows: Iterable[FlagInput], *, threshold: float | None, botto
 
 
 def plan(rows: Sequence[FlagInput], *, threshold: float | None, bottom_percent: float,
-         protected: Collection[int] = ()) -> Plan:
+         protected: Collection[int] = (), basis: str = "score") -> Plan:
     """The changes that bring the rows in line with the policy (and nothing else).
 
-    `protected` photo ids (bracketed frames) never get an auto reject and are not ranked.
+    `protected` photo ids (bracketed frames) never get an auto reject and are not ranked. `basis`
+    "taste" ranks and thresholds by each shot's taste value (rows need a `taste` attribute) instead
+    of the fused score; a scored shot without one is not ranked.
     """
     if not 0 <= bottom_percent <= 100:
         raise ValueError("bottom_percent must be between 0 and 100")
+    if basis not in BASES:
+        raise ValueError(f"unknown basis {basis!r}; choose score or taste")
     protected = frozenset(protected)
-    low = low_quality_ids(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected)
+    low = low_quality_ids(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected,
+                          basis=basis)
     changes: list[Change] = []
     flags_changed = 0
     for r in rows:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from iqa_engine import Engine
 
     from curator.watcher import GuardedObserver
+    from curator.learning import Retrainer
 
 log = logging.getLogger("curator.service")
 
@@ -230,6 +231,8 @@ class WatchService:
         self._last_status_at = 0.0
         self._worker: Worker | None = None
         self.observer: GuardedObserver | None = None  # while run() runs
+        self.retrainer: "Retrainer | None" = None  # retrains the taste model after every N decisions
+        self._last_taste_poke = 0.0
 
     def roots(self) -> list[str]:
         roots = []
@@ -263,6 +266,7 @@ class WatchService:
             self.writer = SidecarWriter.from_settings(catalog, s) if self.xmp else None
             self.totals = worker.totals
             self._worker = worker
+            self.retrainer = self._retrainer(policy)
             fingerprint = engine.fingerprint
 
             def sync_tree(path: str) -> SyncCounts:
@@ -295,6 +299,7 @@ class WatchService:
                             self._import(catalog, roots, policy)  # sidecars edited in Lightroom meanwhile
                         except (CatalogError, OSError) as exc:
                             log.warning("periodic rescan failed: %s", exc)
+                    self._poke_taste(catalog)
                     if self.writer is not None and time.monotonic() - last_xmp >= self.xmp_interval:
                         last_xmp = time.monotonic()  # decisions made in the gallery or by `curator flag`
                         self._write_sidecars(())
@@ -304,6 +309,8 @@ class WatchService:
                 worker.run(stop)
             finally:
                 guard.stop()
+                if self.retrainer is not None:
+                    self.retrainer.join(timeout=60)  # let a retraining in flight store its model
         finally:
             lock.release()
             catalog.close()
@@ -317,6 +324,29 @@ class WatchService:
             culling.recompute_flags(catalog, policy[0], policy[1], folders=report.folders,
                                     burst_gap_seconds=self.settings.burst_gap_seconds)
 
+    def _retrainer(self, policy: FlagPolicy) -> "Retrainer":
+        from curator.learning import Retrainer, taste_options
+
+        rule, options = taste_options(self.settings)
+        gap = self.settings.burst_gap_seconds
+
+        def reflag(catalog: Catalog) -> None:  # flags ranked by taste follow the new values
+            if catalog.flag_basis() == "taste":
+                culling.recompute_flags(catalog, policy[0], policy[1], burst_gap_seconds=gap)
+
+        return Retrainer(lambda: Catalog.open(self.settings.db_path), every=self.settings.taste_retrain_every,
+                         say=log.info, rule=rule, options=options, on_trained=reflag)
+
+    def _poke_taste(self, catalog: Catalog) -> None:
+        """Retrain the taste model when enough decisions were made since (at most every 2 s: a COUNT query)."""
+        if self.retrainer is None or time.monotonic() - self._last_taste_poke < 2.0:
+            return
+        self._last_taste_poke = time.monotonic()
+        try:
+            self.retrainer.poke(catalog)
+        except CatalogError as exc:
+            log.warning("could not look for new decisions to learn from: %s", exc)
+
     def _write_sidecars(self, photo_ids: Iterable[int]) -> None:
         assert self.writer is not None
         try:
@@ -327,6 +357,7 @@ class WatchService:
     def _batch_done(self, catalog: Catalog, roots: list[str], report: BatchReport) -> None:
         if self.observer is not None:
             self.observer.check()
+        self._poke_taste(catalog)
         if self.writer is not None:  # after the flags were recomputed: the batch and every changed decision
             self._write_sidecars(r.photo_id for r in report.recorded
                                  if r.recorded and r.kind in CURRENT_KINDS)

@@ -41,6 +41,12 @@ in this same format. Every table and key, with its default:
     [bursts]
     gap_seconds = 2.0         # frames closer than this in time may form a burst
     similarity = 0.9          # and must look this alike (cosine of their CLIP embeddings)
+
+    [taste]                   # the taste model (`curator learn`)
+    keep_rating = 3           # a rating of this many stars or more is a keep
+    reject_rating = 1         # a rating from 1 to this many stars is a reject
+    min_per_class = 20        # learn only from at least this many keeps and as many rejects
+    retrain_every = 50        # watch retrains after this many new decisions
 """
 
 from __future__ import annotations
@@ -122,6 +128,11 @@ class Settings:
     # [bursts]
     burst_gap_seconds: float = 2.0
     burst_similarity: float = 0.9
+    # [taste]
+    taste_keep_rating: int = 3
+    taste_reject_rating: int = 1
+    taste_min_per_class: int = 20
+    taste_retrain_every: int = 50
     # where each value came from: "default", the settings file, "env CURATOR_DB" or "flag"
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -174,6 +185,10 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("xmp", "map"): "xmp_map",
     ("bursts", "gap_seconds"): "burst_gap_seconds",
     ("bursts", "similarity"): "burst_similarity",
+    ("taste", "keep_rating"): "taste_keep_rating",
+    ("taste", "reject_rating"): "taste_reject_rating",
+    ("taste", "min_per_class"): "taste_min_per_class",
+    ("taste", "retrain_every"): "taste_retrain_every",
 }
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(table for table, _ in TOML_KEYS))
 
@@ -238,6 +253,14 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("xmp naming must be 'adobe' or 'darktable'")
     if settings.burst_gap_seconds < 0:
         raise SettingsError("burst gap must be >= 0 seconds")
+    for name in ("taste_keep_rating", "taste_reject_rating", "taste_min_per_class", "taste_retrain_every"):
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"[taste] {name[6:]} must be a whole number, not {value!r}")
+    if not 1 <= settings.taste_reject_rating < settings.taste_keep_rating <= 5:
+        raise SettingsError("[taste] needs 1 <= reject_rating < keep_rating <= 5")
+    if settings.taste_min_per_class < 2 or settings.taste_retrain_every < 1:
+        raise SettingsError("[taste] min_per_class must be at least 2, and retrain_every at least 1")
     if not isinstance(settings.xmp_map, str):
         raise SettingsError("[xmp] map must be a string such as \"reject=-1:Red,keep=3\"")
     if settings.xmp_map.strip():

@@ -9,7 +9,9 @@ Stages, each a small function (as beets' importer pipeline):
            all: it is linked to the shot's scored file
   score    one engine.score_prepared call per batch (in this thread)
   record   one catalog transaction per batch, so a crash loses a whole batch
-           or nothing, and a photo is never recorded twice
+           or nothing, and a photo is never recorded twice; then the new
+           scores get their taste value (curator.learning) and the folders
+           their flags
 
 A bad file never stops a batch: its reason is recorded on its row. Files are
 only ever opened for reading.
@@ -265,6 +267,7 @@ class Worker:
         self.totals = Totals()
         self._rate = _Rate()
         self._wake = threading.Event()
+        self._said_taste_stale = False
         self.decode_workers = max(1, getattr(getattr(engine, "config", None), "decode_workers", 2))
 
     def wake(self) -> None:
@@ -400,6 +403,7 @@ class Worker:
             self.run_id = self.catalog.start_run(self.run_kind, self.engine.fingerprint, now=self._started_at)
         recorded = self.catalog.record_outcomes(outcomes, now=self.clock(), run_id=self.run_id,
                                                 busy_seconds=time.monotonic() - t0)
+        self._refresh_taste(recorded)
         flags_changed = 0
         folders = {r.folder for r in recorded if r.recorded and r.folder and r.kind != "changed"}
         if self.on_recorded is not None:
@@ -444,6 +448,22 @@ class Worker:
         if self.on_batch:
             self.on_batch(BatchReport(tuple(recorded), paths, tuple(errors), self.totals, seconds, self.rate,
                                       flags_changed))
+
+    def _refresh_taste(self, recorded: Sequence[Recorded]) -> None:
+        """Give the photos just scored their taste value, before the flags (which may rank by it)."""
+        from curator.learning import TasteModelStale, refresh
+
+        ids = [r.photo_id for r in recorded if r.recorded and r.kind in ("scored", "adopted")]
+        if not ids:
+            return
+        try:
+            refresh(self.catalog, ids, self.engine.fingerprint)
+        except TasteModelStale as exc:
+            if not self._said_taste_stale:  # once per run: every batch would say the same
+                log.warning("new photos get no taste value: %s", exc)
+                self._said_taste_stale = True
+        except CatalogError as exc:  # derived data: `curator learn` rates every photo again
+            log.warning("could not give new photos their taste value: %s", exc)
 
 
 def _result(item: PendingItem, fut: Future[Inspection]) -> Inspection:

@@ -96,6 +96,11 @@ def draw_flag(p: QPainter, rect: QRectF, flag: str | None, source: str | None) -
         p.drawLine(QPointF(cx - s, cy + s), QPointF(cx + s, cy - s))
 
 
+def taste_text(taste: float) -> str:
+    """The taste badge: the probability that the user keeps the photo, in percent."""
+    return f"keep {round(100 * taste):d}%"
+
+
 def draw_pill(p: QPainter, x: float, y: float, text: str, fill: QColor, font: QFont,
               fg: QColor = QColor(255, 255, 255), outline: QColor | None = None, anchor_right: bool = False) -> QRectF:
     fm = QFontMetrics(font)
@@ -159,6 +164,7 @@ class TileDelegate(QStyledItemDelegate):
         self._small_font.setPixelSize(10)
         self._small_bold = QFont(self._small_font)
         self._small_bold.setBold(True)
+        self.show_taste = False  # the "Taste badge" toggle: each tile's taste value under its score
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         return QSize(self.tile)
@@ -259,6 +265,9 @@ class TileDelegate(QStyledItemDelegate):
             draw_pill(p, bx, by, "queued", QColor(0x44, 0x44, 0x44), self._badge_font, fg=theme.TEXT_DIM)
         if weak:
             draw_pill(p, tile.right() - 5, by, "WEAK", theme.WEAK, self._small_bold, anchor_right=True)
+        if self.show_taste and row.taste is not None:
+            draw_pill(p, bx, by + QFontMetrics(self._badge_font).height() + 6, taste_text(row.taste), _OVERLAY,
+                      self._small_bold, fg=theme.TEXT)
 
         # info strip: name, stars, label, flag
         name_rect = QRect(tile.left() + 9, tile.bottom() - _INFO_H + 5, tile.width() - 18, 15)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 SORTS: tuple[tuple[str, str], ...] = (
     ("score_asc", "Score: worst first"),
     ("score_desc", "Score: best first"),
+    ("taste_desc", "My taste: likeliest keeps first"),  # curator learn's taste value
     ("time", "Capture time"),
     ("name", "File name"),
 )
@@ -65,6 +66,8 @@ SORT_KEYS: dict[str, Callable[[GalleryRow], tuple]] = {
     # unscored photos sort after scored ones in both directions
     "score_asc": lambda r: (r.fused is None, 0.0 if r.fused is None else r.fused, _name_key(r)),
     "score_desc": lambda r: (r.fused is None, 0.0 if r.fused is None else -r.fused, _name_key(r)),
+    # photos the taste model has not rated (none trained yet, or not scored) sort last
+    "taste_desc": lambda r: (r.taste is None, 0.0 if r.taste is None else -r.taste, _name_key(r)),
     "time": lambda r: (_time_of(r), _name_key(r)),
     "name": _name_key,
 }
@@ -146,6 +149,10 @@ class SortColumns:
         fused = np.array(self.fused_list, dtype=np.float64) if n else np.zeros(0)  # None -> nan
         self.isnone = np.isnan(fused)
         self.fused = np.where(self.isnone, 0.0, fused)
+        self.taste_list = list(map(attrgetter("taste"), rows))
+        taste = np.array(self.taste_list, dtype=np.float64) if n else np.zeros(0)  # None -> nan
+        self.taste_none = np.isnan(taste)
+        self.taste = np.where(self.taste_none, 0.0, taste)
         if n:
             codes = {f: i for i, f in enumerate(sorted(set(self.folders)))}
             folder_code = np.fromiter(map(codes.__getitem__, self.folders), dtype=np.int64, count=n)
@@ -174,6 +181,8 @@ class SortColumns:
             return np.lexsort((self.name_rank, self.fused, self.isnone)).tolist()
         if kind == "score_desc":
             return np.lexsort((self.name_rank, -self.fused, self.isnone)).tolist()
+        if kind == "taste_desc":
+            return np.lexsort((self.name_rank, -self.taste, self.taste_none)).tolist()
         if kind == "time":
             return np.lexsort((self.name_rank, self.times())).tolist()
         raise ValueError(f"unknown sort {kind!r}")
@@ -187,6 +196,9 @@ class SortColumns:
             return lambda s: (bool(isnone[s]), float(fused[s]), int(rank[s]))
         if kind == "score_desc":
             return lambda s: (bool(isnone[s]), -float(fused[s]), int(rank[s]))
+        if kind == "taste_desc":
+            taste, taste_none = self.taste, self.taste_none
+            return lambda s: (bool(taste_none[s]), -float(taste[s]), int(rank[s]))
         times = self.times()
         return lambda s: (str(times[s]), int(rank[s]))
 
@@ -206,6 +218,11 @@ class SortColumns:
             self.fused_list[s] = row.fused
             self.isnone[s] = row.fused is None
             self.fused[s] = 0.0 if row.fused is None else row.fused
+            result = "moved"
+        if row.taste != self.taste_list[s]:
+            self.taste_list[s] = row.taste
+            self.taste_none[s] = row.taste is None
+            self.taste[s] = 0.0 if row.taste is None else row.taste
             result = "moved"
         if row.capture_time != self.captures[s] or row.mtime != self.mtimes[s]:
             self.captures[s], self.mtimes[s] = row.capture_time, row.mtime

@@ -115,6 +115,7 @@ class WorkflowBar(QToolBar):
     """Under the grid: bursts and sidecars, and the keys."""
 
     collapseToggled = Signal(bool)
+    tasteBadgeToggled = Signal(bool)
     rejectBurst = Signal()  # in the burst under the selection
     rejectInFolder = Signal()  # in every burst of the chosen folder
     writeXmp = Signal(str)  # "folder" or "all"
@@ -131,6 +132,12 @@ class WorkflowBar(QToolBar):
                                         "frames (S or B expands or collapses the burst under the selection)")
         self.collapse_action.toggled.connect(self.collapseToggled)
         self.addAction(self.collapse_action)
+        self.taste_action = QAction("Taste badge", self)
+        self.taste_action.setCheckable(True)
+        self.taste_action.setToolTip("Show on each tile how likely you are to keep it, by the model `curator learn` "
+                                     "trained on your picks, rejects and ratings")
+        self.taste_action.toggled.connect(self.tasteBadgeToggled)
+        self.addAction(self.taste_action)
 
         self.reject_burst_action = QAction("Reject all but the best in this burst", self)
         self.reject_burst_action.setShortcut("Shift+X")

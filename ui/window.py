@@ -159,6 +159,7 @@ class GalleryWindow(QMainWindow):
         self.policy.changed.connect(self._reflag)
         flow = self.workflow_bar
         flow.collapseToggled.connect(self.bursts.set_collapsed)
+        flow.tasteBadgeToggled.connect(self.set_taste_badge)
         flow.rejectBurst.connect(self.bursts.reject_one)
         flow.rejectInFolder.connect(self.bursts.reject_in_folder)
         flow.writeXmp.connect(self.write_xmp)
@@ -169,6 +170,14 @@ class GalleryWindow(QMainWindow):
         self.loader.thumbnailReady.connect(self._on_thumbnail)
 
     # --- public actions -------------------------------------------------------------------------
+    def set_taste_badge(self, shown: bool) -> None:
+        """Show or hide each tile's taste value (the probability that you keep it)."""
+        delegate = self.view.itemDelegate()
+        if isinstance(delegate, TileDelegate):
+            delegate.show_taste = shown
+        self.workflow_bar.taste_action.setChecked(shown)
+        self.view.viewport().update()
+
     def set_sort(self, kind: str) -> None:
         current = self.current_photo_id()
         self.proxy.set_sort(kind)

@@ -18,6 +18,7 @@ One module per question:
   sidecars    XMP sidecar bookkeeping and imported decisions
   reading     gallery rows, a photo's detail, lookups
   summary     counts, distributions and the export
+  taste       the taste model's records, each shot's taste value, and what training reads
   errors      CatalogError and its typed kinds (busy, read-only, damaged, missing)
 """
 
@@ -60,7 +61,10 @@ from curator.catalog.records import (
     ScoreRecord,
     SidecarImport,
     SidecarMark,
+    StoredTasteModel,
     SyncCounts,
+    TasteDecision,
+    TasteModelRow,
     Twin,
     ViewRecord,
 )
@@ -68,10 +72,12 @@ from curator.catalog.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from curator.catalog.sidecars import SidecarsMixin
 from curator.catalog.sql import scope_clause
 from curator.catalog.summary import SummaryMixin
+from curator.catalog.taste import TasteMixin
 from curator.labels import LABELS, normalise_label
 
 
-class Catalog(QueueMixin, RecordingMixin, DecisionsMixin, SidecarsMixin, ReadingMixin, SummaryMixin, CatalogBase):
+class Catalog(QueueMixin, RecordingMixin, DecisionsMixin, SidecarsMixin, ReadingMixin, SummaryMixin, TasteMixin,
+              CatalogBase):
     """A catalog file. Open with Catalog.open(path); close() or use as a context manager."""
 
 
@@ -81,5 +87,6 @@ __all__ = [
     "Catalog", "CatalogBusy", "CatalogDamaged", "CatalogError", "CatalogMissing", "CatalogReadOnly",
     "FileEntry", "FileStat", "FlagChange", "FlagRow", "FrameRow", "GalleryRow", "KnownFile", "Outcome",
     "OutcomeKind", "PendingItem", "PhotoDetail", "Recorded", "RunRecord", "ScoreRecord", "SidecarImport",
-    "SidecarMark", "SyncCounts", "Twin", "ViewRecord", "normalise_label", "scope_clause",
+    "SidecarMark", "StoredTasteModel", "SyncCounts", "TasteDecision", "TasteModelRow", "Twin", "ViewRecord",
+    "normalise_label", "scope_clause",
 ]

@@ -284,6 +284,14 @@ class CatalogBase:
         threshold = self.get_meta("flag_threshold")
         return (float(threshold) if threshold not in (None, "") else None, float(bottom))
 
+    def flag_basis(self) -> str:
+        """What the flag policy ranks by, as `curator flag --by` stored it: "score" (the default) or "taste"."""
+        return self.get_meta("flag_basis") or "score"
+
+    def set_flag_basis(self, basis: str) -> None:
+        with self.transaction() as conn:
+            put_meta(conn, "flag_basis", basis)
+
     def set_flag_policy(self, threshold: float | None, bottom_percent: float) -> None:
         with self.transaction() as conn:
             self.note_user_decision()

@@ -33,6 +33,8 @@ class DecisionsMixin(CatalogBase):
         is stored once, on the scored file, and both files show it.
         """
         updates = decision_updates(flag, rating, label, source)
+        if source == "user" and updates:
+            updates["imported"] = 0  # decided here: the user's own, even if a sidecar set it first
         with self.transaction() as conn:
             if source == "user":
                 self.note_user_decision()
@@ -56,10 +58,11 @@ class DecisionsMixin(CatalogBase):
         The second file of a RAW+JPEG pair is left out: the pair is one shot, ranked once.
         """
         sql = ("SELECT p.id, p.folder, s.fused, d.flag, d.flag_source, COALESCE(d.rating, 0), "
-               "COALESCE(d.low_quality, 0) FROM photos p " + LATEST_SCORE +
-               f"LEFT JOIN decisions d ON d.photo_id = p.id WHERE {LIVE_SHOTS}")
+               "COALESCE(d.low_quality, 0), t.value FROM photos p " + LATEST_SCORE +
+               "LEFT JOIN decisions d ON d.photo_id = p.id LEFT JOIN taste t ON t.photo_id = p.id "
+               f"WHERE {LIVE_SHOTS}")
         rows = self._in_folders(sql, folders)
-        return [FlagRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
+        return [FlagRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7]) for r in rows]
 
     def apply_flag_changes(self, changes: Iterable[FlagChange], now: float | None = None) -> None:
         """Write the auto policy's verdicts (curator.flags.Change); a flag the user set is never touched."""

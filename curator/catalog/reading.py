@@ -52,6 +52,8 @@ class ReadingMixin(CatalogBase):
             "name": "p.folder, p.name",
             "score": "s.fused IS NULL, s.fused, p.folder, p.name",
             "-score": "s.fused IS NULL, s.fused DESC, p.folder, p.name",
+            "taste": "t.value IS NULL, t.value, p.folder, p.name",
+            "-taste": "t.value IS NULL, t.value DESC, p.folder, p.name",
             "time": "COALESCE(e.capture_time, strftime('%Y-%m-%dT%H:%M:%S', p.mtime_ns / 1e9, 'unixepoch')), "
                     "p.folder, p.name",
         }.get(sort)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 STATUSES = ("pending", "scored", "error", "missing")
 FLAGS = ("pick", "reject")
 FLAG_SOURCES = ("auto", "user")
-SORTS = ("name", "score", "-score", "time")
+SORTS = ("name", "score", "-score", "time", "taste", "-taste")
 
 # What the worker found for one pending photo (see Outcome).
 OutcomeKind = Literal["scored", "partner", "unchanged", "adopted", "error", "missing", "changed"]
@@ -111,6 +111,9 @@ class GalleryRow:
     # The scored file of this file's shot, when this file is the other half of a RAW+JPEG pair (then the
     # score and decision above are the shot's, read through that photo); None for a shot's own scored file.
     partner_of: int | None = None
+    # The probability that the user keeps the shot, by the current taste model (curator.learning); None
+    # before a model is trained, or for a photo it has not rated.
+    taste: float | None = None
 
 
 GALLERY_FIELDS = tuple(f.name for f in fields(GalleryRow))
@@ -255,6 +258,7 @@ class FlagRow:
     flag_source: str | None
     rating: int
     low_quality: bool
+    taste: float | None = None  # the shot's taste value, for the policy's taste basis
 
 
 class FlagChange(Protocol):
@@ -302,3 +306,35 @@ class FrameRow:
     fused: float | None
     exposure_bias: float | None
     embedding: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class TasteDecision:
+    """A decision the taste model may learn from: a flag the user set, or a rating (curator.taste.keeps)."""
+
+    photo_id: int
+    flag: str | None
+    flag_source: str | None
+    rating: int
+
+
+@dataclass(frozen=True)
+class TasteModelRow:
+    """A trained taste model as the catalog stores it: a few figures to query, and the JSON record
+    (curator.taste.model) that is the model itself."""
+
+    fingerprint: str
+    trained_at: float
+    n_positive: int
+    n_negative: int
+    auc: float
+    baseline_auc: float
+    record: str
+
+
+@dataclass(frozen=True)
+class StoredTasteModel:
+    model_id: int  # grows with every training: the model's version
+    fingerprint: str
+    trained_at: float
+    record: str

@@ -20,7 +20,7 @@ import sqlite_utils
 
 from curator.catalog.pairs import link_partners
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x63757261  # "cura", so a stranger's SQLite file is never mistaken for a catalog
 
 
@@ -130,5 +130,27 @@ def _migrate_v3(db: sqlite_utils.Database) -> None:
                 link_partners(conn, ids[shot.primary], [ids[f] for f in shot.partners])
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3}
+def _migrate_v4(db: sqlite_utils.Database) -> None:
+    """The taste model (curator.learning): every training as a versioned JSON record (taste_models; the
+    record is curator.taste.model's, never a pickle), the current model's value for each shot (taste),
+    and which decisions came from XMP sidecars (decisions.imported), so that only the user's own train
+    it unless asked. Decisions imported before this step cannot be told apart: they count as the user's."""
+    db.execute("""CREATE TABLE taste_models (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        trained_at REAL NOT NULL,
+        n_positive INTEGER NOT NULL,
+        n_negative INTEGER NOT NULL,
+        auc REAL,
+        baseline_auc REAL,
+        record TEXT NOT NULL)""")
+    db.execute("""CREATE TABLE taste (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        model_id INTEGER NOT NULL REFERENCES taste_models(id) ON DELETE CASCADE,
+        value REAL NOT NULL)""")
+    db.execute("ALTER TABLE decisions ADD COLUMN imported INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3, 4: _migrate_v4}
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))

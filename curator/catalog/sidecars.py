@@ -63,6 +63,8 @@ class SidecarsMixin(CatalogBase):
                 if current is not None:  # already so: no new decided_at (watch --xmp would rewrite for nothing)
                     have = dict(zip(("flag", "flag_source", "rating", "label"), current))
                     updates = {k: v for k, v in updates.items() if have[k] != v}
+                if updates:
+                    updates["imported"] = 1  # learnt from only with `curator learn --include-xmp`
                 if updates and apply_decision(conn, int(item.photo_id), updates, "user", now):
                     folders.add(row[0])
         return sorted(folders)

@@ -24,11 +24,12 @@ GALLERY_SELECT = (
     "SELECT p.id, p.path, p.folder, p.name, p.status, p.error, p.width, p.height, p.mtime_ns / 1e9, p.size, "
     "e.capture_time, e.camera, e.lens, e.iso, e.exposure_time, e.f_number, e.focal_length, e.orientation, "
     "s.fused, s.cosine, s.magnitude, s.w_cosine, s.w_magnitude, "
-    "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0), p.partner_of "
+    "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0), p.partner_of, t.value "
     "FROM photos p "
     "LEFT JOIN exif e ON e.photo_id = p.id "
     + LATEST_SCORE +
-    "LEFT JOIN decisions d ON d.photo_id = " + SHOT
+    "LEFT JOIN decisions d ON d.photo_id = " + SHOT + " "
+    "LEFT JOIN taste t ON t.photo_id = " + SHOT
 )
 
 INSERT_PHOTO = ("INSERT INTO photos (path, folder, name, size, mtime_ns, status, error, settle_since, added_at, "

@@ -45,6 +45,7 @@ class SummaryMixin(CatalogBase):
             "s.model AS engine_model, s.fingerprint, s.n_views AS views, s.scored_at, s.elapsed_ms, "
             "d.flag, d.flag_source, COALESCE(d.rating, 0) AS rating, d.label, "
             "COALESCE(d.low_quality, 0) AS low_quality, "
+            f"(SELECT t.value FROM taste t WHERE t.photo_id = {SHOT}) AS taste, "
             "(SELECT q.path FROM photos q WHERE q.id = p.partner_of) AS partner_of "
             "FROM photos p LEFT JOIN exif e ON e.photo_id = p.id "
             + LATEST_SCORE +

@@ -22,6 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "photos as you. With --bursts: reject all but the best frame of each burst.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="photos to set a decision on (with --set/--rating/--label)")
     add_policy_options(p)
+    p.add_argument("--by", choices=("score", "taste"),
+                   help="rank and threshold by the fused score (the default) or by your taste (the probability "
+                        "that you keep a photo, from `curator learn`; --threshold is then between 0 and 1); "
+                        "remembered in the catalog for scan, watch and the gallery")
     p.add_argument("--folder", metavar="DIR", help="recompute only this folder (with --bursts: only photos under it)")
     p.add_argument("--bursts", action="store_true",
                    help="reject all but the best frame of each burst, as your decision; frames you decided on, "
@@ -66,12 +70,20 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_OK if not unknown else 1
         policy = resolve_policy(catalog, settings, args)
         folder = os.path.realpath(os.path.expanduser(args.folder)) if args.folder else None
-        if policy_overrides(args) and folder is None:
-            catalog.set_flag_policy(*policy)
+        basis = args.by or catalog.flag_basis()
+        if basis == "taste":
+            from curator.learning import check_taste_basis
+
+            check_taste_basis(catalog)  # a model exists and fits the catalog's engine, or a one-line refusal
+        if folder is None:
+            if policy_overrides(args):
+                catalog.set_flag_policy(*policy)
+            if args.by:
+                catalog.set_flag_basis(args.by)
         changed = culling.recompute_flags(catalog, policy[0], policy[1], folder=folder,
-                                          burst_gap_seconds=settings.burst_gap_seconds)
+                                          burst_gap_seconds=settings.burst_gap_seconds, basis=basis)
         d = catalog.decision_counts()
-    print(f"policy: {describe_policy(policy)}")
+    print(f"policy: {describe_policy(policy, basis)}")
     print(f"{changed} auto flag(s) changed; now {d['reject_auto']} auto reject(s), {d['reject_user']} your "
           f"reject(s), {d['pick']} pick(s); {d['low_quality']} low quality")
     return EXIT_OK

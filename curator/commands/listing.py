@@ -17,9 +17,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list photos in the catalog with their scores and flags",
                        description="List the catalog's photos: fused score, flag, rating, colour label, status "
                                    "and path (and the reason, for errors).")
-    p.add_argument("--sort", choices=("name", "score", "-score", "time"), default="name",
+    p.add_argument("--sort", choices=("name", "score", "-score", "time", "taste", "-taste"), default="name",
                    help="name (folder, then file; default), score (worst first), -score (best first), "
-                        "time (capture time, else mtime)")
+                        "time (capture time, else mtime), taste (least likely keeps first) or -taste (most "
+                        "likely first), by the model `curator learn` trained")
     p.add_argument("--flagged", action="store_true",
                    help="only the weak photos: marked weak by the auto flag policy (below --threshold, or in the "
                         "bottom N%% of their folder), whatever you decided since; the gallery's 'flagged'")
@@ -50,9 +51,13 @@ def run(args: argparse.Namespace) -> int:
         json.dump([dataclasses.asdict(r) for r in rows], sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
-    print(f"{'fused':>8}  {'flag':<12} {'rating':>6}  {'label':<7} {'status':<8} path")
+    tasted = any(r.taste is not None for r in rows)  # a taste column once a model has rated photos
+    print(f"{'fused':>8}  " + (f"{'taste':>5}  " if tasted else "")
+          + f"{'flag':<12} {'rating':>6}  {'label':<7} {'status':<8} path")
     for r in rows:
         fused = f"{r.fused:8.4f}" if r.fused is not None else f"{'-':>8}"
+        if tasted:
+            fused += f"  {r.taste:5.3f}" if r.taste is not None else f"  {'-':>5}"
         flag = f"{r.flag}({r.flag_source})" if r.flag else ("none(user)" if r.flag_source == "user" else "-")
         if r.low_quality and r.flag != "reject":
             flag += "!"  # weak by the policy, though the user decided otherwise

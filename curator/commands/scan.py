@@ -70,10 +70,11 @@ def resolve_policy(catalog: Any, settings: Settings, args: argparse.Namespace) -
     return (given.get("threshold", threshold), given.get("bottom_percent", bottom))
 
 
-def describe_policy(policy: tuple[float | None, float]) -> str:
+def describe_policy(policy: tuple[float | None, float], basis: str = "score") -> str:
     threshold, bottom = policy
-    parts = [f"bottom {bottom:g}% of each folder"]
-    parts.append(f"fused < {threshold:g}" if threshold is not None else "no absolute threshold")
+    value = "fused" if basis == "score" else "taste"
+    parts = [f"bottom {bottom:g}% of each folder" + (" by taste" if basis == "taste" else "")]
+    parts.append(f"{value} < {threshold:g}" if threshold is not None else "no absolute threshold")
     return ", ".join(parts)
 
 

@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"not a folder: {d}")
     with Catalog.open(settings.db_path) as catalog:
         policy = resolve_policy(catalog, settings, args)
+        basis = catalog.flag_basis()  # score, or taste (`curator flag --by`)
     tty = is_tty()
     console: Any = None
     live: Any = None
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     def on_ready() -> None:
         log.info("watching %s into %s (%s; settle %.1f s%s); Ctrl-C to stop", folders, settings.db_path,
-                 describe_policy(policy), settings.settle_seconds,
+                 describe_policy(policy, basis), settings.settle_seconds,
                  f"; XMP sidecars kept in step ({settings.xmp_naming} naming)" if args.xmp else "")
 
     service = WatchService(settings, dirs, on_status=on_status, flag_policy=policy, polling=args.polling,

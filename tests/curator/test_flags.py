@@ -92,3 +92,28 @@ def test_photos_without_a_score_are_left_alone():
 def test_bad_percentage_is_refused():
     with pytest.raises(ValueError):
         plan([], threshold=None, bottom_percent=150)
+
+
+@dataclass(frozen=True)
+class TasteRow(Row):
+    taste: float | None = None
+
+
+def test_by_taste_ranks_by_the_probability_of_a_keep_and_still_never_overrides_the_user():
+    # the fused score says the opposite of the taste model: the basis decides who is rejected
+    rows = [TasteRow(i, "/a", fused=0.9 - 0.1 * i, taste=0.1 * i) for i in range(1, 8)]
+    rows.append(TasteRow(8, "/a", fused=0.05, taste=None))  # scored, but not rated by the taste model
+    rows.append(TasteRow(9, "/a", fused=0.5, taste=0.01, flag="pick", flag_source="user"))
+    rows.append(TasteRow(10, "/a", fused=0.5, taste=0.02))  # a bracketed frame
+    by_score = plan(rows, threshold=None, bottom_percent=30, protected={10})
+    by_taste = plan(rows, threshold=None, bottom_percent=30, protected={10}, basis="taste")
+    assert by_score.low_quality == {8, 7}  # floor(9 ranked * 30%) = 2 lowest fused
+    assert by_taste.low_quality == {9, 1}  # the 2 lowest tastes of the 8 rated, unprotected shots
+    after = {r.photo_id: r for r in apply(rows, by_taste)}
+    assert after[9].flag == "pick" and after[1].flag == "reject"  # the user's pick stays
+    assert after[8].flag is None and after[10].flag is None  # unrated and bracketed: never rejected
+    by_threshold = plan(rows, threshold=0.25, bottom_percent=0, protected={10}, basis="taste")
+    assert by_threshold.low_quality == {1, 2, 9, 10}  # taste below 0.25; a bracket is marked but not flagged
+    assert {r.photo_id: r for r in apply(rows, by_threshold)}[10].flag is None
+    with pytest.raises(ValueError):
+        plan(rows, threshold=None, bottom_percent=10, basis="stars")

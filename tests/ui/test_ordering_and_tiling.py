@@ -28,13 +28,15 @@ def _row(pid: int, name: str, folder: str = "/p/a", fused: float | None = 0.5, *
 @pytest.fixture()
 def rows():
     rng = random.Random(3)
+    tastes = random.Random(4)
     out = []
     for i in range(60):
         fused = None if i % 9 == 0 else round(rng.uniform(0.2, 0.8), 2)  # ties and unscored ones
+        taste = None if i % 6 == 0 else round(tastes.uniform(0.0, 1.0), 1)  # ties, and photos not rated
         out.append(_row(i + 1, f"IMG_{rng.randrange(20):03d}.jpg", f"/p/{'ab'[i % 2]}", fused,
                         capture_time=None if i % 4 == 0 else f"2024-06-01T10:{i % 7:02d}:00",
                         low_quality=i % 5 == 0, flag=("pick", "reject", None)[i % 3],
-                        status="error" if i == 9 else "scored"))
+                        status="error" if i == 9 else "scored", taste=taste))
     return out
 
 
@@ -51,6 +53,11 @@ def test_a_changed_row_says_how_the_order_changes(rows):
     cols = SortColumns(rows)
     assert cols.update(0, rows[0]) == "same"
     assert cols.update(0, dataclasses.replace(rows[0], fused=0.99)) == "moved"
+    changed = dataclasses.replace(rows[2], taste=0.01)
+    assert cols.update(2, changed) == "moved"
+    now = [changed if r is rows[2] else r for r in rows]
+    assert [now[s].photo_id for s in cols.order("taste_desc")] == [
+        r.photo_id for r in sorted(now, key=SORT_KEYS["taste_desc"])]
     assert cols.update(1, dataclasses.replace(rows[1], name="zzz.jpg")) == "rebuild"
 
 
