@@ -73,3 +73,25 @@ def compute_cues(image_features: torch.Tensor, text_features: torch.Tensor, logi
     mag = magnitude_cue(f, lam)
     w_cos, w_mag = fusion_weights(cos, mag, base_cosine, base_magnitude, alpha)
     return Cues(fused=w_cos * cos + w_mag * mag, cosine=cos, magnitude=mag, w_cosine=w_cos, w_magnitude=w_mag)
+
+
+def dimension_values(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale: torch.Tensor,
+                     pair_counts: tuple[int, ...]) -> torch.Tensor:
+    """Quality dimensions for a batch of views: (V, D) features -> (V, n_dimensions), float32.
+
+    text_features holds every dimension's prompts, dimension after dimension,
+    pairs interleaved positive/negative; pair_counts says how many pairs each
+    dimension has. Each column is cosine_cue on that dimension's prompts: the
+    same function, so a dimension is computed exactly as the cosine cue is.
+    """
+    f = image_features.float()
+    txt = text_features.float()
+    scale = logit_scale.float()
+    columns = []
+    start = 0
+    for pairs in pair_counts:
+        columns.append(cosine_cue(f, txt[start:start + 2 * pairs], scale))
+        start += 2 * pairs
+    if not columns:
+        return f.new_zeros((f.shape[0], 0))
+    return torch.stack(columns, dim=1)
