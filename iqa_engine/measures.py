@@ -50,6 +50,7 @@ class Measures:
     clipped_black: float  # share of pixels (0..1) with luma <= BLACK_LEVEL
     luma_mean: float  # 0..255
     luma_median: float  # 0..255
+    luma_p99: float  # 99th percentile of luma, 0..255: where the brightest tones reach
     contrast_rms: float  # std of luma / 255 (0..0.5)
     luma_spread: float  # 95th minus 5th percentile of luma, 8-bit units
     colour_cast: float  # grey-world deviation: RMS of channel means around their mean, / that mean
@@ -75,7 +76,7 @@ class Measures:
 
 
 SCALAR_NAMES = ("focus", "focus_best", "noise_sigma", "clipped_white", "clipped_black", "luma_mean",
-                "luma_median", "contrast_rms", "luma_spread", "colour_cast")
+                "luma_median", "luma_p99", "contrast_rms", "luma_spread", "colour_cast")
 
 
 def focus_grid_shape(width: int, height: int) -> tuple[int, int]:
@@ -115,6 +116,7 @@ def measure(image: np.ndarray) -> Measures:
         clipped_black=float(histogram[:BLACK_LEVEL + 1].sum() / n),
         luma_mean=mean,
         luma_median=_percentile(cumulative, 0.5),
+        luma_p99=_percentile(cumulative, 0.99),
         # RMS contrast: the standard deviation of normalised intensities
         # (Peli, "Contrast in complex images", JOSA A 7(10), 1990).
         contrast_rms=math.sqrt(variance) / 255.0,

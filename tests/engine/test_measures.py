@@ -48,6 +48,7 @@ def test_luma_statistics_of_a_known_histogram():
     assert m.luma_mean == pytest.approx(49.5)
     assert m.contrast_rms == pytest.approx(np.arange(100).std() / 255.0)
     assert m.luma_median == 49.0  # the first level where half the pixels are reached
+    assert m.luma_p99 == 98.0
     assert m.luma_spread == 94.0 - 4.0  # 95th and 5th percentile levels
 
 
