@@ -148,7 +148,9 @@ def run_quality(engine, entries: Sequence[Entry], root: Path, *, warn: Callable[
         else:
             rows.append({"image": entry.image, "mos": entry.mos, "fused": result.fused,
                          "cosine": result.cosine, "magnitude": result.magnitude,
-                         "w_cosine": result.w_cosine, "views": result.n_views})
+                         "w_cosine": result.w_cosine, "views": result.n_views,
+                         "dimensions": dict(result.dimensions),
+                         "measures": result.measures.scalars() if result.measures is not None else {}})
         if progress and i % step == 0 and i < len(paths):
             rate = i / (time.perf_counter() - t0)
             progress(f"scored {i}/{len(paths)} ({rate:.2f} images/s, about {(len(paths) - i) / rate / 60:.0f} min left)")
