@@ -36,7 +36,7 @@ def add_luma_noise(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray
     The same value on all three channels is noise in luminance of exactly
     `sigma` (the luma weights sum to 1), which is what the noise measurement
     estimates. Independent noise of `sigma` per channel would read as
-    0.755 * sigma in Rec. 709 luma (the root of the sum of the squared weights).
+    0.75 * sigma in Rec. 709 luma (the root of the sum of the squared weights).
     """
     rng = np.random.default_rng(seed)
     noise = rng.normal(0.0, sigma, size=image.shape[:2])[..., None]
