@@ -217,7 +217,7 @@ class Engine:
         forward_ms = (time.perf_counter() - t0) * 1000.0
         t1 = time.perf_counter()
         dims = self._dimensions(feats)
-        dims_ms = (time.perf_counter() - t1) * 1000.0
+        dims_ms = (time.perf_counter() - t1) * 1000.0 if self.dimension_names else 0.0
         cfg = self.config
         total_views = sum(p.photo.n_views for p in prepared)
         cols = [c.cpu().numpy().astype(np.float64) for c in

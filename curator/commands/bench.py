@@ -58,6 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run end to end (and --baseline) K times and report the fastest: on a shared CPU, "
                         "other processes only ever slow a run down (default 1)")
     s.add_argument("--json", metavar="OUT", dest="json_out", help="write the report as JSON; - for stdout")
+    s.add_argument("--reasons-cost", action="store_true", dest="reasons_cost",
+                   help="also time end to end with the quality dimensions and measurements switched off, "
+                        "and print both")
     s.add_argument("--random-weights", action="store_true", dest="random_weights",
                    help="time the --model architecture (default RN50) with seeded random weights, for "
                         "machines without CLIP weights: speed is the same, the scores mean nothing")
@@ -183,7 +186,8 @@ def run_speed(args: argparse.Namespace) -> int:
             source = f"synthetic {CAMERA_SIZE[0]}x{CAMERA_SIZE[1]} JPEGs (upscaled {kind}, noise, q95)"
         try:
             report = S.measure_speed(config, paths, work, baseline=args.baseline, repeat=args.repeat,
-                                     random_weights=args.random_weights, image_source=source)
+                                     random_weights=args.random_weights, image_source=source,
+                                     reasons_cost=args.reasons_cost)
         except S.NoPhotos as exc:
             raise UserError(str(exc)) from None
     print(S.format_speed(report), file=human, flush=True)
