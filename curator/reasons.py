@@ -53,7 +53,6 @@ worst photos (ties count with the better side).
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -300,22 +299,3 @@ def _worst_tail(values: Mapping[Hashable, float], higher_is_worse: bool, share: 
         return frozenset(i for i, v in values.items() if (v > boundary if higher_is_worse else v < boundary))
     boundary = worst_first[k - 1]
     return frozenset(i for i, v in values.items() if (v >= boundary if higher_is_worse else v <= boundary))
-
-
-def percentile_in_folder(values: Mapping[Hashable, float]) -> dict[Hashable, float]:
-    """id -> share (0..1) of the other photos with a lower value (ties count half); 1.0 for a folder of one."""
-    items = _finite(values)
-    n = len(items)
-    if n == 1:
-        return {k: 1.0 for k in items}
-    ordered = sorted(items.values())
-    out = {}
-    for key, v in items.items():
-        below = _count_below(ordered, v)
-        equal = _count_below(ordered, math.nextafter(v, math.inf)) - below - 1
-        out[key] = (below + 0.5 * equal) / (n - 1)
-    return out
-
-
-def _count_below(ordered: list[float], v: float) -> int:
-    return bisect.bisect_left(ordered, v)

@@ -22,7 +22,6 @@ from curator.reasons import (
     ReasonRules,
     derive_reasons,
     focus_relative_to_contrast,
-    percentile_in_folder,
 )
 from iqa_engine.measures import measure
 
@@ -169,13 +168,6 @@ def test_rules_from_a_settings_table():
                 {"tail_share": 1.5}, {"dark_ratio": True}):
         with pytest.raises(ValueError, match=r"^\[reasons\]"):
             ReasonRules.from_table(bad)
-
-
-def test_percentile_in_folder():
-    assert percentile_in_folder({"a": 1.0, "b": 3.0, "c": 2.0}) == {"a": 0.0, "b": 1.0, "c": 0.5}
-    assert percentile_in_folder({"a": 1.0, "b": 1.0, "c": 2.0}) == {"a": 0.25, "b": 0.25, "c": 1.0}
-    assert percentile_in_folder({"a": 5.0}) == {"a": 1.0}
-    assert percentile_in_folder({"a": float("nan"), "b": 1.0, "c": 2.0}) == {"b": 0.0, "c": 1.0}
 
 
 # -- on real photos, with dimensions drawn at random ---------------------------
