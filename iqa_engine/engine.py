@@ -198,7 +198,7 @@ class Engine:
                     if isinstance(prepared, Prepared):
                         if on_decoded:
                             on_decoded(p)
-                        views += prepared.photo.n_views
+                        views += self._n_views_hint() if self._qualiclip else prepared.photo.n_views
                     group.append((p, prepared))
                     refill()
                 ready = [prep for _, prep in group if isinstance(prep, Prepared)]
@@ -207,6 +207,8 @@ class Engine:
                     yield p, (prep if isinstance(prep, ImageDecodeError) else next(scores))
 
     def _n_views_hint(self) -> int:
+        if self._qualiclip:  # one view, but a 1024x768 photo holds as many pixels as 16 windows
+            return 16
         return {"koniq": 36, "spaq": 5, "global": 1}[self._view_protocol]
 
     def score_prepared(self, prepared: Sequence[Prepared]) -> list[PhotoScore]:

@@ -1,7 +1,7 @@
 """QualiCLIP's score: pure tensor math on the whole photo's image feature.
 
 Agnolucci, Galteri and Bertini, "Quality-Aware Image-Text Alignment for
-Real-World Image Quality Assessment", arXiv 2403.11176. Its official
+Opinion-Unaware Image Quality Assessment", arXiv 2403.11176. Its official
 inference: the whole photo at native resolution through its fine-tuned CLIP
 RN50, the attention pool run without its positional embedding; the image
 feature L2-normalised; logits = 100 x feature . each stored text feature; a

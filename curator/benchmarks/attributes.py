@@ -37,8 +37,9 @@ _IMAGE_COLUMNS = (*IMAGE_COLUMNS, "image name", "image_name")
 DIMENSION_ATTRIBUTE = {"sharpness": "sharpness", "noise": "noisiness", "exposure": "brightness",
                        "contrast": "contrast", "colour": "colourfulness"}
 MEASURE_ATTRIBUTE = {"focus": "sharpness", "focus_best": "sharpness", "noise_sigma": "noisiness",
-                     "luma_mean": "brightness", "luma_median": "brightness", "clipped_white": "brightness",
-                     "clipped_black": "brightness", "contrast_rms": "contrast", "luma_spread": "contrast",
+                     "luma_mean": "brightness", "luma_median": "brightness", "luma_p99": "brightness",
+                     "clipped_white": "brightness", "clipped_black": "brightness",
+                     "contrast_rms": "contrast", "luma_spread": "contrast",
                      "colour_cast": "colourfulness"}
 MOS = "mos"
 

@@ -170,3 +170,20 @@ def test_measures_come_through_the_file_pipeline(tiny_engine: Engine, tmp_path: 
     [(_, score)] = list(tiny_engine.score_paths([path]))
     assert score.measures == measure(np.asarray(_photo("chelsea")))
     assert score.reasons_ms > 0.0
+
+
+def test_all_dimensions_at_once_equal_the_cosine_cue_on_each_dimensions_pairs() -> None:
+    from iqa_engine.cues import cosine_cue, dimension_values
+
+    generator = torch.Generator().manual_seed(11)
+    feats = 3.0 * torch.randn(40, 64, generator=generator)
+    counts = (3, 2, 2, 1, 1, 1)
+    text = torch.randn(2 * sum(counts), 64, generator=generator)
+    scale = torch.tensor(4.6052)
+    together = dimension_values(feats, text, scale, counts)
+    start = 0
+    for column, pairs in enumerate(counts):
+        alone = cosine_cue(feats, text[start:start + 2 * pairs], scale)
+        assert torch.allclose(together[:, column], alone, atol=2e-6, rtol=0), column
+        start += 2 * pairs
+    assert dimension_values(feats, text[:0], scale, ()).shape == (40, 0)
