@@ -27,6 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Bumped whenever a measurement's definition changes, so stored values are recomputed (it is part of
+# the engine's dimensions fingerprint).
+MEASURES_VERSION = 1
 # Rec. ITU-R BT.709 luma coefficients (R, G, B).
 LUMA_WEIGHTS = (0.2126, 0.7152, 0.0722)
 # A pixel is clipped to white when its luma is at or above WHITE_LEVEL, to
