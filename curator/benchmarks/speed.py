@@ -159,25 +159,30 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     #    repetition. score_prepared is wrapped to see how the engine batches and how long the model
     #    keeps the scoring thread. The fastest repetition is reported: other processes on the CPU
     #    only ever slow a run down.
+    # With reasons_cost, a run without the reasons follows each run with them, so both see
+    # the same stretch of a busy machine's load.
+    plain = Engine(config.replace(reasons=False), backbone=bb) if reasons_cost and config.reasons else None
     runs: list[dict[str, Any]] = []
+    plain_runs: list[dict[str, Any]] = []
     for rep in range(repeat):
-        log(f"bench speed: timing end to end on {len(paths)} photos (score_paths + catalog write)"
-            + (f", run {rep + 1} of {repeat}" if repeat > 1 else ""))
+        of = f", run {rep + 1} of {repeat}" if repeat > 1 else ""
+        log(f"bench speed: timing end to end on {len(paths)} photos (score_paths + catalog write){of}")
         runs.append(_end_to_end(engine, inner, paths, work_dir / f"end_to_end_{rep}.db"))
+        if plain is not None:
+            log(f"bench speed: timing end to end without reasons{of}")
+            plain_runs.append(_end_to_end(plain, plain.score_prepared, paths, work_dir / f"plain_{rep}.db"))
     end_to_end = dict(min(runs, key=lambda r: r["seconds"]))
     end_to_end.update({
         "decode_workers": config.decode_workers, "warmup_seconds": warm_s, "warmup_photos": warm_n,
         "repeats": repeat, "all_seconds": [r["seconds"] for r in runs],
     })
     without_reasons = None
-    if reasons_cost and config.reasons:
-        plain = Engine(config.replace(reasons=False), backbone=bb)
-        plain_runs = []
-        for rep in range(repeat):
-            log("bench speed: timing end to end without reasons" + (f", run {rep + 1} of {repeat}" if repeat > 1 else ""))
-            plain_runs.append(_end_to_end(plain, plain.score_prepared, paths, work_dir / f"plain_{rep}.db"))
+    if plain_runs:
         without_reasons = dict(min(plain_runs, key=lambda r: r["seconds"]))  # type: ignore[arg-type, return-value]
         without_reasons["all_seconds"] = [r["seconds"] for r in plain_runs]
+        # each run with reasons against the run without that followed it
+        without_reasons["paired_increase"] = [float(a["seconds"]) / float(b["seconds"]) - 1.0  # type: ignore[arg-type]
+                                              for a, b in zip(runs, plain_runs)]
 
     failures: list[dict[str, str]] = []
     good: list[Path] = []
@@ -530,7 +535,9 @@ def _format_reasons(c: dict) -> str:
             f"decode threads, dimensions {_f(c['dimensions_ms_per_photo'], '.2f')} ms in the forward pass)")
     w = c.get("end_to_end_without")
     if w:
+        paired = ", ".join(_f(100 * x, "+.1f") + "%" for x in w["paired_increase"])
         text += (f"\n  end to end without reasons: {_f(w['ms_per_photo'], '.1f')} ms/photo (fastest of "
-                 f"{len(w['all_seconds'])}); with them {_f(100 * c['measured_increase'], '+.1f')}% "
-                 "(a difference of two timings: on a busy machine it is noisier than the share above)")
+                 f"{len(w['all_seconds'])}); fastest with them vs fastest without "
+                 f"{_f(100 * c['measured_increase'], '+.1f')}%, run by run {paired} (differences of two "
+                 "timings: on a busy machine they are noisier than the share above)")
     return text

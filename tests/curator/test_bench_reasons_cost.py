@@ -27,8 +27,8 @@ def test_speed_reports_the_share_of_time_the_reasons_add(
     for name in ("coffee", "rocket", "chelsea"):
         write_jpeg(photos / f"{name}.jpg", real_photos()[name], size=(640, 480))
     report = tmp_path / "speed.json"
-    rc = main(["bench", "speed", "--images", str(photos), "--n", "3", "--reasons-cost", "--json", str(report),
-               *tiny_model.cli_args()])
+    rc = main(["bench", "speed", "--images", str(photos), "--n", "3", "--reasons-cost", "--repeat", "2",
+               "--json", str(report), *tiny_model.cli_args()])
     out = capsys.readouterr().out
     assert rc == 0
     assert "reasons (quality dimensions + classic measurements)" in out
@@ -44,3 +44,7 @@ def test_speed_reports_the_share_of_time_the_reasons_add(
     assert without["reasons_ms_per_photo"] == 0.0
     assert cost["measured_increase"] == pytest.approx(
         data["end_to_end"]["ms_per_photo"] / without["ms_per_photo"] - 1.0)
+    # one run without reasons after each run with them, compared pair by pair
+    assert len(without["all_seconds"]) == len(data["end_to_end"]["all_seconds"]) == 2
+    assert without["paired_increase"] == pytest.approx(
+        [a / b - 1.0 for a, b in zip(data["end_to_end"]["all_seconds"], without["all_seconds"])])
