@@ -36,7 +36,7 @@ from .cues import Cues, compute_cues, dimension_values
 from .decode import DecodedPhoto, decode_photo
 from .errors import EngineError, ImageDecodeError
 from .hardware import fast_precision
-from .measures import Measures, measure
+from .measures import MEASURES_VERSION, Measures, measure
 from .qualiclip import qualiclip_cues
 from .results import PhotoScore, ViewScore
 
@@ -86,8 +86,8 @@ class Engine:
         self._pair_counts = tuple(len(d.pairs) for d in dims)
         self._dimension_text = (self.backbone.text_features([t for d in dims for t in d.prompts]) if dims
                                 else None)
-        self.dimensions_fingerprint = (dimensions_fingerprint(config, info.identity, info.fingerprint_activation)
-                                       if config.reasons else None)
+        self.dimensions_fingerprint = (dimensions_fingerprint(config, info.identity, info.fingerprint_activation,
+                                                              MEASURES_VERSION) if config.reasons else None)
 
     def _stored_text_features(self) -> torch.Tensor:
         stored = self.backbone.stored_text_features
