@@ -9,6 +9,7 @@ in this same format. Every table and key, with its default:
 
     [engine]                  # what scores, and how (iqa_engine.EngineConfig)
     preset = "exact"          # "exact" (the paper's computation) or "fast"
+    method = "maclip"         # "maclip" or "qualiclip" (needs QualiCLIP's checkpoint as weights)
     model = "RN50"            # an open_clip model name, or a model-config JSON path
     pretrained = "openai"     # an open_clip pretrained tag (ignored when weights is set)
     weights = "FILE"          # a local weights file instead of the tag (default: unset)
@@ -41,6 +42,11 @@ in this same format. Every table and key, with its default:
     [bursts]
     gap_seconds = 2.0         # frames closer than this in time may form a burst
     similarity = 0.9          # and must look this alike (cosine of their CLIP embeddings)
+
+    [dimensions]              # the quality dimensions (defaults: iqa_engine/dimensions.toml)
+    noise = [["a clean photo", "a noisy photo"], ["a smooth photo", "a grainy photo"]]
+                              # NAME = [[positive, negative], ...]: a default's name replaces its
+                              # pairs, a new name adds a dimension, [] removes one
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from typing import Any, Mapping
 import platformdirs
 
 from iqa_engine.config import EngineConfig
+from iqa_engine.dimensions import Dimension, default_dimensions, with_overrides
 
 APP_NAME = "curator"
 SETTINGS_FILE_NAME = "settings.toml"
@@ -64,8 +71,8 @@ DB_FILE_NAME = "catalog.db"
 # The engine's defaults: Settings takes them from here rather than restating them.
 _ENGINE = EngineConfig()
 # The EngineConfig fields that the settings file's [engine] table and the engine flags set.
-ENGINE_KEYS: tuple[str, ...] = ("model", "pretrained", "weights", "activation", "device", "protocol", "mode",
-                                "precision", "trunk", "batch_views", "decode_workers")
+ENGINE_KEYS: tuple[str, ...] = ("method", "model", "pretrained", "weights", "activation", "device", "protocol",
+                                "mode", "precision", "trunk", "batch_views", "decode_workers")
 
 
 class SettingsError(Exception):
@@ -95,6 +102,7 @@ class Settings:
     # "fast": the ResNet trunk once per photo (trunk "shared") and the reduced precision the
     # hardware runs faster (precision "auto"); see README, Performance.
     preset: str = "exact"
+    method: str = _ENGINE.method
     model: str = _ENGINE.model
     pretrained: str | None = _ENGINE.pretrained
     weights: str | None = _ENGINE.weights
@@ -122,6 +130,8 @@ class Settings:
     # [bursts]
     burst_gap_seconds: float = 2.0
     burst_similarity: float = 0.9
+    # [dimensions]: the table as written, {name: [[positive, negative], ...]}, applied over the defaults
+    dimensions: Mapping[str, Any] = field(default_factory=dict)
     # where each value came from: "default", the settings file, "env CURATOR_DB" or "flag"
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -131,6 +141,7 @@ class Settings:
 
     def engine_config(self) -> EngineConfig:
         values: dict[str, Any] = {k: getattr(self, k) for k in ENGINE_KEYS}
+        values["dimensions"] = self.quality_dimensions()
         if self.preset == "fast":  # the preset fills in what was not set explicitly
             if "precision" not in self.sources:
                 values["precision"] = "auto"
@@ -138,6 +149,13 @@ class Settings:
                 values["trunk"] = "shared"
         try:
             return EngineConfig(**values)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+
+    def quality_dimensions(self) -> tuple[Dimension, ...]:
+        """The defaults with the [dimensions] table applied."""
+        try:
+            return with_overrides(default_dimensions(), self.dimensions, "[dimensions]")
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
 
@@ -153,8 +171,14 @@ class Settings:
 
     def effective(self) -> list[tuple[str, str, Any, str]]:
         """(table, key, value, source) for every setting, in settings-file order, for `curator config show`."""
-        return [(table, key, getattr(self, name), self.sources.get(name, "default"))
+        rows = [(table, key, getattr(self, name), self.sources.get(name, "default"))
                 for (table, key), name in TOML_KEYS.items()]
+        # every dimension in effect, and any the table removed (as []), so the text loads back the same
+        changed = self.sources.get("dimensions", "default")
+        rows += [("dimensions", d.name, [list(p) for p in d.pairs],
+                  changed if d.name in self.dimensions else "default") for d in self.quality_dimensions()]
+        rows += [("dimensions", name, [], changed) for name, pairs in self.dimensions.items() if pairs == []]
+        return rows
 
 
 _FIELD_NAMES = {f.name for f in fields(Settings)} - {"sources"}
@@ -175,7 +199,8 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("bursts", "gap_seconds"): "burst_gap_seconds",
     ("bursts", "similarity"): "burst_similarity",
 }
-TABLES: tuple[str, ...] = tuple(dict.fromkeys(table for table, _ in TOML_KEYS))
+# [dimensions] has no fixed keys: its keys are dimension names
+TABLES: tuple[str, ...] = (*dict.fromkeys(table for table, _ in TOML_KEYS), "dimensions")
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -202,6 +227,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
     for table, entries in data.items():
         if not isinstance(entries, dict):
             raise SettingsError(f"settings file {path}: {_misplaced(table)}")
+        if table == "dimensions":
+            values["dimensions"] = entries
+            continue
         for key, value in entries.items():
             name = TOML_KEYS.get((table, key))
             if name is None:

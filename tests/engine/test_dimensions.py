@@ -132,7 +132,8 @@ def test_changing_a_dimension_changes_only_the_dimensions_fingerprint(tiny_model
         assert fingerprint(other, "w") != fingerprint(base, "w")
         assert dimensions_fingerprint(other, "w") != dimensions_fingerprint(base, "w")
     assert dimensions_fingerprint(base, "other weights") != dimensions_fingerprint(base, "w")
-    assert dimensions_fingerprint(base, "w", measures_version=2) != dimensions_fingerprint(base, "w", measures_version=1)
+    assert (dimensions_fingerprint(base, "w", measures_version=2)
+            != dimensions_fingerprint(base, "w", measures_version=1))
     assert dimensions_fingerprint(base, "w", "gelu") != dimensions_fingerprint(base, "w", "quickgelu")
     # the fusion's parameters change the score only
     fusion = base.replace(alpha=2.0)
