@@ -231,14 +231,14 @@ class Engine:
             n = prep.photo.n_views
             sl = slice(start, start + n)
             boxes: list = list(prep.photo.boxes) + [None]
-            view_dims = [dict(zip(names, (float(v) for v in dims[start + i]))) for i in range(n)]
+            view_dims = [dict(zip(names, (float(v) for v in dims[start + i]), strict=True)) for i in range(n)]
             view_scores = tuple(
                 ViewScore(box=boxes[i], fused=float(cols[0][start + i]), cosine=float(cols[1][start + i]),
                           magnitude=float(cols[2][start + i]), w_cosine=float(cols[3][start + i]),
                           w_magnitude=float(cols[4][start + i]), dimensions=view_dims[i])
                 for i in range(n))
             fused, cos, mag, wc, wm = (float(c[sl].mean()) for c in cols)
-            photo_dims = dict(zip(names, (float(v) for v in dims[sl].mean(axis=0)))) if names else {}
+            photo_dims = dict(zip(names, (float(v) for v in dims[sl].mean(axis=0)), strict=True)) if names else {}
             glob = feats[start + n - 1]
             embedding = (glob / glob.norm()).cpu().numpy().astype(np.float32)
             score = {"fused": fused, "cosine": cos, "magnitude": mag}[cfg.mode]

@@ -114,7 +114,7 @@ def agreement(rows: Sequence[Mapping[str, object]], attributes: Mapping[str, dic
         for name in first.get(key, {}):  # type: ignore[union-attr]
             attribute = claims.get(name, MOS)
             xs, ys = [], []
-            for row, attrs in zip(rows, matched):
+            for row, attrs in zip(rows, matched, strict=True):
                 target = row["mos"] if attribute == MOS else (attrs or {}).get(attribute)
                 value = row.get(key, {}).get(name)  # type: ignore[union-attr]
                 if target is not None and value is not None:

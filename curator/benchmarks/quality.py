@@ -170,7 +170,7 @@ def report_dict(result: dict, engine, list_path: Path, root: Path) -> dict[str, 
         "list": str(list_path), "root": str(root),
         "listed": result["listed"], "scored": result["scored"], "failed": result["failed"],
         "failures": result["failures"],
-        "engine": {"model": engine.model_name, "weights": engine.backbone.info.source,
+        "engine": {"method": cfg.method, "model": engine.model_name, "weights": engine.backbone.info.source,
                    "protocol": cfg.protocol, "precision": cfg.precision, "trunk": cfg.trunk,
                    "jpeg_draft": cfg.jpeg_draft, "device": str(engine.backbone.device),
                    "fingerprint": engine.fingerprint},
@@ -185,12 +185,17 @@ def _f(v: float, spec: str = "8.4f") -> str:
     return format(v, spec) if math.isfinite(v) else format("n/a", spec.split(".")[0].rstrip("f") + "s")
 
 
+def _method_label(method: str) -> str:
+    return "" if method == "maclip" else f"{method} on "
+
+
 def format_quality(result: dict, engine, list_path: Path) -> str:
     cfg = engine.config
     head = (f"curator bench quality: {result['scored']} of {result['listed']} images scored from {list_path}"
             + (f" ({result['failed']} failed, excluded)" if result["failed"] else ""))
     lines = [head,
-             f"engine: {engine.model_name} [{engine.backbone.info.source}], protocol {cfg.protocol}, "
+             f"engine: {_method_label(cfg.method)}{engine.model_name} [{engine.backbone.info.source}], "
+             f"protocol {cfg.protocol if cfg.method == 'maclip' else 'whole photo'}, "
              f"{cfg.precision}, trunk {cfg.trunk}, JPEG draft {'on' if cfg.jpeg_draft else 'off'}, "
              f"fingerprint {engine.fingerprint}",
              "",

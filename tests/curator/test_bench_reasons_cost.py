@@ -47,4 +47,4 @@ def test_speed_reports_the_share_of_time_the_reasons_add(
     # one run without reasons after each run with them, compared pair by pair
     assert len(without["all_seconds"]) == len(data["end_to_end"]["all_seconds"]) == 2
     assert without["paired_increase"] == pytest.approx(
-        [a / b - 1.0 for a, b in zip(data["end_to_end"]["all_seconds"], without["all_seconds"])])
+        [a / b - 1.0 for a, b in zip(data["end_to_end"]["all_seconds"], without["all_seconds"], strict=True)])

@@ -68,7 +68,7 @@ def test_dimensions_leave_the_score_exactly_as_a_plain_engine_gives_it(tiny_engi
     assert plain.dimensions == {} and plain.measures is None and plain.dimensions_fingerprint is None
     for field in ("score", "fused", "cosine", "magnitude", "w_cosine", "w_magnitude"):
         assert abs(getattr(with_dims, field) - getattr(plain, field)) <= 1e-9, field
-    for a, b in zip(with_dims.views, plain.views):
+    for a, b in zip(with_dims.views, plain.views, strict=True):
         assert abs(a.fused - b.fused) <= 1e-9 and a.box == b.box
 
 
@@ -103,10 +103,10 @@ def test_every_view_keeps_its_dimensions_and_the_photo_takes_their_mean(tiny_eng
     score = tiny_engine.score_image(image)
     expected = _reference_dimensions(tiny_engine, image)
     assert expected.shape == (score.n_views, len(DEFAULT_NAMES))
-    for view, row in zip(score.views, expected):
+    for view, row in zip(score.views, expected, strict=True):
         assert tuple(view.dimensions) == DEFAULT_NAMES
         assert list(view.dimensions.values()) == pytest.approx(list(row), abs=1e-5)
-    for i, name in enumerate(DEFAULT_NAMES):
+    for name in DEFAULT_NAMES:
         assert score.dimensions[name] == pytest.approx(float(np.mean([v.dimensions[name] for v in score.views])),
                                                        abs=1e-12)
         assert 0.0 < score.dimensions[name] < 1.0
