@@ -25,7 +25,7 @@ import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from .quality import IMAGE_COLUMNS, ListError
 
@@ -104,22 +104,22 @@ def match_attributes(images: Sequence[str], attributes: Mapping[str, dict[str, f
     return [attributes.get(img) or by_name.get(PurePath(img.replace("\\", "/")).name) for img in images]
 
 
-def agreement(rows: Sequence[Mapping[str, object]], attributes: Mapping[str, dict[str, float]]) -> list[Agreement]:
+def agreement(rows: Sequence[Mapping[str, Any]], attributes: Mapping[str, dict[str, float]]) -> list[Agreement]:
     """SRCC of every dimension and measurement in rows (bench quality's scored rows) with its attribute."""
     matched = match_attributes([str(r["image"]) for r in rows], attributes)
     table: list[Agreement] = []
-    first = rows[0] if rows else {}
+    first: Mapping[str, Any] = rows[0] if rows else {}
     for kind, key, claims in (("dimension", "dimensions", DIMENSION_ATTRIBUTE),
                               ("measurement", "measures", MEASURE_ATTRIBUTE)):
-        for name in first.get(key, {}):  # type: ignore[union-attr]
+        for name in first.get(key, {}):
             attribute = claims.get(name, MOS)
             xs, ys = [], []
             for row, attrs in zip(rows, matched, strict=True):
                 target = row["mos"] if attribute == MOS else (attrs or {}).get(attribute)
-                value = row.get(key, {}).get(name)  # type: ignore[union-attr]
+                value = row.get(key, {}).get(name)
                 if target is not None and value is not None:
                     xs.append(float(value))
-                    ys.append(float(target))  # type: ignore[arg-type]
+                    ys.append(float(target))
             table.append(Agreement(name, kind, attribute, _srcc(xs, ys), len(xs)))
     return table
 
