@@ -44,7 +44,7 @@ def test_method_flag_scores_with_qualiclip_or_maclip_on_its_backbone(
         tiny_model, checkpoint: Path, photo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     weights = ["--model", str(tiny_model.config_path), "--weights", str(checkpoint)]
     rc, [quali], _ = _score(str(photo), "--method", "qualiclip", *weights, capsys=capsys)
-    assert rc == 0 and quali["views"] == 1
+    assert rc == 0 and quali["views"] == 1 and quali["method"] == "qualiclip"
     direct = Engine(EngineConfig(method="qualiclip", model=str(tiny_model.config_path), weights=str(checkpoint),
                                  pretrained=None)).score_path(photo)
     assert quali["fused"] == pytest.approx(direct.score, abs=1e-6)
