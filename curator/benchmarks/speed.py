@@ -178,11 +178,11 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     })
     without_reasons = None
     if plain_runs:
-        without_reasons = dict(min(plain_runs, key=lambda r: r["seconds"]))  # type: ignore[arg-type, return-value]
+        without_reasons = dict(min(plain_runs, key=lambda r: r["seconds"]))
         without_reasons["all_seconds"] = [r["seconds"] for r in plain_runs]
         # each run with reasons against the run without that followed it
-        without_reasons["paired_increase"] = [float(a["seconds"]) / float(b["seconds"]) - 1.0  # type: ignore[arg-type]
-                                              for a, b in zip(runs, plain_runs)]
+        without_reasons["paired_increase"] = [float(a["seconds"]) / float(b["seconds"]) - 1.0
+                                              for a, b in zip(runs, plain_runs, strict=True)]
 
     failures: list[dict[str, str]] = []
     good: list[Path] = []

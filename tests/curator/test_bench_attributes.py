@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 from curator.cli import main
 
 EXPOSURES = (0.45, 0.6, 0.75, 0.9, 1.05, 1.2)
@@ -29,7 +29,7 @@ def _no_user_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def exposure_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("attribute-set")
-    base = real_photos()["coffee"].astype(np.float64)
+    base = sample_photos()["coffee"].astype(np.float64)
     rng = np.random.default_rng(5)
     lines = ["image,mos\n"]
     attributes = ["Image name,MOS,Brightness,Colorfulness,Contrast,Noisiness,Sharpness\n"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 from curator.cli import main
 
 
@@ -25,7 +25,7 @@ def test_speed_reports_the_share_of_time_the_reasons_add(
         tiny_model, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     photos = tmp_path / "photos"
     for name in ("coffee", "rocket", "chelsea"):
-        write_jpeg(photos / f"{name}.jpg", real_photos()[name], size=(640, 480))
+        write_jpeg(photos / f"{name}.jpg", sample_photos()[name], size=(640, 480))
     report = tmp_path / "speed.json"
     rc = main(["bench", "speed", "--images", str(photos), "--n", "3", "--reasons-cost", "--repeat", "2",
                "--json", str(report), *tiny_model.cli_args()])

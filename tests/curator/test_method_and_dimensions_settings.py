@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 from curator.cli import main
 from curator.commands.config import as_toml
 from curator.settings import SettingsError, load_settings
@@ -31,7 +31,7 @@ def checkpoint(tiny_model, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_jpeg(tmp_path_factory.mktemp("photo") / "coffee.jpg", real_photos()["coffee"])
+    return write_jpeg(tmp_path_factory.mktemp("photo") / "coffee.jpg", sample_photos()["coffee"])
 
 
 def _score(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict], str]:
@@ -98,3 +98,13 @@ def test_a_bad_dimensions_table_is_a_one_line_settings_error(tmp_path: Path, tab
     assert main(["config", "show"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_model_info_names_the_method_and_the_dimensions(tiny_model, checkpoint: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["model", "info", "--method", "qualiclip", "--model", str(tiny_model.config_path),
+                 "--weights", str(checkpoint)]) == 0
+    out = capsys.readouterr().out
+    assert "method:      qualiclip (the whole photo, long side up to 1024 px)" in out
+    assert "fingerprint: qualiclip-" in out
+    assert "dimensions:  sharpness, noise, exposure, contrast, colour, composition (dims-" in out

@@ -14,19 +14,19 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import TinyModel, real_photos
 from iqa_engine import Engine
 from iqa_engine import views as V
 from iqa_engine.config import dimensions_fingerprint, fingerprint
 from iqa_engine.dimensions import Dimension, default_dimensions, parse_dimensions, with_overrides
 from iqa_engine.measures import measure
+from iqa_engine.testing import TinyModel, sample_photos
 from reference_maclip import MEAN, STD, attention_pool_by_hand
 
 DEFAULT_NAMES = ("sharpness", "noise", "exposure", "contrast", "colour", "composition")
 
 
 def _photo(name: str, size: tuple[int, int] | None = None) -> Image.Image:
-    im = Image.fromarray(real_photos()[name])
+    im = Image.fromarray(sample_photos()[name])
     return im.resize(size, Image.Resampling.BICUBIC) if size else im
 
 

@@ -15,8 +15,8 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import TinyModel, real_photos
 from iqa_engine import Engine, EngineConfig, EngineError
+from iqa_engine.testing import TinyModel, sample_photos
 from reference_maclip import reference_score
 from reference_qualiclip import load_reference_model, reference_qualiclip
 
@@ -52,7 +52,7 @@ def reference(tiny_model: TinyModel, checkpoint: Path) -> tuple[torch.nn.Module,
 
 
 def _photo(name: str, size: tuple[int, int] | None = None) -> Image.Image:
-    im = Image.fromarray(real_photos()[name])
+    im = Image.fromarray(sample_photos()[name])
     return im.resize(size, Image.Resampling.BICUBIC) if size else im
 
 
