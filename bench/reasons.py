@@ -21,15 +21,9 @@ import time
 
 import numpy as np
 
-from curator.benchmarks.degradations import (
-    SKIMAGE_PHOTOS,
-    add_channel_noise,
-    add_luma_noise,
-    gaussian_blur,
-    scale_exposure,
-    skimage_photo,
-)
+from curator.benchmarks.degradations import add_channel_noise, add_luma_noise, gaussian_blur, scale_exposure
 from iqa_engine.measures import measure
+from iqa_engine.testing import sample_photos
 
 BLURS = (0, 1, 2, 4, 8)
 NOISES = (5, 10, 20, 40)
@@ -84,7 +78,7 @@ def exposure_table(photos: dict[str, np.ndarray]) -> None:
 def timing(repeat: int) -> None:
     from PIL import Image
 
-    image = np.asarray(Image.fromarray(skimage_photo("astronaut")).resize((1024, 768), Image.Resampling.BICUBIC))
+    image = np.asarray(Image.fromarray(sample_photos(1)["astronaut"]).resize((1024, 768), Image.Resampling.BICUBIC))
     image = np.ascontiguousarray(image)
     for _ in range(5):
         measure(image)
@@ -115,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50, help="timing samples (default 50)")
     args = parser.parse_args(argv)
-    photos = {name: skimage_photo(name) for name in SKIMAGE_PHOTOS}
+    photos = sample_photos(4)  # astronaut, coffee, chelsea, rocket
     print("Photos: " + ", ".join(f"{n} {a.shape[1]}x{a.shape[0]}" for n, a in photos.items()))
     blur_table(photos)
     noise_table(photos, add_luma_noise, "Noise sigma estimate (Immerkaer) against luminance noise added "

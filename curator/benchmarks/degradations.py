@@ -1,28 +1,16 @@
 """Known degradations of an 8-bit RGB photo: blur, noise, exposure.
 
-The inputs of the classic-measurement checks (bench/reasons.py and its test):
-each function takes an H x W x 3 uint8 image and returns a new one, so a
-measurement can be compared with the degradation that was applied.
+The inputs of the classic-measurement checks (bench/reasons.py and its test),
+applied to the photographs that ship inside scikit-image
+(iqa_engine.testing.sample_photos): each function takes an H x W x 3 uint8
+image and returns a new one, so a measurement can be compared with the
+degradation that was applied.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-
-# The photographs that ship inside scikit-image (no download needed).
-SKIMAGE_PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
-
-
-def skimage_photo(name: str) -> np.ndarray:
-    """One of scikit-image's bundled photos as uint8 RGB."""
-    from skimage import data
-
-    image = np.asarray(getattr(data, name)())
-    if image.ndim == 2:
-        image = np.stack([image] * 3, axis=-1)
-    return np.ascontiguousarray(image[..., :3].astype(np.uint8))
-
 
 def gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
     """A Gaussian blur of standard deviation `sigma` pixels, each channel alike (a defocused lens)."""

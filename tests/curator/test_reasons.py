@@ -24,6 +24,7 @@ from curator.reasons import (
     focus_relative_to_contrast,
 )
 from iqa_engine.measures import measure
+from iqa_engine.testing import sample_photos
 
 NORMAL = {"focus_best": 4000.0, "contrast_rms": 0.25, "noise_sigma": 2.0, "luma_mean": 110.0, "luma_p99": 235.0,
           "clipped_white": 0.002, "clipped_black": 0.01, "luma_spread": 180.0, "colour_cast": 0.15}
@@ -179,9 +180,7 @@ def _jpeg(array: np.ndarray) -> np.ndarray:
 
 
 def test_degraded_copies_read_their_reason_whatever_the_dimensions():
-    from conftest import real_photos
-
-    photos = real_photos()
+    photos = sample_photos(5)
     sharp = dict(photos, astro_crop=photos["astronaut"][:300, 200:], coffee_crop=photos["coffee"][100:, :350],
                  moto_crop=photos["motorcycle"][:, 300:])
     images = {name: _jpeg(a) for name, a in sharp.items()}

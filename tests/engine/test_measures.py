@@ -10,14 +10,11 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from curator.benchmarks.degradations import (
-    SKIMAGE_PHOTOS,
-    add_luma_noise,
-    gaussian_blur,
-    scale_exposure,
-    skimage_photo,
-)
+from curator.benchmarks.degradations import add_luma_noise, gaussian_blur, scale_exposure
 from iqa_engine.measures import LUMA_WEIGHTS, SCALAR_NAMES, focus_grid_shape, measure
+from iqa_engine.testing import sample_photos
+
+PHOTOS = sample_photos(4)  # astronaut, coffee, chelsea, rocket
 
 # -- exact values on constructed images -------------------------------------
 
@@ -97,7 +94,7 @@ def test_noise_of_pure_gaussian_noise():
 
 
 def test_scalars_are_plain_floats_by_name():
-    scalars = measure(skimage_photo("chelsea")).scalars()
+    scalars = measure(PHOTOS["chelsea"]).scalars()
     assert tuple(scalars) == SCALAR_NAMES
     assert all(type(v) is float and math.isfinite(v) for v in scalars.values())
 
@@ -111,9 +108,9 @@ def test_refuses_what_is_not_an_8bit_rgb_image(bad):
 
 # -- known degradations of real photos ----------------------------------------
 
-@pytest.fixture(scope="module", params=SKIMAGE_PHOTOS)
+@pytest.fixture(scope="module", params=list(PHOTOS))
 def photo(request):
-    return skimage_photo(request.param)
+    return PHOTOS[request.param]
 
 
 def test_focus_falls_monotonically_with_blur(photo):
