@@ -47,6 +47,33 @@ in this same format. Every table and key, with its default:
     noise = [["a clean photo", "a noisy photo"], ["a smooth photo", "a grainy photo"]]
                               # NAME = [[positive, negative], ...]: a default's name replaces its
                               # pairs, a new name adds a dimension, [] removes one
+
+    [reasons]                 # why a frame is weak: the rule's constants (curator.reasons.ReasonRules)
+    tail_share = 0.1          # the worst share of a folder on a dimension
+    min_folder = 4            # photos with a value before folder-relative guards apply
+    focus_ratio = 0.25        # blurry: focus relative to contrast under this x the folder's median
+    focus_floor = 0.01        #   or under this, whatever the folder
+    noise_ratio = 2.5         # noisy: noise sigma over this x the folder's median
+    noise_min = 6.0           #   and over this (8-bit levels)
+    noise_max = 15.0          #   or over this, whatever the folder
+    dark_highlights = 150.0   # too-dark: the brightest 1 % stays under this luma (0-255)
+    dark_ratio = 0.6          #   and mean luma under this x the folder's median
+    dark_mean = 32.0          #   or under this, whatever the folder
+    clip_share = 0.05         # too-bright: over this share clipped to white
+    clip_ratio = 2.0          #   and over this x the folder's median share
+    clip_max = 0.25           #   or over this share, whatever the folder
+    bright_ratio = 1.25       # too-bright too: mean luma over this x the folder's median
+    bright_clip = 0.01        #   with over this share clipped
+    flat_spread = 64.0        # flat: 5-95 % luma spread under this (levels)
+    flat_ratio = 0.5          #   and under this x the folder's median
+    flat_floor = 32.0         #   or under this, whatever the folder
+    cast_min = 0.2            # colour-cast: grey-world deviation over this
+    cast_ratio = 3.0          #   and over this x the folder's median
+    cast_max = 0.6            #   or over this, whatever the folder
+    composition_max = 0.5     # composition: in the folder's worst tail_share and under this
+
+    [gallery]
+    tile_number = "rank"      # on each tile: "rank" (3/24 in its folder), "percentile" (top 12%) or "raw"
 """
 
 from __future__ import annotations
@@ -56,10 +83,11 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import platformdirs
 
+from curator.reasons import ReasonRules
 from iqa_engine.config import EngineConfig
 from iqa_engine.dimensions import Dimension, default_dimensions, with_overrides
 
@@ -132,6 +160,10 @@ class Settings:
     burst_similarity: float = 0.9
     # [dimensions]: the table as written, {name: [[positive, negative], ...]}, applied over the defaults
     dimensions: Mapping[str, Any] = field(default_factory=dict)
+    # [reasons]: the reasons rule's constants (the table's keys are ReasonRules' fields)
+    reasons: ReasonRules = field(default_factory=ReasonRules)
+    # [gallery]
+    tile_number: str = "rank"  # "rank", "percentile" or "raw" (curator.standing.TILE_NUMBERS)
     # where each value came from: "default", the settings file, "env CURATOR_DB" or "flag"
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -159,6 +191,10 @@ class Settings:
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
 
+    def reason_rules(self) -> ReasonRules:
+        """The reasons rule's constants: ReasonRules' defaults with the [reasons] table's keys."""
+        return self.reasons
+
     def with_overrides(self, source: str, **values: Any) -> "Settings":
         """New settings with the given non-None values, recording where they came from."""
         changes = {k: v for k, v in values.items() if v is not None}
@@ -178,6 +214,8 @@ class Settings:
         rows += [("dimensions", d.name, [list(p) for p in d.pairs],
                   changed if d.name in self.dimensions else "default") for d in self.quality_dimensions()]
         rows += [("dimensions", name, [], changed) for name, pairs in self.dimensions.items() if pairs == []]
+        source = self.sources.get("reasons", "default")
+        rows += [("reasons", f.name, getattr(self.reasons, f.name), source) for f in dataclasses.fields(self.reasons)]
         return rows
 
 
@@ -198,9 +236,12 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("xmp", "map"): "xmp_map",
     ("bursts", "gap_seconds"): "burst_gap_seconds",
     ("bursts", "similarity"): "burst_similarity",
+    ("gallery", "tile_number"): "tile_number",
 }
-# [dimensions] has no fixed keys: its keys are dimension names
-TABLES: tuple[str, ...] = (*dict.fromkeys(table for table, _ in TOML_KEYS), "dimensions")
+# [dimensions] has no fixed keys: its keys are dimension names; [reasons] is read whole into ReasonRules
+WHOLE_TABLES: dict[str, str] = {"reasons": "reasons"}
+WHOLE_TABLES_READ: dict[str, Callable[[Mapping[str, Any]], Any]] = {"reasons": ReasonRules.from_table}
+TABLES: tuple[str, ...] = (*dict.fromkeys(table for table, _ in TOML_KEYS), "dimensions", *WHOLE_TABLES)
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -229,6 +270,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
             raise SettingsError(f"settings file {path}: {_misplaced(table)}")
         if table == "dimensions":
             values["dimensions"] = entries
+            continue
+        if table in WHOLE_TABLES:
+            try:
+                values[WHOLE_TABLES[table]] = WHOLE_TABLES_READ[table](entries)
+            except ValueError as exc:
+                raise SettingsError(f"settings file {path}: {exc}") from None
             continue
         for key, value in entries.items():
             name = TOML_KEYS.get((table, key))
@@ -266,6 +313,11 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("xmp naming must be 'adobe' or 'darktable'")
     if settings.burst_gap_seconds < 0:
         raise SettingsError("burst gap must be >= 0 seconds")
+    from curator.standing import TILE_NUMBERS
+
+    if settings.tile_number not in TILE_NUMBERS:
+        raise SettingsError(f"[gallery] tile_number must be one of {', '.join(TILE_NUMBERS)}, "
+                            f"not {settings.tile_number!r}")
     if not isinstance(settings.xmp_map, str):
         raise SettingsError("[xmp] map must be a string such as \"reject=-1:Red,keep=3\"")
     if settings.xmp_map.strip():
