@@ -1,15 +1,33 @@
 """A photo's measurements and reasons in words a photographer reads: "3.2 % highlights clipped", "noise σ 6.1".
 
 Pure text from the values the catalog stores (iqa_engine.measures scalars by
-name); the gallery's "Why" section and the CLI print these lines.
+name); the gallery's "Why" section shows them (explain), with each quality
+dimension's percentile in the photo's folder.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import statistics
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from curator.reasons import focus_relative_to_contrast
+from curator.standing import percentile_in_folder
+
+
+class QualityLike(Protocol):
+    """A shot's stored quality values (curator.catalog.QualityRow)."""
+
+    @property
+    def photo_id(self) -> Hashable: ...
+    @property
+    def dimensions(self) -> Mapping[str, float]: ...
+    @property
+    def measures(self) -> Mapping[str, float]: ...
+    @property
+    def reasons(self) -> tuple[str, ...]: ...
 
 # One line each, for tooltips and the detail pane.
 REASON_HINTS = {
@@ -60,3 +78,33 @@ def measure_lines(measures: Mapping[str, float], focus_median: float | None = No
     if "colour_cast" in measures:
         lines.append(("Colour", f"average colour {100 * measures['colour_cast']:.0f} % off neutral grey"))
     return lines
+
+
+@dataclass(frozen=True)
+class DimensionStanding:
+    name: str
+    value: float  # 0..1, higher is better
+    percentile: float | None  # 0..1 among the folder's photos (1 = the folder's best); None alone in it
+
+
+@dataclass(frozen=True)
+class Why:
+    """What the detail pane's "Why" section shows for one photo."""
+
+    photo_id: int
+    reasons: tuple[str, ...]
+    dimensions: tuple[DimensionStanding, ...]
+    measures: tuple[tuple[str, str], ...]  # (label, text) in photographer units
+
+
+def explain(photo_id: int, quality: QualityLike, folder: Sequence[QualityLike]) -> Why:
+    """The Why of one photo from its quality values and those of its folder's photos (itself included)."""
+    names = list(quality.dimensions)
+    dims = []
+    for name in names:
+        pct = percentile_in_folder({r.photo_id: r.dimensions.get(name) for r in folder}).get(quality.photo_id)
+        dims.append(DimensionStanding(name, float(quality.dimensions[name]),
+                                      pct if sum(1 for r in folder if name in r.dimensions) > 1 else None))
+    focus = [f for f in (focus_relative_to_contrast(r.measures) for r in folder) if f is not None]
+    median = statistics.median(focus) if len(focus) > 1 else None
+    return Why(photo_id, tuple(quality.reasons), tuple(dims), tuple(measure_lines(quality.measures, median)))

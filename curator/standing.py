@@ -11,8 +11,10 @@ import bisect
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 TILE_NUMBERS = ("rank", "percentile", "raw")  # what a tile shows: the [gallery] tile_number setting
+K = TypeVar("K", bound=Hashable)  # a photo id
 
 
 @dataclass(frozen=True)
@@ -22,11 +24,11 @@ class Standing:
     percentile: float  # 0..1: share of the other photos with a lower value (ties count half)
 
 
-def _finite(values: Mapping[Hashable, float | None]) -> dict[Hashable, float]:
+def _finite(values: Mapping[K, float | None]) -> dict[K, float]:
     return {k: float(v) for k, v in values.items() if v is not None and math.isfinite(v)}
 
 
-def percentile_in_folder(values: Mapping[Hashable, float | None]) -> dict[Hashable, float]:
+def percentile_in_folder(values: Mapping[K, float | None]) -> dict[K, float]:
     """id -> share (0..1) of the other photos with a lower value (ties count half); 1.0 for a folder of one."""
     items = _finite(values)
     n = len(items)
@@ -41,7 +43,7 @@ def percentile_in_folder(values: Mapping[Hashable, float | None]) -> dict[Hashab
     return out
 
 
-def standings(values: Mapping[Hashable, float | None]) -> dict[Hashable, Standing]:
+def standings(values: Mapping[K, float | None]) -> dict[K, Standing]:
     """id -> its rank and percentile among the finite values given (one folder's)."""
     items = _finite(values)
     ascending = sorted(items.values())

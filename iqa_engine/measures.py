@@ -72,14 +72,20 @@ class Measures:
 
     def focus_boxes(self) -> tuple[tuple[int, int, int, int], ...]:
         """(left, top, right, bottom) of each focus window, row-major, right/bottom exclusive."""
-        width, height = self.size
-        rows, cols = self.focus_grid
-        ys, xs = _cell_edges(height, rows), _cell_edges(width, cols)
-        return tuple((xs[c], ys[r], xs[c + 1], ys[r + 1]) for r in range(rows) for c in range(cols))
+        return focus_boxes(self.size, self.focus_grid)
 
 
 SCALAR_NAMES = ("focus", "focus_best", "noise_sigma", "clipped_white", "clipped_black", "luma_mean",
                 "luma_median", "luma_p99", "contrast_rms", "luma_spread", "colour_cast")
+
+
+def focus_boxes(size: tuple[int, int], grid: tuple[int, int]) -> tuple[tuple[int, int, int, int], ...]:
+    """(left, top, right, bottom) of each focus window of an image of `size` (width, height) cut into `grid`
+    (rows, cols), row-major, right/bottom exclusive."""
+    width, height = size
+    rows, cols = grid
+    ys, xs = _cell_edges(height, rows), _cell_edges(width, cols)
+    return tuple((xs[c], ys[r], xs[c + 1], ys[r + 1]) for r in range(rows) for c in range(cols))
 
 
 def focus_grid_shape(width: int, height: int) -> tuple[int, int]:
