@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from curator.culling import WEAK_MEANING, is_weak
 from ui import theme
@@ -353,11 +354,20 @@ class DetailPane(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(self.preview, 1)
+        outer.addWidget(self.preview, 2)
         info_widget = QWidget()
+        info_widget.setObjectName("detail")
         info_widget.setLayout(info)
-        info_widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        outer.addWidget(info_widget, 0)
+        # the text scrolls under the preview rather than making the window taller than the screen
+        scroll = QScrollArea()
+        scroll.setWidget(info_widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.info_scroll = scroll
+        outer.addWidget(scroll, 3)
         self.clear()
 
     # --- content --------------------------------------------------------------------------------
