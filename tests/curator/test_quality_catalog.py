@@ -163,3 +163,31 @@ def test_schema_3_migrates_keeping_scores_and_queues_the_measurements(tmp_path):
                               dimensions_fingerprint="dims-a", gone=lambda p: False)
         assert counts.remeasure == 1 and counts.rescore == 0
     assert (tmp_path / "catalog.db.v3.bak").exists()
+
+
+def test_keep_best_passes_over_blurred_and_badly_exposed_frames(cat, photos):
+    """A 5-frame burst (sharp, blurred, noisy, dark, +60 % bright) where the bright frame scores highest:
+    "keep the best" keeps the sharp one."""
+    from curator.benchmarks.degradations import scale_exposure
+    from curator.exif import ExifData
+
+    sharp = photos["sharp"]
+    bright = np.clip(sharp.astype(np.float64) * 1.6, 0, 255).astype(np.uint8)
+    frames = {"sharp": (sharp, 0.60), "blurred": (photos["blurred"], 0.55), "noisy": (photos["noisy"], 0.50),
+              "dark": (scale_exposure(sharp, 0.25), 0.40), "bright": (bright, 0.72)}
+    ids = {}
+    stat = FileStat(1000, 1)
+    for i, (name, (image, fused)) in enumerate(frames.items()):
+        pid = cat.upsert_photo(f"/b/{name}.jpg", stat, status="pending")
+        exif = ExifData(capture_time=f"2024-06-01T10:00:0{i}.{i}", exposure_bias=0.0)
+        [rec] = cat.record_outcomes([Outcome(pid, "scored", expected=stat, stat=stat, content_hash=f"h{i}",
+                                             score=engine_result(image, fused), exif=exif)])
+        ids[name] = rec.photo_id
+    culling.recompute_reasons(cat, ["/b"])
+    reasons = {name: cat.quality_by_id([pid])[pid].reasons for name, pid in ids.items()}
+    assert "blurry" in reasons["blurred"] and "too-dark" in reasons["dark"] and "too-bright" in reasons["bright"]
+    assert reasons["sharp"] == ()
+    [burst] = culling.bursts(cat, "/b")
+    assert burst.size == 5 and burst.best == ids["sharp"]
+    kept = culling.reject_all_but_best(cat, ["/b"])
+    assert set(kept.rejected) == set(ids.values()) - {ids["sharp"]}
