@@ -182,7 +182,7 @@ def report_dict(result: dict, engine, list_path: Path, root: Path) -> dict[str, 
 
 
 def _f(v: float, spec: str = "8.4f") -> str:
-    return format(v, spec) if math.isfinite(v) else format("n/a", spec.split(".")[0].rstrip("f") + "s")
+    return format(v, spec) if math.isfinite(v) else format("n/a", ">" + spec.split(".")[0].rstrip("f") + "s")
 
 
 def _method_label(method: str) -> str:
@@ -211,7 +211,9 @@ def format_quality(result: dict, engine, list_path: Path) -> str:
         lines.append(f"PLCC and RMSE need a fitted mapping, and {result['scored']} images are too few to fit its "
                      f"5 parameters ({MIN_FIT_POINTS} or more): only SRCC and KRCC are reported.")
     lines.append("")
-    lines.append("* the --mode shown first; fused is MA-CLIP, cosine is CLIP-IQA, magnitude is the magnitude cue alone. "
+    meaning = ("fused is MA-CLIP, cosine is CLIP-IQA, magnitude is the magnitude cue alone" if cfg.method == "maclip"
+               else f"fused and cosine are {cfg.method}'s score, magnitude is the magnitude cue of its feature")
+    lines.append(f"* the --mode shown first; {meaning}. "
                  "PLCC and RMSE after the 5-parameter logistic mapping; the paper's figures are in the README, under 'The paper's figures'.")
     lines.append(f"{result['seconds']:.1f} s, {result['scored'] / result['seconds']:.2f} images/s"
                  if result["seconds"] > 0 else "")
