@@ -27,7 +27,10 @@ What is deliberately conservative:
   -1 EV marks those last two frames as a bracket) only ever protects frames.
 
 The best frame of a burst is the one with the highest fused score (the
-earliest on a tie).
+earliest on a tie) among the frames without a disqualifying reason
+(``blurry``, ``too-bright`` or ``too-dark``, see curator.reasons): a blurred or
+badly exposed frame never wins over one without, whatever its score. When
+every frame has such a reason, the highest score wins.
 
 Capture times and exposure biases come from the catalog's EXIF (curator.exif
 reads DateTimeOriginal with its sub-seconds and UTC offset, and
@@ -45,6 +48,8 @@ import numpy as np
 
 DEFAULT_GAP_SECONDS = 2.0
 DEFAULT_SIMILARITY = 0.9
+# Reasons that keep a frame from being a burst's best while a frame without them exists.
+DISQUALIFYING_REASONS = frozenset({"blurry", "too-bright", "too-dark"})
 _BIAS_TOLERANCE = 1e-3  # EV; cameras store 1/3 EV steps as rationals such as -2/3
 
 
@@ -57,6 +62,7 @@ class Frame:
     embedding: Sequence[float] | np.ndarray | None = field(default=None, compare=False, repr=False)
     fused: float | None = None  # MA-CLIP fused score; None: not scored yet
     exposure_bias: float | None = None  # EXIF ExposureBiasValue in EV; None: unknown
+    reasons: tuple[str, ...] = ()  # curator.reasons words; see DISQUALIFYING_REASONS
 
     @property
     def seconds(self) -> float | None:
@@ -106,10 +112,13 @@ class Burst:
 
     @property
     def best(self) -> Hashable | None:
-        """The highest fused score (earliest on a tie); None when no frame is scored."""
+        """The highest fused score (earliest on a tie) among the frames without a disqualifying
+        reason, or among all frames when each has one; None when no frame is scored."""
+        scored = [f for f in self.frames if f.fused is not None]
+        eligible = [f for f in scored if not DISQUALIFYING_REASONS.intersection(f.reasons)] or scored
         best_id: Hashable | None = None
         best_fused = -math.inf
-        for f in self.frames:
+        for f in eligible:
             if f.fused is not None and (best_id is None or f.fused > best_fused):
                 best_id, best_fused = f.photo_id, f.fused
         return best_id

@@ -9,6 +9,7 @@ wrote, and an action is either recorded whole or not at all.
   frames, bursts        a folder's shots as frames, grouped into bursts and brackets
   reject_all_but_best   "keep the best frame": in every burst of some folders, or in one burst
   is_weak               the one definition of a weak ("flagged") photo, for every view of the catalog
+  recompute_reasons     each shot's reasons (curator.reasons) from its folder's quality values, brackets protected
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from curator import flags
 from curator.bursts import DEFAULT_GAP_SECONDS, DEFAULT_SIMILARITY, Burst, Frame, bracketed_ids
 from curator.bursts import group_bursts as _group
 from curator.bursts import reject_all_but_best as _keep_best
+from curator.reasons import Evidence, ReasonRules, derive_reasons
 
 if TYPE_CHECKING:
     from curator.catalog import Catalog, FrameRow
@@ -67,6 +69,31 @@ def recompute_flags(catalog: "Catalog", threshold: float | None, bottom_percent:
         if plan.changes:
             catalog.apply_flag_changes(plan.changes)
     return plan.flags_changed
+
+
+def recompute_reasons(catalog: "Catalog", folders: Sequence[str] | None = None, rules: ReasonRules | None = None,
+                      *, burst_gap_seconds: float | None = DEFAULT_GAP_SECONDS) -> int:
+    """Derive every shot's reasons (curator.reasons) in these folders (None: all) from the quality values
+    stored for its folder, in one transaction; returns how many shots' reasons changed.
+
+    Frames of an exposure bracket (curator.bursts.bracketed_ids within `burst_gap_seconds`; None turns
+    that off) are left alone on exposure, as the rule says.
+    """
+    if folders is not None and not folders:
+        return 0
+    with catalog.transaction():
+        by_folder = catalog.quality_rows(None if folders is None else list(folders))
+        bracketed: set[int] = set()
+        if burst_gap_seconds is not None and by_folder:
+            shots = catalog.frames_by_folder(list(by_folder), embeddings=False)
+            bracketed = {_id(i) for rows in shots.values() for i in bracketed_ids(_frames(rows), burst_gap_seconds)}
+        rows = [r for folder_rows in by_folder.values() for r in folder_rows]
+        derived = derive_reasons((Evidence(r.photo_id, r.folder, r.measures, r.dimensions, r.exposure_bias,
+                                           r.photo_id in bracketed) for r in rows), rules)
+        changes = [(r.photo_id, derived[r.photo_id]) for r in rows if derived[r.photo_id] != r.reasons]
+        if changes:
+            catalog.set_reasons(changes)
+    return len(changes)
 
 
 def frames(catalog: "Catalog", folder: str) -> list[Frame]:
@@ -156,4 +183,4 @@ def _id(photo_id: Hashable) -> int:
 
 
 def _frames(rows: Iterable["FrameRow"]) -> list[Frame]:
-    return [Frame(r.photo_id, r.capture_time, r.embedding, r.fused, r.exposure_bias) for r in rows]
+    return [Frame(r.photo_id, r.capture_time, r.embedding, r.fused, r.exposure_bias, r.reasons) for r in rows]

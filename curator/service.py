@@ -61,6 +61,7 @@ class ScanSummary:
     other_scorer: str | None = None  # pid of the process that will score what we queued
     interrupted: bool = False
     flags_changed: int = 0
+    reasons_changed: int = 0  # shots whose reasons changed
     sidecars_imported: int = 0  # sidecars whose ratings, labels or rejects a person set came in as decisions
     sidecar_failures: list[tuple[str, str]] = field(default_factory=list)  # (sidecar, reason): not read
 
@@ -103,11 +104,13 @@ def collect(inputs: Iterable[str | os.PathLike[str]]) -> Collected:
     return Collected(roots, entries, not_photos)
 
 
-def sync(catalog: Catalog, roots: Sequence[str], fingerprint: str, *, retry_errors: bool = False) -> SyncCounts:
-    """Bring the catalog in line with the folders: queue what is new, changed or stale; mark what is gone."""
+def sync(catalog: Catalog, roots: Sequence[str], fingerprint: str, *, retry_errors: bool = False,
+         dimensions_fingerprint: str | None = None) -> SyncCounts:
+    """Bring the catalog in line with the folders: queue what is new, changed or stale (or lacks current
+    quality values); mark what is gone."""
     found = collect(roots)
     return catalog.sync_files(found.roots or list(roots), found.entries, fingerprint=fingerprint,
-                              retry_errors=retry_errors)
+                              retry_errors=retry_errors, dimensions_fingerprint=dimensions_fingerprint)
 
 
 def load_engine(settings: Settings) -> "Engine":
@@ -133,8 +136,13 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
          flag_policy: FlagPolicy | None = None, retry_errors: bool = False,
          stop: threading.Event | None = None,
          on_start: Callable[[int], None] | None = None,
-         on_progress: Callable[[int, int, float], None] | None = None) -> ScanSummary:
+         on_progress: Callable[[int, int, float], None] | None = None,
+         reasons_only: bool = False) -> ScanSummary:
     """Score every new, changed or stale photo under `inputs` into the catalog, then return.
+
+    Scored photos without current quality values (dimensions, measurements) get them, their stored score
+    kept. With reasons_only, only those are processed (nothing is scored). Every folder's reasons are
+    derived again at the end, so a changed [reasons] setting applies.
 
     on_start(total) is called once the queue is known; on_progress(done, total, rate) after each batch.
     """
@@ -154,7 +162,9 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
         # A walk that found no photos compares no scores, so its sync needs no engine and no model
         # load: it only marks what the catalog had there as missing.
         summary.sync = catalog.sync_files(found.roots, found.entries, retry_errors=retry_errors,
-                                          fingerprint=engine.fingerprint if engine else "")
+                                          fingerprint=engine.fingerprint if engine else "",
+                                          reasons_only=reasons_only,
+                                          dimensions_fingerprint=getattr(engine, "dimensions_fingerprint", None))
         summary.errors = [(e.path, e.error or "cannot be read") for e in found.entries if e.stat is None]
         # Ratings, labels and rejects a person set in sidecars (Lightroom, darktable) become user decisions.
         imported = import_sidecars(catalog, settings.xmp_naming, scope=found.roots)
@@ -163,7 +173,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
             summary.other_scorer = lock.holder() or "?"
             return summary
         policy = flag_policy_for(catalog, settings, flag_policy)
-        queued = catalog.queue_length(found.roots)
+        queued = catalog.queue_length(found.roots, scored_only=reasons_only)
         if queued and engine is None:  # photos queued earlier under these folders, not walked now
             engine = load_engine(settings)
         if on_start:
@@ -174,13 +184,15 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
             summary.flags_changed += report.flags_changed
             if on_progress:
                 done = report.totals.done
-                on_progress(done, done + catalog.queue_length(found.roots), report.rate)
+                on_progress(done, done + catalog.queue_length(found.roots, scored_only=reasons_only), report.rate)
 
         if engine is not None:
             worker = Worker(catalog, engine, batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
                             poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
-                            on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds)
+                            on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds,
+                            reason_rules=settings.reason_rules(), reasons_only=reasons_only)
             summary.totals = worker.run(stop, until_idle=True)
+            summary.reasons_changed = worker.reasons_changed
         summary.interrupted = stop.is_set()
         summary.earlier_errors = len(catalog.error_paths(found.roots) - {path for path, _ in summary.errors})
         # Missing and re-appeared photos change folder rankings too; imported decisions change flags.
@@ -190,6 +202,10 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
                 folders |= {os.path.dirname(r) for r in found.roots} | set(catalog.folders(under=found.roots))
             summary.flags_changed += culling.recompute_flags(catalog, policy[0], policy[1], folders=sorted(folders),
                                                              burst_gap_seconds=settings.burst_gap_seconds)
+        if not summary.interrupted:
+            summary.reasons_changed += culling.recompute_reasons(
+                catalog, catalog.folders(under=found.roots), settings.reason_rules(),
+                burst_gap_seconds=settings.burst_gap_seconds)
         return summary
     finally:
         lock.release()
@@ -262,15 +278,16 @@ class WatchService:
                             poll_interval=s.poll_interval_seconds, flag_policy=policy, scope=None,
                             on_batch=lambda r: self._batch_done(catalog, roots, r), run_kind="watch",
                             burst_gap_seconds=s.burst_gap_seconds,
-                            on_recorded=lambda rec: import_for_records(catalog, s.xmp_naming, rec))
+                            on_recorded=lambda rec: import_for_records(catalog, s.xmp_naming, rec),
+                            reason_rules=s.reason_rules())
             self.writer = SidecarWriter.from_settings(catalog, s) if self.xmp else None
             self.totals = worker.totals
             self._worker = worker
             self.retrainer = self._retrainer(policy)
-            fingerprint = engine.fingerprint
+            fingerprint, dimensions = engine.fingerprint, getattr(engine, "dimensions_fingerprint", None)
 
             def sync_tree(path: str) -> SyncCounts:
-                return sync(catalog, [path], fingerprint)
+                return sync(catalog, [path], fingerprint, dimensions_fingerprint=dimensions)
 
             handler = CatalogEventHandler(catalog, wake=worker.wake, sync_tree=sync_tree,
                                           min_interval=s.poll_interval_seconds)
@@ -280,7 +297,7 @@ class WatchService:
             self.observer = guard
             guard.start()
             try:
-                self.sync_counts = sync(catalog, roots, fingerprint)
+                self.sync_counts = sync(catalog, roots, fingerprint, dimensions_fingerprint=dimensions)
                 self._import(catalog, roots, policy)
                 if self.writer is not None:
                     self.writer.write_all(roots)
@@ -295,7 +312,7 @@ class WatchService:
                     if self.rescan_seconds and time.monotonic() - last_sync > self.rescan_seconds:
                         last_sync = time.monotonic()
                         try:  # events can be lost (an overflowing inotify queue); a periodic sync finds them
-                            sync(catalog, roots, fingerprint)
+                            sync(catalog, roots, fingerprint, dimensions_fingerprint=dimensions)
                             self._import(catalog, roots, policy)  # sidecars edited in Lightroom meanwhile
                         except (CatalogError, OSError) as exc:
                             log.warning("periodic rescan failed: %s", exc)

@@ -9,6 +9,7 @@ in this same format. Every table and key, with its default:
 
     [engine]                  # what scores, and how (iqa_engine.EngineConfig)
     preset = "exact"          # "exact" (the paper's computation) or "fast"
+    method = "maclip"         # "maclip" or "qualiclip" (needs QualiCLIP's checkpoint as weights)
     model = "RN50"            # an open_clip model name, or a model-config JSON path
     pretrained = "openai"     # an open_clip pretrained tag (ignored when weights is set)
     weights = "FILE"          # a local weights file instead of the tag (default: unset)
@@ -47,6 +48,37 @@ in this same format. Every table and key, with its default:
     reject_rating = 1         # a rating from 1 to this many stars is a reject
     min_per_class = 20        # learn only from at least this many keeps and as many rejects
     retrain_every = 50        # watch retrains after this many new decisions
+    [dimensions]              # the quality dimensions (defaults: iqa_engine/dimensions.toml)
+    noise = [["a clean photo", "a noisy photo"], ["a smooth photo", "a grainy photo"]]
+                              # NAME = [[positive, negative], ...]: a default's name replaces its
+                              # pairs, a new name adds a dimension, [] removes one
+
+    [reasons]                 # why a frame is weak: the rule's constants (curator.reasons.ReasonRules)
+    tail_share = 0.1          # the worst share of a folder on a dimension
+    min_folder = 4            # photos with a value before folder-relative guards apply
+    focus_ratio = 0.25        # blurry: focus relative to contrast under this x the folder's median
+    focus_floor = 0.01        #   or under this, whatever the folder
+    noise_ratio = 2.5         # noisy: noise sigma over this x the folder's median
+    noise_min = 6.0           #   and over this (8-bit levels)
+    noise_max = 15.0          #   or over this, whatever the folder
+    dark_highlights = 150.0   # too-dark: the brightest 1 % stays under this luma (0-255)
+    dark_ratio = 0.6          #   and mean luma under this x the folder's median
+    dark_mean = 32.0          #   or under this, whatever the folder
+    clip_share = 0.05         # too-bright: over this share clipped to white
+    clip_ratio = 2.0          #   and over this x the folder's median share
+    clip_max = 0.25           #   or over this share, whatever the folder
+    bright_ratio = 1.25       # too-bright too: mean luma over this x the folder's median
+    bright_clip = 0.01        #   with over this share clipped
+    flat_spread = 64.0        # flat: 5-95 % luma spread under this (levels)
+    flat_ratio = 0.5          #   and under this x the folder's median
+    flat_floor = 32.0         #   or under this, whatever the folder
+    cast_min = 0.2            # colour-cast: grey-world deviation over this
+    cast_ratio = 3.0          #   and over this x the folder's median
+    cast_max = 0.6            #   or over this, whatever the folder
+    composition_max = 0.5     # composition: in the folder's worst tail_share and under this
+
+    [gallery]
+    tile_number = "rank"      # on each tile: "rank" (3/24 in its folder), "percentile" (top 12%) or "raw"
 """
 
 from __future__ import annotations
@@ -56,11 +88,13 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import platformdirs
 
+from curator.reasons import ReasonRules
 from iqa_engine.config import EngineConfig
+from iqa_engine.dimensions import Dimension, default_dimensions, with_overrides
 
 APP_NAME = "curator"
 SETTINGS_FILE_NAME = "settings.toml"
@@ -70,8 +104,8 @@ DB_FILE_NAME = "catalog.db"
 # The engine's defaults: Settings takes them from here rather than restating them.
 _ENGINE = EngineConfig()
 # The EngineConfig fields that the settings file's [engine] table and the engine flags set.
-ENGINE_KEYS: tuple[str, ...] = ("model", "pretrained", "weights", "activation", "device", "protocol", "mode",
-                                "precision", "trunk", "batch_views", "decode_workers")
+ENGINE_KEYS: tuple[str, ...] = ("method", "model", "pretrained", "weights", "activation", "device", "protocol",
+                                "mode", "precision", "trunk", "batch_views", "decode_workers")
 
 
 class SettingsError(Exception):
@@ -101,6 +135,7 @@ class Settings:
     # "fast": the ResNet trunk once per photo (trunk "shared") and the reduced precision the
     # hardware runs faster (precision "auto"); see README, Performance.
     preset: str = "exact"
+    method: str = _ENGINE.method
     model: str = _ENGINE.model
     pretrained: str | None = _ENGINE.pretrained
     weights: str | None = _ENGINE.weights
@@ -133,6 +168,12 @@ class Settings:
     taste_reject_rating: int = 1
     taste_min_per_class: int = 20
     taste_retrain_every: int = 50
+    # [dimensions]: the table as written, {name: [[positive, negative], ...]}, applied over the defaults
+    dimensions: Mapping[str, Any] = field(default_factory=dict)
+    # [reasons]: the reasons rule's constants (the table's keys are ReasonRules' fields)
+    reasons: ReasonRules = field(default_factory=ReasonRules)
+    # [gallery]
+    tile_number: str = "rank"  # "rank", "percentile" or "raw" (curator.standing.TILE_NUMBERS)
     # where each value came from: "default", the settings file, "env CURATOR_DB" or "flag"
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -142,6 +183,7 @@ class Settings:
 
     def engine_config(self) -> EngineConfig:
         values: dict[str, Any] = {k: getattr(self, k) for k in ENGINE_KEYS}
+        values["dimensions"] = self.quality_dimensions()
         if self.preset == "fast":  # the preset fills in what was not set explicitly
             if "precision" not in self.sources:
                 values["precision"] = "auto"
@@ -151,6 +193,17 @@ class Settings:
             return EngineConfig(**values)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
+
+    def quality_dimensions(self) -> tuple[Dimension, ...]:
+        """The defaults with the [dimensions] table applied."""
+        try:
+            return with_overrides(default_dimensions(), self.dimensions, "[dimensions]")
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+
+    def reason_rules(self) -> ReasonRules:
+        """The reasons rule's constants: ReasonRules' defaults with the [reasons] table's keys."""
+        return self.reasons
 
     def with_overrides(self, source: str, **values: Any) -> "Settings":
         """New settings with the given non-None values, recording where they came from."""
@@ -164,8 +217,16 @@ class Settings:
 
     def effective(self) -> list[tuple[str, str, Any, str]]:
         """(table, key, value, source) for every setting, in settings-file order, for `curator config show`."""
-        return [(table, key, getattr(self, name), self.sources.get(name, "default"))
+        rows = [(table, key, getattr(self, name), self.sources.get(name, "default"))
                 for (table, key), name in TOML_KEYS.items()]
+        # every dimension in effect, and any the table removed (as []), so the text loads back the same
+        changed = self.sources.get("dimensions", "default")
+        rows += [("dimensions", d.name, [list(p) for p in d.pairs],
+                  changed if d.name in self.dimensions else "default") for d in self.quality_dimensions()]
+        rows += [("dimensions", name, [], changed) for name, pairs in self.dimensions.items() if pairs == []]
+        source = self.sources.get("reasons", "default")
+        rows += [("reasons", f.name, getattr(self.reasons, f.name), source) for f in dataclasses.fields(self.reasons)]
+        return rows
 
 
 _FIELD_NAMES = {f.name for f in fields(Settings)} - {"sources"}
@@ -189,8 +250,12 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("taste", "reject_rating"): "taste_reject_rating",
     ("taste", "min_per_class"): "taste_min_per_class",
     ("taste", "retrain_every"): "taste_retrain_every",
+    ("gallery", "tile_number"): "tile_number",
 }
-TABLES: tuple[str, ...] = tuple(dict.fromkeys(table for table, _ in TOML_KEYS))
+# [dimensions] has no fixed keys: its keys are dimension names; [reasons] is read whole into ReasonRules
+WHOLE_TABLES: dict[str, str] = {"reasons": "reasons"}
+WHOLE_TABLES_READ: dict[str, Callable[[Mapping[str, Any]], Any]] = {"reasons": ReasonRules.from_table}
+TABLES: tuple[str, ...] = (*dict.fromkeys(table for table, _ in TOML_KEYS), "dimensions", *WHOLE_TABLES)
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -217,6 +282,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
     for table, entries in data.items():
         if not isinstance(entries, dict):
             raise SettingsError(f"settings file {path}: {_misplaced(table)}")
+        if table == "dimensions":
+            values["dimensions"] = entries
+            continue
+        if table in WHOLE_TABLES:
+            try:
+                values[WHOLE_TABLES[table]] = WHOLE_TABLES_READ[table](entries)
+            except ValueError as exc:
+                raise SettingsError(f"settings file {path}: {exc}") from None
+            continue
         for key, value in entries.items():
             name = TOML_KEYS.get((table, key))
             if name is None:
@@ -261,6 +335,11 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("[taste] needs 1 <= reject_rating < keep_rating <= 5")
     if settings.taste_min_per_class < 2 or settings.taste_retrain_every < 1:
         raise SettingsError("[taste] min_per_class must be at least 2, and retrain_every at least 1")
+    from curator.standing import TILE_NUMBERS
+
+    if settings.tile_number not in TILE_NUMBERS:
+        raise SettingsError(f"[gallery] tile_number must be one of {', '.join(TILE_NUMBERS)}, "
+                            f"not {settings.tile_number!r}")
     if not isinstance(settings.xmp_map, str):
         raise SettingsError("[xmp] map must be a string such as \"reject=-1:Red,keep=3\"")
     if settings.xmp_map.strip():

@@ -45,8 +45,9 @@ def verdict_of(row: Any) -> str | None:
 
 def photo_decisions(rows: Iterable[Any]) -> list[xmp.PhotoDecision]:
     """curator.xmp.PhotoDecision for each row that is not missing (rows: GalleryRow or alike: .path,
-    .status, .flag, .fused, .rating, .label)."""
-    return [xmp.PhotoDecision(Path(r.path), verdict_of(r), r.fused, r.rating or None, r.label)
+    .status, .flag, .fused, .rating, .label, and .reasons when there are any)."""
+    return [xmp.PhotoDecision(Path(r.path), verdict_of(r), r.fused, r.rating or None, r.label,
+                              tuple(getattr(r, "reasons", ()) or ()))
             for r in rows if r.status != "missing"]
 
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 from curator import culling, settle
 from curator.catalog import Catalog, CatalogError, FileStat, Outcome, OutcomeKind, PendingItem, Recorded, ScoreRecord
 from curator.exif import ExifData, read_exif
+from curator.reasons import ReasonRules
 
 if TYPE_CHECKING:
     from iqa_engine import Engine
@@ -110,7 +111,9 @@ def _read_error(exc: BaseException) -> str:
 @dataclass
 class Inspection:
     item: PendingItem
-    kind: Literal["score"] | OutcomeKind  # "score": to be scored; any other: the outcome already known
+    # "score": to be scored; "measure": quality values to compute, the stored score kept; any other: the
+    # outcome already known
+    kind: Literal["score", "measure"] | OutcomeKind
     stat: FileStat | None = None
     content_hash: str | None = None
     exif: ExifData | None = None
@@ -141,9 +144,13 @@ def _shot(path: str, catalog: Catalog) -> tuple[str | None, FileStat | None, tup
     return primary, result.stat, ()
 
 
-def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog) -> Inspection:
-    """Everything about one pending photo that can run in a thread. Never raises for a bad file."""
-    from iqa_engine.errors import ImageDecodeError
+def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog, reasons_only: bool = False) -> Inspection:
+    """Everything about one pending photo that can run in a thread. Never raises for a bad file.
+
+    A photo whose score is current but whose quality values (dimensions, measurements) are missing or
+    from other dimensions is "measure"d: decoded and run through the model, its stored score kept. With
+    reasons_only, every photo with a score is measured so (its stored score kept, from whichever engine);
+    nothing is scored."""
 
     path = item.path
     first = stat_file(path)
@@ -163,8 +170,14 @@ def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog) -> Insp
         return Inspection(item, "error", stat=st, error=_read_error(exc))
     fingerprint = engine.fingerprint
     primary, primary_stat, partners = _shot(path, catalog)
-    if primary is None and item.content_hash == digest and catalog.has_score(item.photo_id, fingerprint):
-        return Inspection(item, "unchanged", stat=st, content_hash=digest, partners=partners)
+    if primary is None and item.content_hash == digest and (reasons_only or catalog.has_score(item.photo_id,
+                                                                                              fingerprint)):
+        dimensions_fingerprint = getattr(engine, "dimensions_fingerprint", None)
+        if dimensions_fingerprint is None or catalog.has_quality(item.photo_id, dimensions_fingerprint):
+            return Inspection(item, "unchanged", stat=st, content_hash=digest, partners=partners)
+        return _prepared(item, engine, st, digest, "measure", partners=partners)
+    if reasons_only and primary is None:  # not what was scored: left as it is for a scan
+        return Inspection(item, "unchanged", stat=st, partners=partners)
     twin = None
     if item.content_hash is None:  # a path never seen before: maybe a photo that moved while we were away
         for candidate in catalog.find_twins(digest, fingerprint, item.photo_id):
@@ -178,19 +191,34 @@ def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog) -> Insp
     if twin is not None and twin.has_current_score:
         return Inspection(item, "adopted", stat=st, content_hash=digest, exif=exif, twin_id=twin.photo_id,
                           partners=partners)
+    return _prepared(item, engine, st, digest, "score", exif=exif, twin_id=twin.photo_id if twin else None,
+                     partners=partners)
+
+
+def _prepared(item: PendingItem, engine: "Engine", st: FileStat, digest: str, kind: Literal["score", "measure"], *,
+              exif: ExifData | None = None, twin_id: int | None = None, partners: tuple[str, ...] = ()) -> Inspection:
+    """Decode the photo into the engine's views: an Inspection of `kind` ("score" or "measure") ready for it.
+    A photo that cannot be decoded for a "measure" keeps its stored score ("unchanged")."""
+    from iqa_engine.errors import ImageDecodeError
+
+    path = item.path
     try:
         prepared = engine.prepare_path(path)
     except ImageDecodeError as exc:
+        if kind == "measure":
+            return Inspection(item, "unchanged", stat=st, content_hash=digest, partners=partners)
         return Inspection(item, "error", stat=st, content_hash=digest, error=str(exc) or "cannot be decoded")
     except Exception as exc:  # anything about one file stays with that file
+        if kind == "measure":
+            return Inspection(item, "unchanged", stat=st, content_hash=digest, partners=partners)
         return Inspection(item, "error", stat=st, content_hash=digest, error=_read_error(exc))
     after = stat_file(path)
     if after.stat != st:
         if after.kind == "missing":
             return Inspection(item, "missing", error="vanished while being scored")
         return Inspection(item, "changed", stat=after.stat or st)
-    return Inspection(item, "score", stat=st, content_hash=digest, exif=exif, prepared=prepared,
-                      twin_id=twin.photo_id if twin else None, partners=partners)
+    return Inspection(item, kind, stat=st, content_hash=digest, exif=exif, prepared=prepared, twin_id=twin_id,
+                      partners=partners)
 
 
 # -- the worker ---------------------------------------------------------------------
@@ -199,6 +227,7 @@ def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog) -> Insp
 @dataclass
 class Totals:
     scored: int = 0
+    measured: int = 0  # quality values computed, the stored score kept
     unchanged: int = 0
     adopted: int = 0
     paired: int = 0  # second files of RAW+JPEG pairs, linked to their shot's scored file (not scored)
@@ -209,7 +238,8 @@ class Totals:
 
     @property
     def done(self) -> int:
-        return self.scored + self.unchanged + self.adopted + self.paired + self.errors + self.missing
+        return (self.scored + self.measured + self.unchanged + self.adopted + self.paired + self.errors
+                + self.missing)
 
 
 @dataclass(frozen=True)
@@ -247,7 +277,8 @@ class Worker:
                  on_batch: Callable[[BatchReport], None] | None = None,
                  on_idle: Callable[[], None] | None = None, run_kind: str = "scan",
                  burst_gap_seconds: float | None = 2.0,
-                 on_recorded: Callable[[Sequence[Recorded]], Sequence[str]] | None = None) -> None:
+                 on_recorded: Callable[[Sequence[Recorded]], Sequence[str]] | None = None,
+                 reason_rules: "ReasonRules | None" = None, reasons_only: bool = False) -> None:
         self.catalog = catalog
         self.engine = engine
         self.batch_size = max(1, int(batch_size))
@@ -263,6 +294,9 @@ class Worker:
         # Called with each batch's records before the flags are recomputed (the XMP import at scan time);
         # returns more folders whose flags need recomputing.
         self.on_recorded = on_recorded
+        self.reason_rules = reason_rules or ReasonRules()  # each batch's folders get their reasons again
+        self.reasons_only = reasons_only  # measure photos that have a score; score nothing
+        self.reasons_changed = 0  # shots whose reasons changed, over the batches so far
         self.run_id: int | None = None
         self.totals = Totals()
         self._rate = _Rate()
@@ -282,7 +316,8 @@ class Worker:
 
     def select_ready(self, limit: int, exclude: Sequence[int] = ()) -> tuple[list[PendingItem], float]:
         """Pending items whose files have settled, and how long until the next one might."""
-        candidates = self.catalog.pending_items(self.scope, limit=limit * 4 + 16, exclude=exclude)
+        candidates = self.catalog.pending_items(self.scope, limit=limit * 4 + 16, exclude=exclude,
+                                                scored_only=self.reasons_only)
         ready: list[PendingItem] = []
         wait = self.poll_interval
         for item in candidates:
@@ -303,7 +338,7 @@ class Worker:
 
     def score(self, inspections: Sequence[Inspection]) -> list[Outcome]:
         """Stage 3: the model for the batch's decoded photos; a failure is narrowed to the photo that caused it."""
-        to_score = [i for i in inspections if i.kind == "score"]
+        to_score = [i for i in inspections if i.kind in ("score", "measure")]
         scores: dict[int, Any] = {}
         failures: dict[int, str] = {}
         if to_score:
@@ -319,7 +354,15 @@ class Worker:
         outcomes = []
         for i in inspections:
             expected = i.item.stat
-            if i.kind == "score":
+            if i.kind == "measure":  # the stored score stays; a failure leaves the photo as it was
+                if id(i) in failures:
+                    outcomes.append(Outcome(i.item.photo_id, "unchanged", expected, stat=i.stat,
+                                            content_hash=i.content_hash, partners=i.partners))
+                else:
+                    outcomes.append(Outcome(i.item.photo_id, "measured", expected, stat=i.stat,
+                                            content_hash=i.content_hash, score=ScoreRecord.from_result(scores[id(i)]),
+                                            partners=i.partners))
+            elif i.kind == "score":
                 if id(i) in failures:
                     outcomes.append(Outcome(i.item.photo_id, "error", expected, stat=i.stat,
                                             content_hash=i.content_hash, error=failures[id(i)], path=i.item.path))
@@ -377,10 +420,10 @@ class Worker:
         if len(inflight) < lookahead and now >= self._next_poll:
             ready, self._wait = self.select_ready(lookahead - len(inflight), [item.photo_id for item, _ in inflight])
             for item in ready:
-                inflight.append((item, pool.submit(inspect_photo, item, self.engine, self.catalog)))
+                inflight.append((item, pool.submit(inspect_photo, item, self.engine, self.catalog, self.reasons_only)))
             self._next_poll = now if ready else now + min(self._wait, self.poll_interval)
         if not inflight:
-            if until_idle and self.catalog.queue_length(self.scope) == 0:
+            if until_idle and self.catalog.queue_length(self.scope, scored_only=self.reasons_only) == 0:
                 return False
             if self.on_idle:
                 self.on_idle()
@@ -418,6 +461,12 @@ class Worker:
                                                         burst_gap_seconds=self.burst_gap_seconds)
             except CatalogError as exc:  # flags are derived data: the next batch recomputes them
                 log.warning("could not recompute flags: %s", exc)
+        if folders:
+            try:
+                self.reasons_changed += culling.recompute_reasons(self.catalog, sorted(folders), self.reason_rules,
+                                                                  burst_gap_seconds=self.burst_gap_seconds)
+            except CatalogError as exc:  # reasons are derived data too
+                log.warning("could not recompute reasons: %s", exc)
         seconds = time.monotonic() - t0  # waiting for the decode-ahead, scoring and recording
         done = 0
         errors = []
@@ -427,6 +476,8 @@ class Worker:
                 continue
             if r.kind == "scored":
                 self.totals.scored += 1
+            elif r.kind == "measured":
+                self.totals.measured += 1
             elif r.kind == "unchanged":
                 self.totals.unchanged += 1
             elif r.kind == "adopted":

@@ -58,6 +58,7 @@ from curator.errors import UserError
 from curator.labels import LABELS, canonical_label, normalise_label
 from curator.own_files import TEMP_SUFFIX, temp_sibling
 from curator.pairs import Shot, group_shots, shot_of, stem_key
+from curator.xmp_keywords import Change, keyword_changes
 
 NAMING_SCHEMES = ("adobe", "darktable")
 SIDECAR_SUFFIX = ".xmp"
@@ -160,6 +161,8 @@ class XmpFields:
     label: str | None = None
     verdict: str | None = None
     score: float | None = None  # written to curator:Score only when not None
+    # reasons as keywords (curator.xmp_keywords); None: keywords left as they are, (): take ours back
+    reasons: tuple[str, ...] | None = None
 
 
 def fields_for(verdict: str | None, mapping: Mapping[str, Mark] = DEFAULT_MAPPING,
@@ -278,7 +281,22 @@ def _parse(data: bytes, where: Path) -> dict[str, Any]:
         img.close()
 
 
-def _patch(data: bytes, changes: Mapping[str, str | None], where: Path) -> bytes:
+def _patch(data: bytes, changes: Mapping[str, Change], where: Path) -> bytes:
+    """Apply property changes: a string sets, None deletes, a tuple sets an unordered array (rdf:Bag).
+
+    pyexiv2 writes a Python list as an rdf:Seq, but dc:subject and
+    lr:hierarchicalSubject are bags. So a bag is made in two passes: the
+    property becomes an empty ``type="Bag"`` first, then its items are set by
+    index (exiv2's XMP paths, as it reads darktable's history).
+    """
+    simple = {k: ('type="Bag"' if isinstance(v, tuple) else v) for k, v in changes.items()}
+    items = {f"{k}[{i}]": item for k, v in changes.items() if isinstance(v, tuple)
+             for i, item in enumerate(v, start=1)}
+    data = _modify(data, simple, where)
+    return _modify(data, items, where) if items else data
+
+
+def _modify(data: bytes, changes: Mapping[str, str | None], where: Path) -> bytes:
     img = _image(data, where)
     try:
         img.modify_xmp(dict(changes))  # a None value deletes the property
@@ -447,10 +465,10 @@ class WriteResult:
     created: bool  # the sidecar did not exist before
     changed: bool  # the file was (or, in a dry run, would be) written
     kept_user: tuple[str, ...] = ()  # "rating"/"label": left as a person set them
-    changes: Mapping[str, str | None] = field(default_factory=dict)  # key -> new value (None: removed)
+    changes: Mapping[str, Change] = field(default_factory=dict)  # key -> new value (None: removed; tuple: a bag)
 
 
-def _own_change(changes: dict[str, str | None], kept: list[str], name: str, key: str, our_key: str,
+def _own_change(changes: dict[str, Change], kept: list[str], name: str, key: str, our_key: str,
                 current: str | None, ours: str | None, wanted: str | None, force: bool,
                 same: Any) -> None:
     """Set or clear one field that curator manages, unless a person owns it."""
@@ -472,9 +490,9 @@ def _own_change(changes: dict[str, str | None], kept: list[str], name: str, key:
 
 
 def compute_changes(values: Mapping[str, Any], fields: XmpFields,
-                    force: bool = False) -> tuple[dict[str, str | None], tuple[str, ...]]:
+                    force: bool = False) -> tuple[dict[str, Change], tuple[str, ...]]:
     """The property changes that bring a sidecar's `values` to `fields` (pure; for tests and dry runs)."""
-    changes: dict[str, str | None] = {}
+    changes: dict[str, Change] = {}
     kept: list[str] = []
     rating_now = _text_or_none(values.get(KEY_RATING))
     ours_rating = _text_or_none(values.get(KEY_OUR_RATING))
@@ -491,6 +509,8 @@ def compute_changes(values: Mapping[str, Any], fields: XmpFields,
         text = f"{fields.score:.4f}"
         if _text_or_none(values.get(KEY_SCORE)) != text:
             changes[KEY_SCORE] = text
+    if fields.reasons is not None:
+        changes.update(keyword_changes(values, fields.reasons))
     return changes, tuple(kept)
 
 
@@ -498,9 +518,10 @@ def write_sidecar(sidecar: str | os.PathLike[str], fields: XmpFields, *, force: 
                   dry_run: bool = False) -> WriteResult:
     """Create or patch one sidecar so that it carries `fields`.
 
-    Only curator's fields change (xmp:Rating, xmp:Label and the curator:
-    namespace); everything else in the file (develop settings, keywords,
-    history) is kept as exiv2 read it. A rating or label that a person set is
+    Only curator's fields change (xmp:Rating, xmp:Label, the curator:
+    namespace and, with `fields.reasons`, curator's own keywords: see
+    curator.xmp_keywords); everything else in the file (develop settings,
+    other keywords, history) is kept as exiv2 read it. A rating or label that a person set is
     kept unless `force`. Nothing is written when nothing changes. The write is
     atomic (temp file in the same folder, fsync, os.replace).
     """
@@ -582,14 +603,16 @@ class PhotoDecision:
     score: float | None = None  # fused score, written only with write_score
     rating: int | None = None  # stars the user gave in curator (1-5): they win over the mapping, except on a reject
     label: str | None = None  # a colour label the user gave in curator: it wins over the mapping
+    reasons: tuple[str, ...] = ()  # curator.reasons words, written as keywords with write_reasons
 
-    def fields(self, mapping: Mapping[str, Mark] = DEFAULT_MAPPING, write_score: bool = False) -> XmpFields:
+    def fields(self, mapping: Mapping[str, Mark] = DEFAULT_MAPPING, write_score: bool = False,
+               write_reasons: bool = False) -> XmpFields:
         base = fields_for(self.verdict, mapping, self.score, write_score)
         rating = base.rating
         if self.rating and self.verdict != "reject":
             rating = max(0, min(5, int(self.rating)))
         label = canonical_label(self.label) or base.label
-        return XmpFields(rating, label, base.verdict, base.score)
+        return XmpFields(rating, label, base.verdict, base.score, tuple(self.reasons) if write_reasons else None)
 
 
 @dataclass(frozen=True)
@@ -662,7 +685,7 @@ def plan_sidecars(decisions: Iterable[PhotoDecision], naming: str = "adobe",
 
 def write_decisions(decisions: Iterable[PhotoDecision], *, naming: str = "adobe",
                     mapping: Mapping[str, Mark] = DEFAULT_MAPPING, write_score: bool = False,
-                    force: bool = False, dry_run: bool = False) -> WriteReport:
+                    force: bool = False, dry_run: bool = False, write_reasons: bool = False) -> WriteReport:
     """Write each decision to its shot's sidecar(s); a bad sidecar is reported, not fatal."""
     present: list[PhotoDecision] = []
     failures: list[tuple[Path, str]] = []
@@ -674,7 +697,7 @@ def write_decisions(decisions: Iterable[PhotoDecision], *, naming: str = "adobe"
     planned, clashes = plan_sidecars(present, naming)
     results: list[WriteResult] = []
     for sidecar, decision, _shot in planned:
-        fields = decision.fields(mapping, write_score)
+        fields = decision.fields(mapping, write_score, write_reasons)
         try:
             results.append(write_sidecar(sidecar, fields, force=force, dry_run=dry_run))
         except SidecarError as exc:

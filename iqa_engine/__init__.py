@@ -1,7 +1,9 @@
 """iqa_engine: the MA-CLIP no-reference image quality score on open_clip.
 
 Liao et al., "Beyond Cosine Similarity: Magnitude-Aware CLIP for No-Reference
-Image Quality Assessment", AAAI 2026, arXiv 2511.09948.
+Image Quality Assessment", AAAI 2026, arXiv 2511.09948. QualiCLIP (arXiv
+2403.11176) is the second method; quality dimensions and classic
+measurements come with every score.
 
 Importing this package is cheap: torch and open_clip load on first use of
 Engine (or of the backbone, views and cues modules), so a command line can
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .config import DEFAULT_PROMPT_PAIRS, MODES, PRECISIONS, PROTOCOLS, EngineConfig, fingerprint
+from .config import (DEFAULT_PROMPT_PAIRS, METHODS, MODES, PRECISIONS, PROTOCOLS, EngineConfig,
+                     dimensions_fingerprint, fingerprint)
+from .dimensions import Dimension, default_dimensions
 from .errors import EngineError, ImageDecodeError, WeightsUnavailable
 
 if TYPE_CHECKING:
@@ -20,7 +24,8 @@ if TYPE_CHECKING:
     from .results import PhotoScore, ViewScore
 
 __all__ = [
-    "DEFAULT_PROMPT_PAIRS", "MODES", "PRECISIONS", "PROTOCOLS", "EngineConfig", "fingerprint",
+    "DEFAULT_PROMPT_PAIRS", "METHODS", "MODES", "PRECISIONS", "PROTOCOLS", "EngineConfig", "fingerprint",
+    "dimensions_fingerprint", "Dimension", "default_dimensions",
     "EngineError", "ImageDecodeError", "WeightsUnavailable", "Engine", "PhotoScore", "ViewScore",
 ]
 

@@ -49,7 +49,8 @@ class Backbone:
     """An open_clip CLIP model in eval mode on a device, with MA-CLIP's feature extraction."""
 
     def __init__(self, model: torch.nn.Module, tokenizer: Callable, info: WeightsInfo,
-                 device: torch.device, precision: str) -> None:
+                 device: torch.device, precision: str, stored_text_features: torch.Tensor | None = None
+                 ) -> None:
         # open_clip's CLIP: its towers and heads are plain attributes that torch's stubs type as
         # Tensor | Module, so the model is held untyped
         self.model: Any = model
@@ -57,6 +58,9 @@ class Backbone:
         self.info = info
         self.device = device
         self.precision = precision
+        # text features that came with the weights file (QualiCLIP's), float32 on the device
+        self.stored_text_features = (None if stored_text_features is None
+                                     else stored_text_features.float().to(device))
         visual = model.visual
         self.is_resnet = all(hasattr(visual, a) for a in ("stem", "layer4", "attnpool"))
         if not self.is_resnet:
@@ -101,6 +105,16 @@ class Backbone:
 
     def attention_pool(self, grid: torch.Tensor) -> torch.Tensor:
         return attention_pool(self.model.visual.attnpool, grid)
+
+    def whole_image_features(self, image: torch.Tensor) -> torch.Tensor:
+        """(3, H, W) normalised photo at any size -> (1, D) unnormalised float32 feature (ResNet only).
+
+        The whole photo through the trunk, then the attention pool without its
+        positional embedding over the whole feature grid (QualiCLIP's inference).
+        """
+        with torch.inference_mode(), self.autocast():
+            feats = self.attention_pool(self.trunk(image.unsqueeze(0)))
+        return feats.float()
 
     def image_features(self, views: torch.Tensor) -> torch.Tensor:
         """(B, 3, 224, 224) normalised views -> (B, D) unnormalised float32 features."""
@@ -217,7 +231,8 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
     identity = f"{arch}/{pretrained_tag}" if pretrained_tag else f"{arch}/sha256:{weights.sha256}"
     info = WeightsInfo(model=arch, source=source, path=weights.path, sha256=weights.sha256, identity=identity,
                        activation=activation)
-    return Backbone(model, open_clip.get_tokenizer(arch), info, device, config.precision)
+    return Backbone(model, open_clip.get_tokenizer(arch), info, device, config.precision,
+                    stored_text_features=weights.prompts_features)
 
 
 def _create_model(arch: str, activation: Activation) -> torch.nn.Module:

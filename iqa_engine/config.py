@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .activation import ACTIVATIONS
+from .dimensions import Dimension, default_dimensions, dimensions_payload, short_hash
 
 # The antonym pairs of CLIP-IQA as used by MA-CLIP, positive first. Order and
 # spelling matter: they are tokenised as written.
@@ -25,6 +26,11 @@ DEFAULT_PROMPT_PAIRS: tuple[tuple[str, str], ...] = (
     ("Noise-free image", "noisy image"),
 )
 
+# "maclip": MA-CLIP's fused cues over the protocol's views (the default).
+# "qualiclip": QualiCLIP (Agnolucci et al., arXiv 2403.11176): the whole photo
+# through a quality-fine-tuned RN50, scored against the text features stored
+# in its checkpoint; protocol, trunk and mode do not apply to it.
+METHODS = ("maclip", "qualiclip")
 PROTOCOLS = ("koniq", "spaq", "global")
 MODES = ("fused", "cosine", "magnitude")
 # "auto": the reduced precision this device runs faster (fp16 on a GPU, bf16 on
@@ -41,6 +47,7 @@ TRUNKS = ("windows", "shared")
 class EngineConfig:
     """Everything that decides what the engine computes, and how fast."""
 
+    method: str = "maclip"
     model: str = "RN50"  # an open_clip model name, or a path to a model-config JSON
     pretrained: str | None = "openai"  # an open_clip pretrained tag; ignored when weights is set
     weights: str | None = None  # a local weights file (.pt/.pth/.bin/.safetensors)
@@ -59,8 +66,14 @@ class EngineConfig:
     batch_views: int = 72  # views per forward pass, across photos
     decode_workers: int = 2  # threads decoding ahead of the model
     jpeg_draft: bool = True  # let libjpeg decode at a reduced size when we downscale anyway
+    # The quality dimensions scored beside the score, and the classic
+    # measurements (measures.measure): what a photo's reasons are derived from.
+    # Neither changes the score, so neither is in its fingerprint.
+    reasons: bool = True
+    dimensions: tuple[Dimension, ...] = field(default_factory=default_dimensions)
 
     def __post_init__(self) -> None:
+        _check_choice("method", self.method, METHODS)
         _check_choice("protocol", self.protocol, PROTOCOLS)
         _check_choice("mode", self.mode, MODES)
         _check_choice("precision", self.precision, PRECISIONS)
@@ -78,7 +91,14 @@ class EngineConfig:
         return dataclasses.replace(self, **changes)
 
     def math_parameters(self) -> dict[str, object]:
-        """The options that change the numbers (not just the speed)."""
+        """The options that change the score (not just the speed).
+
+        MA-CLIP's payload carries no "method" key, so fingerprints from before
+        there were methods stay valid; every other method is named in it.
+        """
+        if self.method == "qualiclip":
+            return {"method": self.method, "precision": self.precision, "max_long_side": self.max_long_side,
+                    "jpeg_draft": self.jpeg_draft}
         return {
             "protocol": self.protocol,
             "mode": self.mode,
@@ -92,6 +112,13 @@ class EngineConfig:
             "max_long_side": self.max_long_side,
             "jpeg_draft": self.jpeg_draft,
         }
+
+
+    def view_parameters(self) -> dict[str, object]:
+        """The options that change the views' image features (what the dimensions are computed from)."""
+        keys = ("precision", "max_long_side", "jpeg_draft") if self.method == "qualiclip" else (
+            "protocol", "precision", "trunk", "max_long_side", "jpeg_draft")
+        return {"method": self.method, **{k: getattr(self, k) for k in keys}}
 
 
 def fingerprint(config: EngineConfig, weights_identity: str, activation: str | None = None) -> str:
@@ -111,7 +138,26 @@ def fingerprint(config: EngineConfig, weights_identity: str, activation: str | N
     if activation is not None:
         payload["activation"] = activation
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    return "maclip-" + hashlib.sha256(blob).hexdigest()[:16]
+    return f"{config.method}-" + hashlib.sha256(blob).hexdigest()[:16]
+
+
+def dimensions_fingerprint(config: EngineConfig, weights_identity: str, activation: str | None = None,
+                           measures_version: int | None = None) -> str:
+    """A short stable id of what produced a photo's dimensions and measurements, beside the score's fingerprint.
+
+    It covers the weights (and their activation, as fingerprint does), what
+    shapes the views, the dimensions' prompts and the version of the classic
+    measurements, and nothing of the fusion: editing a dimension's prompts
+    changes this one only, so the dimensions are recomputed while the stored
+    score stays current.
+    """
+    payload: dict[str, object] = {"weights": weights_identity, "views": config.view_parameters(),
+                                  "dimensions": dimensions_payload(config.dimensions)}
+    if activation is not None:
+        payload["activation"] = activation
+    if measures_version is not None:
+        payload["measures"] = measures_version
+    return "dims-" + short_hash(payload)
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

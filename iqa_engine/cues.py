@@ -73,3 +73,29 @@ def compute_cues(image_features: torch.Tensor, text_features: torch.Tensor, logi
     mag = magnitude_cue(f, lam)
     w_cos, w_mag = fusion_weights(cos, mag, base_cosine, base_magnitude, alpha)
     return Cues(fused=w_cos * cos + w_mag * mag, cosine=cos, magnitude=mag, w_cosine=w_cos, w_magnitude=w_mag)
+
+
+def dimension_values(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale: torch.Tensor,
+                     pair_counts: tuple[int, ...]) -> torch.Tensor:
+    """Quality dimensions for a batch of views: (V, D) features -> (V, n_dimensions), float32.
+
+    text_features holds every dimension's prompts, dimension after dimension,
+    pairs interleaved positive/negative; pair_counts says how many pairs each
+    dimension has. Each column is the cosine cue's formula on that dimension's
+    pairs (logits of the normalised features, a softmax within each pair, the
+    mean positive probability), evaluated for all dimensions at once: a
+    handful of tensor operations, because on a busy CPU every small operation
+    costs a thread hand-off.
+    """
+    f = image_features.float()
+    if not pair_counts:
+        return f.new_zeros((f.shape[0], 0))
+    img = f / f.norm(dim=-1, keepdim=True)
+    txt = text_features.float()
+    txt = txt / txt.norm(dim=-1, keepdim=True)
+    logits = logit_scale.float().exp() * img @ txt.t()
+    positive = logits.reshape(logits.shape[0], -1, 2).softmax(dim=-1)[..., 0]  # (V, total pairs)
+    # the mean over each dimension's pairs, as one (total pairs, n_dimensions) averaging matrix
+    owner = torch.repeat_interleave(torch.arange(len(pair_counts)), torch.tensor(pair_counts))
+    average = torch.nn.functional.one_hot(owner, len(pair_counts)).float() / torch.tensor(pair_counts).float()
+    return positive @ average.to(positive.device)

@@ -4,6 +4,15 @@ Text features are computed once per engine. Decoding and view building run in
 a small thread pool a few photos ahead of the model (as rclip's indexer does),
 and the views of several photos share each forward pass, up to
 config.batch_views views.
+
+Beside the score, unless config.reasons is off, each photo gets its quality
+dimensions (cues.dimension_values on the same view features, so at almost no
+extra cost) and its classic measurements (measures.measure, on the image the
+views were cut from, in the decode threads).
+
+Methods: "maclip" (the default) scores the protocol's views with MA-CLIP's
+fused cues; "qualiclip" scores the whole photo (capped at max_long_side, like
+the koniq protocol) as QualiCLIP does (see qualiclip.py).
 """
 
 from __future__ import annotations
@@ -22,11 +31,13 @@ from PIL import Image
 
 from . import views as V
 from .backbone import Backbone, load_backbone, pick_device
-from .config import EngineConfig, fingerprint
-from .cues import compute_cues
+from .config import EngineConfig, dimensions_fingerprint, fingerprint
+from .cues import Cues, compute_cues, dimension_values
 from .decode import DecodedPhoto, decode_photo
 from .errors import EngineError, ImageDecodeError
 from .hardware import fast_precision
+from .measures import MEASURES_VERSION, Measures, measure
+from .qualiclip import qualiclip_cues
 from .results import PhotoScore, ViewScore
 
 PathLike = str | os.PathLike[str]
@@ -42,10 +53,12 @@ class Prepared:
     original_size: tuple[int, int]
     source: str
     decode_ms: float
+    measures: Measures | None = None
+    measure_ms: float = 0.0
 
 
 class Engine:
-    """MA-CLIP on one open_clip backbone. Not thread-safe: one scoring thread per engine."""
+    """MA-CLIP (or QualiCLIP) on one open_clip backbone. Not thread-safe: one scoring thread per engine."""
 
     def __init__(self, config: EngineConfig | None = None, *, allow_download: bool = True,
                  backbone: Backbone | None = None) -> None:
@@ -54,14 +67,40 @@ class Engine:
             config = config.replace(precision=fast_precision(pick_device(config.device).type))
         self.config = config
         self.backbone = backbone or load_backbone(self.config, allow_download=allow_download)
-        prompts = [text for pair in self.config.prompt_pairs for text in pair]
-        self._text_features = self.backbone.text_features(prompts)
+        self._qualiclip = config.method == "qualiclip"
+        if self._qualiclip:
+            self._text_features = self._stored_text_features()
+        else:
+            prompts = [text for pair in self.config.prompt_pairs for text in pair]
+            self._text_features = self.backbone.text_features(prompts)
         self._logit_scale = self.backbone.logit_scale()
         info = self.backbone.info
         self.fingerprint = fingerprint(self.config, info.identity, info.fingerprint_activation)
-        if self.config.trunk == "shared" and not self.backbone.is_resnet:
+        if self.config.trunk == "shared" and not self.backbone.is_resnet and not self._qualiclip:
             raise EngineError(f"the shared trunk (--trunk shared, --fast) needs a ResNet backbone; "
                               f"{self.model_name} is not one (use --trunk windows)")
+        # the views' protocol: QualiCLIP's single view is the whole photo, sized as "global" sizes it
+        self._view_protocol = "global" if self._qualiclip else config.protocol
+        dims = config.dimensions if config.reasons else ()
+        self.dimension_names = tuple(d.name for d in dims)
+        self._pair_counts = tuple(len(d.pairs) for d in dims)
+        self._dimension_text = (self.backbone.text_features([t for d in dims for t in d.prompts]) if dims
+                                else None)
+        self.dimensions_fingerprint = (dimensions_fingerprint(config, info.identity, info.fingerprint_activation,
+                                                              MEASURES_VERSION) if config.reasons else None)
+
+    def _stored_text_features(self) -> torch.Tensor:
+        stored = self.backbone.stored_text_features
+        if stored is None:
+            raise EngineError("--method qualiclip needs QualiCLIP's checkpoint (pass it as --weights "
+                              "qualiclip.pth): it scores against the text features stored there")
+        if not self.backbone.is_resnet:
+            raise EngineError(f"--method qualiclip needs a ResNet backbone (RN50); {self.model_name} is not one")
+        width = self.backbone.model.text_projection.shape[-1]
+        if stored.shape[1] != width:
+            raise EngineError(f"the checkpoint's prompts_features have {stored.shape[1]} dimensions but model "
+                              f"{self.model_name} has {width}; pass the matching --model")
+        return stored
 
     @property
     def model_name(self) -> str:
@@ -73,13 +112,24 @@ class Engine:
                       source: str = "image", decode_ms: float = 0.0) -> Prepared:
         """Stage 2: an upright RGB image -> the protocol's views (thread-safe)."""
         size = original_size or image.size
-        photo = V.prepare(image.convert("RGB") if image.mode != "RGB" else image, size,
-                          self.config.protocol, self.config.max_long_side)
-        return Prepared(photo, size, source, decode_ms)
+        rgb = image.convert("RGB") if image.mode != "RGB" else image
+        resized = V.resize_for_protocol(rgb, size, self._view_protocol, self.config.max_long_side)
+        photo = V.prepare_resized(resized, self._view_protocol)
+        if not self.config.reasons:
+            return Prepared(photo, size, source, decode_ms)
+        t0 = time.perf_counter()
+        measures = measure(np.asarray(self._measured_image(rgb, resized, size)))
+        return Prepared(photo, size, source, decode_ms, measures, (time.perf_counter() - t0) * 1000.0)
+
+    def _measured_image(self, rgb: Image.Image, resized: Image.Image, size: tuple[int, int]) -> Image.Image:
+        """The image the classic measurements are taken on: the views' own, unless spaq squashed it."""
+        if self._view_protocol != "spaq":
+            return resized
+        return V.resize_for_protocol(rgb, size, "koniq", self.config.max_long_side)
 
     def decode(self, path: PathLike) -> DecodedPhoto:
         """Stage 1: a file -> an upright RGB image, draft-decoded when the protocol allows (thread-safe)."""
-        long_side, min_side = V.draft_hint(self.config.protocol, self.config.max_long_side)
+        long_side, min_side = V.draft_hint(self._view_protocol, self.config.max_long_side)
         if not self.config.jpeg_draft:
             long_side = min_side = None
         return decode_photo(path, long_side, min_side)
@@ -148,7 +198,7 @@ class Engine:
                     if isinstance(prepared, Prepared):
                         if on_decoded:
                             on_decoded(p)
-                        views += prepared.photo.n_views
+                        views += self._n_views_hint() if self._qualiclip else prepared.photo.n_views
                     group.append((p, prepared))
                     refill()
                 ready = [prep for _, prep in group if isinstance(prep, Prepared)]
@@ -157,31 +207,38 @@ class Engine:
                     yield p, (prep if isinstance(prep, ImageDecodeError) else next(scores))
 
     def _n_views_hint(self) -> int:
-        return {"koniq": 36, "spaq": 5, "global": 1}[self.config.protocol]
+        if self._qualiclip:  # one view, but a 1024x768 photo holds as many pixels as 16 windows
+            return 16
+        return {"koniq": 36, "spaq": 5, "global": 1}[self._view_protocol]
 
     def score_prepared(self, prepared: Sequence[Prepared]) -> list[PhotoScore]:
         """Stage 3: the model and the cues for a batch of prepared photos (one thread at a time)."""
         t0 = time.perf_counter()
         feats = self._features(prepared)
-        cfg = self.config
-        cues = compute_cues(feats, self._text_features, self._logit_scale, cfg.box_cox_lambda,
-                            cfg.base_cosine, cfg.base_magnitude, cfg.alpha)
+        cues = self._cues(feats)
         forward_ms = (time.perf_counter() - t0) * 1000.0
+        t1 = time.perf_counter()
+        dims = self._dimensions(feats)
+        dims_ms = (time.perf_counter() - t1) * 1000.0 if self.dimension_names else 0.0
+        cfg = self.config
         total_views = sum(p.photo.n_views for p in prepared)
         cols = [c.cpu().numpy().astype(np.float64) for c in
                 (cues.fused, cues.cosine, cues.magnitude, cues.w_cosine, cues.w_magnitude)]
+        names = self.dimension_names
         out: list[PhotoScore] = []
         start = 0
         for prep in prepared:
             n = prep.photo.n_views
             sl = slice(start, start + n)
             boxes: list = list(prep.photo.boxes) + [None]
+            view_dims = [dict(zip(names, (float(v) for v in dims[start + i]), strict=True)) for i in range(n)]
             view_scores = tuple(
                 ViewScore(box=boxes[i], fused=float(cols[0][start + i]), cosine=float(cols[1][start + i]),
                           magnitude=float(cols[2][start + i]), w_cosine=float(cols[3][start + i]),
-                          w_magnitude=float(cols[4][start + i]))
+                          w_magnitude=float(cols[4][start + i]), dimensions=view_dims[i])
                 for i in range(n))
             fused, cos, mag, wc, wm = (float(c[sl].mean()) for c in cols)
+            photo_dims = dict(zip(names, (float(v) for v in dims[sl].mean(axis=0)), strict=True)) if names else {}
             glob = feats[start + n - 1]
             embedding = (glob / glob.norm()).cpu().numpy().astype(np.float32)
             score = {"fused": fused, "cosine": cos, "magnitude": mag}[cfg.mode]
@@ -190,12 +247,30 @@ class Engine:
                 mode=cfg.mode, protocol=cfg.protocol, model=self.model_name, fingerprint=self.fingerprint,
                 views=view_scores, scored_size=prep.photo.size, original_size=prep.original_size,
                 embedding=embedding, decode_source=prep.source,
-                elapsed_ms=prep.decode_ms + forward_ms * n / total_views))
+                elapsed_ms=prep.decode_ms + (forward_ms + dims_ms) * n / total_views,
+                method=cfg.method, dimensions=photo_dims, dimensions_fingerprint=self.dimensions_fingerprint,
+                measures=prep.measures, reasons_ms=prep.measure_ms + dims_ms * n / total_views))
             start += n
         return out
 
+    def _cues(self, feats: torch.Tensor) -> Cues:
+        cfg = self.config
+        if self._qualiclip:
+            return qualiclip_cues(feats, self._text_features, cfg.box_cox_lambda)
+        return compute_cues(feats, self._text_features, self._logit_scale, cfg.box_cox_lambda,
+                            cfg.base_cosine, cfg.base_magnitude, cfg.alpha)
+
+    def _dimensions(self, feats: torch.Tensor) -> np.ndarray:
+        """(V, n_dimensions) float64; (V, 0) without reasons."""
+        if self._dimension_text is None:
+            return np.zeros((feats.shape[0], 0))
+        values = dimension_values(feats, self._dimension_text, self._logit_scale, self._pair_counts)
+        return values.cpu().numpy().astype(np.float64)
+
     def _features(self, prepared: Sequence[Prepared]) -> torch.Tensor:
         """Unnormalised image features for every view of every photo, in order."""
+        if self._qualiclip:
+            return torch.cat([self.backbone.whole_image_features(p.photo.tensor) for p in prepared])
         if self.config.trunk == "shared" and self.config.protocol != "global":
             return torch.cat([self._shared_trunk_features(p.photo) for p in prepared])
         all_views = torch.cat([V.window_views(p.photo) for p in prepared])

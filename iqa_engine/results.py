@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .measures import Measures
 
 # A window in the coordinates of the image the engine scored (after any
 # resizing): (left, top, right, bottom), right/bottom exclusive. The global
@@ -22,6 +26,8 @@ class ViewScore:
     magnitude: float
     w_cosine: float
     w_magnitude: float
+    # this view's quality dimensions, {name: 0..1, higher is better}; empty when not computed
+    dimensions: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,18 @@ class PhotoScore:
 
     `score` is the value of the configured mode (fused by default); the three
     cues are always reported so a catalog can re-rank without rescoring.
+
+    With method "qualiclip" there is one view (the whole photo): fused and
+    cosine are QualiCLIP's score, magnitude is the magnitude cue of that view
+    for reference, and w_cosine = 1, w_magnitude = 0.
+
+    `dimensions` are the mean over the views of each view's dimensions, and
+    `dimensions_fingerprint` identifies what produced them (separate from
+    `fingerprint`, which covers the score). `measures` are the classic
+    measurements of the image the views were cut from (measures.measure);
+    their focus windows are boxes in `measures.size` coordinates, which equal
+    `scored_size` except under the spaq protocol (measured at up to 1024 px,
+    scored at 448x448). Both are empty/None when the engine ran without reasons.
     """
 
     score: float
@@ -49,7 +67,12 @@ class PhotoScore:
     # grouping and similarity search.
     embedding: np.ndarray = field(repr=False, compare=False)
     decode_source: str = "image"  # "image", "raw-preview", "raw-demosaic", "heif"
-    elapsed_ms: float = 0.0  # decode + this photo's share of the batched forward pass
+    elapsed_ms: float = 0.0  # decode (with views and measurements) + this photo's share of the forward pass
+    method: str = "maclip"
+    dimensions: dict[str, float] = field(default_factory=dict)
+    dimensions_fingerprint: str | None = None
+    measures: "Measures | None" = None
+    reasons_ms: float = 0.0  # of elapsed_ms, what the dimensions and measurements took
 
     @property
     def n_views(self) -> int:
@@ -68,5 +91,8 @@ class PhotoScore:
             "protocol": self.protocol,
             "mode": self.mode,
             "model": self.model,
+            "method": self.method,
             "fingerprint": self.fingerprint,
+            "dimensions": dict(self.dimensions),
+            "measures": self.measures.scalars() if self.measures is not None else {},
         }

@@ -111,7 +111,11 @@ def window_boxes(width: int, height: int, protocol: str) -> tuple[Box, ...]:
 
 def prepare(image: Image.Image, original_size: tuple[int, int], protocol: str,
             max_long_side: int = 1024) -> PreparedPhoto:
-    resized = resize_for_protocol(image, original_size, protocol, max_long_side)
+    return prepare_resized(resize_for_protocol(image, original_size, protocol, max_long_side), protocol)
+
+
+def prepare_resized(resized: Image.Image, protocol: str) -> PreparedPhoto:
+    """An image already at the protocol's scoring size -> its normalised tensor and windows."""
     tensor = to_normalised_tensor(resized)
     boxes = window_boxes(resized.size[0], resized.size[1], protocol)
     return PreparedPhoto(tensor=tensor, boxes=boxes, protocol=protocol)

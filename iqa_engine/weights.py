@@ -3,6 +3,9 @@
 Sources, in order of precedence:
 - a local file (`--weights`): an OpenAI-layout state dict or TorchScript
   archive (OpenAI's release .pt), an open_clip checkpoint, or .safetensors;
+- a QualiCLIP release checkpoint (Agnolucci et al., arXiv 2403.11176): the
+  CLIP weights of OpenAI's `clip` package under the prefix `clip_model.`, and
+  the text features of its prompts under `prompts_features`;
 - an open_clip pretrained tag (default RN50/openai), from the standard
   Hugging Face cache, downloaded there on first use when the hub is reachable.
 
@@ -31,6 +34,10 @@ from .errors import EngineError, WeightsUnavailable
 # Keys only OpenAI's state-dict layout carries; their presence marks weights
 # trained with QuickGELU.
 OPENAI_METADATA_KEYS = ("input_resolution", "context_length", "vocab_size")
+# QualiCLIP's checkpoint layout: the CLIP model's weights under this prefix,
+# and the stored text features (2P, D) of its antonym prompts under this key.
+QUALICLIP_PREFIX = "clip_model."
+QUALICLIP_TEXT_KEY = "prompts_features"
 PROBE_TIMEOUT_S = 3.0
 
 
@@ -40,6 +47,8 @@ class WeightsFile:
     sha256: str | None  # only computed when asked for (it reads the whole file again)
     openai_layout: bool  # OpenAI's layout or TorchScript: build with QuickGELU
     state_dict: dict[str, torch.Tensor]
+    # QualiCLIP's stored text features, when the file is a QualiCLIP checkpoint
+    prompts_features: torch.Tensor | None = None
 
 
 def fix_hint(model: str, pretrained: str | None) -> str:
@@ -92,11 +101,28 @@ def read_weights_file(path: str | os.PathLike[str], *, with_sha256: bool = True)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise EngineError(f"weights file {p} could not be read: {first[:160]}") from None
     state_dict = _unwrap(raw, p)
-    openai_layout = torchscript or any(k in state_dict for k in OPENAI_METADATA_KEYS)
+    state_dict, prompts_features = _split_qualiclip(state_dict, p)
+    # QualiCLIP fine-tunes the model of OpenAI's `clip` package: OpenAI's architecture (QuickGELU)
+    openai_layout = (torchscript or prompts_features is not None
+                     or any(k in state_dict for k in OPENAI_METADATA_KEYS))
     for key in OPENAI_METADATA_KEYS:
         state_dict.pop(key, None)
     return WeightsFile(path=p, sha256=sha256_of(p) if with_sha256 else None, openai_layout=openai_layout,
-                       state_dict=state_dict)
+                       state_dict=state_dict, prompts_features=prompts_features)
+
+
+def _split_qualiclip(state_dict: dict[str, torch.Tensor], path: Path
+                     ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
+    """A QualiCLIP checkpoint -> (the CLIP state dict without its prefix, the stored text features)."""
+    if not any(k.startswith(QUALICLIP_PREFIX) for k in state_dict):
+        return state_dict, None
+    features = state_dict.get(QUALICLIP_TEXT_KEY)
+    if features is None or features.ndim != 2 or features.shape[0] < 2 or features.shape[0] % 2:
+        shape = "missing" if features is None else f"of shape {tuple(features.shape)}"
+        raise EngineError(f"weights file {path} has QualiCLIP's {QUALICLIP_PREFIX} weights but its "
+                          f"{QUALICLIP_TEXT_KEY} are {shape}; expected (2 x pairs, feature size)")
+    clip_state = {k[len(QUALICLIP_PREFIX):]: v for k, v in state_dict.items() if k.startswith(QUALICLIP_PREFIX)}
+    return clip_state, features.detach().float()
 
 
 def _is_torchscript(path: Path) -> bool:

@@ -26,11 +26,14 @@ from PySide6.QtCore import QObject, Signal
 
 from curator.catalog.errors import CatalogBusy
 from curator.culling import bursts, recompute_flags
+from curator.explain import explain
+from iqa_engine.measures import focus_boxes
 from curator.settings import Settings
 from ui.burst_tracker import BurstTracker
 from ui.catalog_actions import reject_in_folders, reject_one_burst, write_xmp
 from ui.catalog_jobs import (Decide, GroupBursts, Job, JobQueue, LoadDetail, Poll, Recompute, RejectBurst,
                              RejectBursts, Reload, WriteXmp)
+from ui.heatmap_layers import layers_for
 from ui.tiling import BurstGroup
 
 if TYPE_CHECKING:
@@ -65,6 +68,8 @@ class CatalogWorker(QObject):
     rowsLoaded = Signal(object)  # list[GalleryRow]
     foldersLoaded = Signal(object)  # list[str]
     detailLoaded = Signal(int, object)  # photo id, PhotoDetail or None
+    # photo id, curator.explain.Why or None (not measured), {name: ui.heatmap_layers.HeatLayer}
+    whyLoaded = Signal(int, object, object)
     rowRefreshed = Signal(object)  # GalleryRow, as stored after a decision
     decisionFailed = Signal(int, str)
     flagsRecomputed = Signal(int)
@@ -226,7 +231,23 @@ class CatalogWorker(QObject):
             self.rowRefreshed.emit(row)
 
     def _load_detail(self, job: LoadDetail) -> None:
-        self.detailLoaded.emit(job.photo_id, self.catalog.photo_detail(job.photo_id))
+        detail = self.catalog.photo_detail(job.photo_id)
+        self.detailLoaded.emit(job.photo_id, detail)
+        if detail is None:
+            return
+        quality = self.catalog.quality_detail(job.photo_id)
+        folder = self.catalog.quality_rows([detail.row.folder]).get(detail.row.folder, [])
+        why = explain(job.photo_id, quality.quality, folder or [quality.quality]) if quality is not None else None
+        fused = [r.fused for r in self.catalog.query_rows(folder=detail.row.folder) if r.partner_of is None]
+        focus = [r.measures["focus_best"] for r in folder if "focus_best" in r.measures]
+        dims = [r.dimensions for r in folder]
+        if quality is not None and quality.focus_grid is not None and quality.measured_size is not None:
+            layers = layers_for(quality.view_boxes, quality.view_dimensions, detail.scored_size,
+                                focus_boxes(quality.measured_size, quality.focus_grid), quality.focus_windows,
+                                quality.measured_size, dims, focus, fused)
+        else:
+            layers = layers_for((), (), detail.scored_size, (), (), None, dims, focus, fused)
+        self.whyLoaded.emit(job.photo_id, why, layers)
 
     def _recompute(self, job: Recompute) -> None:
         n = recompute_flags(self.catalog, job.threshold, job.bottom_percent, job.folder)

@@ -264,7 +264,12 @@ class TileDelegate(QStyledItemDelegate):
         elif row.status == "pending":
             draw_pill(p, bx, by, "queued", QColor(0x44, 0x44, 0x44), self._badge_font, fg=theme.TEXT_DIM)
         if weak:
-            draw_pill(p, tile.right() - 5, by, "WEAK", theme.WEAK, self._small_bold, anchor_right=True)
+            # the first reason names what is wrong; a weak photo without one says only that it is weak
+            word = row.reasons[0] if row.reasons else "WEAK"
+            draw_pill(p, tile.right() - 5, by, word, theme.WEAK, self._small_bold, anchor_right=True)
+        elif row.reasons:  # a reason on a photo the score policy keeps: said more quietly
+            draw_pill(p, tile.right() - 5, by, row.reasons[0], _OVERLAY, self._small_bold, fg=theme.TEXT,
+                      outline=theme.WEAK, anchor_right=True)
         if self.show_taste and row.taste is not None:
             draw_pill(p, bx, by + QFontMetrics(self._badge_font).height() + 6, taste_text(row.taste), _OVERLAY,
                       self._small_bold, fg=theme.TEXT)

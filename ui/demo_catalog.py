@@ -9,6 +9,7 @@ come from iqa_engine.testing.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from curator.catalog import Catalog, FileStat, ScoreRecord
+    from curator.catalog import Catalog, FileStat, QualityRecord, ScoreRecord
     from curator.exif import ExifData
 
 def fake_score(fused: float, size: tuple[int, int] = (640, 427), seed: int = 0, fingerprint: str = "test-engine",
@@ -40,6 +41,29 @@ def fake_score(fused: float, size: tuple[int, int] = (640, 427), seed: int = 0, 
     return ScoreRecord(fingerprint, fused, fused, cosine, magnitude, w_cos, 1 - w_cos, "fused", "koniq", "test",
                        size, size, tuple(views),
                        np.zeros(8, dtype=np.float32) if embedding is None else np.asarray(embedding, dtype=np.float32))
+
+
+DEMO_DIMENSIONS = ("sharpness", "noise", "exposure", "contrast", "colour", "composition")
+
+
+def demo_quality(path: Path, score: ScoreRecord, seed: int = 0) -> QualityRecord | None:
+    """Quality values for a demo photo: the classic measurements of the real file, and made-up dimensions
+    (per view around the score's, so the heatmap's layers show something). None if the file cannot be read."""
+    from PIL import Image
+
+    from curator.catalog import QualityRecord
+    from iqa_engine.measures import measure
+
+    try:
+        with Image.open(path) as im:
+            m = measure(np.asarray(im.convert("RGB")))
+    except OSError:
+        return None
+    rng = np.random.default_rng(1000 + seed)
+    base = {d: float(np.clip(score.fused + rng.normal(0, 0.08), 0.02, 0.98)) for d in DEMO_DIMENSIONS}
+    views = [{d: float(np.clip(v + rng.normal(0, 0.05), 0, 1)) for d, v in base.items()} for _ in score.views]
+    return QualityRecord("dims-demo", base, m.scalars(), m.size, m.focus_grid, m.focus_windows,
+                         tuple(v.box for v in score.views), tuple(views))
 
 
 def fake_exif(capture_time: str | None = None, **changes: Any) -> ExifData:
@@ -79,7 +103,9 @@ def add_photo(cat: Catalog, path: Path, fused: float | None = None, *, status: s
                 size = im.size
         except Exception:  # noqa: BLE001 - a missing or broken file keeps the made-up size
             pass
-        cat.record_score(pid, fake_score(fused, size=size, seed=seed, embedding=embedding),
+        score = fake_score(fused, size=size, seed=seed, embedding=embedding)
+        score = dataclasses.replace(score, quality=demo_quality(path, score, seed))
+        cat.record_score(pid, score,
                          exif=fake_exif(capture_time, exposure_bias=exposure_bias) if capture_time else None)
     if status == "error":
         cat.record_error(pid, error or "not an image Pillow can read")

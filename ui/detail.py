@@ -8,15 +8,19 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from curator.culling import WEAK_MEANING, is_weak
 from ui import theme
 from ui.delegate import draw_flag, draw_stars
 from ui.heatmap import _STOPS, heatmap_image, score_range, window_views
+from ui.heatmap_layers import FUSED, HeatLayer
+from ui.why_section import WhySection
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow, PhotoDetail
+    from curator.explain import Why
 
 
 # --- formatting ------------------------------------------------------------------------------------
@@ -287,9 +291,19 @@ class DetailPane(QWidget):
         self.heatmap_box = QCheckBox("Heatmap of window scores  (H)")
         self.heatmap_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.heatmap_box.toggled.connect(self._on_heatmap_toggled)
+        self.heatmap_layer = QComboBox()
+        self.heatmap_layer.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.heatmap_layer.setToolTip("what the heatmap shows: the fused score, a quality dimension, or focus; "
+                                      "colours span the shoot (red: as weak as its weakest photo)")
+        self.heatmap_layer.addItem(FUSED, FUSED)
+        self.heatmap_layer.setMinimumContentsLength(11)
+        self.heatmap_layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.heatmap_layer.currentIndexChanged.connect(lambda _i: self._render_heatmap())
+        self.layers: dict[str, HeatLayer] = {}
         self.legend = Legend()
         self.heatmap_note = QLabel()
         self.heatmap_note.setObjectName("exifKey")
+        self.why = WhySection()
         self.exif_labels: dict[str, QLabel] = {}
         self.path = QLabel()
         self.path.setObjectName("path")
@@ -312,10 +326,13 @@ class DetailPane(QWidget):
         info.addWidget(self.cues)
         hm_row = QHBoxLayout()
         hm_row.addWidget(self.heatmap_box, 0)
+        hm_row.addWidget(self.heatmap_layer, 0)
         hm_row.addStretch(1)
         hm_row.addWidget(self.legend, 0)
         info.addLayout(hm_row)
         info.addWidget(self.heatmap_note)
+        info.addWidget(_heading("Why"))
+        info.addWidget(self.why)
         info.addWidget(_heading("Exif"))
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
@@ -337,16 +354,26 @@ class DetailPane(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(self.preview, 1)
+        outer.addWidget(self.preview, 2)
         info_widget = QWidget()
+        info_widget.setObjectName("detail")
         info_widget.setLayout(info)
-        info_widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        outer.addWidget(info_widget, 0)
+        # the text scrolls under the preview rather than making the window taller than the screen
+        scroll = QScrollArea()
+        scroll.setWidget(info_widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.info_scroll = scroll
+        outer.addWidget(scroll, 3)
         self.clear()
 
     # --- content --------------------------------------------------------------------------------
     def clear(self, message: str = "Select a photo") -> None:
         self.photo_id, self.row, self.detail = None, None, None
+        self.layers = {}
         self.preview_loaded = False
         self.preview.set_pixmap(None, message)
         self.preview.set_heatmap(None)
@@ -357,6 +384,7 @@ class DetailPane(QWidget):
         self.marks.set_marks(None, None, 0)
         self.cues.set_values(None, None, None, None)
         self.heatmap_note.setText("")
+        self.why.clear()
         for v in self.exif_labels.values():
             v.setText("—")
         self.path.setText("")
@@ -376,6 +404,8 @@ class DetailPane(QWidget):
                 if self.preview.pixmap is None:
                     self.preview.set_pixmap(None, "Loading…")
             self.heatmap_note.setText("")
+            self.why.clear("…")
+            self.layers = {}  # the new photo's arrive with its Why
         self.row = row
         self.title.setText(row.name)
         self.title.setToolTip(row.path)
@@ -408,17 +438,51 @@ class DetailPane(QWidget):
         if detail is None or detail.row.photo_id != self.photo_id:
             return
         self.detail = detail
+        self._render_heatmap()
+
+    def _render_heatmap(self) -> None:
+        """The chosen layer over the preview, coloured on the shoot's range when it is known."""
+        detail = self.detail
+        if detail is None:
+            return
+        name = self.heatmap_layer.currentData() or FUSED
+        layer = self.layers.get(name)
+        if name != FUSED and layer is not None:
+            self.preview.set_heatmap(heatmap_image(layer.windows, layer.size, value_range=layer.value_range))
+            scale = "the shoot's range" if layer.value_range is not None else "this photo's range"
+            self.heatmap_note.setText(f"{name} of {len(layer.windows)} windows, coloured on {scale}")
+            return
         views = tuple(detail.views or ())
         windows = window_views(views)
-        self.preview.set_heatmap(heatmap_image(views, detail.scored_size, windows=windows))
+        fused = self.layers.get(FUSED)
+        value_range = fused.value_range if fused is not None else None
+        self.preview.set_heatmap(heatmap_image(views, detail.scored_size, windows=windows, value_range=value_range))
         rng = score_range(views, windows=windows)
         if rng is not None:
             d = self.cues.decimals
-            self.heatmap_note.setText(f"{len(windows)} windows, fused {rng[0]:.{d}f} – {rng[1]:.{d}f}")
+            scale = "; colours: the shoot's range" if value_range is not None else ""
+            self.heatmap_note.setText(f"{len(windows)} windows, fused {rng[0]:.{d}f} – {rng[1]:.{d}f}{scale}")
         elif detail.row.fused is not None:
             self.heatmap_note.setText("no per-window scores (global view only)")
         else:
             self.heatmap_note.setText("")
+
+    def set_why(self, photo_id: int, why: Why | None, layers: dict[str, HeatLayer] | None = None) -> None:
+        """The photo's reasons, dimensions and measurements (curator.explain), and the heatmap's layers with
+        the shoot's ranges, when they arrive."""
+        if photo_id != self.photo_id:
+            return
+        self.why.set_why(why)
+        self.layers = dict(layers or {})
+        box = self.heatmap_layer
+        current = box.currentData() or FUSED
+        blocked = box.blockSignals(True)
+        box.clear()
+        for name in list(self.layers) or [FUSED]:
+            box.addItem(name, name)
+        box.setCurrentIndex(max(0, box.findData(current)))
+        box.blockSignals(blocked)
+        self._render_heatmap()
 
     def set_preview(self, photo_id: int, image: QImage) -> None:
         if photo_id != self.photo_id:

@@ -15,6 +15,8 @@ from ui.thumbnails import ThumbnailLoader
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow, PhotoDetail
+    from curator.explain import Why
+    from ui.heatmap_layers import HeatLayer
 
 
 class DetailSync(QObject):
@@ -76,6 +78,9 @@ class DetailSync(QObject):
     def detail_loaded(self, photo_id: int, detail: PhotoDetail | None) -> None:
         if detail is not None:
             self.pane.set_detail(detail)
+
+    def why_loaded(self, photo_id: int, why: Why | None, layers: dict[str, HeatLayer]) -> None:
+        self.pane.set_why(photo_id, why, layers)
 
     def _on_current_changed(self, *_indexes: object) -> None:
         if self.pane.isVisible():

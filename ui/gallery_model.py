@@ -29,7 +29,9 @@ import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from curator.culling import WEAK_MEANING, is_weak
+from curator.explain import REASON_HINTS
 from curator.files import HEIF_EXTENSIONS, JPEG_EXTENSIONS, RAW_EXTENSIONS
+from curator.standing import Standing, standings, tile_text
 from ui.tiling import BurstGroup, consecutive_runs
 
 if TYPE_CHECKING:
@@ -38,7 +40,9 @@ if TYPE_CHECKING:
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the GalleryRow
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the photo id
 RANK_ROLE = int(Qt.ItemDataRole.UserRole) + 3  # fused-score percentile in its folder, 0..1, or None
-SCORE_TEXT_ROLE = int(Qt.ItemDataRole.UserRole) + 4  # the fused score as shown ("0.612"), or None
+# the number on the tile: its rank in its folder ("3/24"), its percentile ("top 12%") or the fused score
+# ("0.612"), as the [gallery] tile_number setting says; None when unscored
+SCORE_TEXT_ROLE = int(Qt.ItemDataRole.UserRole) + 4
 BURST_ROLE = int(Qt.ItemDataRole.UserRole) + 5  # a BurstTile (answered by the proxy), or None
 PAIR_ROLE = int(Qt.ItemDataRole.UserRole) + 6  # "RAW+JPG" when the photo's shot has other files, else None
 
@@ -70,8 +74,10 @@ class GalleryModel(QAbstractListModel):
         self._members: dict[str, int] | None = None  # folder -> code in _folder_codes
         self._folder_codes = np.zeros(0, dtype=np.int64)  # model row -> folder code
         self._rank: dict[str, dict[int, float]] = {}  # folder -> photo id -> percentile
+        self._standing: dict[str, dict[int, Standing]] = {}  # folder -> shot id -> rank among its shots
         self._loaded = False
         self.score_decimals = 3
+        self.tile_number = "rank"  # curator.standing.TILE_NUMBERS
         self._partners: dict[int, list[int]] | None = {}  # scored file -> the other files of its shot (None: stale)
         self._bursts: dict[str, list[BurstGroup]] = {}  # folder -> its bursts (groups of two or more)
         self._burst_of: dict[int, BurstGroup] = {}  # photo id -> its burst
@@ -96,7 +102,11 @@ class GalleryModel(QAbstractListModel):
         if role == RANK_ROLE:
             return self._rank_of(row)
         if role == SCORE_TEXT_ROLE:
-            return None if row.fused is None else f"{row.fused:.{self.score_decimals}f}"
+            if row.fused is None:
+                return None
+            if self.tile_number == "raw":
+                return f"{row.fused:.{self.score_decimals}f}"
+            return tile_text(self.standing(row), row.fused, self.tile_number) or None
         if role == Qt.ItemDataRole.DisplayRole:
             return row.name
         if role == PAIR_ROLE:
@@ -138,17 +148,32 @@ class GalleryModel(QAbstractListModel):
             return None
         ranks = self._rank.get(row.folder)
         if ranks is None:
-            if self._members is None:  # folder of every row, as codes (built once per change)
-                folders = list(map(attrgetter("folder"), self._rows))
-                codes: dict[str, int] = {}
-                self._folder_codes = np.fromiter(map(lambda f: codes.setdefault(f, len(codes)), folders),
-                                                 dtype=np.int64, count=len(folders))
-                self._members = codes
-            code = self._members.get(row.folder)
             rows = self._rows
-            members = np.flatnonzero(self._folder_codes == code).tolist() if code is not None else []
-            ranks = self._rank[row.folder] = folder_percentiles(rows[r] for r in members)
+            ranks = self._rank[row.folder] = folder_percentiles(rows[r] for r in self._folder_members(row.folder))
         return ranks.get(row.photo_id)
+
+    def standing(self, row: GalleryRow) -> Standing | None:
+        """Where the photo's shot stands in its folder: rank among the folder's shots (a RAW+JPEG pair is one)."""
+        if row.fused is None:
+            return None
+        standings_ = self._standing.get(row.folder)
+        if standings_ is None:
+            rows = self._rows
+            shots = {rows[r].photo_id: rows[r].fused for r in self._folder_members(row.folder)
+                     if rows[r].partner_of is None}
+            standings_ = self._standing[row.folder] = standings(shots)
+        return standings_.get(row.partner_of if row.partner_of is not None else row.photo_id)
+
+    def _folder_members(self, folder: str) -> list[int]:
+        """The model rows of one folder."""
+        if self._members is None:  # folder of every row, as codes (built once per change)
+            folders = list(map(attrgetter("folder"), self._rows))
+            codes: dict[str, int] = {}
+            self._folder_codes = np.fromiter(map(lambda f: codes.setdefault(f, len(codes)), folders),
+                                             dtype=np.int64, count=len(folders))
+            self._members = codes
+        code = self._members.get(folder)
+        return np.flatnonzero(self._folder_codes == code).tolist() if code is not None else []
 
     # --- shots (RAW+JPEG pairs) -------------------------------------------------------------------
     def _partner_map(self) -> dict[int, list[int]]:
@@ -210,6 +235,7 @@ class GalleryModel(QAbstractListModel):
     def _forget_ranks(self) -> None:
         self._members = None
         self._rank = {}
+        self._standing = {}
         self.score_decimals = score_decimals(map(attrgetter("fused"), self._rows))
 
     # --- updates ------------------------------------------------------------------------------
@@ -383,6 +409,8 @@ def tooltip(row: GalleryRow, rank: float | None, partners: Sequence[GalleryRow] 
         lines.append(f"score {row.fused:.3f}{pct}")
     if is_weak(row):
         lines.append(WEAK_MEANING)
+    for reason in row.reasons:
+        lines.append(f"{reason}: {REASON_HINTS.get(reason, '')}")
     if row.status == "error":
         lines.append(f"error: {row.error or 'unreadable'}")
     elif row.status == "missing":

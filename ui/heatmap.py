@@ -2,13 +2,16 @@
 
 MA-CLIP scores overlapping 224-px windows (KonIQ protocol: stride 128) plus a
 global view. Each cell of a coarse grid over the scored image takes the mean
-fused score of the windows covering it; the colours are relative to this
-photo's windows (red = its weakest areas, green = its best), so the map says
-where, not how good.
+value of the windows covering it: the fused score, a quality dimension of
+each window, or the focus of each measurement window (LayerWindow). The
+colours span the shoot's range when one is given (red = as weak as the
+folder's weakest photo, green = as good as its best), so the best frame of a
+folder is mostly green; without one, this photo's own windows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -30,14 +33,22 @@ _STOPS = np.array([
 ], dtype=np.float64)
 
 
-def window_views(views: Sequence[ViewRecord]) -> list[ViewRecord]:
+def window_views(views: Sequence[ViewRecord | LayerWindow]) -> list[ViewRecord | LayerWindow]:
     """The views that have a box (the windows), without the global view."""
     return [v for v in views if getattr(v, "box", None) is not None]
 
 
-def score_grid(views: Sequence[ViewRecord], scored_size: tuple[int, int] | None,
+@dataclass(frozen=True)
+class LayerWindow:
+    """One window of another heatmap layer than the fused score: a quality dimension, or focus."""
+
+    box: tuple[int, int, int, int] | None
+    fused: float  # the layer's value (named as ViewRecord's, so the grid reads both alike)
+
+
+def score_grid(views: Sequence[ViewRecord | LayerWindow], scored_size: tuple[int, int] | None,
                long_side: int = GRID_LONG_SIDE, smooth: int = 0, *,
-               windows: Sequence[ViewRecord] | None = None) -> np.ndarray | None:
+               windows: Sequence[ViewRecord | LayerWindow] | None = None) -> np.ndarray | None:
     """(rows, cols) mean fused score of the windows covering each cell; NaN where none does.
 
     None when there are no windows (global protocol, or no score yet). `windows`: window_views(views),
@@ -87,13 +98,14 @@ def _blur(a: np.ndarray, passes: int) -> np.ndarray:
     return out
 
 
-def colorize(grid: np.ndarray) -> np.ndarray:
-    """A score grid -> (rows, cols, 4) uint8 RGBA, relative to the grid's own range."""
+def colorize(grid: np.ndarray, value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """A score grid -> (rows, cols, 4) uint8 RGBA: red at the low end of `value_range` (the shoot's), green at
+    the high end, clipped; without a range, relative to the grid's own."""
     finite = np.isfinite(grid)
     rgba = np.zeros(grid.shape + (4,), dtype=np.uint8)
     if not finite.any():
         return rgba
-    lo, hi = float(np.nanmin(grid)), float(np.nanmax(grid))
+    lo, hi = value_range if value_range is not None else (float(np.nanmin(grid)), float(np.nanmax(grid)))
     t = np.zeros_like(grid) + 0.5 if hi - lo < 1e-12 else (grid - lo) / (hi - lo)
     t = np.where(finite, np.clip(t, 0.0, 1.0), 0.0)
     pos = t * (len(_STOPS) - 1)
@@ -105,20 +117,21 @@ def colorize(grid: np.ndarray) -> np.ndarray:
     return rgba
 
 
-def heatmap_image(views: Sequence[ViewRecord], scored_size: tuple[int, int] | None,
-                  long_side: int = GRID_LONG_SIDE, *, windows: Sequence[ViewRecord] | None = None) -> QImage | None:
+def heatmap_image(views: Sequence[ViewRecord | LayerWindow], scored_size: tuple[int, int] | None,
+                  long_side: int = GRID_LONG_SIDE, *, windows: Sequence[ViewRecord | LayerWindow] | None = None,
+                  value_range: tuple[float, float] | None = None) -> QImage | None:
     """A small RGBA QImage covering the whole scored image; draw it scaled (smoothly) over the preview.
-    `windows`: window_views(views), when the caller has it already."""
+    `windows`: window_views(views), when the caller has it already; `value_range`: colorize's."""
     grid = score_grid(views, scored_size, long_side, smooth=SMOOTH_PASSES, windows=windows)
     if grid is None:
         return None
-    rgba = np.ascontiguousarray(colorize(grid))
+    rgba = np.ascontiguousarray(colorize(grid, value_range))
     h, w = rgba.shape[:2]
     return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
 
 
-def score_range(views: Sequence[ViewRecord], *,
-                windows: Sequence[ViewRecord] | None = None) -> tuple[float, float] | None:
+def score_range(views: Sequence[ViewRecord | LayerWindow], *,
+                windows: Sequence[ViewRecord | LayerWindow] | None = None) -> tuple[float, float] | None:
     """(lowest, highest) fused score of the windows, or None; `windows` as for heatmap_image."""
     if windows is None:
         windows = window_views(views)

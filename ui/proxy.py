@@ -21,9 +21,11 @@ functions and arrays in ui.ordering.
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+
+from curator.reasons import VOCABULARY
 
 from ui.gallery_model import BURST_ROLE, ROW_ROLE, GalleryModel
 from ui.ordering import FILTER_PREDICATES, SORT_KEYS, GalleryCounts, SortColumns, count_rows, in_folder
@@ -43,6 +45,7 @@ class GalleryProxy(QAbstractListModel):
         super().__init__(parent)
         self._sort = "score_asc"
         self._filter = "all"
+        self._reason: str | None = None  # only photos with this reason (curator.reasons), or every photo
         self._folder: str | None = None
         self._cols = SortColumns([])  # the sort fields of every source row
         self._sorted_all: list[int] | None = []  # every source row in sort order (None: stale)
@@ -61,6 +64,27 @@ class GalleryProxy(QAbstractListModel):
     @property
     def folder(self) -> str | None:
         return self._folder
+
+    @property
+    def reason(self) -> str | None:
+        return self._reason
+
+    def set_reason(self, reason: str | None) -> None:
+        """Show only the photos with this reason (None: every photo), within the filter and folder."""
+        reason = reason or None
+        if reason is not None and reason not in VOCABULARY:
+            raise ValueError(f"unknown reason {reason!r}")
+        if reason != self._reason:
+            self._reason = reason
+            self._apply(self._wanted_order())
+
+    def _predicate(self) -> Callable[[GalleryRow], bool]:
+        """The filter's test, and the reason's when one is chosen."""
+        accept = FILTER_PREDICATES[self._filter]
+        reason = self._reason
+        if reason is None:
+            return accept
+        return lambda r: reason in r.reasons and accept(r)
 
     def set_sort(self, kind: str) -> None:
         if kind not in SORT_KEYS:
@@ -127,8 +151,7 @@ class GalleryProxy(QAbstractListModel):
 
     def accepts(self, row: GalleryRow) -> bool:
         """Whether the filter and the folder let this photo through (bursts aside)."""
-        return (row.partner_of is None and in_folder(row.folder, self._folder)
-                and FILTER_PREDICATES[self._filter](row))
+        return row.partner_of is None and in_folder(row.folder, self._folder) and self._predicate()(row)
 
     def counts(self) -> GalleryCounts:
         """The status line's counts: shown, and within the chosen folder everything else. A RAW+JPEG pair
@@ -248,10 +271,10 @@ class GalleryProxy(QAbstractListModel):
         if src is None:
             return []
         rows = src.rows()
-        accept = FILTER_PREDICATES[self._filter]
+        accept = self._predicate()
         folder = self._folder
         hidden = self._cols.partner_rows
-        if self._filter == "all" and not folder:
+        if self._filter == "all" and self._reason is None and not folder:
             order = list(self._all_sorted()) if not hidden else [s for s in self._all_sorted() if s not in hidden]
         else:
             order = [s for s in self._all_sorted()

@@ -14,6 +14,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
 from curator.culling import WEAK_MEANING
+from curator.explain import REASON_HINTS
+from curator.reasons import VOCABULARY
 from ui.grid_view import KEYS_HINT
 from ui.ordering import FILTERS, SORTS, GalleryCounts, short_folder
 from ui.policy_controls import PolicyControls
@@ -43,6 +45,7 @@ class ViewBar(QToolBar):
 
     sortChosen = Signal(str)
     filterChosen = Signal(str)
+    reasonChosen = Signal(object)  # a curator.reasons word, or None for every photo
     folderChosen = Signal(object)  # str, or None for every folder
     done = Signal()  # a choice was made: the keys go back to the grid
 
@@ -56,6 +59,12 @@ class ViewBar(QToolBar):
         self.filter_box = QComboBox()
         for key, text in FILTERS:
             self.filter_box.addItem(text, key)
+        self.reason_box = QComboBox()
+        self.reason_box.addItem("any reason", None)
+        for word in VOCABULARY:
+            self.reason_box.addItem(word, word)
+            self.reason_box.setItemData(self.reason_box.count() - 1, REASON_HINTS[word], Qt.ItemDataRole.ToolTipRole)
+        self.reason_box.setToolTip("only the photos with this reason: why curator finds them weak")
         self.folder_box = QComboBox()
         self.folder_box.setMinimumContentsLength(18)
         self.folder_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -65,8 +74,9 @@ class ViewBar(QToolBar):
             self.folder_box.setCurrentIndex(1)
         self.sort_box.currentIndexChanged.connect(lambda _i: self.sortChosen.emit(self.sort_box.currentData()))
         self.filter_box.currentIndexChanged.connect(lambda _i: self.filterChosen.emit(self.filter_box.currentData()))
+        self.reason_box.currentIndexChanged.connect(lambda _i: self.reasonChosen.emit(self.reason_box.currentData()))
         self.folder_box.currentIndexChanged.connect(lambda _i: self.folderChosen.emit(self.folder_box.currentData()))
-        for box in (self.sort_box, self.filter_box, self.folder_box):
+        for box in (self.sort_box, self.filter_box, self.reason_box, self.folder_box):
             box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             box.activated.connect(lambda _i: self.done.emit())
         self.count_label = QLabel("")
@@ -74,7 +84,8 @@ class ViewBar(QToolBar):
         self.count_label.setToolTip(f"weak: {WEAK_MEANING}, whatever you decided since "
                                     "(what `curator list --flagged` lists)")
         slider, threshold, spin = policy.widgets()
-        for item in ("Sort", self.sort_box, None, "Show", self.filter_box, "in", self.folder_box, None,
+        for item in ("Sort", self.sort_box, None, "Show", self.filter_box, "Reason", self.reason_box, "in",
+                     self.folder_box, None,
                      "Weak below", slider, threshold, "or bottom", spin, "per folder", _spacer(), self.count_label):
             if item is None:
                 self.addSeparator()
@@ -86,6 +97,9 @@ class ViewBar(QToolBar):
 
     def show_filter(self, name: str) -> None:
         _sync_combo(self.filter_box, name)
+
+    def show_reason(self, reason: str | None) -> None:
+        _sync_combo(self.reason_box, reason)
 
     def show_folder(self, folder: str | None) -> None:
         if folder and self.folder_box.findData(folder) < 0:

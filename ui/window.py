@@ -77,6 +77,8 @@ class GalleryWindow(QMainWindow):
 
         # data; the catalog is opened and read on the worker's thread once everything is connected
         self.model = GalleryModel(self)
+        if settings is not None:
+            self.model.tile_number = settings.tile_number
         self.proxy = GalleryProxy(self)
         self.proxy.setSourceModel(self.model)
         if folder:
@@ -137,7 +139,8 @@ class GalleryWindow(QMainWindow):
         w = self.worker
         for signal, slot in ((w.opened, self._on_opened), (w.openFailed, self._on_open_failed),
                              (w.rowsLoaded, self._on_rows), (w.foldersLoaded, self._on_folders),
-                             (w.detailLoaded, self.details.detail_loaded), (w.rowRefreshed, self._on_row_refreshed),
+                             (w.detailLoaded, self.details.detail_loaded),
+                             (w.whyLoaded, self.details.why_loaded), (w.rowRefreshed, self._on_row_refreshed),
                              (w.decisionFailed, self._on_decision_failed), (w.flagsRecomputed, self._on_flags),
                              (w.policyLoaded, self._on_policy), (w.failed, self.status.say),
                              (w.burstsLoaded, self.bursts.on_bursts), (w.burstRejectDone, self.bursts.on_result),
@@ -153,6 +156,7 @@ class GalleryWindow(QMainWindow):
         bar = self.view_bar
         bar.sortChosen.connect(self.set_sort)
         bar.filterChosen.connect(self.set_filter)
+        bar.reasonChosen.connect(self.set_reason)
         bar.folderChosen.connect(self.set_folder)
         for done in (bar.done, self.policy.done):
             done.connect(self.view.setFocus)
@@ -189,6 +193,14 @@ class GalleryWindow(QMainWindow):
         current = self.current_photo_id()
         self.proxy.set_filter(name)
         self.view_bar.show_filter(name)
+        self._update_hint()
+        self.view.reselect(current)
+
+    def set_reason(self, reason: str | None) -> None:
+        """Show only the photos with this reason (None: every photo)."""
+        current = self.current_photo_id()
+        self.proxy.set_reason(reason)
+        self.view_bar.show_reason(reason)
         self._update_hint()
         self.view.reselect(current)
 
@@ -369,11 +381,13 @@ class GalleryWindow(QMainWindow):
 
     def _update_counts(self) -> None:
         counts = self.proxy.counts()
-        self.view_bar.show_counts(counts, filtered=self.proxy.filter_name != "all")
+        self.view_bar.show_counts(counts, filtered=self.proxy.filter_name != "all" or self.proxy.reason is not None)
         self.status.show_counts(counts)
 
     def _update_hint(self) -> None:
         filter_label = dict(FILTERS).get(self.proxy.filter_name, self.proxy.filter_name)
+        if self.proxy.reason is not None:
+            filter_label += f", reason {self.proxy.reason}"
         self.view.hint = hint_text(self.db_path, self._open_error, self.model.loaded, self.model.rowCount(),
                                    filter_label, self.proxy.folder)
         self.view.viewport().update()

@@ -148,7 +148,9 @@ def run_quality(engine, entries: Sequence[Entry], root: Path, *, warn: Callable[
         else:
             rows.append({"image": entry.image, "mos": entry.mos, "fused": result.fused,
                          "cosine": result.cosine, "magnitude": result.magnitude,
-                         "w_cosine": result.w_cosine, "views": result.n_views})
+                         "w_cosine": result.w_cosine, "views": result.n_views,
+                         "dimensions": dict(result.dimensions),
+                         "measures": result.measures.scalars() if result.measures is not None else {}})
         if progress and i % step == 0 and i < len(paths):
             rate = i / (time.perf_counter() - t0)
             progress(f"scored {i}/{len(paths)} ({rate:.2f} images/s, about {(len(paths) - i) / rate / 60:.0f} min left)")
@@ -168,7 +170,7 @@ def report_dict(result: dict, engine, list_path: Path, root: Path) -> dict[str, 
         "list": str(list_path), "root": str(root),
         "listed": result["listed"], "scored": result["scored"], "failed": result["failed"],
         "failures": result["failures"],
-        "engine": {"model": engine.model_name, "weights": engine.backbone.info.source,
+        "engine": {"method": cfg.method, "model": engine.model_name, "weights": engine.backbone.info.source,
                    "protocol": cfg.protocol, "precision": cfg.precision, "trunk": cfg.trunk,
                    "jpeg_draft": cfg.jpeg_draft, "device": str(engine.backbone.device),
                    "fingerprint": engine.fingerprint},
@@ -180,7 +182,11 @@ def report_dict(result: dict, engine, list_path: Path, root: Path) -> dict[str, 
 
 
 def _f(v: float, spec: str = "8.4f") -> str:
-    return format(v, spec) if math.isfinite(v) else format("n/a", spec.split(".")[0].rstrip("f") + "s")
+    return format(v, spec) if math.isfinite(v) else format("n/a", ">" + spec.split(".")[0].rstrip("f") + "s")
+
+
+def _method_label(method: str) -> str:
+    return "" if method == "maclip" else f"{method} on "
 
 
 def format_quality(result: dict, engine, list_path: Path) -> str:
@@ -188,7 +194,8 @@ def format_quality(result: dict, engine, list_path: Path) -> str:
     head = (f"curator bench quality: {result['scored']} of {result['listed']} images scored from {list_path}"
             + (f" ({result['failed']} failed, excluded)" if result["failed"] else ""))
     lines = [head,
-             f"engine: {engine.model_name} [{engine.backbone.info.source}], protocol {cfg.protocol}, "
+             f"engine: {_method_label(cfg.method)}{engine.model_name} [{engine.backbone.info.source}], "
+             f"protocol {cfg.protocol if cfg.method == 'maclip' else 'whole photo'}, "
              f"{cfg.precision}, trunk {cfg.trunk}, JPEG draft {'on' if cfg.jpeg_draft else 'off'}, "
              f"fingerprint {engine.fingerprint}",
              "",
@@ -204,7 +211,9 @@ def format_quality(result: dict, engine, list_path: Path) -> str:
         lines.append(f"PLCC and RMSE need a fitted mapping, and {result['scored']} images are too few to fit its "
                      f"5 parameters ({MIN_FIT_POINTS} or more): only SRCC and KRCC are reported.")
     lines.append("")
-    lines.append("* the --mode shown first; fused is MA-CLIP, cosine is CLIP-IQA, magnitude is the magnitude cue alone. "
+    meaning = ("fused is MA-CLIP, cosine is CLIP-IQA, magnitude is the magnitude cue alone" if cfg.method == "maclip"
+               else f"fused and cosine are {cfg.method}'s score, magnitude is the magnitude cue of its feature")
+    lines.append(f"* the --mode shown first; {meaning}. "
                  "PLCC and RMSE after the 5-parameter logistic mapping; the paper's figures are in the README, under 'The paper's figures'.")
     lines.append(f"{result['seconds']:.1f} s, {result['scored'] / result['seconds']:.2f} images/s"
                  if result["seconds"] > 0 else "")

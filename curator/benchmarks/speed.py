@@ -12,6 +12,12 @@ one-off kernel set-up is not counted):
   passes exactly as score_paths grouped them end to end;
 - catalog write: one recorded score per photo.
 
+What the reasons cost: every photo's quality dimensions (in the forward pass)
+and classic measurements (in the decode threads) are timed where they run,
+and reported per photo as a share of the end-to-end time, against a 5 % bound.
+With reasons_cost, end to end is also run with the reasons switched off (same
+model, same photos) and both times are printed.
+
 The reference-style loop (--baseline) is how the official MA-CLIP inference
 runs, at the same scoring size: one photo at a time, full-size decode, the
 model in its default memory format, the text prompts re-encoded on every call,
@@ -40,6 +46,7 @@ from .random_weights import RANDOM_WEIGHTS_NOTE
 from .sink import open_sink
 
 DEVIATION_BOUND = 0.002  # |fused - exact fp32 fused| a speed option may cost and still become a default
+REASONS_BOUND = 0.05  # the share of the per-photo time the dimensions and measurements may add
 
 Log = Callable[[str], None]
 
@@ -100,7 +107,7 @@ def deviation(scores: Sequence[float], exact: Sequence[float], bound: float = DE
 
 def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *, baseline: bool = False,
                   random_weights: bool = False, image_source: str = "", repeat: int = 1,
-                  log: Log = _stderr) -> dict[str, Any]:
+                  reasons_cost: bool = False, log: Log = _stderr) -> dict[str, Any]:
     """Run every measurement; return the report (see format_speed)."""
     from iqa_engine import Engine
     from iqa_engine.backbone import Backbone
@@ -118,7 +125,8 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     bb = engine.backbone
     exact_needed = config.precision != "fp32" or (config.trunk != "windows" and config.protocol != "global")
     # the same fp32 parameters without autocast: precision only switches autocast on
-    bb32 = bb if config.precision == "fp32" else Backbone(bb.model, bb.tokenizer, bb.info, bb.device, "fp32")
+    bb32 = bb if config.precision == "fp32" else Backbone(bb.model, bb.tokenizer, bb.info, bb.device, "fp32",
+                                                          stored_text_features=bb.stored_text_features)
     machine = machine_info(str(bb.device))
     if config.precision == "bf16" and bb.device.type == "cpu" and not cpu_has_native_bf16():
         notes.append("this CPU has no bf16 dot-product instructions (AVX512-BF16 or AMX): bf16 runs emulated")
@@ -151,16 +159,30 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     #    repetition. score_prepared is wrapped to see how the engine batches and how long the model
     #    keeps the scoring thread. The fastest repetition is reported: other processes on the CPU
     #    only ever slow a run down.
+    # With reasons_cost, a run without the reasons follows each run with them, so both see
+    # the same stretch of a busy machine's load.
+    plain = Engine(config.replace(reasons=False), backbone=bb) if reasons_cost and config.reasons else None
     runs: list[dict[str, Any]] = []
+    plain_runs: list[dict[str, Any]] = []
     for rep in range(repeat):
-        log(f"bench speed: timing end to end on {len(paths)} photos (score_paths + catalog write)"
-            + (f", run {rep + 1} of {repeat}" if repeat > 1 else ""))
+        of = f", run {rep + 1} of {repeat}" if repeat > 1 else ""
+        log(f"bench speed: timing end to end on {len(paths)} photos (score_paths + catalog write){of}")
         runs.append(_end_to_end(engine, inner, paths, work_dir / f"end_to_end_{rep}.db"))
+        if plain is not None:
+            log(f"bench speed: timing end to end without reasons{of}")
+            plain_runs.append(_end_to_end(plain, plain.score_prepared, paths, work_dir / f"plain_{rep}.db"))
     end_to_end = dict(min(runs, key=lambda r: r["seconds"]))
     end_to_end.update({
         "decode_workers": config.decode_workers, "warmup_seconds": warm_s, "warmup_photos": warm_n,
         "repeats": repeat, "all_seconds": [r["seconds"] for r in runs],
     })
+    without_reasons = None
+    if plain_runs:
+        without_reasons = dict(min(plain_runs, key=lambda r: r["seconds"]))
+        without_reasons["all_seconds"] = [r["seconds"] for r in plain_runs]
+        # each run with reasons against the run without that followed it
+        without_reasons["paired_increase"] = [float(a["seconds"]) / float(b["seconds"]) - 1.0
+                                              for a, b in zip(runs, plain_runs, strict=True)]
 
     failures: list[dict[str, str]] = []
     good: list[Path] = []
@@ -195,6 +217,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
         prepared.append(engine.prepare_image(d.image, d.original_size, d.source))
         view_ms += (time.perf_counter() - t) * 1000.0
     del decoded
+    measure_ms = sum(p.measure_ms for p in prepared)
 
     # -- stage 3: forward (model + cues), batched as score_paths batched them end to end
     groups = regroup(prepared, end_to_end["pass_sizes"]) or list(batches(prepared, config.batch_views))
@@ -224,13 +247,17 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     stages = {
         "decode": _stage(dec_ms, n, decoded_size=_summarise(dec_sizes), jpeg_draft=config.jpeg_draft),
         "views": _stage(view_ms, n, views_per_photo=n_views / n,
-                        scored_size=_common_size(p.photo.size for p in prepared)),
+                        scored_size=_common_size(p.photo.size for p in prepared),
+                        measures_ms_per_photo=measure_ms / n),
         "forward": _stage(fwd_ms, n, passes=len(groups), photos_per_pass=n / len(groups),
                           views_per_s=n_views / (fwd_ms / 1000.0) if fwd_ms > 0 else math.nan,
                           best_pass_views_per_s=best_views_per_s),
         "catalog_write": _stage(cat_ms, n, writer=sink.kind),
     }
     sequential_ms = dec_ms + view_ms + fwd_ms + cat_ms
+    dims_ms = sum(s.reasons_ms for s in scores) - measure_ms
+    stages["forward"]["dimensions_ms_per_photo"] = dims_ms / n
+    reasons = _reasons_cost(end_to_end, without_reasons, measure_ms / n, dims_ms / n, config.reasons)
 
     # -- deviation from exact fp32 windows, on the same prepared photos
     dev = None
@@ -248,7 +275,9 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
 
     # -- the reference-style loop
     base = None
-    if baseline:
+    if baseline and config.method != "maclip":
+        notes.append(f"--baseline is MA-CLIP's reference loop: not run for method {config.method}")
+    elif baseline:
         log("bench speed: timing the reference-style loop")
         base_load = _load()
         base = reference_loop(bb32, config, good, repeat)
@@ -275,6 +304,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
         "end_to_end": end_to_end,
         "deviation": dev,
         "baseline": base,
+        "reasons": reasons,
         "peak_rss_mb": peak_rss_mb(),
         "notes": notes,
     }
@@ -293,7 +323,7 @@ def _end_to_end(engine, inner, paths: Sequence[Path], db: Path) -> dict[str, Any
     sink = open_sink(db, paths)
     load_start = _load()
     ok = failed = 0
-    write_ms = 0.0
+    write_ms = reasons_ms = 0.0
     t = time.perf_counter()
     try:
         for p, result in engine.score_paths(paths):
@@ -303,6 +333,7 @@ def _end_to_end(engine, inner, paths: Sequence[Path], db: Path) -> dict[str, Any
             t1 = time.perf_counter()
             sink.record(p, result)
             write_ms += (time.perf_counter() - t1) * 1000.0
+            reasons_ms += result.reasons_ms
             ok += 1
     finally:
         sink.close()
@@ -314,12 +345,31 @@ def _end_to_end(engine, inner, paths: Sequence[Path], db: Path) -> dict[str, Any
         "photos_per_s": ok / seconds if seconds > 0 else math.nan,
         "ms_per_photo": seconds * 1000.0 / ok if ok else math.nan,
         "passes": len(passes), "pass_sizes": [k for k, _, _ in passes],
+        "reasons_ms_per_photo": reasons_ms / ok if ok else math.nan,
         "photos_per_pass": ok / len(passes) if passes else math.nan,
         "model_busy_fraction": model_ms / (seconds * 1000.0) if seconds > 0 else math.nan,
         # what the scoring thread spent neither in the model nor writing: waiting for decoded photos
         "waiting_for_decode_s": max(0.0, seconds - (model_ms + write_ms) / 1000.0),
         "load_average_at_start": load_start, "load_average_at_end": _load(),
     }
+
+
+def _reasons_cost(end_to_end: dict, without: dict | None, measures_ms: float, dimensions_ms: float,
+                  enabled: bool) -> dict[str, Any] | None:
+    """What the dimensions and measurements add per photo, as a share of the end-to-end time."""
+    if not enabled:
+        return None
+    per_photo = float(end_to_end["reasons_ms_per_photo"])
+    share = per_photo / float(end_to_end["ms_per_photo"])
+    out: dict[str, Any] = {
+        "ms_per_photo": per_photo, "measures_ms_per_photo": measures_ms, "dimensions_ms_per_photo": dimensions_ms,
+        "share_of_end_to_end": share, "bound": REASONS_BOUND, "within_bound": share <= REASONS_BOUND,
+        "end_to_end_without": None, "measured_increase": None,
+    }
+    if without is not None:
+        out["end_to_end_without"] = without
+        out["measured_increase"] = float(end_to_end["ms_per_photo"]) / float(without["ms_per_photo"]) - 1.0
+    return out
 
 
 def reference_loop(bb32, config: EngineConfig, paths: Sequence[Path], repeat: int = 1) -> dict[str, Any]:
@@ -461,6 +511,8 @@ def format_speed(r: dict) -> str:
         lines.append(_format_deviation(b["deviation_of_configuration"]))
     if r.get("deviation"):
         lines += ["", _format_deviation(r["deviation"])]
+    if r.get("reasons"):
+        lines += ["", _format_reasons(r["reasons"])]
     lines += ["", f"peak RSS: {_f(r['peak_rss_mb'], '.0f')} MiB"]
     for note in r["notes"]:
         lines.append(f"note: {note}")
@@ -473,3 +525,19 @@ def _format_deviation(d: dict) -> str:
             f"mean {_f(d['mean_abs'], '.5f')}, Spearman {_f(d['spearman'], '.4f')}: {verdict} the "
             f"{d['bound']} bound" + (f" (fused spans {min(d['reference_scores']):.4f} to "
                                        f"{max(d['reference_scores']):.4f} here)" if d.get("reference_scores") else ""))
+
+
+def _format_reasons(c: dict) -> str:
+    verdict = "within" if c["within_bound"] else "OUTSIDE"
+    text = (f"reasons (quality dimensions + classic measurements): {_f(c['ms_per_photo'], '.1f')} ms/photo end to end "
+            f"= {_f(100 * c['share_of_end_to_end'], '.2f')}% of the per-photo time, {verdict} the "
+            f"{100 * c['bound']:.0f}% bound (stages: measurements {_f(c['measures_ms_per_photo'], '.1f')} ms in the "
+            f"decode threads, dimensions {_f(c['dimensions_ms_per_photo'], '.2f')} ms in the forward pass)")
+    w = c.get("end_to_end_without")
+    if w:
+        paired = ", ".join(_f(100 * x, "+.1f") + "%" for x in w["paired_increase"])
+        text += (f"\n  end to end without reasons: {_f(w['ms_per_photo'], '.1f')} ms/photo (fastest of "
+                 f"{len(w['all_seconds'])}); fastest with them vs fastest without "
+                 f"{_f(100 * c['measured_increase'], '+.1f')}%, run by run {paired} (differences of two "
+                 "timings: on a busy machine they are noisier than the share above)")
+    return text

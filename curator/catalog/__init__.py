@@ -16,6 +16,7 @@ One module per question:
   decisions   flags, stars and labels, and the policy's write primitives
   pairs       RAW+JPEG pairs as one shot
   sidecars    XMP sidecar bookkeeping and imported decisions
+  quality     each shot's dimensions, measurements and reasons
   reading     gallery rows, a photo's detail, lookups
   summary     counts, distributions and the export
   taste       the taste model's records, each shot's taste value, and what training reads
@@ -34,6 +35,7 @@ from curator.catalog.errors import (
     CatalogMissing,
     CatalogReadOnly,
 )
+from curator.catalog.quality import QualityMixin
 from curator.catalog.queue import QueueMixin
 from curator.catalog.reading import WEAK_SQL, ReadingMixin
 from curator.catalog.recording import RecordingMixin
@@ -56,6 +58,9 @@ from curator.catalog.records import (
     OutcomeKind,
     PendingItem,
     PhotoDetail,
+    QualityDetail,
+    QualityRecord,
+    QualityRow,
     Recorded,
     RunRecord,
     ScoreRecord,
@@ -77,6 +82,7 @@ from curator.labels import LABELS, normalise_label
 
 
 class Catalog(QueueMixin, RecordingMixin, DecisionsMixin, SidecarsMixin, ReadingMixin, SummaryMixin, TasteMixin,
+              QualityMixin,
               CatalogBase):
     """A catalog file. Open with Catalog.open(path); close() or use as a context manager."""
 
@@ -86,7 +92,7 @@ __all__ = [
     "OUTCOME_KINDS", "SCHEMA_VERSION", "SORTS", "STATUSES", "UNCHANGED", "WEAK_SQL",
     "Catalog", "CatalogBusy", "CatalogDamaged", "CatalogError", "CatalogMissing", "CatalogReadOnly",
     "FileEntry", "FileStat", "FlagChange", "FlagRow", "FrameRow", "GalleryRow", "KnownFile", "Outcome",
-    "OutcomeKind", "PendingItem", "PhotoDetail", "Recorded", "RunRecord", "ScoreRecord", "SidecarImport",
-    "SidecarMark", "StoredTasteModel", "SyncCounts", "TasteDecision", "TasteModelRow", "Twin", "ViewRecord",
-    "normalise_label", "scope_clause",
+    "OutcomeKind", "PendingItem", "PhotoDetail", "QualityDetail", "QualityRecord", "QualityRow", "Recorded",
+    "RunRecord", "ScoreRecord", "SidecarImport", "SidecarMark", "StoredTasteModel", "SyncCounts", "TasteDecision",
+    "TasteModelRow", "Twin", "ViewRecord", "normalise_label", "scope_clause",
 ]

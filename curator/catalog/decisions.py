@@ -16,7 +16,7 @@ import numpy as np
 from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import CatalogError
 from curator.catalog.records import FLAG_SOURCES, FLAGS, UNCHANGED, FlagChange, FlagRow, FrameRow
-from curator.catalog.sql import LATEST_SCORE, LIVE_SHOTS, in_chunks, shot_of
+from curator.catalog.sql import LATEST_SCORE, LIVE_SHOTS, QUALITY_JOIN, in_chunks, shot_of
 from curator.labels import normalise_label
 
 
@@ -107,13 +107,15 @@ class DecisionsMixin(CatalogBase):
         """burst_frames for several folders (None: every folder) at once, keyed by folder."""
         vector = ("(SELECT v.vector FROM embeddings v WHERE v.photo_id = p.id AND v.fingerprint = s.fingerprint)"
                   if embeddings else "NULL")
-        sql = (f"SELECT p.id, p.folder, e.capture_time, s.fused, e.exposure_bias, {vector} FROM photos p "
-               "LEFT JOIN exif e ON e.photo_id = p.id " + LATEST_SCORE + f"WHERE {LIVE_SHOTS}")
+        sql = (f"SELECT p.id, p.folder, e.capture_time, s.fused, e.exposure_bias, {vector}, q.reasons "
+               "FROM photos p LEFT JOIN exif e ON e.photo_id = p.id " + LATEST_SCORE + QUALITY_JOIN +
+               f"WHERE {LIVE_SHOTS}")
         out: dict[str, list[FrameRow]] = {}
-        for pid, folder, capture, fused, bias, blob in sorted(self._in_folders(sql, folders),
-                                                               key=lambda r: r[1]):
+        for pid, folder, capture, fused, bias, blob, reasons in sorted(self._in_folders(sql, folders),
+                                                                        key=lambda r: r[1]):
             emb = np.frombuffer(blob, dtype="<f4") if blob else None
-            out.setdefault(folder, []).append(FrameRow(pid, folder, capture, fused, bias, emb))
+            out.setdefault(folder, []).append(FrameRow(pid, folder, capture, fused, bias, emb,
+                                                       tuple(w for w in (reasons or "").split(",") if w)))
         return out
 
     def _in_folders(self, sql: str, folders: Sequence[str] | None) -> list[tuple]:

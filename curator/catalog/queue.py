@@ -14,50 +14,62 @@ from typing import Any, Callable, Iterable, Sequence
 from curator.catalog.connection import CatalogBase
 from curator.catalog.pairs import check_pairs
 from curator.catalog.records import FileEntry, FileStat, KnownFile, PendingItem, SyncCounts, Twin
-from curator.catalog.sql import INSERT_PHOTO, REQUEUE_PHOTO, SHOT, in_chunks, new_row, scope_clause
+from curator.catalog.sql import HAS_A_SCORE, INSERT_PHOTO, REQUEUE_PHOTO, SHOT, in_chunks, new_row, scope_clause
 
 
 class QueueMixin(CatalogBase):
-    def known_files(self, scope: Sequence[str], fingerprint: str) -> dict[str, KnownFile]:
+    def known_files(self, scope: Sequence[str], fingerprint: str,
+                    dimensions_fingerprint: str | None = None) -> dict[str, KnownFile]:
         """Every photo under the given roots, with whether it (or, for the second file of a RAW+JPEG pair,
-        its shot) has a score from `fingerprint`."""
+        its shot) has a score from `fingerprint` and quality values from `dimensions_fingerprint`."""
         clause, params = scope_clause(scope, "p.path")
-        return self._known_where(clause, params, fingerprint)
+        return self._known_where(clause, params, fingerprint, dimensions_fingerprint)
 
-    def _known_paths(self, paths: Sequence[str], fingerprint: str) -> dict[str, KnownFile]:
+    def _known_paths(self, paths: Sequence[str], fingerprint: str,
+                     dimensions_fingerprint: str | None = None) -> dict[str, KnownFile]:
         """Rows for these exact paths (files found outside the scope's path range, e.g. through a symlink)."""
         out: dict[str, KnownFile] = {}
         for in_list, chunk in in_chunks(paths):
-            out.update(self._known_where(f"p.path {in_list}", chunk, fingerprint))
+            out.update(self._known_where(f"p.path {in_list}", chunk, fingerprint, dimensions_fingerprint))
         return out
 
-    def _known_where(self, clause: str, params: list[Any], fingerprint: str) -> dict[str, KnownFile]:
+    def _known_where(self, clause: str, params: list[Any], fingerprint: str,
+                     dimensions_fingerprint: str | None = None) -> dict[str, KnownFile]:
         """known_files' rows for one WHERE clause on photos p, keyed by path."""
+        quality = ("1" if dimensions_fingerprint is None else
+                   f"EXISTS(SELECT 1 FROM quality q WHERE q.photo_id = {SHOT} AND q.dimensions_fingerprint = ?)")
         rows = self._read(
             "SELECT p.id, p.path, p.size, p.mtime_ns, p.status, "
-            f"EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = {SHOT} AND s.fingerprint = ?) "
-            f"FROM photos p WHERE {clause}", [fingerprint] + params)
-        return {r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5])) for r in rows}
+            f"EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = {SHOT} AND s.fingerprint = ?), {quality} "
+            f"FROM photos p WHERE {clause}",
+            [fingerprint] + ([] if dimensions_fingerprint is None else [dimensions_fingerprint]) + params)
+        return {r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5]), bool(r[6])) for r in rows}
 
     def sync_files(self, scope: Sequence[str], found: Iterable[FileEntry], *, fingerprint: str,
                    gone: Callable[[str], bool] = lambda p: not os.path.lexists(p),
-                   retry_errors: bool = False, now: float | None = None) -> SyncCounts:
+                   retry_errors: bool = False, now: float | None = None,
+                   dimensions_fingerprint: str | None = None, reasons_only: bool = False) -> SyncCounts:
         """Bring the catalog in line with a walk of `scope`: enqueue new, changed and stale photos,
         record files that could not be stat'ed, and mark photos that are gone as missing.
 
         A file is unchanged when its size and mtime match; it is then skipped
-        unless its score is from another engine (rescored) or, with
-        retry_errors, it failed before.
+        unless its score is from another engine (rescored), its quality values
+        are not from `dimensions_fingerprint` (remeasured: the worker keeps the
+        stored score) or, with retry_errors, it failed before. With
+        reasons_only, only photos to remeasure are queued: the others are
+        counted as skipped and left for a scan.
         """
         now = time.time() if now is None else now
         found = list(found)
-        known = self.known_files(scope, fingerprint)
-        known.update(self._known_paths([e.path for e in found if e.path not in known], fingerprint))
+        known = self.known_files(scope, fingerprint, dimensions_fingerprint)
+        known.update(self._known_paths([e.path for e in found if e.path not in known], fingerprint,
+                                       dimensions_fingerprint))
         inserts: list[tuple] = []
         requeue: list[tuple] = []
         errors: list[tuple] = []
         new_errors: list[tuple] = []
-        counts = dict(new=0, changed=0, rescore=0, queued=0, unchanged=0, errors=0, missing=0, reappeared=0)
+        counts = dict(new=0, changed=0, rescore=0, queued=0, unchanged=0, errors=0, missing=0, reappeared=0,
+                      remeasure=0, skipped=0)
         seen: set[str] = set()
         for entry in found:
             seen.add(entry.path)
@@ -72,6 +84,17 @@ class QueueMixin(CatalogBase):
                 continue
             st = entry.stat
             since = min(st.mtime_ns / 1e9, now)  # a file already quiet since its mtime need not wait again
+            if reasons_only:
+                if k is not None and k.stat == st and k.status == "scored" and not k.has_current_quality:
+                    counts["remeasure"] += 1
+                    requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
+                elif k is not None and k.status == "pending":
+                    counts["queued"] += 1  # the worker takes those that have a score
+                elif k is not None and k.stat == st and k.status in ("scored", "error"):
+                    counts["unchanged"] += 1
+                else:
+                    counts["skipped"] += 1
+                continue
             if k is None:
                 counts["new"] += 1
                 inserts.append(new_row(entry.path, st, since, status="pending"))
@@ -83,6 +106,9 @@ class QueueMixin(CatalogBase):
                 requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
             elif k.status == "scored" and not k.has_current_score:
                 counts["rescore"] += 1
+                requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
+            elif k.status == "scored" and not k.has_current_quality:
+                counts["remeasure"] += 1
                 requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
             elif k.status == "error" and retry_errors:
                 counts["changed"] += 1
@@ -130,9 +156,12 @@ class QueueMixin(CatalogBase):
                 conn.execute(INSERT_PHOTO, new_row(path, FileStat(0, 0), now, status="error", error=message))
 
     def pending_items(self, scope: Sequence[str] | None = None, limit: int = 64,
-                      exclude: Iterable[int] = ()) -> list[PendingItem]:
-        """Pending photos, longest-quiet first, for the worker's settle check."""
+                      exclude: Iterable[int] = (), scored_only: bool = False) -> list[PendingItem]:
+        """Pending photos, longest-quiet first, for the worker's settle check (with scored_only, only those
+        that have a score already)."""
         clause, params = scope_clause(scope, "path")
+        if scored_only:
+            clause += f" AND {HAS_A_SCORE}"
         for in_list, chunk in in_chunks(int(i) for i in exclude):  # the worker's photos in flight
             clause += f" AND id NOT {in_list}"
             params += chunk

@@ -13,6 +13,9 @@ from curator.catalog.recording import decode_views
 from curator.catalog.records import SORTS, GalleryRow, PhotoDetail
 from curator.catalog.sql import GALLERY_SELECT, LATEST_SCORE, gallery_row, in_chunks, scope_clause
 
+# Shots whose reasons (a comma-separated list in q.reasons) include one word.
+REASON_SQL = "(',' || COALESCE(q.reasons, '') || ',') LIKE ?"
+
 # A weak photo: the auto flag policy marked it low quality (curator.flags). One test, for every reader.
 WEAK_SQL = "COALESCE(d.low_quality, 0) = 1"
 
@@ -24,11 +27,12 @@ class ReadingMixin(CatalogBase):
 
     def query_rows(self, *, folder: str | None = None, under: str | None = None, flagged: bool = False,
                    weak: bool = False, errors: bool = False, status: str | None = None, sort: str = "name",
-                   limit: int | None = None) -> list[GalleryRow]:
+                   limit: int | None = None, reason: str | None = None) -> list[GalleryRow]:
         """Gallery rows filtered and sorted in SQL (for `curator list`).
 
         flagged: any pick or reject flag; weak: marked weak by the auto flag policy (WEAK_SQL, the
-        same test as curator.culling.is_weak), whatever the user decided since.
+        same test as curator.culling.is_weak), whatever the user decided since; reason: only shots
+        with this reason (curator.reasons).
         """
         where: list[str] = []
         params: list[Any] = []
@@ -48,6 +52,9 @@ class ReadingMixin(CatalogBase):
         if status is not None:
             where.append("p.status = ?")
             params.append(status)
+        if reason is not None:
+            where.append(REASON_SQL)
+            params.append(f"%,{reason},%")
         order = {
             "name": "p.folder, p.name",
             "score": "s.fused IS NULL, s.fused, p.folder, p.name",

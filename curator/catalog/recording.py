@@ -11,6 +11,7 @@ import numpy as np
 from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import CatalogError
 from curator.catalog.pairs import check_pairs, link_partners, primary_row
+from curator.catalog.quality import write_quality
 from curator.catalog.records import (
     OUTCOME_KINDS,
     STATUSES,
@@ -125,6 +126,11 @@ class RecordingMixin(CatalogBase):
                 raise ValueError("a 'scored' outcome needs a score")
             self._write_score(conn, pid, o.score, st, o.content_hash, o.exif, now)
         else:
+            if o.kind == "measured":  # the stored score stays; only the quality values are new
+                quality = ScoreRecord.from_result(o.score).quality if o.score is not None else None
+                if quality is None:
+                    raise ValueError("a 'measured' outcome needs a score with quality values")
+                write_quality(conn, pid, quality, now)
             conn.execute("UPDATE photos SET status = 'scored', error = NULL, size = ?, mtime_ns = ?, "
                          "content_hash = COALESCE(?, content_hash), updated_at = ? WHERE id = ?",
                          (st.size, st.mtime_ns, o.content_hash, now, pid))
@@ -194,7 +200,8 @@ class RecordingMixin(CatalogBase):
             "updated_at = ? WHERE id = ?", (st.size, st.mtime_ns, content_hash, w, h, now, pid))
         if exif is not None:
             write_exif(conn, pid, exif)
-
+        if score.quality is not None:
+            write_quality(conn, pid, score.quality, now)
 
 
 def write_exif(conn: sqlite3.Connection, pid: int, exif: "ExifData") -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 import numpy as np
@@ -18,9 +19,10 @@ FLAG_SOURCES = ("auto", "user")
 SORTS = ("name", "score", "-score", "time", "taste", "-taste")
 
 # What the worker found for one pending photo (see Outcome).
-OutcomeKind = Literal["scored", "partner", "unchanged", "adopted", "error", "missing", "changed"]
+OutcomeKind = Literal["scored", "measured", "partner", "unchanged", "adopted", "error", "missing", "changed"]
 OUTCOME_KINDS: tuple[str, ...] = get_args(OutcomeKind)
-CURRENT_KINDS = frozenset({"scored", "partner", "unchanged", "adopted"})  # the photo ends with a current score
+# the photo ends with a current score
+CURRENT_KINDS = frozenset({"scored", "measured", "partner", "unchanged", "adopted"})
 
 
 class _Unchanged:
@@ -44,6 +46,35 @@ class ViewRecord:
 
 
 @dataclass(frozen=True)
+class QualityRecord:
+    """A photo's quality dimensions and classic measurements as stored (see iqa_engine's PhotoScore)."""
+
+    dimensions_fingerprint: str
+    dimensions: Mapping[str, float]  # name -> 0..1, higher is better (the mean over the views)
+    measures: Mapping[str, float]  # iqa_engine.measures scalars by name
+    measured_size: tuple[int, int]  # (width, height) the focus windows' boxes refer to
+    focus_grid: tuple[int, int]  # (rows, cols) of focus_windows
+    focus_windows: tuple[float, ...]  # variance of the Laplacian per window, row-major
+    # per view: its box in scored-size pixels (None: the global view) and its dimension values
+    view_boxes: tuple[tuple[int, int, int, int] | None, ...] = ()
+    view_dimensions: tuple[Mapping[str, float], ...] = ()
+
+    @classmethod
+    def from_result(cls, result: Any) -> "QualityRecord | None":
+        """From an engine result with dimensions and measures (None when it has neither)."""
+        fingerprint = getattr(result, "dimensions_fingerprint", None)
+        measures = getattr(result, "measures", None)
+        if fingerprint is None or measures is None:
+            return None
+        views = tuple(getattr(result, "views", ()))
+        return cls(str(fingerprint), {k: float(v) for k, v in dict(result.dimensions).items()},
+                   measures.scalars(), tuple(measures.size), tuple(measures.focus_grid),
+                   tuple(float(v) for v in measures.focus_windows), tuple(v.box for v in views),
+                   tuple({k: float(x) for k, x in dict(getattr(v, "dimensions", {}) or {}).items()}
+                         for v in views))
+
+
+@dataclass(frozen=True)
 class ScoreRecord:
     """A score as the catalog stores it. The worker converts the engine's result with from_result."""
 
@@ -63,6 +94,7 @@ class ScoreRecord:
     embedding: np.ndarray
     elapsed_ms: float = 0.0
     decode_source: str | None = None
+    quality: QualityRecord | None = None  # the dimensions and measurements computed with the score
 
     @classmethod
     def from_result(cls, result: Any) -> "ScoreRecord":
@@ -75,7 +107,7 @@ class ScoreRecord:
                    result.w_cosine, result.w_magnitude, result.mode, result.protocol, result.model,
                    tuple(result.scored_size), tuple(result.original_size), views,
                    np.asarray(result.embedding), float(getattr(result, "elapsed_ms", 0.0) or 0.0),
-                   getattr(result, "decode_source", None))
+                   getattr(result, "decode_source", None), QualityRecord.from_result(result))
 
 
 @dataclass(frozen=True)
@@ -114,9 +146,36 @@ class GalleryRow:
     # The probability that the user keeps the shot, by the current taste model (curator.learning); None
     # before a model is trained, or for a photo it has not rated.
     taste: float | None = None
+    reasons: tuple[str, ...] = ()  # why the shot is weak (curator.reasons vocabulary), at most two
 
 
 GALLERY_FIELDS = tuple(f.name for f in fields(GalleryRow))
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    """One shot's stored quality values, as the reasons policy and the detail pane read them."""
+
+    photo_id: int
+    folder: str
+    dimensions: Mapping[str, float]
+    measures: Mapping[str, float]
+    reasons: tuple[str, ...]
+    exposure_bias: float | None = None
+    capture_time: str | None = None
+    dimensions_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class QualityDetail:
+    """One shot's quality values with their per-window detail (the gallery's Why section and heatmap)."""
+
+    quality: QualityRow
+    measured_size: tuple[int, int] | None
+    focus_grid: tuple[int, int] | None
+    focus_windows: tuple[float, ...]
+    view_boxes: tuple[tuple[int, int, int, int] | None, ...]
+    view_dimensions: tuple[Mapping[str, float], ...]
 
 
 @dataclass(frozen=True)
@@ -152,6 +211,7 @@ class KnownFile:
     stat: FileStat
     status: str
     has_current_score: bool
+    has_current_quality: bool = True  # quality values from the dimensions fingerprint asked (or none asked)
 
 
 @dataclass(frozen=True)
@@ -180,6 +240,7 @@ class Outcome:
 
     kind:
       scored    a new score (and EXIF, hash) for the photo
+      measured  the photo's stored score is kept; only its quality values (score.quality) are recorded
       partner   the photo is the other file of a RAW+JPEG pair (`primary` is scored for both): not scored
       unchanged the content is the same as when it was scored: only the stat is refreshed
       adopted   the file is a moved photo (twin_id) that already has a current score
@@ -225,10 +286,12 @@ class SyncCounts:
     errors: int = 0  # could not be stat'ed
     missing: int = 0  # in the catalog, no longer on disk
     reappeared: int = 0  # missing before, back now: queued
+    remeasure: int = 0  # scored, but without current quality values (dimensions, measurements): queued
+    skipped: int = 0  # reasons only: not scored yet (new, changed or stale), left for a scan
 
     @property
     def to_score(self) -> int:
-        return self.new + self.changed + self.rescore + self.queued + self.reappeared
+        return self.new + self.changed + self.rescore + self.queued + self.reappeared + self.remeasure
 
 
 @dataclass(frozen=True)
@@ -306,6 +369,7 @@ class FrameRow:
     fused: float | None
     exposure_bias: float | None
     embedding: np.ndarray | None
+    reasons: tuple[str, ...] = ()  # the shot's stored reasons (a blurred frame is never a burst's best)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import sqlite_utils
 
 from curator.catalog.pairs import link_partners
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x63757261  # "cura", so a stranger's SQLite file is never mistaken for a catalog
 
 
@@ -151,6 +151,28 @@ def _migrate_v4(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE decisions ADD COLUMN imported INTEGER NOT NULL DEFAULT 0")
 
 
+def _migrate_v5(db: sqlite_utils.Database) -> None:
+    """Quality: each shot's zero-shot dimensions and classic measurements, their per-window values, and the
+    reasons derived from them (curator.reasons). One row per shot, beside its scores; existing scores are
+    kept, and the next scan fills these in without rescoring (see sync_files and the worker).
+
+    dimensions / measures: JSON objects {name: value}. focus_windows: little-endian float32, row-major
+    (focus_rows x focus_cols), boxes as iqa_engine.measures documents them, in measured_width x
+    measured_height pixels. view_dimensions: little-endian float32, one row per view: left, top, right,
+    bottom (all -1 for the global view) then one value per name in view_dimension_names (a JSON list).
+    reasons: the vocabulary words, comma-separated, '' for none."""
+    db.execute("""CREATE TABLE quality (
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        dimensions_fingerprint TEXT NOT NULL,
+        dimensions TEXT NOT NULL,
+        measures TEXT NOT NULL,
+        measured_width INTEGER, measured_height INTEGER,
+        focus_rows INTEGER, focus_cols INTEGER, focus_windows BLOB,
+        view_dimension_names TEXT, view_dimensions BLOB,
+        reasons TEXT NOT NULL DEFAULT '',
+        measured_at REAL NOT NULL)""")
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
-    1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3, 4: _migrate_v4}
+    1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3, 4: _migrate_v4, 5: _migrate_v5}
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))

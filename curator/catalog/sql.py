@@ -20,14 +20,21 @@ LATEST_SCORE = ("LEFT JOIN scores s ON s.id = (SELECT s2.id FROM scores s2 WHERE
 # The shots the policies look at: not missing, and the second file of a RAW+JPEG pair left out (a pair is one).
 LIVE_SHOTS = "p.status != 'missing' AND p.partner_of IS NULL"
 
+# A row of photos (unaliased) whose shot has a score from any engine: what `scan --reasons-only` works on.
+HAS_A_SCORE = "EXISTS(SELECT 1 FROM scores sc WHERE sc.photo_id = COALESCE(photos.partner_of, photos.id))"
+
+# The quality row of photo p's shot, as `q` (dimensions, measurements, reasons; NULLs when not measured).
+QUALITY_JOIN = "LEFT JOIN quality q ON q.photo_id = " + SHOT + " "
+
 GALLERY_SELECT = (
     "SELECT p.id, p.path, p.folder, p.name, p.status, p.error, p.width, p.height, p.mtime_ns / 1e9, p.size, "
     "e.capture_time, e.camera, e.lens, e.iso, e.exposure_time, e.f_number, e.focal_length, e.orientation, "
     "s.fused, s.cosine, s.magnitude, s.w_cosine, s.w_magnitude, "
-    "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0), p.partner_of, t.value "
+    "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0), p.partner_of, t.value, "
+    "COALESCE(q.reasons, '') "
     "FROM photos p "
     "LEFT JOIN exif e ON e.photo_id = p.id "
-    + LATEST_SCORE +
+    + LATEST_SCORE + QUALITY_JOIN +
     "LEFT JOIN decisions d ON d.photo_id = " + SHOT + " "
     "LEFT JOIN taste t ON t.photo_id = " + SHOT
 )
@@ -73,6 +80,8 @@ def gallery_row(r: tuple) -> GalleryRow:
     values = row.__dict__
     values.update(zip(GALLERY_FIELDS, r))
     values["low_quality"] = bool(values["low_quality"])
+    reasons = values["reasons"]
+    values["reasons"] = tuple(reasons.split(",")) if reasons else ()
     return row
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any, Iterator, Sequence
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import use_error
 from curator.catalog.records import STATUSES
-from curator.catalog.sql import LATEST_SCORE, LIVE_SHOTS, SHOT, scope_clause
+from curator.catalog.sql import HAS_A_SCORE, LATEST_SCORE, LIVE_SHOTS, QUALITY_JOIN, SHOT, scope_clause
 
 
 class SummaryMixin(CatalogBase):
@@ -18,8 +19,11 @@ class SummaryMixin(CatalogBase):
             counts[status] = n
         return counts
 
-    def queue_length(self, scope: Sequence[str] | None = None) -> int:
+    def queue_length(self, scope: Sequence[str] | None = None, scored_only: bool = False) -> int:
+        """Pending photos (with scored_only, only those that have a score already)."""
         clause, params = scope_clause(scope, "path")
+        if scored_only:
+            clause += f" AND {HAS_A_SCORE}"
         return self._read(f"SELECT COUNT(*) FROM photos WHERE status = 'pending' AND {clause}", params)[0][0]
 
     def error_paths(self, scope: Sequence[str] | None = None) -> set[str]:
@@ -34,7 +38,8 @@ class SummaryMixin(CatalogBase):
         return self._read("SELECT COUNT(*) FROM scores WHERE photo_id = ?", (int(photo_id),))[0][0]
 
     def export_records(self, under: str | None = None) -> Iterator[dict[str, Any]]:
-        """One flat dict per photo: path, status, scores, decision and EXIF (for `curator export`)."""
+        """One dict per photo: path, status, scores, decision, EXIF, reasons (comma-separated), and
+        dimensions and measures ({name: value}; empty when not measured), for `curator export`."""
         clause, params = scope_clause([under] if under else None, "p.path")
         sql = (
             "SELECT p.id AS photo_id, p.path, p.folder, p.name, p.status, p.error, p.width, p.height, p.size, "
@@ -46,9 +51,10 @@ class SummaryMixin(CatalogBase):
             "d.flag, d.flag_source, COALESCE(d.rating, 0) AS rating, d.label, "
             "COALESCE(d.low_quality, 0) AS low_quality, "
             f"(SELECT t.value FROM taste t WHERE t.photo_id = {SHOT}) AS taste, "
-            "(SELECT q.path FROM photos q WHERE q.id = p.partner_of) AS partner_of "
+            "(SELECT o.path FROM photos o WHERE o.id = p.partner_of) AS partner_of, "
+            "q.reasons, q.dimensions, q.measures "
             "FROM photos p LEFT JOIN exif e ON e.photo_id = p.id "
-            + LATEST_SCORE +
+            + LATEST_SCORE + QUALITY_JOIN +
             f"LEFT JOIN decisions d ON d.photo_id = {SHOT} WHERE {clause} ORDER BY p.folder, p.name")
         try:
             cur = self._conn().execute(sql, params)
@@ -56,6 +62,9 @@ class SummaryMixin(CatalogBase):
             for r in cur:
                 rec = dict(zip(names, r))
                 rec["low_quality"] = bool(rec["low_quality"])
+                rec["reasons"] = rec["reasons"] or ""  # comma-separated vocabulary words
+                rec["dimensions"] = json.loads(rec["dimensions"]) if rec["dimensions"] else {}
+                rec["measures"] = json.loads(rec["measures"]) if rec["measures"] else {}
                 yield rec
         except sqlite3.Error as exc:
             raise use_error(self.path, exc) from None

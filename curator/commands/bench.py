@@ -34,6 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--root", metavar="DIR", help="folder the list's image paths are relative to (default: the list's folder)")
     q.add_argument("--json", metavar="OUT", dest="json_out", help="write the report (with every image's scores) as JSON; - for stdout")
     q.add_argument("--plot", metavar="OUT.png", help="write a scatter plot of each mode against MOS")
+    q.add_argument("--attributes", metavar="FILE.csv",
+                   help="per-image attribute scores (SPAQ's brightness, colourfulness, contrast, noisiness, "
+                        "sharpness): also report the SRCC of each quality dimension and measurement against "
+                        "the attribute it measures")
     q.add_argument("--jpeg-draft", action="store_true", dest="jpeg_draft",
                    help="let libjpeg decode large JPEGs at reduced size (faster, not the exact protocol)")
     add_engine_options(q)
@@ -54,6 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run end to end (and --baseline) K times and report the fastest: on a shared CPU, "
                         "other processes only ever slow a run down (default 1)")
     s.add_argument("--json", metavar="OUT", dest="json_out", help="write the report as JSON; - for stdout")
+    s.add_argument("--reasons-cost", action="store_true", dest="reasons_cost",
+                   help="also time end to end with the quality dimensions and measurements switched off, "
+                        "and print both")
     s.add_argument("--random-weights", action="store_true", dest="random_weights",
                    help="time the --model architecture (default RN50) with seeded random weights, for "
                         "machines without CLIP weights: speed is the same, the scores mean nothing")
@@ -94,8 +101,11 @@ def run_quality(args: argparse.Namespace) -> int:
     root = Path(args.root).expanduser() if args.root else list_path.parent
     if args.root and not root.is_dir():
         raise UserError(f"--root {root} is not a folder")
+    from curator.benchmarks import attributes as A
+
     try:
         entries = Q.read_list(list_path)
+        attributes = A.read_attributes(Path(args.attributes).expanduser()) if args.attributes else None
     except Q.ListError as exc:
         raise UserError(str(exc)) from None
     settings = settings_from_args(args)
@@ -118,8 +128,16 @@ def run_quality(args: argparse.Namespace) -> int:
         raise UserError(f"only {result['scored']} of {result['listed']} images could be scored; "
                         "check --root and the image paths in the list")
     print(Q.format_quality(result, engine, list_path), file=human, flush=True)
+    report = Q.report_dict(result, engine, list_path, root)
+    if attributes is not None:
+        rows = result["rows"]
+        table = A.agreement(rows, attributes)
+        matched = sum(m is not None for m in A.match_attributes([r["image"] for r in rows], attributes))
+        print("\n" + A.format_agreement(table, matched, len(rows), Path(args.attributes)), file=human, flush=True)
+        report["attributes"] = {"file": str(args.attributes), "matched": matched,
+                                "table": [a.as_dict() for a in table]}
     if args.json_out:
-        _write_json(Q.report_dict(result, engine, list_path, root), args.json_out)
+        _write_json(report, args.json_out)
     if args.plot:
         try:
             Q.plot_quality(result, engine, Path(args.plot).expanduser(),
@@ -168,7 +186,8 @@ def run_speed(args: argparse.Namespace) -> int:
             source = f"synthetic {CAMERA_SIZE[0]}x{CAMERA_SIZE[1]} JPEGs (upscaled {kind}, noise, q95)"
         try:
             report = S.measure_speed(config, paths, work, baseline=args.baseline, repeat=args.repeat,
-                                     random_weights=args.random_weights, image_source=source)
+                                     random_weights=args.random_weights, image_source=source,
+                                     reasons_cost=args.reasons_cost)
         except S.NoPhotos as exc:
             raise UserError(str(exc)) from None
     print(S.format_speed(report), file=human, flush=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
 from iqa_engine.activation import ACTIVATIONS
-from iqa_engine.config import MODES, PRECISIONS, PROTOCOLS, TRUNKS
+from iqa_engine.config import METHODS, MODES, PRECISIONS, PROTOCOLS, TRUNKS
 
 from curator.errors import UserError
 from curator.files import iter_photo_paths  # noqa: F401 - re-exported: score, bench and xmp read walk with it
@@ -17,6 +17,9 @@ from curator.settings import ENGINE_KEYS, Settings, load_settings
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("engine")
+    g.add_argument("--method", choices=METHODS,
+                   help="maclip (MA-CLIP, default) or qualiclip (QualiCLIP: the whole photo, up to 1024 px, "
+                        "scored against the text features in its checkpoint; pass that as --weights)")
     g.add_argument("--model", help="open_clip model name or a model-config JSON path (default RN50)")
     g.add_argument("--pretrained", help="open_clip pretrained tag (default openai)")
     g.add_argument("--weights", metavar="FILE",

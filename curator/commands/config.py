@@ -47,6 +47,9 @@ def as_toml(settings: Settings) -> str:
             table = tbl
         if value is None:
             lines.append(f"# {key} is unset  # {source}")
+        elif tbl == "dimensions" and source == "default":
+            # a default dimension, for reading: the table holds only what overrides the defaults
+            lines.append(f"# {key} = {toml_value(value)}  # {source}")
         else:
             lines.append(f"{key} = {toml_value(value)}  # {source}")
     return "\n".join(lines) + "\n"
@@ -68,4 +71,6 @@ def toml_value(value: Any) -> str:
         return json.dumps(value)  # a JSON string is a valid TOML basic string
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, (list, tuple)):  # a dimension's prompt pairs
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     raise TypeError(f"no TOML form for {type(value).__name__}")

@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Sequence
 
 from curator.commands.common import add_db_option, settings_from_args
 from curator.errors import EXIT_OK, UserError
@@ -21,14 +21,18 @@ COLUMNS = (
     "fingerprint", "views", "scored_at", "elapsed_ms",
     "flag", "flag_source", "rating", "label", "low_quality", "taste", "partner_of",
     "capture_time", "make", "camera_model", "camera", "lens", "iso", "exposure_time", "f_number", "focal_length",
-    "orientation", "exposure_bias",
+    "orientation", "exposure_bias", "reasons",
 )
+# then one column per quality dimension stored ("dimension_sharpness", ...) and per classic measurement
+# ("measure_focus", ...; iqa_engine.measures.SCALAR_NAMES)
+DIMENSION_PREFIX, MEASURE_PREFIX = "dimension_", "measure_"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export the catalog as CSV or JSON",
                        description="One row per photo: path, status, latest scores (and the engine that made "
-                                   "them), decision and EXIF.")
+                                   "them), decision, EXIF, reasons, and one column per quality dimension "
+                                   "(dimension_NAME) and classic measurement (measure_NAME).")
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--folder", metavar="DIR", help="only photos under this folder")
@@ -39,37 +43,49 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from curator.catalog import Catalog
 
+    from iqa_engine.measures import SCALAR_NAMES
+
     settings = settings_from_args(args)
     under = os.path.realpath(os.path.expanduser(args.folder)) if args.folder else None
     with Catalog.open(settings.db_path, create=False) as catalog:
-        records = catalog.export_records(under=under)
+        columns = (COLUMNS + tuple(DIMENSION_PREFIX + n for n in catalog.dimension_names())
+                   + tuple(MEASURE_PREFIX + n for n in SCALAR_NAMES))
+        records = (_flat(r) for r in catalog.export_records(under=under))
         if args.output:
-            n = _write_atomically(Path(args.output).expanduser(), args.format, records)
+            n = _write_atomically(Path(args.output).expanduser(), args.format, records, columns)
             print(f"exported {n} photo(s) to {args.output}", file=sys.stderr)
         else:
-            write(sys.stdout, args.format, records)
+            write(sys.stdout, args.format, records, columns)
     return EXIT_OK
 
 
-def write(out: IO[str], fmt: str, records: Iterable[dict[str, Any]]) -> int:
+def _flat(rec: dict[str, Any]) -> dict[str, Any]:
+    """The dimensions and measures as a column each."""
+    out = {k: v for k, v in rec.items() if k not in ("dimensions", "measures")}
+    out.update({DIMENSION_PREFIX + k: v for k, v in rec.get("dimensions", {}).items()})
+    out.update({MEASURE_PREFIX + k: v for k, v in rec.get("measures", {}).items()})
+    return out
+
+
+def write(out: IO[str], fmt: str, records: Iterable[dict[str, Any]], columns: Sequence[str] = COLUMNS) -> int:
     n = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for rec in records:
-            writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in COLUMNS})
+            writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in columns})
             n += 1
         return n
     out.write("[")
     for rec in records:
         out.write(",\n  " if n else "\n  ")
-        json.dump({k: rec.get(k) for k in COLUMNS}, out)
+        json.dump({k: rec.get(k) for k in columns}, out)
         n += 1
     out.write("\n]\n" if n else "]\n")
     return n
 
 
-def _write_atomically(path: Path, fmt: str, records: Iterable[dict[str, Any]]) -> int:
+def _write_atomically(path: Path, fmt: str, records: Iterable[dict[str, Any]], columns: Sequence[str]) -> int:
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
@@ -77,7 +93,7 @@ def _write_atomically(path: Path, fmt: str, records: Iterable[dict[str, Any]]) -
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with io.open(fd, "w", encoding="utf-8", newline="") as f:
-            n = write(f, fmt, records)
+            n = write(f, fmt, records, columns)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file

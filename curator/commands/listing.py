@@ -11,12 +11,14 @@ from typing import Any, Hashable, cast
 
 from curator.commands.common import add_db_option, settings_from_args
 from curator.errors import EXIT_OK, UserError
+from curator.reasons import VOCABULARY
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list photos in the catalog with their scores and flags",
-                       description="List the catalog's photos: fused score, flag, rating, colour label, status "
-                                   "and path (and the reason, for errors).")
+                       description="List the catalog's photos: fused score, flag, rating, colour label, status, "
+                                   "why the photo is weak (its reasons) and path (and the error, for errors). "
+                                   "--json rows also carry each quality dimension and measurement.")
     p.add_argument("--sort", choices=("name", "score", "-score", "time", "taste", "-taste"), default="name",
                    help="name (folder, then file; default), score (worst first), -score (best first), "
                         "time (capture time, else mtime), taste (least likely keeps first) or -taste (most "
@@ -25,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only the weak photos: marked weak by the auto flag policy (below --threshold, or in the "
                         "bottom N%% of their folder), whatever you decided since; the gallery's 'flagged'")
     p.add_argument("--errors", action="store_true", help="only photos that could not be scored, and why")
+    p.add_argument("--reason", choices=VOCABULARY, metavar="WORD",
+                   help=f"only photos with this reason: {', '.join(VOCABULARY)}")
     p.add_argument("--folder", metavar="DIR", help="only photos under this folder")
     p.add_argument("--limit", type=int, metavar="N", help="at most N photos")
     p.add_argument("--bursts", action="store_true",
@@ -46,14 +50,20 @@ def run(args: argparse.Namespace) -> int:
         return run_bursts(settings, under, args.json, args.limit)
     with Catalog.open(settings.db_path, create=False) as catalog:
         rows = catalog.query_rows(under=under, weak=args.flagged, errors=args.errors, sort=args.sort,
-                                  limit=args.limit)
+                                  limit=args.limit, reason=args.reason)
+        quality = catalog.quality_by_id(r.photo_id for r in rows) if args.json else {}
     if args.json:
-        json.dump([dataclasses.asdict(r) for r in rows], sys.stdout, indent=2)
+        out = []
+        for r in rows:
+            q = quality.get(r.photo_id)
+            out.append({**dataclasses.asdict(r), "reasons": list(r.reasons),
+                        "dimensions": dict(q.dimensions) if q else {}, "measures": dict(q.measures) if q else {}})
+        json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     tasted = any(r.taste is not None for r in rows)  # a taste column once a model has rated photos
     print(f"{'fused':>8}  " + (f"{'taste':>5}  " if tasted else "")
-          + f"{'flag':<12} {'rating':>6}  {'label':<7} {'status':<8} path")
+          + f"{'flag':<12} {'rating':>6}  {'label':<7} {'status':<8} {'reasons':<22} path")
     for r in rows:
         fused = f"{r.fused:8.4f}" if r.fused is not None else f"{'-':>8}"
         if tasted:
@@ -61,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         flag = f"{r.flag}({r.flag_source})" if r.flag else ("none(user)" if r.flag_source == "user" else "-")
         if r.low_quality and r.flag != "reject":
             flag += "!"  # weak by the policy, though the user decided otherwise
-        line = f"{fused}  {flag:<12} {r.rating:>6}  {r.label or '-':<7} {r.status:<8} {r.path}"
+        reasons = ",".join(r.reasons) or "-"
+        line = f"{fused}  {flag:<12} {r.rating:>6}  {r.label or '-':<7} {r.status:<8} {reasons:<22} {r.path}"
         if r.error:
             line += f"  ({r.error})"
         print(line)

@@ -47,6 +47,11 @@ def run_info(args: argparse.Namespace) -> int:
     print(f"sha256:      {bb.info.sha256 or sha256_of(bb.info.path)}")
     print(f"device:      {bb.device} ({engine.config.precision})")
     print(f"parameters:  {bb.parameter_count:,}")
-    print(f"protocol:    {engine.config.protocol}, mode {engine.config.mode}, trunk {engine.config.trunk}")
+    cfg = engine.config
+    if cfg.method == "maclip":
+        print(f"method:      maclip, protocol {cfg.protocol}, mode {cfg.mode}, trunk {cfg.trunk}")
+    else:
+        print(f"method:      {cfg.method} (the whole photo, long side up to {cfg.max_long_side} px)")
     print(f"fingerprint: {engine.fingerprint}")
+    print(f"dimensions:  {', '.join(engine.dimension_names) or 'none'} ({engine.dimensions_fingerprint})")
     return EXIT_OK

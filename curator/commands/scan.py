@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_queue_options(p)
     add_policy_options(p)
     p.add_argument("--retry-errors", action="store_true", help="try again photos that failed before")
+    p.add_argument("--reasons-only", action="store_true", dest="reasons_only",
+                   help="only compute what the reasons need (quality dimensions and measurements) for photos "
+                        "already scored, keeping their stored scores; new or changed photos are left for a scan")
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -153,7 +156,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             summary = service.scan(settings, args.paths, flag_policy=policy, retry_errors=args.retry_errors,
                                    stop=stop, on_start=progress.start if progress else None,
-                                   on_progress=progress.update if progress else None)
+                                   on_progress=progress.update if progress else None,
+                                   reasons_only=args.reasons_only)
         finally:
             if progress:
                 progress.close()
@@ -177,8 +181,12 @@ def run(args: argparse.Namespace) -> int:
     # Errors: what this run saw (the walk's and the scorer's), and those left from earlier runs apart.
     earlier = f" ({summary.earlier_errors} more under these folders from earlier runs: `curator list --errors`)" \
         if summary.earlier_errors else ""
-    print(f"scored {t.scored}, kept {t.adopted + t.unchanged} unchanged or moved, {len(summary.errors)} error(s) "
-          f"this run{earlier}; {summary.flags_changed} auto flag(s) changed")
+    measured = f"measured {t.measured} (stored scores kept), " if t.measured or s.remeasure else ""
+    print(f"scored {t.scored}, {measured}kept {t.adopted + t.unchanged} unchanged or moved, "
+          f"{len(summary.errors)} error(s) this run{earlier}; {summary.flags_changed} auto flag(s) changed, "
+          f"{summary.reasons_changed} photo(s) with new reasons")
+    if s.skipped:
+        print(f"{s.skipped} photo(s) not scored yet left for a scan (--reasons-only scores nothing)")
     print(describe_time(elapsed, t.done, t.busy_seconds))
     if t.paired:
         print(f"{t.paired} RAW+JPEG partner file(s) share their shot's score and decision")
@@ -194,6 +202,7 @@ def describe_sync(found: int, s: Any) -> str:
     """What the walk found, each photo counted once (a SyncCounts)."""
     queued = f", {s.queued} already queued" if s.queued else ""
     back = f", {s.reappeared} back" if s.reappeared else ""
+    back += f", {s.remeasure} to measure" if getattr(s, "remeasure", 0) else ""
     return (f"{found} photo(s) found: {s.new} new, {s.changed} changed, {s.rescore} to rescore{queued}{back}, "
             f"{s.unchanged} unchanged, {s.missing} missing")
 

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             rows.append({"path": str(path), "fused": result.fused, "cosine": result.cosine,
                          "magnitude": result.magnitude, "w_cosine": result.w_cosine,
                          "w_magnitude": result.w_magnitude, "views": result.n_views,
-                         "protocol": result.protocol, "model": result.model})
+                         "protocol": result.protocol, "model": result.model, "method": result.method})
         else:
             print(f"{result.fused:8.4f} {result.cosine:8.4f} {result.magnitude:9.4f} {result.w_cosine:8.4f}  "
                   f"{path}", flush=True)

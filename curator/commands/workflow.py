@@ -82,6 +82,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(RATING -1..5 or none; LABEL a colour word or none)")
     w.add_argument("--score", action=argparse.BooleanOptionalAction, default=None,
                    help="also write the fused score as curator:Score (default from settings: no)")
+    w.add_argument("--reasons", action="store_true",
+                   help="also write each photo's reasons as keywords (dc:subject, and lr:hierarchicalSubject "
+                        "under curator|reason|...), replacing the ones curator wrote before; keywords curator "
+                        "did not write are never removed")
     w.add_argument("--force", action="store_true",
                    help="overwrite ratings and labels a person set (default: keep them)")
     w.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
@@ -145,7 +149,8 @@ def run_xmp_write(args: argparse.Namespace) -> int:
     finally:
         catalog.close()
     report = write_decisions(decisions, naming=settings.xmp_naming, mapping=mapping,
-                             write_score=settings.xmp_write_score, force=args.force, dry_run=args.dry_run)
+                             write_score=settings.xmp_write_score, force=args.force, dry_run=args.dry_run,
+                             write_reasons=args.reasons)
     verb = "would write" if args.dry_run else "wrote"
     for result in report.written:
         if result.changed:

@@ -175,3 +175,24 @@ def test_capture_time_forms() -> None:
     assert Frame("c", 12.5).seconds == 12.5
     assert Frame("d", "not a time").seconds is None
     assert Frame("e", None).seconds is None
+
+
+def test_a_frame_with_a_disqualifying_reason_never_wins_over_one_without() -> None:
+    scene = _scene(7)
+    # the 5-frame burst: sharp, blurred, noisy, dark, +60 % bright (the bright one scores highest)
+    reasons = {"sharp": (), "blurred": ("blurry",), "noisy": ("noisy",), "dark": ("too-dark",),
+               "bright": ("too-bright",)}
+    fused = {"sharp": 0.60, "blurred": 0.55, "noisy": 0.50, "dark": 0.40, "bright": 0.72}
+    frames = [Frame(pid, T0 + timedelta(seconds=0.2 * i), _near(scene, i), fused[pid], 0.0, reasons[pid])
+              for i, pid in enumerate(reasons)]
+    (burst,) = group_bursts(frames)
+    assert burst.best == "sharp"
+    decisions = {d.photo_id: d for d in reject_all_but_best([burst], pick_best=True)}
+    assert decisions["sharp"].verdict == "pick" and decisions["bright"].verdict == "reject"
+    # noise does not disqualify: a noisy frame with the top score still wins
+    noisy_top = [Frame(f.photo_id, f.capture_time, f.embedding, 0.9 if f.photo_id == "noisy" else f.fused, 0.0,
+                       f.reasons) for f in frames]
+    assert group_bursts(noisy_top)[0].best == "noisy"
+    # every frame disqualified: the highest score wins
+    all_bad = [Frame(f.photo_id, f.capture_time, f.embedding, f.fused, 0.0, ("blurry",)) for f in frames]
+    assert group_bursts(all_bad)[0].best == "bright"

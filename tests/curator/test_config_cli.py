@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tomllib
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from curator.cli import main
+from curator.reasons import ReasonRules
 from curator.settings import TOML_KEYS, SettingsError, load_settings
 
 
@@ -46,7 +48,8 @@ def test_config_show_output_loads_back_as_the_same_settings(tmp_path: Path,
     after = load_settings(pasted, environ={})
     assert after == before  # every value, the unset ones included
     assert after.db == str(tmp_path / "other.db") and after.threshold == 0.41 and after.xmp_write_score is True
-    assert {(t, k) for t, table in tomllib.loads(pasted.read_text()).items() for k in table} <= set(TOML_KEYS)
+    pasted_keys = {(t, k) for t, table in tomllib.loads(pasted.read_text()).items() for k in table}
+    assert pasted_keys <= set(TOML_KEYS) | {("reasons", f.name) for f in dataclasses.fields(ReasonRules)}
 
 
 def test_config_show_takes_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

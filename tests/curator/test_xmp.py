@@ -350,3 +350,63 @@ def test_a_255_byte_file_name_gets_its_sidecar(tmp_path: Path) -> None:
     assert read_sidecar(sidecar).rejected
     assert write_sidecar(sidecar, fields_for("pick")).changed  # a rewrite goes through a temp file too
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([photo.name, sidecar.name])
+
+
+# -- reasons as keywords ------------------------------------------------------------------
+
+def test_reasons_become_keywords_beside_the_users_and_are_replaced_when_they_change(tmp_path: Path) -> None:
+    sidecar = tmp_path / "IMG_0001.CR2.xmp"
+    sidecar.write_text(FOREIGN_SIDECAR, encoding="utf-8")
+    before = read_xmp_properties(sidecar)
+    write_sidecar(sidecar, XmpFields(reasons=("blurry", "too-dark")))
+    after = read_xmp_properties(sidecar)
+    assert after["Xmp.dc.subject"] == ["family", "beach", "blurry", "too-dark"]
+    assert after["Xmp.lr.hierarchicalSubject"] == ["places|beach", "curator|reason|blurry",
+                                                   "curator|reason|too-dark"]
+    assert "<rdf:Bag>" in sidecar.read_text(encoding="utf-8").split("<dc:subject>")[1].split("</dc:subject>")[0]
+    untouched = {k: v for k, v in after.items()
+                 if k not in ("Xmp.dc.subject", "Xmp.lr.hierarchicalSubject", "Xmp.curator.Keywords")}
+    assert untouched == {k: v for k, v in before.items()
+                         if k not in ("Xmp.dc.subject", "Xmp.lr.hierarchicalSubject")}
+
+    # the reasons change: ours are replaced, the photographer's stay
+    write_sidecar(sidecar, XmpFields(reasons=("noisy",)))
+    again = read_xmp_properties(sidecar)
+    assert again["Xmp.dc.subject"] == ["family", "beach", "noisy"]
+    assert again["Xmp.lr.hierarchicalSubject"] == ["places|beach", "curator|reason|noisy"]
+    # no reasons left: only the photographer's keywords remain
+    write_sidecar(sidecar, XmpFields(reasons=()))
+    last = read_xmp_properties(sidecar)
+    assert last["Xmp.dc.subject"] == ["family", "beach"]
+    assert last["Xmp.lr.hierarchicalSubject"] == ["places|beach"]
+    assert "Xmp.curator.Keywords" not in last
+    # unchanged reasons: the file is not rewritten
+    stat = sidecar.stat()
+    assert not write_sidecar(sidecar, XmpFields(reasons=())).changed
+    assert sidecar.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+def test_a_keyword_the_photographer_wrote_is_never_taken_back(tmp_path: Path) -> None:
+    sidecar = tmp_path / "IMG.xmp"
+    write_sidecar(sidecar, XmpFields(reasons=("flat",)))
+    # a person tags the photo "blurry" themselves, then curator finds it blurry too, then not
+    from curator.xmp import _patch  # the same exiv2 path a keyword tool would take
+
+    sidecar.write_bytes(_patch(sidecar.read_bytes(), {"Xmp.dc.subject": ("flat", "blurry")}, sidecar))
+    write_sidecar(sidecar, XmpFields(reasons=("blurry",)))
+    assert read_xmp_properties(sidecar)["Xmp.dc.subject"] == ["blurry"]
+    write_sidecar(sidecar, XmpFields(reasons=()))
+    props = read_xmp_properties(sidecar)
+    assert props["Xmp.dc.subject"] == ["blurry"]  # theirs, not ours: kept
+    assert "Xmp.lr.hierarchicalSubject" not in props
+
+
+def test_keywords_are_left_alone_without_reasons_and_written_by_write_decisions(tmp_path: Path) -> None:
+    photo = _touch(tmp_path / "IMG_0002.jpg")
+    report = write_decisions([PhotoDecision(photo, "reject", reasons=("blurry",))])
+    props = read_xmp_properties(report.written[0].sidecar)
+    assert "Xmp.dc.subject" not in props  # reasons are written only when asked
+    report = write_decisions([PhotoDecision(photo, "reject", reasons=("blurry",))], write_reasons=True)
+    props = read_xmp_properties(report.written[0].sidecar)
+    assert props["Xmp.dc.subject"] == ["blurry"] and props["Xmp.xmp.Rating"] == "-1"
+    assert props["Xmp.lr.hierarchicalSubject"] == ["curator|reason|blurry"]

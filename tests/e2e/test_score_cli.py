@@ -27,8 +27,8 @@ def test_score_folder_json(photo_dir: Path, tiny_model) -> None:
     assert len(rows) == 5
     for row in rows:
         assert set(row) == {"path", "fused", "cosine", "magnitude", "w_cosine", "w_magnitude", "views",
-                            "protocol", "model"}
-        assert row["protocol"] == "koniq"
+                            "protocol", "model", "method"}
+        assert row["protocol"] == "koniq" and row["method"] == "maclip"
         assert 0 < row["cosine"] < 1
         assert row["w_cosine"] + row["w_magnitude"] == pytest.approx(1.0)
     astronaut = next(r for r in rows if r["path"].endswith("astronaut.jpg"))
