@@ -41,19 +41,23 @@ KEYMAP: dict[tuple[int, Qt.KeyboardModifier], Command] = {
     (int(Qt.Key.Key_X), _NONE): _decide(flag="reject"),
     (int(Qt.Key.Key_U), _NONE): _decide(flag=None),
     **{(int(Qt.Key.Key_0) + n, _NONE): _decide(rating=n) for n in range(6)},
-    (int(Qt.Key.Key_Return), _NONE): Command("toggle_detail"),
-    (int(Qt.Key.Key_Enter), _NONE): Command("toggle_detail"),
     (int(Qt.Key.Key_Space), _NONE): Command("toggle_detail"),
+    (int(Qt.Key.Key_I), _NONE): Command("toggle_detail"),  # the photo's info, as Lightroom's I
     (int(Qt.Key.Key_Escape), _NONE): Command("close_detail"),
     (int(Qt.Key.Key_G), _NONE): Command("close_detail"),  # back to the grid, as Lightroom's G
-    (int(Qt.Key.Key_E), _NONE): Command("open_detail"),
+    # the loupe: E (Lightroom's), Enter; Z opens it at 100 %
+    (int(Qt.Key.Key_E), _NONE): Command("open_loupe"),
+    (int(Qt.Key.Key_Return), _NONE): Command("open_loupe"),
+    (int(Qt.Key.Key_Enter), _NONE): Command("open_loupe"),
+    (int(Qt.Key.Key_Z), _NONE): Command("open_loupe_zoomed"),
     (int(Qt.Key.Key_H), _NONE): Command("toggle_heatmap"),
     # expand / collapse the burst under the selection: S as Lightroom's stack key, B for "burst"
     (int(Qt.Key.Key_S), _NONE): Command("toggle_burst"),
     (int(Qt.Key.Key_B), _NONE): Command("toggle_burst"),
     (int(Qt.Key.Key_X), _SHIFT): Command("reject_burst_others"),
 }
-KEYS_HINT = "P pick · X reject · U unflag · 0–5 rate · S burst · ⇧X keep best · Enter details · H heatmap"
+KEYS_HINT = ("P pick · X reject · U unflag · 0–5 rate · S burst · ⇧X keep best · E/Enter loupe · Z 100 % · "
+             "Space details · H heatmap")
 
 
 def hint_text(db_path: Path, open_error: str | None, loaded: bool, photos: int, filter_label: str,

@@ -9,6 +9,7 @@ The parts, each in its own module:
   ui.xmp_actions      "Write XMP" and its report
   ui.status_bar       the status bar
   ui.catalog_worker   every catalog access, on its own thread
+  ui.loupe, ui.loupe_sync  the loupe (E, Enter, double-click), on the grid's selection
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter
+from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget
 
 from ui.burst_actions import BurstActions
 from ui.catalog_worker import CatalogWorker, OpenCatalog
@@ -29,6 +30,9 @@ from ui.detail import DetailPane
 from ui.detail_sync import DetailSync
 from ui.gallery_model import GalleryModel
 from ui.grid_view import Command, GalleryView, hint_text
+from ui.loupe import LoupeView
+from ui.loupe_images import LoupeImages, screen_long_side
+from ui.loupe_sync import LoupeSync
 from ui.ordering import FILTERS
 from ui.policy_controls import PolicyControls
 from ui.proxy import GalleryProxy
@@ -103,7 +107,14 @@ class GalleryWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        # the grid (with its detail pane) and the loupe, one at a time
+        self.loupe = LoupeView()
+        self.loupe_images = LoupeImages(screen_long_side(), parent=self)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("views")
+        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.loupe)
+        self.setCentralWidget(self.stack)
         self.policy = PolicyControls(threshold, bottom_percent, self)
         self.view_bar = ViewBar(self.policy, self.proxy.folder, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.view_bar)
@@ -116,6 +127,7 @@ class GalleryWindow(QMainWindow):
                                    confirm=lambda title, text: self.confirm(title, text), can_write=self._can_write,
                                    folders=lambda: self._folders, parent=self)
         self.details = DetailSync(self.detail, self.view, self.model, self.splitter, self.loader, self.worker, self)
+        self.loupe_sync = LoupeSync(self.loupe, self.view, self.model, self.worker, self.loupe_images, self)
         self.xmp = XmpActions(self.worker, folder=lambda: self.proxy.folder, say=self.status.say, window=self)
         self._update_hint()
 
@@ -147,9 +159,15 @@ class GalleryWindow(QMainWindow):
             "toggle_detail": self.toggle_detail, "open_detail": lambda: self.set_detail_visible(True),
             "close_detail": lambda: self.set_detail_visible(False), "toggle_heatmap": self.details.toggle_heatmap,
             "toggle_burst": self.bursts.toggle, "reject_burst_others": self.bursts.reject_one,
+            "open_loupe": self.open_loupe, "open_loupe_zoomed": lambda: self.open_loupe(zoomed=True),
+            "loupe:close": self.close_loupe, "loupe:next": lambda: self.loupe_sync.step(1),
+            "loupe:previous": lambda: self.loupe_sync.step(-1), "loupe:zoom": self.loupe_sync.toggle_zoom,
+            "loupe:heatmap": self.loupe_sync.toggle_heatmap,
         }
         self.view.command.connect(self._on_command)
-        self.view.doubleClicked.connect(lambda _idx: self.toggle_detail())
+        self.loupe.command.connect(self._on_command)
+        self.view.doubleClicked.connect(lambda _idx: self.open_loupe())
+        w.detailLoaded.connect(self.loupe_sync.detail_loaded)
         bar = self.view_bar
         bar.sortChosen.connect(self.set_sort)
         bar.filterChosen.connect(self.set_filter)
@@ -236,6 +254,33 @@ class GalleryWindow(QMainWindow):
     def set_detail_visible(self, visible: bool) -> None:
         self.details.set_visible(visible)
 
+    # --- the loupe ----------------------------------------------------------------------------------
+    def in_loupe(self) -> bool:
+        return self.stack.currentWidget() is self.loupe
+
+    def open_loupe(self, zoomed: bool = False) -> None:
+        """The selected photo filling the window (E, Enter, double-click); Z from the grid opens it at 100 %."""
+        if self.current_photo_id() is None:
+            return
+        for bar in (self.view_bar, self.workflow_bar):
+            bar.hide()
+        self.stack.setCurrentWidget(self.loupe)
+        self.loupe_sync.open()
+        self.loupe.setFocus()
+        if zoomed:
+            self.loupe_sync.toggle_zoom()
+
+    def close_loupe(self) -> None:
+        """Back to the grid (Esc), on the photo the loupe showed."""
+        self.loupe_sync.close()
+        self.stack.setCurrentWidget(self.splitter)
+        for bar in (self.view_bar, self.workflow_bar):
+            bar.show()
+        idx = self.view.currentIndex()
+        if idx.isValid():
+            self.view.scrollTo(idx)
+        self.view.setFocus()
+
     def set_watch_runner(self, runner: WatchRunner) -> None:
         self.watch_runner = runner
         self.status.show_watch(f"Watching {len(runner.dirs)} folder{'s' if len(runner.dirs) != 1 else ''}…")
@@ -301,6 +346,7 @@ class GalleryWindow(QMainWindow):
         self._update_hint()
         self._schedule_counts()
         self.details.rows_reloaded()
+        self.loupe_sync.row_changed()
 
     def _on_policy(self, policy: tuple[float | None, float] | None) -> None:
         """The policy the catalog's flags were last computed with wins over the settings' defaults."""
@@ -317,6 +363,7 @@ class GalleryWindow(QMainWindow):
         if current is not None and self.current_photo_id() != current:
             self.select_photo(current)
         self.details.row_refreshed(row)
+        self.loupe_sync.row_changed()
 
     def _on_decision_failed(self, photo_id: int, message: str) -> None:
         self.status.say(f"Decision not saved: {message}")
@@ -384,4 +431,5 @@ class GalleryWindow(QMainWindow):
             self.status.show_watch("Stopping the watcher…")
             self.watch_runner.stop()
         self.loader.shutdown()
+        self.loupe_images.shutdown()
         self.worker.stop()
