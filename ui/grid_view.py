@@ -29,6 +29,7 @@ class Command:
 
 _NONE = Qt.KeyboardModifier.NoModifier
 _SHIFT = Qt.KeyboardModifier.ShiftModifier
+_CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 def _decide(**changes: Any) -> Command:
@@ -55,7 +56,12 @@ KEYMAP: dict[tuple[int, Qt.KeyboardModifier], Command] = {
     (int(Qt.Key.Key_S), _NONE): Command("toggle_burst"),
     (int(Qt.Key.Key_B), _NONE): Command("toggle_burst"),
     (int(Qt.Key.Key_X), _SHIFT): Command("reject_burst_others"),
+    # undo and redo every decision, the burst rejects included
+    (int(Qt.Key.Key_Z), _CTRL): Command("undo"),
+    (int(Qt.Key.Key_Z), _CTRL | _SHIFT): Command("redo"),
+    (int(Qt.Key.Key_Y), _CTRL): Command("redo"),
 }
+SHARED_WITH_VIEWS = frozenset({"decide", "undo", "redo"})  # grid commands the loupe and other views pass on
 KEYS_HINT = ("P pick · X reject · U unflag · 0–5 rate · S burst · ⇧X keep best · E/Enter loupe · Z 100 % · "
              "Space details · H heatmap")
 

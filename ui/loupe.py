@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ui.grid_view import KEYMAP, Command
+from ui.grid_view import KEYMAP, SHARED_WITH_VIEWS, Command
 from ui.photo_canvas import PhotoCanvas
 
 if TYPE_CHECKING:
@@ -48,21 +48,9 @@ _PANS = {"pan_right": (-PAN_STEP, 0), "pan_left": (PAN_STEP, 0), "pan_up": (0, P
 _FLAGS = {"pick": "Picked", "reject": "Rejected"}
 
 
-def plausible(value: float | None, lo: float, hi: float) -> float | None:
-    """The value when it is in [lo, hi], else None: corrupt EXIF (an unsigned -1 read as 4294967295)
-    is shown as "—", never as a figure."""
-    if value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if lo <= v <= hi else None
-
-
 def info_text(row: GalleryRow, rank: tuple[int, int] | None, zoom: str = "") -> str:
     """The loupe's info line: name · rank in the shoot · stars · flag · label · shutter aperture ISO focal."""
-    from ui.detail import fmt_aperture, fmt_focal, fmt_shutter
+    from ui.detail import fmt_aperture, fmt_focal, fmt_iso, fmt_shutter
 
     parts = [row.name]
     if rank is not None:
@@ -75,7 +63,7 @@ def info_text(row: GalleryRow, rank: tuple[int, int] | None, zoom: str = "") -> 
     if row.label:
         parts.append(str(row.label))
     exif = [s for s in (fmt_shutter(row.exposure_time), fmt_aperture(row.f_number),
-                        None if plausible(row.iso, 1, 10_000_000) is None else f"ISO {row.iso}",
+                        fmt_iso(row.iso),
                         fmt_focal(row.focal_length)) if s]
     if exif:
         parts.append("  ".join(exif))
@@ -117,7 +105,7 @@ class LoupeView(QWidget):
             self.command.emit(Command("loupe:" + name))
             return
         grid_command = KEYMAP.get(key)
-        if grid_command is not None and grid_command.name == "decide":
+        if grid_command is not None and grid_command.name in SHARED_WITH_VIEWS:
             self.command.emit(grid_command)
             return
         super().keyPressEvent(event)

@@ -163,11 +163,13 @@ class GalleryWindow(QMainWindow):
             "loupe:close": self.close_loupe, "loupe:next": lambda: self.loupe_sync.step(1),
             "loupe:previous": lambda: self.loupe_sync.step(-1), "loupe:zoom": self.loupe_sync.toggle_zoom,
             "loupe:heatmap": self.loupe_sync.toggle_heatmap,
+            "undo": self.undo, "redo": self.redo,
         }
         self.view.command.connect(self._on_command)
         self.loupe.command.connect(self._on_command)
         self.view.doubleClicked.connect(lambda _idx: self.open_loupe())
         w.detailLoaded.connect(self.loupe_sync.detail_loaded)
+        w.undone.connect(self.status.say)
         bar = self.view_bar
         bar.sortChosen.connect(self.set_sort)
         bar.filterChosen.connect(self.set_filter)
@@ -207,6 +209,7 @@ class GalleryWindow(QMainWindow):
         self.view_bar.show_folder(folder)
         self.loader.forget()  # the arch note: clear the pool when the folder changes
         self.workflow_bar.show_scope(folder)
+        self.status.say("", "")  # the last folder's message ("XMP … written") is not this folder's
         self._update_hint()
         self.view.reselect(current)
 
@@ -238,6 +241,15 @@ class GalleryWindow(QMainWindow):
             self.select_row(min(r, self.proxy.rowCount() - 1))
         badge = self.model.pair_badge(pid)
         self.status.say(describe_decision(changes) + (f" ({badge}: both files)" if badge else ""))
+
+    def undo(self) -> None:
+        """Undo the last decision (Ctrl+Z): the catalog's thread keeps the session's history, in order."""
+        if self._can_write():
+            self.worker.undo()
+
+    def redo(self) -> None:
+        if self._can_write():
+            self.worker.redo()
 
     def write_xmp(self, scope: str = "folder") -> None:
         self.xmp.write(scope)

@@ -44,6 +44,7 @@ from curator.catalog.records import (
     SORTS,
     STATUSES,
     UNCHANGED,
+    DecisionState,
     FileEntry,
     FileStat,
     FlagChange,
