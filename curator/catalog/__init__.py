@@ -80,7 +80,7 @@ __all__ = [
     "APPLICATION_ID", "BUSY_TIMEOUT_MS", "CURRENT_KINDS", "FLAGS", "FLAG_SOURCES", "LABELS", "MIGRATIONS",
     "OUTCOME_KINDS", "SCHEMA_VERSION", "SORTS", "STATUSES", "UNCHANGED", "WEAK_SQL",
     "Catalog", "CatalogBusy", "CatalogDamaged", "CatalogError", "CatalogMissing", "CatalogReadOnly",
-    "FileEntry", "FileStat", "FlagChange", "FlagRow", "FrameRow", "GalleryRow", "KnownFile", "Outcome",
+    "DecisionState", "FileEntry", "FileStat", "FlagChange", "FlagRow", "FrameRow", "GalleryRow", "KnownFile", "Outcome",
     "OutcomeKind", "PendingItem", "PhotoDetail", "Recorded", "RunRecord", "ScoreRecord", "SidecarImport",
     "SidecarMark", "SyncCounts", "Twin", "ViewRecord", "normalise_label", "scope_clause",
 ]
