@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from curator.culling import WEAK_MEANING, is_weak
 from ui import theme
@@ -20,8 +21,26 @@ if TYPE_CHECKING:
 
 
 # --- formatting ------------------------------------------------------------------------------------
+# What a camera can record; anything outside is corrupt EXIF (4294967295, an unsigned -1) and shows as "—".
+SHUTTER_RANGE = (1e-6, 3600.0 * 24)  # 1/1 000 000 s to a day-long exposure
+APERTURE_RANGE = (0.5, 256.0)
+FOCAL_RANGE = (1.0, 6000.0)  # mm
+ISO_RANGE = (1, 10_000_000)
+
+
+def _plausible(value: float | None, bounds: tuple[float, float]) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if bounds[0] <= v <= bounds[1] else None
+
+
 def fmt_shutter(t: float | None) -> str | None:
-    if t is None or t <= 0:
+    t = _plausible(t, SHUTTER_RANGE)
+    if t is None:
         return None
     if t >= 1:
         return f"{t:g} s"
@@ -29,11 +48,18 @@ def fmt_shutter(t: float | None) -> str | None:
 
 
 def fmt_aperture(f: float | None) -> str | None:
-    return None if not f else f"f/{round(f, 1):g}"
+    f = _plausible(f, APERTURE_RANGE)
+    return None if f is None else f"f/{round(f, 1):g}"
 
 
 def fmt_focal(f: float | None) -> str | None:
-    return None if not f else f"{f:.0f} mm"
+    f = _plausible(f, FOCAL_RANGE)
+    return None if f is None else f"{f:.0f} mm"
+
+
+def fmt_iso(iso: int | None) -> str | None:
+    value = _plausible(iso, ISO_RANGE)
+    return None if value is None else f"ISO {value:.0f}"
 
 
 def fmt_time(iso: str | None) -> str | None:
@@ -68,7 +94,7 @@ def exif_lines(row: GalleryRow) -> list[tuple[str, str]]:
     items = [
         ("Camera", row.camera),
         ("Lens", row.lens),
-        ("ISO", None if row.iso is None else f"ISO {row.iso}"),
+        ("ISO", fmt_iso(row.iso)),
         ("Shutter", fmt_shutter(row.exposure_time)),
         ("Aperture", fmt_aperture(row.f_number)),
         ("Focal length", fmt_focal(row.focal_length)),
@@ -337,11 +363,22 @@ class DetailPane(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(self.preview, 1)
+        outer.addWidget(self.preview, 3)
         info_widget = QWidget()
+        info_widget.setObjectName("detailInfo")
         info_widget.setLayout(info)
-        info_widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        outer.addWidget(info_widget, 0)
+        # the text scrolls in a fixed share of the pane: a two-line path or a long note never
+        # resizes the preview (the picture would jump while flipping), and a short window still shows it all
+        self.info_scroll = QScrollArea()
+        self.info_scroll.setObjectName("detailScroll")
+        self.info_scroll.setWidget(info_widget)
+        self.info_scroll.setWidgetResizable(True)
+        self.info_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.info_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.info_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.info_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        outer.addWidget(self.info_scroll, 2)
         self.clear()
 
     # --- content --------------------------------------------------------------------------------
@@ -372,9 +409,9 @@ class DetailPane(QWidget):
             if row.status == "missing":
                 self.preview.set_pixmap(None, "The file is missing.\nIt was moved or deleted since it was catalogued.")
             else:
-                # keep the previous picture until the new one arrives: no flashing while arrowing
-                if self.preview.pixmap is None:
-                    self.preview.set_pixmap(None, "Loading…")
+                # never the previous picture under this photo's name: a decision key would act on a photo
+                # the user has not seen
+                self.preview.set_pixmap(None, f"Loading {row.name}…")
             self.heatmap_note.setText("")
         self.row = row
         self.title.setText(row.name)
