@@ -51,6 +51,8 @@ KEYMAP: dict[tuple[int, Qt.KeyboardModifier], Command] = {
     (int(Qt.Key.Key_Return), _NONE): Command("open_loupe"),
     (int(Qt.Key.Key_Enter), _NONE): Command("open_loupe"),
     (int(Qt.Key.Key_Z), _NONE): Command("open_loupe_zoomed"),
+    (int(Qt.Key.Key_C), _NONE): Command("open_compare"),
+    (int(Qt.Key.Key_N), _NONE): Command("open_survey"),
     (int(Qt.Key.Key_H), _NONE): Command("toggle_heatmap"),
     # expand / collapse the burst under the selection: S as Lightroom's stack key, B for "burst"
     (int(Qt.Key.Key_S), _NONE): Command("toggle_burst"),
@@ -101,7 +103,8 @@ class GalleryView(QListView):
         self.setUniformItemSizes(True)
         self.setGridSize(TILE)
         self.setSpacing(0)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Shift/Ctrl+click and Shift+arrows select several photos: a decision key acts on all of them
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(40)
         self.setMouseTracking(True)
@@ -134,6 +137,12 @@ class GalleryView(QListView):
     def current_photo_id(self) -> int | None:
         row = self.current_row()
         return None if row is None else row.photo_id
+
+    def selected_photo_ids(self) -> list[int]:
+        """The selected photos in grid order (the current one alone when only it is selected)."""
+        proxy = self.proxy
+        rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
+        return [proxy.row_at(r).photo_id for r in rows if 0 <= r < proxy.rowCount()]
 
     def select_row(self, r: int, scroll: bool = True) -> None:
         proxy = self.proxy

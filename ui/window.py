@@ -10,6 +10,8 @@ The parts, each in its own module:
   ui.status_bar       the status bar
   ui.catalog_worker   every catalog access, on its own thread
   ui.loupe, ui.loupe_sync  the loupe (E, Enter, double-click), on the grid's selection
+  ui.multi_views      compare (C) and survey (N)
+  ui.undo             the undo history (kept by the catalog worker)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget
+from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
 from ui.burst_actions import BurstActions
 from ui.catalog_worker import CatalogWorker, OpenCatalog
@@ -33,6 +35,7 @@ from ui.grid_view import Command, GalleryView, hint_text
 from ui.loupe import LoupeView
 from ui.loupe_images import LoupeImages, screen_long_side
 from ui.loupe_sync import LoupeSync
+from ui.multi_views import MultiViews
 from ui.ordering import FILTERS
 from ui.policy_controls import PolicyControls
 from ui.proxy import GalleryProxy
@@ -128,6 +131,8 @@ class GalleryWindow(QMainWindow):
                                    folders=lambda: self._folders, parent=self)
         self.details = DetailSync(self.detail, self.view, self.model, self.splitter, self.loader, self.worker, self)
         self.loupe_sync = LoupeSync(self.loupe, self.view, self.model, self.worker, self.loupe_images, self)
+        self.multi = MultiViews(self.stack, self.view, self.model, self.worker, self.loupe_images,
+                                decide_on=self.decide_on, say=self.status.say, back=self.back_to_grid, parent=self)
         self.xmp = XmpActions(self.worker, folder=lambda: self.proxy.folder, say=self.status.say, window=self)
         self._update_hint()
 
@@ -163,10 +168,13 @@ class GalleryWindow(QMainWindow):
             "loupe:close": self.close_loupe, "loupe:next": lambda: self.loupe_sync.step(1),
             "loupe:previous": lambda: self.loupe_sync.step(-1), "loupe:zoom": self.loupe_sync.toggle_zoom,
             "loupe:heatmap": self.loupe_sync.toggle_heatmap,
-            "undo": self.undo, "redo": self.redo,
+            "undo": self.undo, "redo": self.redo, "open_compare": self.open_compare,
+            "open_survey": self.open_survey,
         }
         self.view.command.connect(self._on_command)
-        self.loupe.command.connect(self._on_command)
+        for view in (self.loupe, self.multi.compare, self.multi.survey):
+            view.command.connect(self._on_command)
+        w.detailLoaded.connect(self.multi.detail_loaded)
         self.view.doubleClicked.connect(lambda _idx: self.open_loupe())
         w.detailLoaded.connect(self.loupe_sync.detail_loaded)
         w.undone.connect(self.status.say)
@@ -226,9 +234,22 @@ class GalleryWindow(QMainWindow):
         self.view.select_row(r, scroll)
 
     def decide(self, changes: dict[str, Any]) -> None:
-        """Save a decision for the current photo at once (as a user decision) and move to the next one."""
+        """Save a decision for the current photo at once (as a user decision) and move to the next one.
+        In compare or survey: on the photo with the outline. With several photos selected in the grid:
+        on all of them, as one step."""
+        shown = self.multi.current_row()
+        if shown is not None:
+            self.decide_on(shown.photo_id, changes)
+            return
         idx = self.view.currentIndex()
         if not idx.isValid() or not self._can_write():
+            return
+        selected = self.view.selected_photo_ids() if not self.in_loupe() else []
+        if len(selected) > 1:
+            for pid in selected:
+                self.model.apply_decision(pid, **changes)
+            self.worker.set_decisions(selected, **changes)
+            self.status.say(f"{describe_decision(changes)}: {len(selected)} photos")
             return
         r = idx.row()
         pid = self.proxy.row_at(r).photo_id
@@ -241,6 +262,15 @@ class GalleryWindow(QMainWindow):
             self.select_row(min(r, self.proxy.rowCount() - 1))
         badge = self.model.pair_badge(pid)
         self.status.say(describe_decision(changes) + (f" ({badge}: both files)" if badge else ""))
+
+    def decide_on(self, photo_id: int, changes: dict[str, Any]) -> None:
+        """Save a decision for this photo, staying on it."""
+        if not self._can_write():
+            return
+        self.model.apply_decision(photo_id, **changes)
+        self.worker.set_decision(photo_id, **changes)
+        row = self.model.photo(photo_id)
+        self.status.say(describe_decision(changes) + (f": {row.name}" if row is not None else ""))
 
     def undo(self) -> None:
         """Undo the last decision (Ctrl+Z): the catalog's thread keeps the session's history, in order."""
@@ -274,17 +304,40 @@ class GalleryWindow(QMainWindow):
         """The selected photo filling the window (E, Enter, double-click); Z from the grid opens it at 100 %."""
         if self.current_photo_id() is None:
             return
-        for bar in (self.view_bar, self.workflow_bar):
-            bar.hide()
+        self._leave_grid()
         self.stack.setCurrentWidget(self.loupe)
         self.loupe_sync.open()
         self.loupe.setFocus()
         if zoomed:
             self.loupe_sync.toggle_zoom()
 
+    def open_compare(self) -> None:
+        self._leave_grid()
+        if not self.multi.open_compare():
+            self.back_to_grid()
+
+    def open_survey(self) -> None:
+        self._leave_grid()
+        if not self.multi.open_survey():
+            self.back_to_grid()
+
+    def view_name(self) -> str:
+        """"grid", "loupe", "compare" or "survey": what the window shows."""
+        shown = self.stack.currentWidget()
+        names: dict[QWidget, str] = {self.loupe: "loupe", self.multi.compare: "compare", self.multi.survey: "survey"}
+        return names.get(shown, "grid") if shown is not None else "grid"
+
+    def _leave_grid(self) -> None:
+        for bar in (self.view_bar, self.workflow_bar):  # the photo gets the whole window
+            bar.hide()
+
     def close_loupe(self) -> None:
+        self.back_to_grid()
+
+    def back_to_grid(self) -> None:
         """Back to the grid (Esc), on the photo the loupe showed."""
-        self.loupe_sync.close()
+        if self.in_loupe():
+            self.loupe_sync.close()
         self.stack.setCurrentWidget(self.splitter)
         for bar in (self.view_bar, self.workflow_bar):
             bar.show()
@@ -319,8 +372,10 @@ class GalleryWindow(QMainWindow):
     def _on_command(self, command: Command) -> None:
         if command.name == "decide":
             self.decide(dict(command.changes))
-        else:
+        elif command.name in self._commands:
             self._commands[command.name]()
+        else:
+            self.multi.handle(command)
 
     # --- catalog results ------------------------------------------------------------------------
     def _on_opened(self, readonly: bool, why: str) -> None:
@@ -376,6 +431,7 @@ class GalleryWindow(QMainWindow):
             self.select_photo(current)
         self.details.row_refreshed(row)
         self.loupe_sync.row_changed()
+        self.multi.row_changed(row)
 
     def _on_decision_failed(self, photo_id: int, message: str) -> None:
         self.status.say(f"Decision not saved: {message}")
