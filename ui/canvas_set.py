@@ -68,7 +68,7 @@ class CanvasSetView(QWidget):
 
     def refresh_captions(self) -> None:
         for i, (row, canvas) in enumerate(zip(self.rows, self.canvases)):
-            canvas.caption = self.caption(row)
+            canvas.set_caption(self.caption(row))
             canvas.marked = i == self.active_index and len(self.canvases) > 1
             canvas.update()
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ui.canvas_set import CanvasSetView
+from ui.loupe_images import FULL
 from ui.photo_canvas import PhotoCanvas
 from ui.zoom import Viewport
 
@@ -102,6 +103,8 @@ class CompareView(CanvasSetView):
         else:
             centre = None
         first.zoom_to(1.0 / max(1.0, first.devicePixelRatioF()), centre)
+        for row in self.rows:  # the full-size pictures, so 100 % shows every pixel
+            self.images.request(row, FULL, priority=70)
 
     def toggle_heatmap(self) -> None:
         on = not (self.canvases and self.canvases[0].show_heatmap)

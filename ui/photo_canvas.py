@@ -15,6 +15,7 @@ from ui import theme
 from ui.zoom import Viewport, next_step
 
 BACKGROUND = QColor(0x26, 0x26, 0x26)  # neutral dark grey: judges exposure without a colour cast
+CAPTION_H = 24  # px under the photo for its caption (compare, survey)
 
 
 class PhotoCanvas(QWidget):
@@ -59,7 +60,7 @@ class PhotoCanvas(QWidget):
         self.message = ""
         w, h = original_size
         if not same_photo or (self.viewport.image_w, self.viewport.image_h) != (w, h):
-            self.viewport = Viewport(float(w), float(h), float(self.width()), float(self.height()))
+            self.viewport = Viewport(float(w), float(h), float(self.width()), float(self.photo_height()))
         self.update()
 
     def set_heatmap(self, image: QImage | None) -> None:
@@ -107,8 +108,19 @@ class PhotoCanvas(QWidget):
         self.viewportChanged.emit(self.viewport)
 
     # --- events ------------------------------------------------------------------------------------
+    def photo_height(self) -> int:
+        """The height the photo may use: a caption gets its own strip below it, never over the photo."""
+        return max(1, self.height() - (CAPTION_H if self.caption else 0))
+
+    def set_caption(self, text: str) -> None:
+        had = bool(self.caption)
+        self.caption = text
+        if had != bool(text):
+            self.viewport = self.viewport.resized(float(self.width()), float(self.photo_height()))
+        self.update()
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
-        self.viewport = self.viewport.resized(float(self.width()), float(self.height()))
+        self.viewport = self.viewport.resized(float(self.width()), float(self.photo_height()))
         super().resizeEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -158,8 +170,9 @@ class PhotoCanvas(QWidget):
         if self.caption:
             p.setFont(self._font)
             p.setPen(theme.TEXT)
-            p.drawText(self.rect().adjusted(8, 0, -8, -6), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
-                       self.caption)
+            strip = self.rect().adjusted(8, self.photo_height(), -8, 0)
+            p.fillRect(self.rect().adjusted(0, self.photo_height(), 0, 0), BACKGROUND)
+            p.drawText(strip, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignHCenter, self.caption)
         if self.marked:
             p.setPen(theme.ACCENT)
             p.setBrush(Qt.BrushStyle.NoBrush)
