@@ -50,7 +50,8 @@ class CanvasSetView(QWidget):
                 canvas.clicked.connect(lambda c=canvas: self._click(c))
                 picture = self.images.picture(row, FULL) or self.images.picture(row, SCREEN)
                 if picture is not None:
-                    canvas.set_picture(row.photo_id, picture.image, picture.original_size, picture.kind)
+                    canvas.set_picture(row.photo_id, self.images.pixmap(picture), picture.original_size,
+                                       picture.kind)
                 elif self.images.failure(row, SCREEN) is not None or row.status == "missing":
                     canvas.show_placeholder(row.photo_id, f"Cannot show {row.name}:\n"
                                             f"{self.images.failure(row, SCREEN) or 'the file is missing'}")
@@ -110,7 +111,7 @@ class CanvasSetView(QWidget):
                 if picture.kind == SCREEN and canvas.pixmap_kind == FULL:
                     continue
                 viewport = canvas.viewport if canvas.has_picture() else None
-                canvas.set_picture(row.photo_id, picture.image, picture.original_size, picture.kind)
+                canvas.set_picture(row.photo_id, self.images.pixmap(picture), picture.original_size, picture.kind)
                 if viewport is not None and viewport.scale is not None:
                     canvas.set_viewport(viewport)
 

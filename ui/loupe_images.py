@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPixmap
 
 from ui.thumbnails import pil_to_qimage
 
@@ -85,8 +85,12 @@ class LoupeImages(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.screen_long_side = screen_long_side
+        # the shown photo has a thread of its own: preloads and full-size decodes never slow it down
+        self.urgent = QThreadPool(self)
+        self.urgent.setMaxThreadCount(1)
         self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(threads or max(1, min(3, (os.cpu_count() or 2))))
+        self.pool.setMaxThreadCount(threads or max(1, min(2, (os.cpu_count() or 2) - 1)))
+        self._pixmaps: dict[tuple, QPixmap] = {}  # made once on arrival, off the key's path
         self._bridge = _Bridge()
         self._bridge.done.connect(self._on_done)
         self._pictures: dict[str, OrderedDict[tuple, LoupePicture]] = {SCREEN: OrderedDict(), FULL: OrderedDict()}
@@ -108,14 +112,23 @@ class LoupeImages(QObject):
     def failure(self, row: GalleryRow, kind: str = SCREEN) -> str | None:
         return self._failures.get(self.key(row, kind))
 
-    def request(self, row: GalleryRow, kind: str = SCREEN, priority: int = 0) -> None:
-        """Decode in the background unless it is ready, on its way or known to fail."""
+    def pixmap(self, picture: LoupePicture) -> QPixmap:
+        """The picture as a QPixmap (GUI thread), made when it arrived."""
+        key = (picture.photo_id, picture.stamp, picture.kind)
+        got = self._pixmaps.get(key)
+        if got is None:
+            got = self._pixmaps[key] = QPixmap.fromImage(picture.image)
+        return got
+
+    def request(self, row: GalleryRow, kind: str = SCREEN, priority: int = 0, urgent: bool = False) -> None:
+        """Decode in the background unless it is ready, on its way or known to fail. urgent: the photo on
+        screen now (its own thread)."""
         key = self.key(row, kind)
         if key in self._pictures[kind] or key in self._pending or key in self._failures or row.status == "missing":
             return
         self._pending.add(key)
         long_side = self.screen_long_side if kind == SCREEN else None
-        self.pool.start(_Decode(self._bridge, key, row.path, long_side), priority)
+        (self.urgent if urgent else self.pool).start(_Decode(self._bridge, key, row.path, long_side), priority)
 
     def is_pending(self, row: GalleryRow, kind: str = SCREEN) -> bool:
         return self.key(row, kind) in self._pending
@@ -123,11 +136,14 @@ class LoupeImages(QObject):
     def forget_queued(self) -> None:
         """Drop decodes not started yet (the user moved on); those running finish and are kept."""
         self.pool.clear()
+        self.urgent.clear()
         self._pending.clear()
 
     def shutdown(self, wait_ms: int = 3000) -> None:
-        self.pool.clear()
-        self.pool.waitForDone(wait_ms)
+        for pool in (self.urgent, self.pool):
+            pool.clear()
+        for pool in (self.urgent, self.pool):
+            pool.waitForDone(wait_ms)
 
     def _on_done(self, key: tuple, result: object) -> None:
         self._pending.discard(key)
@@ -136,8 +152,10 @@ class LoupeImages(QObject):
             store = self._pictures[kind]
             store[key] = result
             store.move_to_end(key)
+            self._pixmaps[key] = QPixmap.fromImage(result.image)
             while len(store) > (KEEP_SCREEN if kind == SCREEN else KEEP_FULL):
-                store.popitem(last=False)
+                gone, _ = store.popitem(last=False)
+                self._pixmaps.pop(gone, None)
             self.ready.emit(result)
         else:
             self._failures[key] = str(result)

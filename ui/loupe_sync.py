@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from ui.catalog_worker import CatalogWorker
     from ui.gallery_model import GalleryModel
     from ui.grid_view import GalleryView
+    from ui.thumbnails import ThumbnailLoader
 
 PRELOAD_BEFORE, PRELOAD_AFTER = 1, 2
+THUMB = "thumb"  # the canvas shows the grid's thumbnail while the picture is decoded
 FULL_AFTER_MS = 250  # a photo looked at this long gets its full-size decode, ready for Z
 
 
@@ -43,9 +45,10 @@ def shoot_ranks(rows: list[GalleryRow]) -> dict[int, tuple[int, int]]:
 
 class LoupeSync(QObject):
     def __init__(self, loupe: LoupeView, view: GalleryView, model: GalleryModel, worker: CatalogWorker,
-                 images: LoupeImages, parent: QObject | None = None) -> None:
+                 images: LoupeImages, thumbnails: ThumbnailLoader | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.loupe, self.view, self.model, self.worker, self.images = loupe, view, model, worker, images
+        self.thumbnails = thumbnails  # the grid's thumbnail of the photo, shown until its picture arrives
         self.canvas = loupe.canvas
         self.active = False
         self.detail: PhotoDetail | None = None
@@ -120,8 +123,13 @@ class LoupeSync(QObject):
             if picture is not None:
                 self._paint(picture)
             else:
-                self.canvas.show_placeholder(row.photo_id, self._waiting_text(row))
-                self.images.request(row, SCREEN, priority=100)
+                thumb = self.thumbnails.thumbnail(row) if self.thumbnails is not None else None
+                if thumb is not None:  # this photo's own thumbnail, enlarged: never the previous photo
+                    size = (row.width, row.height) if row.width and row.height else (thumb.width(), thumb.height())
+                    self.canvas.set_picture(row.photo_id, thumb, size, THUMB)
+                else:
+                    self.canvas.show_placeholder(row.photo_id, self._waiting_text(row))
+                self.images.request(row, SCREEN, priority=100, urgent=True)
             if row.status != "missing":
                 self.worker.load_detail(row.photo_id)
             self._preload_neighbours()
@@ -164,11 +172,14 @@ class LoupeSync(QObject):
                 self.images.request(row, FULL, priority=60)
 
     def _paint(self, picture: LoupePicture) -> None:
-        self.canvas.set_picture(picture.photo_id, picture.image, picture.original_size, picture.kind)
+        self.canvas.set_picture(picture.photo_id, self.images.pixmap(picture), picture.original_size, picture.kind)
         if self.detail is not None and self.detail.row.photo_id == picture.photo_id:
             self.canvas.set_heatmap(heatmap_image(self.detail.views, self.detail.scored_size))
 
     def _on_ready(self, picture: LoupePicture) -> None:
+        if self.active and picture.kind == SCREEN and picture.photo_id != self.canvas.photo_id:
+            # a neighbour, preloaded: scale it to the screen now, so the arrow key only copies it
+            self.canvas.prepare_fit(self.images.pixmap(picture), picture.original_size)
         row = self.loupe.row
         if not self.active or row is None or picture.photo_id != row.photo_id \
                 or picture.stamp != (row.mtime, row.size):

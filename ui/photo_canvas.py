@@ -7,6 +7,8 @@ photo's name: `show_placeholder` drops the picture until the next one is set.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -16,6 +18,7 @@ from ui.zoom import Viewport, next_step
 
 BACKGROUND = QColor(0x26, 0x26, 0x26)  # neutral dark grey: judges exposure without a colour cast
 CAPTION_H = 24  # px under the photo for its caption (compare, survey)
+FITTED_KEPT = 6  # pictures kept scaled to the fitted size: the shown one and the preloaded neighbours
 
 
 class PhotoCanvas(QWidget):
@@ -38,6 +41,8 @@ class PhotoCanvas(QWidget):
         self.caption = ""
         self.viewport = Viewport(1.0, 1.0, float(self.width()), float(self.height()))
         self._drag_from: QPointF | None = None
+        # pictures already scaled to the fitted rectangle: a preloaded photo then paints as a plain copy
+        self._fitted: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
         self._font = QFont()
         self._font.setPixelSize(13)
 
@@ -51,11 +56,11 @@ class PhotoCanvas(QWidget):
         self.message = message
         self.update()
 
-    def set_picture(self, photo_id: int, image: QImage, original_size: tuple[int, int], kind: str) -> None:
+    def set_picture(self, photo_id: int, image: QImage | QPixmap, original_size: tuple[int, int], kind: str) -> None:
         """Show this picture; the view keeps its zoom when it is the same photo at another resolution."""
         same_photo = photo_id == self.photo_id and self.pixmap is not None
         self.photo_id = photo_id
-        self.pixmap = QPixmap.fromImage(image)
+        self.pixmap = image if isinstance(image, QPixmap) else QPixmap.fromImage(image)
         self.pixmap_kind = kind
         self.message = ""
         w, h = original_size
@@ -79,6 +84,25 @@ class PhotoCanvas(QWidget):
             self.viewport = Viewport(v.image_w, v.image_h, v.view_w, v.view_h, viewport.scale,
                                      fx * v.image_w, fy * v.image_h).clamped()
         self.update()
+
+    def prepare_fit(self, pixmap: QPixmap, original_size: tuple[int, int]) -> None:
+        """Scale a picture to this canvas's fitted size now (it arrived in the background), so showing it
+        later costs no scaling."""
+        v = Viewport(float(original_size[0]), float(original_size[1]), float(self.width()), float(self.photo_height()))
+        self._fitted_for(pixmap, v)
+
+    def _fitted_for(self, pixmap: QPixmap, v: Viewport) -> QPixmap:
+        _, _, w, h = v.image_rect()
+        key = (int(pixmap.cacheKey()), round(w), round(h))
+        got = self._fitted.get(key)
+        if got is None:
+            got = pixmap.scaled(key[1], key[2], Qt.AspectRatioMode.IgnoreAspectRatio,
+                                Qt.TransformationMode.SmoothTransformation)
+            self._fitted[key] = got
+            while len(self._fitted) > FITTED_KEPT:
+                self._fitted.popitem(last=False)
+        self._fitted.move_to_end(key)
+        return got
 
     def has_picture(self) -> bool:
         return self.pixmap is not None
@@ -156,9 +180,12 @@ class PhotoCanvas(QWidget):
         if self.pixmap is not None:
             left, top, w, h = self.viewport.image_rect()
             target = QRectF(left, top, w, h)
-            # 100 % and beyond: exact pixels; below: smooth
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.viewport.effective_scale < 1.0)
-            p.drawPixmap(target, self.pixmap, QRectF(self.pixmap.rect()))
+            if self.viewport.scale is None and w < self.pixmap.width():
+                p.drawPixmap(QPointF(round(left), round(top)), self._fitted_for(self.pixmap, self.viewport))
+            else:
+                # 100 % and beyond: exact pixels; below: smooth
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.viewport.effective_scale < 1.0)
+                p.drawPixmap(target, self.pixmap, QRectF(self.pixmap.rect()))
             if self.show_heatmap and self.heatmap is not None:
                 p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
                 p.drawImage(target, self.heatmap, QRectF(self.heatmap.rect()))

@@ -130,7 +130,8 @@ class GalleryWindow(QMainWindow):
                                    confirm=lambda title, text: self.confirm(title, text), can_write=self._can_write,
                                    folders=lambda: self._folders, parent=self)
         self.details = DetailSync(self.detail, self.view, self.model, self.splitter, self.loader, self.worker, self)
-        self.loupe_sync = LoupeSync(self.loupe, self.view, self.model, self.worker, self.loupe_images, self)
+        self.loupe_sync = LoupeSync(self.loupe, self.view, self.model, self.worker, self.loupe_images, self.loader,
+                                    self)
         self.multi = MultiViews(self.stack, self.view, self.model, self.worker, self.loupe_images,
                                 decide_on=self.decide_on, say=self.status.say, back=self.back_to_grid, parent=self)
         self.xmp = XmpActions(self.worker, folder=lambda: self.proxy.folder, say=self.status.say, window=self)

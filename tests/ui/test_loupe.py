@@ -94,7 +94,9 @@ def test_loupe_never_shows_the_previous_picture_under_the_next_name(shoot_catalo
     assert c.photo_id == order[5]
     if c.pixmap is None:  # not decoded yet: a placeholder with the new name, never the old picture
         assert w.model.photo(order[5]).name in c.message
-    qtbot.waitUntil(lambda: _painted(w, order[5]), timeout=10_000)
+    else:  # or this photo's own thumbnail, until its picture arrives
+        assert c.pixmap_kind in ("thumb", "screen", "full")
+    qtbot.waitUntil(lambda: _painted(w, order[5]) and c.pixmap_kind == "screen", timeout=10_000)
     # X acts on the photo whose name is shown
     qtbot.keyClick(w.loupe, Qt.Key.Key_X)
     qtbot.waitUntil(lambda: _decision(db, order[5])[0] == "reject", timeout=5000)
