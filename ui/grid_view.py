@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QRect, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from ui import theme
-from ui.delegate import TILE
+from ui.delegate import TILE, TileDelegate
 from ui.ordering import short_folder
 
 if TYPE_CHECKING:
@@ -64,6 +64,18 @@ KEYMAP: dict[tuple[int, Qt.KeyboardModifier], Command] = {
     (int(Qt.Key.Key_Y), _CTRL): Command("redo"),
 }
 SHARED_WITH_VIEWS = frozenset({"decide", "undo", "redo"})  # grid commands the loupe and other views pass on
+TILE_SCALES = (0.75, 0.875, 1.0, 1.25, 1.5, 1.75)  # thumbnail sizes: Ctrl+wheel, + and −
+THUMB_KEYS = {int(Qt.Key.Key_Plus): 1, int(Qt.Key.Key_Equal): 1, int(Qt.Key.Key_Minus): -1}
+
+
+def reflow(viewport_width: int, tile: QSize) -> QSize:
+    """The grid cell that fills the width exactly: as many columns of at least the tile's width as fit,
+    each widened a little, so no dead strip is left at the right."""
+    usable = viewport_width - 1  # QListView wraps a row that reaches the last pixel
+    cols = max(1, usable // max(1, tile.width()))
+    return QSize(max(tile.width(), usable // cols), tile.height())
+
+
 KEYS_HINT = ("P pick · X reject · U unflag · 0–5 rate · S burst · ⇧X keep best · E/Enter loupe · Z 100 % · "
              "Space details · H heatmap")
 
@@ -101,12 +113,15 @@ class GalleryView(QListView):
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setUniformItemSizes(True)
+        self._scale_index = TILE_SCALES.index(1.0)
         self.setGridSize(TILE)
         self.setSpacing(0)
         # Shift/Ctrl+click and Shift+arrows select several photos: a decision key acts on all of them
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalScrollBar().setSingleStep(40)
+        # always there, so the columns computed for the width (reflow) never change when it appears
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setMouseTracking(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setDragEnabled(False)
@@ -117,8 +132,43 @@ class GalleryView(QListView):
         self._title_font = QFont()
         self._title_font.setPixelSize(20)
 
+    # --- tile size -----------------------------------------------------------------------------------
+    def tile(self) -> QSize:
+        """The chosen thumbnail size (before the reflow widens it to the width)."""
+        s = TILE_SCALES[self._scale_index]
+        return QSize(round(TILE.width() * s), round(TILE.height() * s))
+
+    def step_tile_size(self, step: int) -> None:
+        self._scale_index = max(0, min(len(TILE_SCALES) - 1, self._scale_index + step))
+        self._reflow()
+        if self.currentIndex().isValid():
+            self.scrollTo(self.currentIndex())
+
+    def _reflow(self) -> None:
+        cell = reflow(self.viewport().width(), self.tile())
+        if cell != self.gridSize():
+            delegate = self.itemDelegate()
+            if isinstance(delegate, TileDelegate):
+                delegate.tile = QSize(cell)  # the tiles fill their cells
+            self.setGridSize(cell)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._reflow()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.angleDelta().y():
+            self.step_tile_size(1 if event.angleDelta().y() > 0 else -1)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        step = THUMB_KEYS.get(int(event.key()))
+        if step is not None and not mods & ~Qt.KeyboardModifier.ShiftModifier:
+            self.step_tile_size(step)
+            return
         command = KEYMAP.get((int(event.key()), mods))
         if command is None:
             super().keyPressEvent(event)
