@@ -62,8 +62,16 @@ KEYMAP: dict[tuple[int, Qt.KeyboardModifier], Command] = {
     (int(Qt.Key.Key_Z), _CTRL): Command("undo"),
     (int(Qt.Key.Key_Z), _CTRL | _SHIFT): Command("redo"),
     (int(Qt.Key.Key_Y), _CTRL): Command("redo"),
+    # colour labels as in Lightroom (purple has no key there either)
+    (int(Qt.Key.Key_6), _NONE): _decide(label="Red"),
+    (int(Qt.Key.Key_7), _NONE): _decide(label="Yellow"),
+    (int(Qt.Key.Key_8), _NONE): _decide(label="Green"),
+    (int(Qt.Key.Key_9), _NONE): _decide(label="Blue"),
+    (int(Qt.Key.Key_CapsLock), _NONE): Command("toggle_auto_advance"),
+    (int(Qt.Key.Key_Question), _NONE): Command("cheat_sheet"),
+    (int(Qt.Key.Key_Question), _SHIFT): Command("cheat_sheet"),
 }
-SHARED_WITH_VIEWS = frozenset({"decide", "undo", "redo"})  # grid commands the loupe and other views pass on
+SHARED_WITH_VIEWS = frozenset({"decide", "undo", "redo", "toggle_auto_advance", "cheat_sheet"})  # grid commands the loupe and other views pass on
 TILE_SCALES = (0.75, 0.875, 1.0, 1.25, 1.5, 1.75)  # thumbnail sizes: Ctrl+wheel, + and −
 THUMB_KEYS = {int(Qt.Key.Key_Plus): 1, int(Qt.Key.Key_Equal): 1, int(Qt.Key.Key_Minus): -1}
 

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
 from ui.burst_actions import BurstActions
+from ui.cheat_sheet import CheatSheet
 from ui.catalog_worker import CatalogWorker, OpenCatalog
 from ui.delegate import TileDelegate
 from ui.detail import DetailPane
@@ -61,6 +62,8 @@ def describe_decision(changes: dict[str, Any]) -> str:
     if "rating" in changes:
         n = changes["rating"]
         return "Rating cleared" if n == 0 else f"Rated {'★' * n}"
+    if "label" in changes:
+        return f"Label {changes['label']}" if changes["label"] else "Label cleared"
     return "Saved"
 
 
@@ -134,6 +137,13 @@ class GalleryWindow(QMainWindow):
                                     self)
         self.multi = MultiViews(self.stack, self.view, self.model, self.worker, self.loupe_images,
                                 decide_on=self.decide_on, say=self.status.say, back=self.back_to_grid, parent=self)
+        # auto-advance after a decision (Caps Lock, as in Lightroom, or the toolbar)
+        self.auto_advance_action = QAction("Auto-advance", self)
+        self.auto_advance_action.setCheckable(True)
+        self.auto_advance_action.setChecked(True)
+        self.auto_advance_action.setToolTip("After a decision, move on to the next photo (Caps Lock)")
+        self.workflow_bar.addAction(self.auto_advance_action)
+        self.cheat_sheet = CheatSheet(self)
         self.xmp = XmpActions(self.worker, folder=lambda: self.proxy.folder, say=self.status.say, window=self)
         self._update_hint()
 
@@ -170,6 +180,7 @@ class GalleryWindow(QMainWindow):
             "loupe:previous": lambda: self.loupe_sync.step(-1), "loupe:zoom": self.loupe_sync.toggle_zoom,
             "loupe:heatmap": self.loupe_sync.toggle_heatmap,
             "undo": self.undo, "redo": self.redo, "open_compare": self.open_compare,
+            "toggle_auto_advance": self.toggle_auto_advance, "cheat_sheet": self.cheat_sheet.show,
             "open_survey": self.open_survey,
         }
         self.view.command.connect(self._on_command)
@@ -254,7 +265,9 @@ class GalleryWindow(QMainWindow):
             return
         r = idx.row()
         pid = self.proxy.row_at(r).photo_id
-        next_id = self.proxy.row_at(r + 1).photo_id if r + 1 < self.proxy.rowCount() else None
+        changes = self._toggled_label(pid, changes)
+        advance = self.auto_advance_action.isChecked()
+        next_id = self.proxy.row_at(r + 1).photo_id if advance and r + 1 < self.proxy.rowCount() else None
         self.model.apply_decision(pid, **changes)
         self.worker.set_decision(pid, **changes)
         if next_id is not None and self.select_photo(next_id):
@@ -264,10 +277,23 @@ class GalleryWindow(QMainWindow):
         badge = self.model.pair_badge(pid)
         self.status.say(describe_decision(changes) + (f" ({badge}: both files)" if badge else ""))
 
+    def toggle_auto_advance(self) -> None:
+        on = not self.auto_advance_action.isChecked()
+        self.auto_advance_action.setChecked(on)
+        self.status.say("Auto-advance " + ("on: a decision moves on to the next photo" if on else "off"))
+
+    def _toggled_label(self, photo_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        """A colour key on a photo that has that label already clears it (as in Lightroom)."""
+        row = self.model.photo(photo_id)
+        if "label" in changes and row is not None and row.label == changes["label"]:
+            return {**changes, "label": None}
+        return changes
+
     def decide_on(self, photo_id: int, changes: dict[str, Any]) -> None:
         """Save a decision for this photo, staying on it."""
         if not self._can_write():
             return
+        changes = self._toggled_label(photo_id, changes)
         self.model.apply_decision(photo_id, **changes)
         self.worker.set_decision(photo_id, **changes)
         row = self.model.photo(photo_id)

@@ -1,0 +1,62 @@
+"""Colour labels on 6-9, auto-advance (Caps Lock and the toolbar), and the `?` sheet."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+
+def _label(db, photo_id):
+    from curator.catalog import Catalog
+
+    with Catalog.open(db, readonly=True) as cat:
+        return cat.photo_detail(photo_id).row.label
+
+
+def test_colour_keys_set_and_clear_a_label(shoot_catalog, open_window, qtbot):
+    db, ids = shoot_catalog
+    w = open_window(db)
+    w.set_sort("name")
+    w.select_row(0)
+    order = w.proxy.photo_ids()
+    for i, (key, colour) in enumerate(((Qt.Key.Key_6, "Red"), (Qt.Key.Key_7, "Yellow"), (Qt.Key.Key_8, "Green"),
+                                       (Qt.Key.Key_9, "Blue"))):
+        qtbot.keyClick(w.view, key)
+        qtbot.waitUntil(lambda: _label(db, order[i]) == colour, timeout=5000)
+    assert w.current_photo_id() == order[4]
+    w.select_photo(order[0])
+    qtbot.keyClick(w.view, Qt.Key.Key_6)  # red again on a red photo: cleared
+    qtbot.waitUntil(lambda: _label(db, order[0]) is None, timeout=5000)
+    assert w.status.message_label.text() == "Label cleared"
+
+
+def test_auto_advance_can_be_switched_off(shoot_catalog, open_window, qtbot):
+    db, ids = shoot_catalog
+    w = open_window(db)
+    w.set_sort("name")
+    w.select_row(0)
+    first = w.current_photo_id()
+    qtbot.keyClick(w.view, Qt.Key.Key_CapsLock)
+    assert not w.auto_advance_action.isChecked() and "Auto-advance off" in w.status.message_label.text()
+    qtbot.keyClick(w.view, Qt.Key.Key_P)
+    assert w.current_photo_id() == first  # stays on the photo just decided
+    w.auto_advance_action.trigger()  # the toolbar's toggle
+    qtbot.keyClick(w.view, Qt.Key.Key_3)
+    assert w.current_photo_id() != first
+    # in the loupe too
+    w.open_loupe()
+    qtbot.keyClick(w.loupe, Qt.Key.Key_CapsLock)
+    shown = w.loupe.canvas.photo_id
+    qtbot.keyClick(w.loupe, Qt.Key.Key_X)
+    assert w.loupe.canvas.photo_id == shown
+
+
+def test_question_mark_shows_every_key(shoot_catalog, open_window, qtbot):
+    db, ids = shoot_catalog
+    w = open_window(db)
+    qtbot.keyClick(w.view, Qt.Key.Key_Question)
+    assert w.cheat_sheet.isVisible()
+    text = w.cheat_sheet.label.text()
+    for needle in ("Ctrl+Z", "Caps Lock", "Compare", "Survey", "Loupe", "6 · 7 · 8 · 9"):
+        assert needle in text
+    qtbot.keyClick(w.cheat_sheet, Qt.Key.Key_Escape)
+    assert not w.cheat_sheet.isVisible()
