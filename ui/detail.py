@@ -256,12 +256,26 @@ class Legend(QWidget):
         p.end()
 
 
+STAR_R, STAR_GAP = 6.0, 3.0  # the pane's stars: radius and gap (draw_stars)
+
+
+def star_at(x: float, r: float = STAR_R, gap: float = STAR_GAP) -> int | None:
+    """The rating a click at x (px from the stars' left) asks for: 1-5, None beside the stars."""
+    n = int(x // (2 * r + gap)) + 1
+    return n if 0 <= x and n <= 5 else None
+
+
 class MarksWidget(QWidget):
-    """Flag and rating of the photo, drawn as on the tiles."""
+    """Flag and rating of the photo, drawn as on the tiles. A click on the stars sets the rating
+    (on the rating it already has: clears it)."""
+
+    ratingClicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFixedSize(110, 20)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Click a star to rate")
         self.flag: str | None = None
         self.source: str | None = None
         self.rating = 0
@@ -273,9 +287,15 @@ class MarksWidget(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        draw_stars(p, 0, 10, self.rating, r=6.0, gap=3.0)
+        draw_stars(p, 0, 10, self.rating, r=STAR_R, gap=STAR_GAP)
         draw_flag(p, QRectF(88, 1, 14, 18), self.flag, self.source)
         p.end()
+
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt naming)
+        n = star_at(event.position().x())
+        if n is not None:
+            self.ratingClicked.emit(0 if n == self.rating else n)
 
 
 def _heading(text: str) -> QLabel:

@@ -190,6 +190,7 @@ class GalleryWindow(QMainWindow):
         self.view.doubleClicked.connect(lambda _idx: self.open_loupe())
         w.detailLoaded.connect(self.loupe_sync.detail_loaded)
         w.undone.connect(self.status.say)
+        self.detail.marks.ratingClicked.connect(self._rate_shown)
         bar = self.view_bar
         bar.sortChosen.connect(self.set_sort)
         bar.filterChosen.connect(self.set_filter)
@@ -276,6 +277,11 @@ class GalleryWindow(QMainWindow):
             self.select_row(min(r, self.proxy.rowCount() - 1))
         badge = self.model.pair_badge(pid)
         self.status.say(describe_decision(changes) + (f" ({badge}: both files)" if badge else ""))
+
+    def _rate_shown(self, stars: int) -> None:
+        """A click on the detail pane's stars: rate the photo it shows (and stay on it)."""
+        if self.detail.photo_id is not None:
+            self.decide_on(self.detail.photo_id, {"rating": stars})
 
     def toggle_auto_advance(self) -> None:
         on = not self.auto_advance_action.isChecked()

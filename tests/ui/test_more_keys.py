@@ -60,3 +60,28 @@ def test_question_mark_shows_every_key(shoot_catalog, open_window, qtbot):
         assert needle in text
     qtbot.keyClick(w.cheat_sheet, Qt.Key.Key_Escape)
     assert not w.cheat_sheet.isVisible()
+
+
+def test_clicking_the_stars_in_the_detail_pane_sets_the_rating(shoot_catalog, open_window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    from curator.catalog import Catalog
+
+    db, ids = shoot_catalog
+    w = open_window(db)
+    w.set_detail_visible(True)
+    pid = w.current_photo_id()
+    qtbot.waitUntil(lambda: w.detail.photo_id == pid, timeout=5000)
+    marks = w.detail.marks
+    fourth = QPoint(6 + 3 * 15, 10)  # the fourth star's centre: radius 6, 15 px from star to star
+    qtbot.mouseClick(marks, Qt.MouseButton.LeftButton, pos=fourth)
+
+    def rating() -> int:
+        with Catalog.open(db, readonly=True) as cat:
+            return cat.photo_detail(pid).row.rating
+
+    qtbot.waitUntil(lambda: rating() == 4, timeout=5000)
+    assert w.current_photo_id() == pid  # a click rates the photo shown, and stays on it
+    qtbot.waitUntil(lambda: marks.rating == 4, timeout=5000)
+    qtbot.mouseClick(marks, Qt.MouseButton.LeftButton, pos=fourth)  # the same star again: cleared
+    qtbot.waitUntil(lambda: rating() == 0, timeout=5000)

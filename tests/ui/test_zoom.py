@@ -50,3 +50,9 @@ def test_a_small_photo_at_100_percent_is_centred():
     v = Viewport(240, 160, 1200, 600).zoom_to(1.0, 10, 10)
     assert v.zoomed and (v.cx, v.cy) == (120, 80)
     assert v.image_rect() == (480.0, 220.0, 240.0, 160.0)
+
+
+def test_star_at_maps_a_click_to_a_rating():
+    from ui.detail import star_at
+
+    assert [star_at(x) for x in (0, 14.9, 15, 51, 74.9, 75, -1)] == [1, 1, 2, 4, 5, None, None]
