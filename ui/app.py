@@ -51,7 +51,11 @@ def run_gallery(settings: Settings, *, folder: str | None = None, watch_dirs: Se
     """Open the window (or render it once to a PNG) and return the exit code."""
     app = get_app()
     _quiet_qt_noise()
-    window = build_window(settings, folder=folder, cache_dir=cache_dir)
+    from ui.session_state import open_settings
+
+    # an interactive window reopens where it was left; a screenshot neither reads nor writes that
+    window = build_window(settings, folder=folder, cache_dir=cache_dir,
+                          remember=open_settings() if screenshot is None else None)
     if watch_dirs:
         from ui.watch import WatchRunner
 

@@ -62,6 +62,10 @@ class GalleryProxy(QAbstractListModel):
     def folder(self) -> str | None:
         return self._folder
 
+    @property
+    def sort_kind(self) -> str:
+        return self._sort
+
     def set_sort(self, kind: str) -> None:
         if kind not in SORT_KEYS:
             raise ValueError(f"unknown sort {kind!r}")

@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
@@ -40,6 +40,7 @@ from ui.multi_views import MultiViews
 from ui.ordering import FILTERS
 from ui.policy_controls import PolicyControls
 from ui.proxy import GalleryProxy
+from ui.session_state import SessionState, load_state, save_state
 from ui.status_bar import GalleryStatusBar
 from ui.thumbnails import ThumbnailCache, ThumbnailLoader, default_cache_dir
 from ui.toolbars import ViewBar, WorkflowBar
@@ -73,7 +74,8 @@ class GalleryWindow(QMainWindow):
     def __init__(self, db_path: Path | str, *, folder: str | None = None, threshold: float | None = None,
                  bottom_percent: float = 15.0, readonly: bool = False, cache_dir: Path | str | None = None,
                  open_catalog: OpenCatalog | None = None, poll_ms: int = POLL_MS,
-                 thumbnail_threads: int | None = None, settings: Settings | None = None) -> None:
+                 thumbnail_threads: int | None = None, settings: Settings | None = None,
+                 remember: QSettings | None = None) -> None:
         super().__init__()
         self.setWindowTitle(f"curator — {Path(db_path).name}")
         self.db_path = Path(db_path)
@@ -157,7 +159,9 @@ class GalleryWindow(QMainWindow):
         self._connect()
         self.worker.start()  # its results are queued signals, delivered once the event loop runs
         self.worker.reload()
-        self.resize(1440, 900)
+        self._remember = remember  # where the window was left, restored now and saved on close
+        self._restore_photo: int | None = None
+        self.resize(*self._restore())
         self.poll_timer.start()
         self.view.setFocus()
 
@@ -442,7 +446,8 @@ class GalleryWindow(QMainWindow):
                 self.view.verticalScrollBar().setValue(scroll)
         if not self._selected_once and self.proxy.rowCount():
             self._selected_once = True
-            self.select_row(0, scroll=False)
+            if self._restore_photo is None or not self.select_photo(self._restore_photo):
+                self.select_row(0, scroll=False)
         self._update_hint()
         self._schedule_counts()
         self.details.rows_reloaded()
@@ -522,9 +527,38 @@ class GalleryWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
+    def _restore(self) -> tuple[int, int]:
+        """The window's size, and the folder, filter and sort it was left with (the photo once loaded)."""
+        from PySide6.QtGui import QGuiApplication
+
+        screen = QGuiApplication.primaryScreen()
+        size = (1440, 900)
+        if screen is not None:  # the screen's available size, as a first guess
+            avail = screen.availableGeometry()
+            size = (min(1440, avail.width()), min(900, avail.height()))
+        state = load_state(self._remember, self.db_path) if self._remember is not None else None
+        if state is None:
+            return size
+        try:
+            if state.folder and self.proxy.folder is None:
+                self.set_folder(state.folder)
+            self.set_filter(state.filter)
+            self.set_sort(state.sort)
+        except ValueError:  # a filter or sort this version does not have
+            pass
+        self._restore_photo = state.photo_id
+        return state.size or size
+
+    def save_state(self) -> None:
+        if self._remember is not None:
+            save_state(self._remember, self.db_path, SessionState(
+                self.proxy.folder, self.proxy.filter_name, self.proxy.sort_kind, self.current_photo_id(),
+                (self.width(), self.height())))
+
     def shutdown(self) -> None:
         if self._closed:
             return
+        self.save_state()
         self._closed = True
         self.poll_timer.stop()
         self.policy.stop()

@@ -85,3 +85,25 @@ def test_clicking_the_stars_in_the_detail_pane_sets_the_rating(shoot_catalog, op
     qtbot.waitUntil(lambda: marks.rating == 4, timeout=5000)
     qtbot.mouseClick(marks, Qt.MouseButton.LeftButton, pos=fourth)  # the same star again: cleared
     qtbot.waitUntil(lambda: rating() == 0, timeout=5000)
+
+
+def test_the_gallery_reopens_where_it_was_left(shoot_catalog, open_window, qtbot, tmp_path):
+    from ui.session_state import open_settings
+
+    db, ids = shoot_catalog
+    state = tmp_path / "gallery.ini"
+    w = open_window(db, remember=open_settings(state))
+    folder_b = w.model.photo(ids["shoot-b/rocket"]).folder
+    w.set_folder(folder_b)
+    w.set_sort("name")
+    w.set_filter("flagged")
+    w.set_filter("all")
+    w.select_photo(ids["shoot-b/rocket"])
+    w.resize(1100, 720)
+    w.close()
+    again = open_window(db, remember=open_settings(state))
+    assert again.proxy.folder == folder_b and again.proxy.sort_kind == "name"
+    assert again.current_photo_id() == ids["shoot-b/rocket"]
+    from ui.session_state import load_state  # (open_window resizes the window itself; the stored size:)
+
+    assert load_state(open_settings(state), db).size == (1100, 720)
