@@ -28,6 +28,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("S · B", "expand / collapse the burst"),
         ("Shift+X", "reject all but the best of the burst"),
         ("+ · − · Ctrl+wheel", "thumbnail size"),
+        ("Ctrl+Alt+1 … 9", "Show: all, weak, picks, rejects, unflagged, ★ or more … ★★★★ or more"),
         ("Esc · G", "close the detail pane"),
     )),
     ("Loupe", (

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from ui import theme
 from ui.delegate import TILE, TileDelegate
-from ui.ordering import short_folder
+from ui.ordering import FILTERS, short_folder
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow
@@ -30,6 +30,7 @@ class Command:
 _NONE = Qt.KeyboardModifier.NoModifier
 _SHIFT = Qt.KeyboardModifier.ShiftModifier
 _CTRL = Qt.KeyboardModifier.ControlModifier
+FILTER_SHORTCUTS = tuple(name for name, _ in FILTERS[:9])  # Ctrl+Alt+1..9, in the Show menu's order
 
 
 def _decide(**changes: Any) -> Command:
@@ -68,6 +69,9 @@ KEYMAP: dict[tuple[int, Qt.KeyboardModifier], Command] = {
     (int(Qt.Key.Key_8), _NONE): _decide(label="Green"),
     (int(Qt.Key.Key_9), _NONE): _decide(label="Blue"),
     (int(Qt.Key.Key_CapsLock), _NONE): Command("toggle_auto_advance"),
+    # the Show filter: Ctrl+Alt+1 all photos, 2 weak, 3 picks, 4 rejects, 5 unflagged, 6 rated ★ or more...
+    **{(int(Qt.Key.Key_1) + i, _CTRL | Qt.KeyboardModifier.AltModifier): Command("filter:" + name)
+       for i, name in enumerate(FILTER_SHORTCUTS)},
     (int(Qt.Key.Key_Question), _NONE): Command("cheat_sheet"),
     (int(Qt.Key.Key_Question), _SHIFT): Command("cheat_sheet"),
 }

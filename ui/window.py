@@ -411,6 +411,8 @@ class GalleryWindow(QMainWindow):
             self.decide(dict(command.changes))
         elif command.name in self._commands:
             self._commands[command.name]()
+        elif command.name.startswith("filter:"):
+            self.set_filter(command.name.partition(":")[2])
         else:
             self.multi.handle(command)
 

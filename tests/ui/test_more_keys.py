@@ -107,3 +107,26 @@ def test_the_gallery_reopens_where_it_was_left(shoot_catalog, open_window, qtbot
     from ui.session_state import load_state  # (open_window resizes the window itself; the stored size:)
 
     assert load_state(open_settings(state), db).size == (1100, 720)
+
+
+def test_show_filters_and_their_shortcuts(shoot_catalog, open_window, qtbot):
+    from curator.catalog import Catalog
+
+    db, ids = shoot_catalog
+    with Catalog.open(db) as cat:
+        cat.set_decision(ids["shoot-a/coffee"], rating=4, label="Green")
+        cat.set_decision(ids["shoot-a/rocket"], rating=2)
+    w = open_window(db)
+    ctrl_alt = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    qtbot.keyClick(w.view, Qt.Key.Key_7, ctrl_alt)  # the 7th entry: rated ★★ or more
+    assert w.proxy.filter_name == "rated2"
+    assert sorted(w.proxy.photo_ids()) == sorted([ids["shoot-a/coffee"], ids["shoot-a/rocket"]])
+    w.set_filter("rated3")
+    assert w.proxy.photo_ids() == [ids["shoot-a/coffee"]]
+    w.set_filter("labelGreen")
+    assert w.proxy.photo_ids() == [ids["shoot-a/coffee"]]
+    qtbot.keyClick(w.view, Qt.Key.Key_5, ctrl_alt)  # unflagged
+    assert w.proxy.filter_name == "unflagged"
+    assert all(w.model.photo(i).flag is None for i in w.proxy.photo_ids())
+    qtbot.keyClick(w.view, Qt.Key.Key_1, ctrl_alt)
+    assert w.proxy.filter_name == "all"
