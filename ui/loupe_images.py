@@ -10,6 +10,7 @@ upright original size, so every view places it in the photo's own pixels.
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -55,14 +56,24 @@ class _Bridge(QObject):
     done = Signal(object, object)  # (photo_id, stamp, kind), LoupePicture or failure text
 
 
+SKIPPED = "skipped"  # a decode nobody wanted any more when its turn came
+
+
 class _Decode(QRunnable):
-    def __init__(self, bridge: _Bridge, key: tuple, path: str, long_side: int | None) -> None:
+    def __init__(self, images: LoupeImages, key: tuple, path: str, long_side: int | None) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._bridge, self.key, self.path, self.long_side = bridge, key, path, long_side
+        self._bridge, self._images = images._bridge, images
+        self.key, self.path, self.long_side = key, path, long_side
 
     def run(self) -> None:  # a worker thread: nothing escapes
         result: object
+        if not self._images.is_wanted(self.key):  # the user flipped past it: skip, at once
+            try:
+                self._bridge.done.emit(self.key, SKIPPED)
+            except BaseException:  # noqa: BLE001 - the loupe is gone (window closed)
+                pass
+            return
         try:
             image, original = decode_for_loupe(self.path, self.long_side)
             pid, stamp, kind = self.key
@@ -95,6 +106,8 @@ class LoupeImages(QObject):
         self._bridge.done.connect(self._on_done)
         self._pictures: dict[str, OrderedDict[tuple, LoupePicture]] = {SCREEN: OrderedDict(), FULL: OrderedDict()}
         self._pending: set[tuple] = set()
+        self._wanted: set[tuple] = set()  # what the view wants decoded now (read on the worker threads)
+        self._lock = threading.Lock()
         self._failures: dict[tuple, str] = {}
 
     @staticmethod
@@ -127,8 +140,20 @@ class LoupeImages(QObject):
         if key in self._pictures[kind] or key in self._pending or key in self._failures or row.status == "missing":
             return
         self._pending.add(key)
+        with self._lock:
+            self._wanted.add(key)
         long_side = self.screen_long_side if kind == SCREEN else None
-        (self.urgent if urgent else self.pool).start(_Decode(self._bridge, key, row.path, long_side), priority)
+        (self.urgent if urgent else self.pool).start(_Decode(self, key, row.path, long_side), priority)
+
+    def want_only(self, rows_kinds: list[tuple[GalleryRow, str]]) -> None:
+        """Only these pictures are still wanted: decodes of others that have not started are skipped
+        (flipping fast through a shoot must not leave a queue of photos already passed)."""
+        with self._lock:
+            self._wanted = {self.key(row, kind) for row, kind in rows_kinds}
+
+    def is_wanted(self, key: tuple) -> bool:
+        with self._lock:
+            return key in self._wanted
 
     def is_pending(self, row: GalleryRow, kind: str = SCREEN) -> bool:
         return self.key(row, kind) in self._pending
@@ -148,6 +173,8 @@ class LoupeImages(QObject):
     def _on_done(self, key: tuple, result: object) -> None:
         self._pending.discard(key)
         kind = key[2]
+        if result == SKIPPED:
+            return  # asked again, it is decoded again
         if isinstance(result, LoupePicture):
             store = self._pictures[kind]
             store[key] = result

@@ -132,6 +132,7 @@ class LoupeSync(QObject):
                 self.images.request(row, SCREEN, priority=100, urgent=True)
             if row.status != "missing":
                 self.worker.load_detail(row.photo_id)
+            self._want_around(row)
             self._preload_neighbours()
             self._full_timer.start()
         self._show_info()
@@ -151,6 +152,13 @@ class LoupeSync(QObject):
         self.canvas.set_heatmap(heatmap_image(detail.views, detail.scored_size))
 
     # --- pictures --------------------------------------------------------------------------------
+    def _want_around(self, row: GalleryRow) -> None:
+        """The pictures worth decoding now: this photo (screen and full size) and its neighbours."""
+        idx, proxy = self.view.currentIndex(), self.view.proxy
+        near = [proxy.row_at(n) for n in (idx.row() - 1, idx.row() + 1, idx.row() + 2)
+                if idx.isValid() and 0 <= n < proxy.rowCount()]
+        self.images.want_only([(row, SCREEN), (row, FULL)] + [(r, SCREEN) for r in near])
+
     def _preload_neighbours(self) -> None:
         idx = self.view.currentIndex()
         if not idx.isValid():

@@ -116,3 +116,25 @@ def test_double_click_and_enter_open_the_loupe(shoot_catalog, open_window, qtbot
     qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert w.in_loupe()
+
+
+def test_flipping_fast_skips_the_photos_passed_and_shows_the_last(shoot_catalog, open_window, qtbot):
+    db, ids = shoot_catalog
+    w = open_window(db)
+    w.set_sort("name")
+    w.select_row(0)
+    order = w.proxy.photo_ids()
+    w.open_loupe()
+    for _ in range(8):
+        qtbot.keyClick(w.loupe, Qt.Key.Key_Right)
+    assert w.current_photo_id() == order[8]
+    row = w.model.photo(order[8])
+    if row.status != "missing":
+        qtbot.waitUntil(lambda: w.loupe.canvas.photo_id == order[8] and w.loupe.canvas.pixmap_kind == "screen"
+                        or w.loupe.canvas.message.startswith("Cannot"), timeout=10_000)
+    qtbot.waitUntil(lambda: not w.loupe_images._pending, timeout=10_000)  # nothing left stuck "on its way"
+    # a photo skipped on the way is decoded when it is asked for again
+    qtbot.keyClick(w.loupe, Qt.Key.Key_Home)  # not a loupe key: nothing happens
+    w.select_row(3)
+    qtbot.waitUntil(lambda: w.loupe.canvas.photo_id == order[3] and w.loupe.canvas.pixmap_kind == "screen"
+                    or w.loupe.canvas.message.startswith("Cannot"), timeout=10_000)
