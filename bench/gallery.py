@@ -3,6 +3,8 @@
     python bench/gallery.py                 # 10,000 and 100,000 photos
     python bench/gallery.py --sizes 20000   # other sizes
     python bench/gallery.py --keep DIR      # keep (and reuse) the generated catalogs there
+    python bench/gallery.py --views         # only the loupe, 100 % zoom and compare on 24 MP JPEGs
+                                            # (bench/gallery_views.py)
 
 For each size it builds a catalog through the Catalog API (not timed): N
 photos in 50-photo folders, N scores with KonIQ-style windows, then the auto
@@ -159,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the catalogs in this folder")
+    ap.add_argument("--views", action="store_true", help="measure the loupe, zoom and compare instead")
     args = ap.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="curator-bench-gallery-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -166,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{platform.system()} ({os.environ.get('QT_QPA_PLATFORM', 'default')} Qt platform)")
     targets = {10_000: 1.0, 100_000: 3.0}
     try:
+        if args.views:
+            from gallery_views import measure_views, print_views
+
+            print_views(measure_views(work, work / "thumbs"))
+            return 0
         for n in args.sizes:
             db = work / f"gallery-{n}.db"
             if not db.exists():

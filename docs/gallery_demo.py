@@ -1,6 +1,9 @@
 """Rebuild docs/gallery.png: a demo shoot scanned by the real `curator scan`, then `curator gallery --screenshot`.
 
-    python docs/gallery_demo.py [--out docs/gallery.png] [--keep DIR] [--model CONFIG --weights FILE]
+    python docs/gallery_demo.py [--out docs/gallery.png] [--keep DIR] [--model CONFIG --weights FILE] [--views]
+
+--views also writes docs/gallery-<view>.png for the grid, loupe, 100 % zoom,
+compare and survey at 1366×768 (a laptop screen).
 
 The photos are the ones that ship inside scikit-image, each in a few takes
 (as shot, softened, noisy, under- and over-exposed, cropped), split over two
@@ -80,6 +83,24 @@ def _pair(folder: Path, photos: dict[str, np.ndarray], rng: np.random.Generator,
     (folder / "DSCF1130.RAF").write_bytes(b"FUJIFILMCCD-RAW 0201FF383501" + bytes(range(256)) * 64)
 
 
+def _chart(folder: Path) -> None:
+    """A 6-megapixel test chart (fine lines, rings and small print): what 100 % zoom is for."""
+    from PIL import ImageDraw
+
+    folder.mkdir(parents=True, exist_ok=True)
+    w, h = 3000, 2000
+    im = Image.new("RGB", (w, h), (236, 232, 222))
+    d = ImageDraw.Draw(im)
+    for cx, cy in ((750, 1000), (2250, 1000)):
+        for r in range(8, 700, 6):
+            d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(30, 30, 30) if r % 12 else (180, 40, 40))
+    for x in range(1300, 1700, 4):
+        d.line((x, 100, x + (x - 1300) // 8, 1900), fill=(20, 20, 60))
+    for y in range(60, h, 120):
+        d.text((1480, y), f"curator 100% · line {y // 120:02d} · f/5.6 1/250 s", fill=(0, 0, 0))
+    im.save(folder / "DSCF2000-chart.jpg", "JPEG", quality=92, exif=_exif(0, 3).tobytes())
+
+
 def make_shoots(root: Path) -> Path:
     rng = np.random.default_rng(7)
     photos = list(sample_photos(9).items())
@@ -97,6 +118,7 @@ def make_shoots(root: Path) -> Path:
                 i += 1
         (_burst if day == 1 else _pair)(folder, dict(items), rng, i)
     (root / "2024-06-02 studio" / "DSCF9999.jpg").write_bytes(b"\xff\xd8\xff\xe0 card error: truncated")
+    _chart(root / "2024-06-03 chart")
     return root
 
 
@@ -120,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it (photos, catalog, model)")
     ap.add_argument("--model", help="model config or name (default: the tests' tiny model)")
     ap.add_argument("--weights", help="weights file for --model")
+    ap.add_argument("--views", action="store_true",
+                    help="also render every view at 1366x768 as docs/gallery-<view>.png")
     args = ap.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="curator-gallery-demo-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -141,6 +165,14 @@ def main(argv: list[str] | None = None) -> int:
     if run("gallery", "--db", str(db), "--screenshot", str(args.out)) != 0:
         return 1
     print(f"wrote {args.out}")
+    for view in ("grid", "loupe", "zoom", "compare", "survey") if args.views else ():
+        out = args.out.parent / f"gallery-{view}.png"
+        # 100 % zoom on the test chart: the sample photos are smaller than the screen
+        where = ["--folder", str(photos / "2024-06-03 chart")] if view == "zoom" else []
+        if run("gallery", "--db", str(db), "--screenshot", str(out), "--view", view, "--size", "1366x768",
+               *where) != 0:
+            return 1
+        print(f"wrote {out}")
     return 0
 
 

@@ -46,11 +46,16 @@ def build_window(settings: Settings, *, folder: str | None = None, cache_dir: Pa
 
 def run_gallery(settings: Settings, *, folder: str | None = None, watch_dirs: Sequence[str] = (),
                 screenshot: str | Path | None = None, cache_dir: Path | str | None = None,
-                screenshot_timeout: float = 60.0) -> int:
+                screenshot_timeout: float = 60.0, screenshot_view: str = "grid",
+                screenshot_size: tuple[int, int] | None = None) -> int:
     """Open the window (or render it once to a PNG) and return the exit code."""
     app = get_app()
     _quiet_qt_noise()
-    window = build_window(settings, folder=folder, cache_dir=cache_dir)
+    from ui.session_state import open_settings
+
+    # an interactive window reopens where it was left; a screenshot neither reads nor writes that
+    window = build_window(settings, folder=folder, cache_dir=cache_dir,
+                          remember=open_settings() if screenshot is None else None)
     if watch_dirs:
         from ui.watch import WatchRunner
 
@@ -60,9 +65,9 @@ def run_gallery(settings: Settings, *, folder: str | None = None, watch_dirs: Se
     try:
         if screenshot is not None:
             window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-            window.resize(*SCREENSHOT_SIZE)
+            window.resize(*(screenshot_size or SCREENSHOT_SIZE))
             window.show()
-            save_screenshot(window, Path(screenshot), timeout=screenshot_timeout)
+            save_screenshot(window, Path(screenshot), timeout=screenshot_timeout, view=screenshot_view)
             return 0
         window.show()
         window.raise_()
@@ -158,9 +163,14 @@ def wait_ready(window: GalleryWindow, timeout: float) -> bool:
     return False
 
 
-def save_screenshot(window: GalleryWindow, path: Path, timeout: float = 60.0) -> None:
+def save_screenshot(window: GalleryWindow, path: Path, timeout: float = 60.0, view: str = "grid") -> None:
+    """The grid (with the first photo's details), or another view of it (ui.screenshot_views.VIEWS)."""
+    from ui.screenshot_views import open_view
+
     if not wait_ready(window, timeout):
         log.warning("screenshot: not everything loaded within %.0f s; saving what is there", timeout)
+    if not open_view(window, view, timeout):
+        log.warning("screenshot: the %s view was not ready within %.0f s; saving what is there", view, timeout)
     window._counts_timer.stop()
     window._update_counts()  # the debounced labels, now
     app = _running_app()

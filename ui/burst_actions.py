@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView
 
 from ui.catalog_actions import BurstRejectResult
 from ui.catalog_worker import CatalogWorker
@@ -60,8 +61,22 @@ class BurstActions(QObject):
         expand = not proxy.is_expanded(group)
         proxy.set_expanded(group, expand)
         self.view.keep_selection(pid)
+        if expand:  # a burst expanded at the end of the grid: bring its frames up from below the fold
+            QTimer.singleShot(0, lambda: self._scroll_into_view(group))
         kind = "bracket" if group.is_bracket else "burst"
         self._say(f"{kind.capitalize()} of {group.size} " + ("expanded" if expand else "collapsed"))
+
+    def _scroll_into_view(self, group: BurstGroup) -> None:
+        """The expanded frames on screen: the last one, then the selected one (which wins if they do not fit)."""
+        proxy = self.view.proxy
+        rows = [r for r in (proxy.proxy_row_for_id(pid) for pid in group.ids) if r is not None]
+        if not rows:
+            return
+        self.view.scrollTo(proxy.index(max(rows), 0), QAbstractItemView.ScrollHint.EnsureVisible)
+        current = self.view.currentIndex()
+        if current.isValid() and not self.view.viewport().rect().contains(self.view.visualRect(current)):
+            # the burst is taller than the view: its first frames at the top, as many as fit
+            self.view.scrollTo(current, QAbstractItemView.ScrollHint.PositionAtTop)
 
     def reject_one(self) -> None:
         """"Reject all but the best" in the burst under the selection (Shift+X), then go to the next tile."""

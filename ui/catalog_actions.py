@@ -59,10 +59,11 @@ def reject_in_folders(catalog: Catalog, folders: tuple[str, ...] | None, *, gap:
     return BurstRejectResult("folders", dry_run, done.rejected, done.bursts, folders)
 
 
-def reject_one_burst(catalog: Catalog, photo_id: int, *, gap: float, similarity: float) -> BurstRejectResult:
+def reject_one_burst(catalog: Catalog, photo_id: int, *, gap: float, similarity: float,
+                     dry_run: bool = False) -> BurstRejectResult:
     """"Reject all but the best" in the burst of this photo (Shift+X), in one transaction."""
-    done = reject_all_but_best(catalog, photo_id=photo_id, gap_seconds=gap, similarity=similarity)
-    return BurstRejectResult("burst", False, done.rejected, done.bursts, photo_id=photo_id, note=done.note)
+    done = reject_all_but_best(catalog, photo_id=photo_id, gap_seconds=gap, similarity=similarity, dry_run=dry_run)
+    return BurstRejectResult("burst", dry_run, done.rejected, done.bursts, photo_id=photo_id, note=done.note)
 
 
 def write_xmp(catalog: Catalog, settings: Settings, roots: tuple[str, ...] | None) -> XmpResult:

@@ -2,9 +2,12 @@
 
 Each request is a frozen dataclass. The queue coalesces what only needs its
 latest value (one reload, one re-flag, one detail) and keeps in order what must
-not be lost (decisions first, then the user's own actions):
+not be lost (the user's edits first, then the user's other actions):
 
-    decisions > detail > re-flag > actions (burst rejects, Write XMP) > reload > poll > background bursts
+    edits > detail > re-flag > actions (a folder's dry run, Write XMP) > reload > poll > background bursts
+
+The edits (decisions, "reject all but the best", undo, redo) share one queue, in the
+order given: an undo always undoes the edit made just before it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,25 @@ class Decide:
     changes: tuple[tuple[str, Any], ...]
     tries: int = 0
     name: ClassVar[str] = "decision"
+
+
+@dataclass(frozen=True)
+class DecideMany:
+    """One decision on several photos (a multi-selection): one catalog transaction, one undo step."""
+
+    photo_ids: tuple[int, ...]
+    changes: tuple[tuple[str, Any], ...]
+    name: ClassVar[str] = "decision"
+
+
+@dataclass(frozen=True)
+class Undo:
+    name: ClassVar[str] = "undo"
+
+
+@dataclass(frozen=True)
+class Redo:
+    name: ClassVar[str] = "redo"
 
 
 @dataclass(frozen=True)
@@ -90,7 +112,16 @@ class WriteXmp:
 
 
 Action = Union[RejectBurst, RejectBursts, WriteXmp]  # the user's own long requests, run in order
-Job = Union[Decide, LoadDetail, Recompute, Reload, Poll, GroupBursts, RejectBurst, RejectBursts, WriteXmp]
+Edit = Union[Decide, DecideMany, RejectBurst, RejectBursts, Undo, Redo]  # what undo steps over, in order
+Job = Union[Decide, DecideMany, Undo, Redo, LoadDetail, Recompute, Reload, Poll, GroupBursts, RejectBurst,
+            RejectBursts, WriteXmp]
+
+
+def is_edit(job: Job) -> bool:
+    """A change the user made to decisions (a folder's dry run changes nothing: it is an action)."""
+    if isinstance(job, RejectBursts):
+        return not job.dry_run
+    return isinstance(job, (Decide, DecideMany, RejectBurst, Undo, Redo))
 
 
 class JobQueue:
@@ -102,7 +133,7 @@ class JobQueue:
         self._background_due = background_due
         self._background_on = False
         self._stopping = False
-        self._decisions: deque[Decide] = deque()
+        self._decisions: deque[Edit] = deque()
         self._actions: deque[Action] = deque()
         self._detail: LoadDetail | None = None
         self._recompute: Recompute | None = None
@@ -115,8 +146,8 @@ class JobQueue:
             self._cond.notify_all()
 
     def _put(self, job: Job) -> None:
-        if isinstance(job, Decide):
-            self._decisions.append(job)
+        if is_edit(job):
+            self._decisions.append(job)  # type: ignore[arg-type]  # is_edit: an Edit
         elif isinstance(job, (RejectBurst, RejectBursts, WriteXmp)):
             self._actions.append(job)
         elif isinstance(job, LoadDetail):
@@ -181,6 +212,8 @@ class JobQueue:
                 if job.tries >= (MAX_RETRIES_STOPPING if self._stopping else MAX_RETRIES):
                     return False
                 self._decisions.appendleft(Decide(job.photo_id, job.changes, job.tries + 1))
+            elif is_edit(job):
+                self._decisions.appendleft(job)  # type: ignore[arg-type]  # is_edit: an Edit
             elif isinstance(job, (RejectBurst, RejectBursts, WriteXmp)):
                 self._actions.appendleft(job)
             elif isinstance(job, LoadDetail):

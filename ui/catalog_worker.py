@@ -31,10 +31,11 @@ from iqa_engine.measures import focus_boxes
 from curator.settings import Settings
 from ui.burst_tracker import BurstTracker
 from ui.catalog_actions import reject_in_folders, reject_one_burst, write_xmp
-from ui.catalog_jobs import (Decide, GroupBursts, Job, JobQueue, LoadDetail, Poll, Recompute, RejectBurst,
-                             RejectBursts, Reload, WriteXmp)
+from ui.catalog_jobs import (Decide, DecideMany, GroupBursts, Job, JobQueue, LoadDetail, Poll, Recompute, Redo,
+                             RejectBurst, RejectBursts, Reload, Undo, WriteXmp)
 from ui.heatmap_layers import layers_for
 from ui.tiling import BurstGroup
+from ui.undo import UndoHistory, UndoStep, decision_label
 
 if TYPE_CHECKING:
     from curator.catalog import Catalog
@@ -78,6 +79,7 @@ class CatalogWorker(QObject):
     burstsLoaded = Signal(object)  # {folder: [BurstGroup]} for the folders regrouped ([] clears one)
     burstRejectDone = Signal(object)  # BurstRejectResult
     xmpWritten = Signal(object)  # XmpResult
+    undone = Signal(str)  # what undo or redo did, for the status bar ("Undid: pick IMG_0001.jpg")
 
     def __init__(self, db_path: Path | str, *, readonly: bool = False, open_catalog: OpenCatalog | None = None,
                  settings: Settings | None = None, parent: QObject | None = None) -> None:
@@ -94,6 +96,7 @@ class CatalogWorker(QObject):
         self._version: int | None = None
         self._folders: list[str] | None = None
         self.catalog: Any = None  # the open Catalog, on the worker thread (Any: tests hand in stand-ins)
+        self.history = UndoHistory()  # on the worker thread, in the order the edits ran
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -129,6 +132,16 @@ class CatalogWorker(QObject):
 
     def set_decision(self, photo_id: int, **changes: Any) -> None:
         self._queue.put(Decide(photo_id, tuple(changes.items())))
+
+    def set_decisions(self, photo_ids: Sequence[int], **changes: Any) -> None:
+        """One decision on several photos: one transaction, one undo step."""
+        self._queue.put(DecideMany(tuple(int(i) for i in photo_ids), tuple(changes.items())))
+
+    def undo(self) -> None:
+        self._queue.put(Undo())
+
+    def redo(self) -> None:
+        self._queue.put(Redo())
 
     def recompute_flags(self, threshold: float | None, bottom_percent: float, folder: str | None = None) -> None:
         self._queue.put(Recompute(threshold, bottom_percent, folder))
@@ -216,6 +229,14 @@ class CatalogWorker(QObject):
                 self._reload(Reload())
             except Exception:  # noqa: BLE001 - the decision's failure is what the user needs to hear
                 pass
+        elif isinstance(job, DecideMany):
+            self.failed.emit(f"Decision not saved: {why}")
+            try:
+                self._reload(Reload())
+            except Exception:  # noqa: BLE001 - the decision's failure is what the user needs to hear
+                pass
+        elif isinstance(job, (Undo, Redo)):
+            self.failed.emit(f"{job.name.capitalize()} failed: {why}")
         elif isinstance(job, WriteXmp):
             self.failed.emit(f"Write XMP failed: {why}")
         elif isinstance(job, (RejectBurst, RejectBursts)):
@@ -225,10 +246,49 @@ class CatalogWorker(QObject):
 
     # --- handlers (worker thread) --------------------------------------------------------------
     def _decide(self, job: Decide) -> None:
-        self.catalog.set_decision(job.photo_id, source="user", **dict(job.changes))
-        # a decision belongs to the shot: both files of a RAW+JPEG pair show it
-        for row in self.catalog.rows_by_id(self.catalog.shot_ids(job.photo_id)):
+        self._decide_on((job.photo_id,), dict(job.changes))
+
+    def _decide_many(self, job: DecideMany) -> None:
+        self._decide_on(job.photo_ids, dict(job.changes))
+
+    def _decide_on(self, photo_ids: Sequence[int], changes: dict[str, Any]) -> None:
+        """The decision, with its undo step read in the same transaction."""
+        cat = self.catalog
+        with cat.transaction():
+            before = cat.decision_states(photo_ids)
+            if len(photo_ids) == 1:
+                cat.set_decision(photo_ids[0], source="user", **changes)
+            else:
+                cat.set_decisions(photo_ids, source="user", **changes)
+            after = cat.decision_states(photo_ids)
+        names = [r.name for r in cat.rows_by_id(photo_ids)]
+        self.history.push(UndoStep(decision_label(changes, names), tuple(before), tuple(after)))
+        self._refresh(photo_ids)
+
+    def _refresh(self, photo_ids: Sequence[int]) -> None:
+        """Show these photos as stored; a decision belongs to the shot: both files of a RAW+JPEG pair show it."""
+        ids = {i for pid in photo_ids for i in self.catalog.shot_ids(pid)}
+        for row in self.catalog.rows_by_id(sorted(ids)):
             self.rowRefreshed.emit(row)
+
+    def _undo(self, _job: Undo) -> None:
+        self._step(self.history.undo(), undo=True)
+
+    def _redo(self, _job: Redo) -> None:
+        self._step(self.history.redo(), undo=False)
+
+    def _step(self, step: UndoStep | None, *, undo: bool) -> None:
+        if step is None:
+            self.undone.emit("Nothing to undo" if undo else "Nothing to redo")
+            return
+        try:
+            self.catalog.restore_decisions(step.before if undo else step.after)
+        except Exception:
+            # not written: the step stays where it was, so the user can try again
+            (self.history.redo if undo else self.history.undo)()
+            raise
+        self._refresh(step.photo_ids)
+        self.undone.emit(("Undid: " if undo else "Redid: ") + step.label)
 
     def _load_detail(self, job: LoadDetail) -> None:
         detail = self.catalog.photo_detail(job.photo_id)
@@ -297,16 +357,38 @@ class CatalogWorker(QObject):
 
     def _reject_burst(self, job: RejectBurst) -> None:
         gap, similarity = self.burst_params()
-        result = reject_one_burst(self.catalog, job.photo_id, gap=gap, similarity=similarity)
+        cat = self.catalog
+        with cat.transaction():  # the rejects and their undo step, in one transaction
+            before = cat.decision_states(reject_one_burst(cat, job.photo_id, gap=gap, similarity=similarity,
+                                                          dry_run=True).rejected)
+            result = reject_one_burst(cat, job.photo_id, gap=gap, similarity=similarity)
+            after = cat.decision_states(result.rejected)
+        if result.rejected:
+            names = [r.name for r in cat.rows_by_id([job.photo_id])]
+            label = f"reject {len(result.rejected)} frame{'s' if len(result.rejected) != 1 else ''} of the burst" + (
+                f" of {names[0]}" if names else "")
+            self.history.push(UndoStep(label, tuple(before), tuple(after)))
         self.burstRejectDone.emit(result)
         if result.rejected:
             self._reload(Reload())
 
     def _reject_bursts(self, job: RejectBursts) -> None:
         gap, similarity = self.burst_params()
-        result = reject_in_folders(self.catalog, job.folders, gap=gap, similarity=similarity, dry_run=job.dry_run)
+        cat = self.catalog
+        if job.dry_run:
+            self.burstRejectDone.emit(reject_in_folders(cat, job.folders, gap=gap, similarity=similarity,
+                                                        dry_run=True))
+            return
+        with cat.transaction():
+            before = cat.decision_states(reject_in_folders(cat, job.folders, gap=gap, similarity=similarity,
+                                                           dry_run=True).rejected)
+            result = reject_in_folders(cat, job.folders, gap=gap, similarity=similarity, dry_run=False)
+            after = cat.decision_states(result.rejected)
+        n = len(result.rejected)
+        self.history.push(UndoStep(f"reject {n} frame{'s' if n != 1 else ''} in {result.bursts} "
+                                   f"burst{'s' if result.bursts != 1 else ''}", tuple(before), tuple(after)))
         self.burstRejectDone.emit(result)
-        if result.rejected and not job.dry_run:
+        if result.rejected:
             self._reload(Reload())
 
     def _write_xmp(self, job: WriteXmp) -> None:
@@ -316,6 +398,9 @@ class CatalogWorker(QObject):
 # One handler per job type (a new job is a dataclass in ui.catalog_jobs plus a line here).
 _HANDLERS: dict[type, Callable[[CatalogWorker, Any], None]] = {
     Decide: CatalogWorker._decide,
+    DecideMany: CatalogWorker._decide_many,
+    Undo: CatalogWorker._undo,
+    Redo: CatalogWorker._redo,
     LoadDetail: CatalogWorker._load_detail,
     Recompute: CatalogWorker._recompute,
     Reload: CatalogWorker._reload,

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from curator.culling import is_weak
 from curator.labels import LABELS
 from ui import theme
-from ui.gallery_model import BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE
+from ui.gallery_model import BURST_REJECTS_ROLE, BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE
 from ui.tiling import BurstTile
 
 if TYPE_CHECKING:
@@ -182,14 +182,16 @@ class TileDelegate(QStyledItemDelegate):
         score_text = model.data(index, SCORE_TEXT_ROLE)
         burst = model.data(index, BURST_ROLE)
         pair = model.data(index, PAIR_ROLE)
+        rejects = model.data(index, BURST_REJECTS_ROLE) if burst is not None and burst.state == "collapsed" else 0
         p.save()
         try:
-            self._paint_tile(p, option, row, rank, score_text, burst, pair)
+            self._paint_tile(p, option, row, rank, score_text, burst, pair, rejects or 0)
         finally:
             p.restore()
 
     def _paint_tile(self, p: QPainter, option: QStyleOptionViewItem, row: GalleryRow, rank: float | None,
-                    score_text: str | None = None, burst: BurstTile | None = None, pair: str | None = None) -> None:
+                    score_text: str | None = None, burst: BurstTile | None = None, pair: str | None = None,
+                    rejects: int = 0) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -253,7 +255,7 @@ class TileDelegate(QStyledItemDelegate):
             draw_pill(p, picture.left() + 4, _top_for(foot, self._small_bold), pair, _OVERLAY, self._small_bold,
                       fg=theme.TEXT)
         if burst is not None:
-            self._paint_burst_mark(p, burst, picture.right() - 4, foot)
+            self._paint_burst_mark(p, burst, picture.right() - 4, foot, rejects)
 
         # score badge (top left) and weak marker (top right)
         bx, by = tile.left() + 5, tile.top() + 5
@@ -290,15 +292,18 @@ class TileDelegate(QStyledItemDelegate):
             p.drawEllipse(QPointF(tile.right() - 36, marks_y), 4.5, 4.5)
         draw_flag(p, QRectF(tile.right() - 22, marks_y - 8, 12, 16), row.flag, row.flag_source)
 
-    def _paint_burst_mark(self, p: QPainter, burst: BurstTile, right: float, bottom: float) -> None:
-        """"×5" on a collapsed burst; "2/5" on each frame of an expanded one (filled, with "best", for its
-        best); "±EV" before it for an exposure bracket."""
+    def _paint_burst_mark(self, p: QPainter, burst: BurstTile, right: float, bottom: float, rejects: int = 0) -> None:
+        """"×5" on a collapsed burst (and "4 ✕" before it when four of its frames are rejected); "2/5" on each
+        frame of an expanded one (filled, with "best", for its best); "±EV" before it for an exposure bracket."""
         dark = QColor(0x20, 0x20, 0x20)
         light = QColor(0xf0, 0xf0, 0xf0)
         if burst.state == "collapsed":
             font = self._badge_font
             rect = draw_pill(p, right, _top_for(bottom, font), f"×{burst.size}", light, font, fg=dark,
                              anchor_right=True)
+            if rejects:
+                rect = draw_pill(p, rect.left() - 4, _top_for(bottom, font), f"{rejects} ✕", theme.REJECT, font,
+                                 anchor_right=True)
         elif burst.is_best:
             font = self._small_bold
             rect = draw_pill(p, right, _top_for(bottom, font), f"best {burst.position}/{burst.size}", light, font,

@@ -24,8 +24,26 @@ if TYPE_CHECKING:
 
 
 # --- formatting ------------------------------------------------------------------------------------
+# What a camera can record; anything outside is corrupt EXIF (4294967295, an unsigned -1) and shows as "—".
+SHUTTER_RANGE = (1e-6, 3600.0 * 24)  # 1/1 000 000 s to a day-long exposure
+APERTURE_RANGE = (0.5, 256.0)
+FOCAL_RANGE = (1.0, 6000.0)  # mm
+ISO_RANGE = (1, 10_000_000)
+
+
+def _plausible(value: float | None, bounds: tuple[float, float]) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if bounds[0] <= v <= bounds[1] else None
+
+
 def fmt_shutter(t: float | None) -> str | None:
-    if t is None or t <= 0:
+    t = _plausible(t, SHUTTER_RANGE)
+    if t is None:
         return None
     if t >= 1:
         return f"{t:g} s"
@@ -33,11 +51,18 @@ def fmt_shutter(t: float | None) -> str | None:
 
 
 def fmt_aperture(f: float | None) -> str | None:
-    return None if not f else f"f/{round(f, 1):g}"
+    f = _plausible(f, APERTURE_RANGE)
+    return None if f is None else f"f/{round(f, 1):g}"
 
 
 def fmt_focal(f: float | None) -> str | None:
-    return None if not f else f"{f:.0f} mm"
+    f = _plausible(f, FOCAL_RANGE)
+    return None if f is None else f"{f:.0f} mm"
+
+
+def fmt_iso(iso: int | None) -> str | None:
+    value = _plausible(iso, ISO_RANGE)
+    return None if value is None else f"ISO {value:.0f}"
 
 
 def fmt_time(iso: str | None) -> str | None:
@@ -72,7 +97,7 @@ def exif_lines(row: GalleryRow) -> list[tuple[str, str]]:
     items = [
         ("Camera", row.camera),
         ("Lens", row.lens),
-        ("ISO", None if row.iso is None else f"ISO {row.iso}"),
+        ("ISO", fmt_iso(row.iso)),
         ("Shutter", fmt_shutter(row.exposure_time)),
         ("Aperture", fmt_aperture(row.f_number)),
         ("Focal length", fmt_focal(row.focal_length)),
@@ -234,12 +259,26 @@ class Legend(QWidget):
         p.end()
 
 
+STAR_R, STAR_GAP = 6.0, 3.0  # the pane's stars: radius and gap (draw_stars)
+
+
+def star_at(x: float, r: float = STAR_R, gap: float = STAR_GAP) -> int | None:
+    """The rating a click at x (px from the stars' left) asks for: 1-5, None beside the stars."""
+    n = int(x // (2 * r + gap)) + 1
+    return n if 0 <= x and n <= 5 else None
+
+
 class MarksWidget(QWidget):
-    """Flag and rating of the photo, drawn as on the tiles."""
+    """Flag and rating of the photo, drawn as on the tiles. A click on the stars sets the rating
+    (on the rating it already has: clears it)."""
+
+    ratingClicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFixedSize(110, 20)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Click a star to rate")
         self.flag: str | None = None
         self.source: str | None = None
         self.rating = 0
@@ -251,9 +290,15 @@ class MarksWidget(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        draw_stars(p, 0, 10, self.rating, r=6.0, gap=3.0)
+        draw_stars(p, 0, 10, self.rating, r=STAR_R, gap=STAR_GAP)
         draw_flag(p, QRectF(88, 1, 14, 18), self.flag, self.source)
         p.end()
+
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt naming)
+        n = star_at(event.position().x())
+        if n is not None:
+            self.ratingClicked.emit(0 if n == self.rating else n)
 
 
 def _heading(text: str) -> QLabel:
@@ -354,20 +399,22 @@ class DetailPane(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(self.preview, 2)
+        outer.addWidget(self.preview, 3)
         info_widget = QWidget()
-        info_widget.setObjectName("detail")
+        info_widget.setObjectName("detailInfo")
         info_widget.setLayout(info)
-        # the text scrolls under the preview rather than making the window taller than the screen
-        scroll = QScrollArea()
-        scroll.setWidget(info_widget)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.info_scroll = scroll
-        outer.addWidget(scroll, 3)
+        # the text scrolls in a fixed share of the pane: a two-line path or a long note never
+        # resizes the preview (the picture would jump while flipping), and a short window still shows it all
+        self.info_scroll = QScrollArea()
+        self.info_scroll.setObjectName("detailScroll")
+        self.info_scroll.setWidget(info_widget)
+        self.info_scroll.setWidgetResizable(True)
+        self.info_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.info_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.info_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.info_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        outer.addWidget(self.info_scroll, 2)
         self.clear()
 
     # --- content --------------------------------------------------------------------------------
@@ -400,9 +447,9 @@ class DetailPane(QWidget):
             if row.status == "missing":
                 self.preview.set_pixmap(None, "The file is missing.\nIt was moved or deleted since it was catalogued.")
             else:
-                # keep the previous picture until the new one arrives: no flashing while arrowing
-                if self.preview.pixmap is None:
-                    self.preview.set_pixmap(None, "Loading…")
+                # never the previous picture under this photo's name: a decision key would act on a photo
+                # the user has not seen
+                self.preview.set_pixmap(None, f"Loading {row.name}…")
             self.heatmap_note.setText("")
             self.why.clear("…")
             self.layers = {}  # the new photo's arrive with its Why

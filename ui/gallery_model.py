@@ -45,6 +45,7 @@ RANK_ROLE = int(Qt.ItemDataRole.UserRole) + 3  # fused-score percentile in its f
 SCORE_TEXT_ROLE = int(Qt.ItemDataRole.UserRole) + 4
 BURST_ROLE = int(Qt.ItemDataRole.UserRole) + 5  # a BurstTile (answered by the proxy), or None
 PAIR_ROLE = int(Qt.ItemDataRole.UserRole) + 6  # "RAW+JPG" when the photo's shot has other files, else None
+BURST_REJECTS_ROLE = int(Qt.ItemDataRole.UserRole) + 20  # rejected frames in the photo's burst (0 outside one)
 
 def pair_badge(paths: Sequence[str]) -> str:
     """The badge for a shot of several files: "RAW+JPG", "RAW+HEIF" (RAW first, then the rendered file)."""
@@ -111,6 +112,8 @@ class GalleryModel(QAbstractListModel):
             return row.name
         if role == PAIR_ROLE:
             return self.pair_badge(row.photo_id)
+        if role == BURST_REJECTS_ROLE:
+            return self.burst_rejects(row.photo_id)
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(row, self._rank_of(row), self.partner_rows(row.photo_id), self._burst_of.get(row.photo_id))
         return None
@@ -227,6 +230,13 @@ class GalleryModel(QAbstractListModel):
 
     def burst_groups(self) -> list[BurstGroup]:
         return [g for groups in self._bursts.values() for g in groups]
+
+    def burst_rejects(self, photo_id: int) -> int:
+        """How many frames of this photo's burst are rejected (what a collapsed stack says)."""
+        group = self._burst_of.get(photo_id)
+        if group is None:
+            return 0
+        return sum(1 for pid in group.ids if (r := self.photo(pid)) is not None and r.flag == "reject")
 
     def burst_of(self, photo_id: int) -> BurstGroup | None:
         """The burst this photo belongs to (a group of two or more), or None."""

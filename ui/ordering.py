@@ -19,6 +19,7 @@ import numpy as np
 
 from curator.culling import is_weak
 from curator.files import is_under
+from curator.labels import LABELS
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow
@@ -37,6 +38,9 @@ FILTERS: tuple[tuple[str, str], ...] = (
     ("flagged", "Weak"),  # curator.culling.is_weak: what `curator list --flagged` lists
     ("picks", "Picks"),
     ("rejects", "Rejects"),
+    ("unflagged", "Unflagged"),
+    *((f"rated{n}", "★" * n + (" or more" if n < 5 else "")) for n in range(1, 6)),
+    *((f"label{colour}", f"Label: {colour}") for colour in LABELS),
     ("unscored", "Unscored"),
     ("errors", "Errors & missing"),
 )
@@ -72,11 +76,22 @@ SORT_KEYS: dict[str, Callable[[GalleryRow], tuple]] = {
     "name": _name_key,
 }
 
+def _rated_at_least(n: int) -> Callable[[GalleryRow], bool]:
+    return lambda r: (r.rating or 0) >= n
+
+
+def _labelled(colour: str) -> Callable[[GalleryRow], bool]:
+    return lambda r: r.label == colour
+
+
 FILTER_PREDICATES: dict[str, Callable[[GalleryRow], bool]] = {
     "all": lambda r: True,
     "flagged": is_weak,
     "picks": lambda r: r.flag == "pick",
     "rejects": lambda r: r.flag == "reject",
+    "unflagged": lambda r: r.flag is None,
+    **{f"rated{n}": _rated_at_least(n) for n in range(1, 6)},
+    **{f"label{c}": _labelled(c) for c in LABELS},
     "unscored": lambda r: r.fused is None and r.status not in ("error", "missing"),
     "errors": lambda r: r.status in ("error", "missing"),
 }

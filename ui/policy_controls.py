@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QSlider, QSpinBox, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLabel, QSlider, QSpinBox, QWidget
 
 REFLAG_DEBOUNCE_MS = 250
 SLIDER_STEPS = 1000
@@ -76,7 +77,28 @@ class PolicyControls(QObject):
         self.bottom_spin.valueChanged.connect(self._on_bottom)
         self.threshold_slider.sliderReleased.connect(self.done)
         self.bottom_spin.editingFinished.connect(self.done)
+        self._typing = False  # a double-click in the spin box's text: the user types a number
+        self.bottom_spin.installEventFilter(self)
         self._show_threshold()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        """The spin box hands the keys back to the grid: after a click (its arrows), and on a key that is
+        no part of a number (that key then goes on to the grid: 3 then P is "3 stars, pick", not "3 %")."""
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonDblClick:
+            self._typing = True
+        elif kind == QEvent.Type.MouseButtonRelease and not self._typing:
+            QTimer.singleShot(0, self.done.emit)
+        elif kind == QEvent.Type.FocusOut:
+            self._typing = False
+        elif kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and _not_a_number_key(event):
+            self._typing = False
+            self.done.emit()
+            target = QApplication.focusWidget()
+            if target is not None and target is not self.bottom_spin:
+                QApplication.sendEvent(target, QKeyEvent(event.type(), event.key(), event.modifiers(), event.text()))
+            return True
+        return super().eventFilter(watched, event)
 
     def widgets(self) -> tuple[QWidget, ...]:
         """In toolbar order, between the labels the toolbar puts around them."""
@@ -114,3 +136,9 @@ class PolicyControls(QObject):
     def _on_bottom(self, value: int) -> None:
         self.bottom_percent = float(value)
         self._timer.start()
+
+
+def _not_a_number_key(event: QKeyEvent) -> bool:
+    """A letter or a command key: not a digit, an edit (Backspace, Delete), an arrow or Enter."""
+    text = event.text()
+    return bool(text) and text.isprintable() and not text.isdigit() and text not in "%+-. "

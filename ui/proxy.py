@@ -66,6 +66,9 @@ class GalleryProxy(QAbstractListModel):
         return self._folder
 
     @property
+    def sort_kind(self) -> str:
+        return self._sort
+
     def reason(self) -> str | None:
         return self._reason
 

@@ -77,6 +77,7 @@ QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
 QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
 QWidget#detail {{ background: {PANEL.name()}; border-left: 1px solid #1a1a1a; }}
 QWidget#detail QLabel {{ background: transparent; }}
+QScrollArea#detailScroll, QWidget#detailInfo {{ background: {PANEL.name()}; }}
 QLabel#detailTitle {{ font-size: 14px; font-weight: bold; color: #ececec; }}
 QLabel#scoreBig {{ font-size: 26px; font-weight: bold; }}
 QLabel#sectionHeading {{ color: {TEXT_FAINT.name()}; font-size: 10px; font-weight: bold; letter-spacing: 1px;

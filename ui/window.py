@@ -9,6 +9,9 @@ The parts, each in its own module:
   ui.xmp_actions      "Write XMP" and its report
   ui.status_bar       the status bar
   ui.catalog_worker   every catalog access, on its own thread
+  ui.loupe, ui.loupe_sync  the loupe (E, Enter, double-click), on the grid's selection
+  ui.multi_views      compare (C) and survey (N)
+  ui.undo             the undo history (kept by the catalog worker)
 """
 
 from __future__ import annotations
@@ -18,20 +21,26 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
 from ui.burst_actions import BurstActions
+from ui.cheat_sheet import CheatSheet
 from ui.catalog_worker import CatalogWorker, OpenCatalog
 from ui.delegate import TileDelegate
 from ui.detail import DetailPane
 from ui.detail_sync import DetailSync
 from ui.gallery_model import GalleryModel
 from ui.grid_view import Command, GalleryView, hint_text
+from ui.loupe import LoupeView
+from ui.loupe_images import LoupeImages, screen_long_side
+from ui.loupe_sync import LoupeSync
+from ui.multi_views import MultiViews
 from ui.ordering import FILTERS
 from ui.policy_controls import PolicyControls
 from ui.proxy import GalleryProxy
+from ui.session_state import SessionState, load_state, save_state
 from ui.status_bar import GalleryStatusBar
 from ui.thumbnails import ThumbnailCache, ThumbnailLoader, default_cache_dir
 from ui.toolbars import ViewBar, WorkflowBar
@@ -54,6 +63,8 @@ def describe_decision(changes: dict[str, Any]) -> str:
     if "rating" in changes:
         n = changes["rating"]
         return "Rating cleared" if n == 0 else f"Rated {'★' * n}"
+    if "label" in changes:
+        return f"Label {changes['label']}" if changes["label"] else "Label cleared"
     return "Saved"
 
 
@@ -63,7 +74,8 @@ class GalleryWindow(QMainWindow):
     def __init__(self, db_path: Path | str, *, folder: str | None = None, threshold: float | None = None,
                  bottom_percent: float = 15.0, readonly: bool = False, cache_dir: Path | str | None = None,
                  open_catalog: OpenCatalog | None = None, poll_ms: int = POLL_MS,
-                 thumbnail_threads: int | None = None, settings: Settings | None = None) -> None:
+                 thumbnail_threads: int | None = None, settings: Settings | None = None,
+                 remember: QSettings | None = None) -> None:
         super().__init__()
         self.setWindowTitle(f"curator — {Path(db_path).name}")
         self.db_path = Path(db_path)
@@ -105,7 +117,14 @@ class GalleryWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        # the grid (with its detail pane) and the loupe, one at a time
+        self.loupe = LoupeView()
+        self.loupe_images = LoupeImages(screen_long_side(), parent=self)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("views")
+        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.loupe)
+        self.setCentralWidget(self.stack)
         self.policy = PolicyControls(threshold, bottom_percent, self)
         self.view_bar = ViewBar(self.policy, self.proxy.folder, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.view_bar)
@@ -118,6 +137,17 @@ class GalleryWindow(QMainWindow):
                                    confirm=lambda title, text: self.confirm(title, text), can_write=self._can_write,
                                    folders=lambda: self._folders, parent=self)
         self.details = DetailSync(self.detail, self.view, self.model, self.splitter, self.loader, self.worker, self)
+        self.loupe_sync = LoupeSync(self.loupe, self.view, self.model, self.worker, self.loupe_images, self.loader,
+                                    self)
+        self.multi = MultiViews(self.stack, self.view, self.model, self.worker, self.loupe_images,
+                                decide_on=self.decide_on, say=self.status.say, back=self.back_to_grid, parent=self)
+        # auto-advance after a decision (Caps Lock, as in Lightroom, or the toolbar)
+        self.auto_advance_action = QAction("Auto-advance", self)
+        self.auto_advance_action.setCheckable(True)
+        self.auto_advance_action.setChecked(True)
+        self.auto_advance_action.setToolTip("After a decision, move on to the next photo (Caps Lock)")
+        self.workflow_bar.addAction(self.auto_advance_action)
+        self.cheat_sheet = CheatSheet(self)
         self.xmp = XmpActions(self.worker, folder=lambda: self.proxy.folder, say=self.status.say, window=self)
         self._update_hint()
 
@@ -131,7 +161,9 @@ class GalleryWindow(QMainWindow):
         self._connect()
         self.worker.start()  # its results are queued signals, delivered once the event loop runs
         self.worker.reload()
-        self.resize(1440, 900)
+        self._remember = remember  # where the window was left, restored now and saved on close
+        self._restore_photo: int | None = None
+        self.resize(*self._restore())
         self.poll_timer.start()
         self.view.setFocus()
 
@@ -150,9 +182,22 @@ class GalleryWindow(QMainWindow):
             "toggle_detail": self.toggle_detail, "open_detail": lambda: self.set_detail_visible(True),
             "close_detail": lambda: self.set_detail_visible(False), "toggle_heatmap": self.details.toggle_heatmap,
             "toggle_burst": self.bursts.toggle, "reject_burst_others": self.bursts.reject_one,
+            "open_loupe": self.open_loupe, "open_loupe_zoomed": lambda: self.open_loupe(zoomed=True),
+            "loupe:close": self.close_loupe, "loupe:next": lambda: self.loupe_sync.step(1),
+            "loupe:previous": lambda: self.loupe_sync.step(-1), "loupe:zoom": self.loupe_sync.toggle_zoom,
+            "loupe:heatmap": self.loupe_sync.toggle_heatmap,
+            "undo": self.undo, "redo": self.redo, "open_compare": self.open_compare,
+            "toggle_auto_advance": self.toggle_auto_advance, "cheat_sheet": self.cheat_sheet.show,
+            "open_survey": self.open_survey,
         }
         self.view.command.connect(self._on_command)
-        self.view.doubleClicked.connect(lambda _idx: self.toggle_detail())
+        for view in (self.loupe, self.multi.compare, self.multi.survey):
+            view.command.connect(self._on_command)
+        w.detailLoaded.connect(self.multi.detail_loaded)
+        self.view.doubleClicked.connect(lambda _idx: self.open_loupe())
+        w.detailLoaded.connect(self.loupe_sync.detail_loaded)
+        w.undone.connect(self.status.say)
+        self.detail.marks.ratingClicked.connect(self._rate_shown)
         bar = self.view_bar
         bar.sortChosen.connect(self.set_sort)
         bar.filterChosen.connect(self.set_filter)
@@ -210,6 +255,7 @@ class GalleryWindow(QMainWindow):
         self.view_bar.show_folder(folder)
         self.loader.forget()  # the arch note: clear the pool when the folder changes
         self.workflow_bar.show_scope(folder)
+        self.status.say("", "")  # the last folder's message ("XMP … written") is not this folder's
         self._update_hint()
         self.view.reselect(current)
 
@@ -226,13 +272,28 @@ class GalleryWindow(QMainWindow):
         self.view.select_row(r, scroll)
 
     def decide(self, changes: dict[str, Any]) -> None:
-        """Save a decision for the current photo at once (as a user decision) and move to the next one."""
+        """Save a decision for the current photo at once (as a user decision) and move to the next one.
+        In compare or survey: on the photo with the outline. With several photos selected in the grid:
+        on all of them, as one step."""
+        shown = self.multi.current_row()
+        if shown is not None:
+            self.decide_on(shown.photo_id, changes)
+            return
         idx = self.view.currentIndex()
         if not idx.isValid() or not self._can_write():
             return
+        selected = self.view.selected_photo_ids() if not self.in_loupe() else []
+        if len(selected) > 1:
+            for pid in selected:
+                self.model.apply_decision(pid, **changes)
+            self.worker.set_decisions(selected, **changes)
+            self.status.say(f"{describe_decision(changes)}: {len(selected)} photos")
+            return
         r = idx.row()
         pid = self.proxy.row_at(r).photo_id
-        next_id = self.proxy.row_at(r + 1).photo_id if r + 1 < self.proxy.rowCount() else None
+        changes = self._toggled_label(pid, changes)
+        advance = self.auto_advance_action.isChecked()
+        next_id = self.proxy.row_at(r + 1).photo_id if advance and r + 1 < self.proxy.rowCount() else None
         self.model.apply_decision(pid, **changes)
         self.worker.set_decision(pid, **changes)
         if next_id is not None and self.select_photo(next_id):
@@ -241,6 +302,42 @@ class GalleryWindow(QMainWindow):
             self.select_row(min(r, self.proxy.rowCount() - 1))
         badge = self.model.pair_badge(pid)
         self.status.say(describe_decision(changes) + (f" ({badge}: both files)" if badge else ""))
+
+    def _rate_shown(self, stars: int) -> None:
+        """A click on the detail pane's stars: rate the photo it shows (and stay on it)."""
+        if self.detail.photo_id is not None:
+            self.decide_on(self.detail.photo_id, {"rating": stars})
+
+    def toggle_auto_advance(self) -> None:
+        on = not self.auto_advance_action.isChecked()
+        self.auto_advance_action.setChecked(on)
+        self.status.say("Auto-advance " + ("on: a decision moves on to the next photo" if on else "off"))
+
+    def _toggled_label(self, photo_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        """A colour key on a photo that has that label already clears it (as in Lightroom)."""
+        row = self.model.photo(photo_id)
+        if "label" in changes and row is not None and row.label == changes["label"]:
+            return {**changes, "label": None}
+        return changes
+
+    def decide_on(self, photo_id: int, changes: dict[str, Any]) -> None:
+        """Save a decision for this photo, staying on it."""
+        if not self._can_write():
+            return
+        changes = self._toggled_label(photo_id, changes)
+        self.model.apply_decision(photo_id, **changes)
+        self.worker.set_decision(photo_id, **changes)
+        row = self.model.photo(photo_id)
+        self.status.say(describe_decision(changes) + (f": {row.name}" if row is not None else ""))
+
+    def undo(self) -> None:
+        """Undo the last decision (Ctrl+Z): the catalog's thread keeps the session's history, in order."""
+        if self._can_write():
+            self.worker.undo()
+
+    def redo(self) -> None:
+        if self._can_write():
+            self.worker.redo()
 
     def write_xmp(self, scope: str = "folder") -> None:
         self.xmp.write(scope)
@@ -256,6 +353,56 @@ class GalleryWindow(QMainWindow):
 
     def set_detail_visible(self, visible: bool) -> None:
         self.details.set_visible(visible)
+
+    # --- the loupe ----------------------------------------------------------------------------------
+    def in_loupe(self) -> bool:
+        return self.stack.currentWidget() is self.loupe
+
+    def open_loupe(self, zoomed: bool = False) -> None:
+        """The selected photo filling the window (E, Enter, double-click); Z from the grid opens it at 100 %."""
+        if self.current_photo_id() is None:
+            return
+        self._leave_grid()
+        self.stack.setCurrentWidget(self.loupe)
+        self.loupe_sync.open()
+        self.loupe.setFocus()
+        if zoomed:
+            self.loupe_sync.toggle_zoom()
+
+    def open_compare(self) -> None:
+        self._leave_grid()
+        if not self.multi.open_compare():
+            self.back_to_grid()
+
+    def open_survey(self) -> None:
+        self._leave_grid()
+        if not self.multi.open_survey():
+            self.back_to_grid()
+
+    def view_name(self) -> str:
+        """"grid", "loupe", "compare" or "survey": what the window shows."""
+        shown = self.stack.currentWidget()
+        names: dict[QWidget, str] = {self.loupe: "loupe", self.multi.compare: "compare", self.multi.survey: "survey"}
+        return names.get(shown, "grid") if shown is not None else "grid"
+
+    def _leave_grid(self) -> None:
+        for bar in (self.view_bar, self.workflow_bar):  # the photo gets the whole window
+            bar.hide()
+
+    def close_loupe(self) -> None:
+        self.back_to_grid()
+
+    def back_to_grid(self) -> None:
+        """Back to the grid (Esc), on the photo the loupe showed."""
+        if self.in_loupe():
+            self.loupe_sync.close()
+        self.stack.setCurrentWidget(self.splitter)
+        for bar in (self.view_bar, self.workflow_bar):
+            bar.show()
+        idx = self.view.currentIndex()
+        if idx.isValid():
+            self.view.scrollTo(idx)
+        self.view.setFocus()
 
     def set_watch_runner(self, runner: WatchRunner) -> None:
         self.watch_runner = runner
@@ -283,8 +430,12 @@ class GalleryWindow(QMainWindow):
     def _on_command(self, command: Command) -> None:
         if command.name == "decide":
             self.decide(dict(command.changes))
-        else:
+        elif command.name in self._commands:
             self._commands[command.name]()
+        elif command.name.startswith("filter:"):
+            self.set_filter(command.name.partition(":")[2])
+        else:
+            self.multi.handle(command)
 
     # --- catalog results ------------------------------------------------------------------------
     def _on_opened(self, readonly: bool, why: str) -> None:
@@ -318,10 +469,12 @@ class GalleryWindow(QMainWindow):
                 self.view.verticalScrollBar().setValue(scroll)
         if not self._selected_once and self.proxy.rowCount():
             self._selected_once = True
-            self.select_row(0, scroll=False)
+            if self._restore_photo is None or not self.select_photo(self._restore_photo):
+                self.select_row(0, scroll=False)
         self._update_hint()
         self._schedule_counts()
         self.details.rows_reloaded()
+        self.loupe_sync.row_changed()
 
     def _on_policy(self, policy: tuple[float | None, float] | None) -> None:
         """The policy the catalog's flags were last computed with wins over the settings' defaults."""
@@ -338,6 +491,8 @@ class GalleryWindow(QMainWindow):
         if current is not None and self.current_photo_id() != current:
             self.select_photo(current)
         self.details.row_refreshed(row)
+        self.loupe_sync.row_changed()
+        self.multi.row_changed(row)
 
     def _on_decision_failed(self, photo_id: int, message: str) -> None:
         self.status.say(f"Decision not saved: {message}")
@@ -397,9 +552,38 @@ class GalleryWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
+    def _restore(self) -> tuple[int, int]:
+        """The window's size, and the folder, filter and sort it was left with (the photo once loaded)."""
+        from PySide6.QtGui import QGuiApplication
+
+        screen = QGuiApplication.primaryScreen()
+        size = (1440, 900)
+        if screen is not None:  # the screen's available size, as a first guess
+            avail = screen.availableGeometry()
+            size = (min(1440, avail.width()), min(900, avail.height()))
+        state = load_state(self._remember, self.db_path) if self._remember is not None else None
+        if state is None:
+            return size
+        try:
+            if state.folder and self.proxy.folder is None:
+                self.set_folder(state.folder)
+            self.set_filter(state.filter)
+            self.set_sort(state.sort)
+        except ValueError:  # a filter or sort this version does not have
+            pass
+        self._restore_photo = state.photo_id
+        return state.size or size
+
+    def save_state(self) -> None:
+        if self._remember is not None:
+            save_state(self._remember, self.db_path, SessionState(
+                self.proxy.folder, self.proxy.filter_name, self.proxy.sort_kind, self.current_photo_id(),
+                (self.width(), self.height())))
+
     def shutdown(self) -> None:
         if self._closed:
             return
+        self.save_state()
         self._closed = True
         self.poll_timer.stop()
         self.policy.stop()
@@ -407,4 +591,5 @@ class GalleryWindow(QMainWindow):
             self.status.show_watch("Stopping the watcher…")
             self.watch_runner.stop()
         self.loader.shutdown()
+        self.loupe_images.shutdown()
         self.worker.stop()

@@ -15,7 +15,7 @@ import numpy as np
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import CatalogError
-from curator.catalog.records import FLAG_SOURCES, FLAGS, UNCHANGED, FlagChange, FlagRow, FrameRow
+from curator.catalog.records import FLAG_SOURCES, FLAGS, UNCHANGED, DecisionState, FlagChange, FlagRow, FrameRow
 from curator.catalog.sql import LATEST_SCORE, LIVE_SHOTS, QUALITY_JOIN, in_chunks, shot_of
 from curator.labels import normalise_label
 
@@ -41,6 +41,50 @@ class DecisionsMixin(CatalogBase):
             if conn.execute("SELECT 1 FROM photos WHERE id = ?", (int(photo_id),)).fetchone() is None:
                 raise CatalogError(f"no photo with id {photo_id}")
             apply_decision(conn, int(photo_id), updates, source, time.time())
+
+    def decision_states(self, photo_ids: Iterable[int]) -> list[DecisionState]:
+        """The decisions rows of these photos' shots exactly as stored (what undo puts back), one per shot,
+        in the order first asked. Inside a transaction this reads that transaction's state."""
+        shots: dict[int, None] = {}
+        for pid in photo_ids:
+            got = self._read("SELECT COALESCE(partner_of, id) FROM photos WHERE id = ?", (int(pid),))
+            if got:
+                shots[int(got[0][0])] = None
+        found: dict[int, DecisionState] = {}
+        for in_list, chunk in in_chunks(shots):
+            for pid, flag, source, rating, label, low, at in self._read(
+                    "SELECT photo_id, flag, flag_source, rating, label, low_quality, decided_at FROM decisions "
+                    f"WHERE photo_id {in_list}", chunk):
+                found[pid] = DecisionState(pid, True, flag, source, int(rating), label, bool(low), at)
+        return [found.get(pid, DecisionState(pid, False)) for pid in shots]
+
+    def restore_decisions(self, states: Iterable[DecisionState]) -> None:
+        """Put these decisions rows back exactly (undo, redo), in one transaction: a state that was not
+        stored deletes the row."""
+        states = list(states)
+        with self.transaction() as conn:
+            for st in states:
+                if not st.stored:
+                    conn.execute("DELETE FROM decisions WHERE photo_id = ?", (int(st.photo_id),))
+                    continue
+                conn.execute(
+                    "INSERT INTO decisions (photo_id, flag, flag_source, rating, label, low_quality, decided_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(photo_id) DO UPDATE SET flag = excluded.flag, "
+                    "flag_source = excluded.flag_source, rating = excluded.rating, label = excluded.label, "
+                    "low_quality = excluded.low_quality, decided_at = excluded.decided_at",
+                    (int(st.photo_id), st.flag, st.flag_source, int(st.rating), st.label, int(st.low_quality),
+                     st.decided_at))
+
+    def set_decisions(self, photo_ids: Sequence[int], *, flag: Any = UNCHANGED, rating: Any = UNCHANGED,
+                      label: Any = UNCHANGED, source: str = "user") -> None:
+        """set_decision on several photos (a multi-selection), in one transaction."""
+        updates = decision_updates(flag, rating, label, source)
+        now = time.time()
+        with self.transaction() as conn:
+            for pid in photo_ids:
+                if conn.execute("SELECT 1 FROM photos WHERE id = ?", (int(pid),)).fetchone() is None:
+                    raise CatalogError(f"no photo with id {pid}")
+                apply_decision(conn, int(pid), updates, source, now)
 
     def shot_ids(self, photo_id: int) -> tuple[int, ...]:
         """The photo ids of this photo's shot, the scored file first: (id,) for a single file, or the

@@ -34,6 +34,20 @@ UNCHANGED: Any = _Unchanged()  # set_decision's "leave this field as it is"
 
 
 @dataclass(frozen=True)
+class DecisionState:
+    """One shot's decisions row exactly as stored (stored False: there is no row), so undo can put it back."""
+
+    photo_id: int  # the shot's scored file
+    stored: bool
+    flag: str | None = None
+    flag_source: str | None = None
+    rating: int = 0
+    label: str | None = None
+    low_quality: bool = False
+    decided_at: float | None = None
+
+
+@dataclass(frozen=True)
 class ViewRecord:
     """One view's cues as stored: box (l, t, r, b) in scored-size pixels, None for the global view."""
 

@@ -24,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="render the window once (catalog loaded, thumbnails done, first photo's details open), "
                         "save it as a PNG and exit")
+    p.add_argument("--view", choices=("grid", "loupe", "zoom", "compare", "survey"), default="grid",
+                   help="with --screenshot: the view to render (zoom: the loupe at 100 %% on the sharpest window; "
+                        "compare and survey: the first burst, when there is one)")
+    p.add_argument("--size", metavar="WxH", type=_size,
+                   help="with --screenshot: the window's size in pixels, e.g. 1366x768 (default 1440x900)")
     add_engine_options(p)  # used by --watch only
     p.set_defaults(run=run)
 
@@ -44,7 +49,18 @@ def run(args: argparse.Namespace) -> int:
         from ui.app import run_gallery
     except ImportError as exc:  # PySide6 missing or its Qt libraries not loadable
         raise UserError(f"the gallery needs PySide6 and a working Qt: {exc}") from None
-    return run_gallery(settings, folder=folder, watch_dirs=watch_dirs, screenshot=args.screenshot)
+    if args.screenshot is None and (args.view != "grid" or args.size is not None):
+        raise UserError("--view and --size go with --screenshot FILE.png")
+    return run_gallery(settings, folder=folder, watch_dirs=watch_dirs, screenshot=args.screenshot,
+                       screenshot_view=args.view, screenshot_size=args.size)
+
+
+def _size(text: str) -> tuple[int, int]:
+    """"1366x768" -> (1366, 768); argparse turns the ValueError into a one-line usage error (exit 2)."""
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or not (320 <= int(w) <= 8192 and 240 <= int(h) <= 8192):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT between 320x240 and 8192x8192, not {text!r}")
+    return int(w), int(h)
 
 
 def _choose_qt_platform(screenshot: bool, environ: dict[str, str] | None = None) -> None:

@@ -29,7 +29,8 @@ def test_decisions_first_then_detail_recompute_actions_reload() -> None:
     q.put(RejectBurst(7))
     first = q.take()
     assert first == Decide(5, (("flag", "pick"),))
-    assert [q.take() for _ in range(5)] == [LoadDetail(1), Recompute(0.3, 10.0), WriteXmp(None), RejectBurst(7),
+    # the burst reject is an edit: it keeps its place among the decisions (undo steps over them in order)
+    assert [q.take() for _ in range(5)] == [RejectBurst(7), LoadDetail(1), Recompute(0.3, 10.0), WriteXmp(None),
                                            Reload()]  # the reload took the poll with it
 
 
@@ -109,3 +110,19 @@ def test_burst_tracker_retries_a_busy_folder_only() -> None:
 
 def test_top_roots_keeps_the_outermost_folders() -> None:
     assert top_roots(["/p/a", "/p", "/q/b", "/q/b/c", "/pa"]) == ["/p", "/pa", "/q/b"]
+
+
+def test_undo_keeps_its_place_among_the_edits() -> None:
+    from ui.catalog_jobs import Redo, RejectBursts, Undo
+
+    q = JobQueue(lambda: False)
+    q.put(Decide(1, (("flag", "pick"),)))
+    q.put(RejectBurst(2))
+    q.put(Undo())
+    q.put(LoadDetail(3))
+    q.put(Decide(4, (("rating", 2),)))
+    q.put(Redo())
+    q.put(RejectBursts(None, dry_run=True))  # a dry run changes nothing: an action, after the edits
+    assert [q.take() for _ in range(7)] == [Decide(1, (("flag", "pick"),)), RejectBurst(2), Undo(),
+                                           Decide(4, (("rating", 2),)), Redo(), LoadDetail(3),
+                                           RejectBursts(None, dry_run=True)]

@@ -88,12 +88,12 @@ def test_a_reject_leaves_the_picks_filter_and_selection_moves_on(shoot_catalog, 
     qtbot.waitUntil(lambda: _decision(db, first)[0] == "reject", timeout=5000)
 
 
-def test_enter_opens_the_detail_pane_with_the_score_explained(shoot_catalog, open_window, qtbot):
+def test_space_opens_the_detail_pane_with_the_score_explained(shoot_catalog, open_window, qtbot):
     db, ids = shoot_catalog
     w = open_window(db)
     w.set_sort("score_asc")
     assert not w.detail.isVisible()
-    qtbot.keyClick(w.view, Qt.Key.Key_Return)
+    qtbot.keyClick(w.view, Qt.Key.Key_Space)
     assert w.detail.isVisible()
     pid = w.current_photo_id()
     assert pid == ids["shoot-a/motorcycle"]
