@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from ui.demo_catalog import add_photo, sample_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
+from ui.demo_catalog import add_photo
 
 
 def test_the_detail_pane_never_shows_the_previous_picture_under_the_next_name(shoot_catalog, open_window, qtbot):

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from ui.demo_catalog import add_photo, sample_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
+from ui.demo_catalog import add_photo
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
