@@ -69,6 +69,7 @@ class GalleryProxy(QAbstractListModel):
     def sort_kind(self) -> str:
         return self._sort
 
+    @property
     def reason(self) -> str | None:
         return self._reason
 
