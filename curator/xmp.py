@@ -308,7 +308,8 @@ def _exiv2() -> Any:
 
 
 def _unreadable(where: Path, exc: BaseException) -> SidecarError:
-    return SidecarError(f"{where}: not a readable XMP sidecar ({_first_line(exc)})")
+    what = "XMP sidecar" if where.suffix.lower() == SIDECAR_SUFFIX else "image for exiv2"
+    return SidecarError(f"{where}: not a readable {what} ({_first_line(exc)})")
 
 
 def _image(data: bytes, where: Path) -> Any:
@@ -350,7 +351,7 @@ def _modify(data: bytes, changes: Mapping[str, str | None], where: Path) -> byte
         img.modify_xmp(dict(changes))  # a None value deletes the property
         return img.get_bytes()
     except RuntimeError as exc:
-        raise SidecarError(f"{where}: exiv2 could not update the sidecar ({_first_line(exc)})") from None
+        raise SidecarError(f"{where}: exiv2 could not update the XMP ({_first_line(exc)})") from None
     finally:
         img.close()
 
@@ -581,14 +582,30 @@ def write_sidecar(sidecar: str | os.PathLike[str], fields: XmpFields, *, force: 
     target = path.resolve() if path.is_symlink() else path
     created = not target.exists()
     data = _EMPTY_PACKET if created else _read_bytes(target)
-    with _LOCK:
-        values = _parse(data, target)
-        changes, kept = compute_changes(values, fields, force)
-        if not changes or dry_run:
-            return WriteResult(path, created, bool(changes), kept, changes)
-        new_data = _patch(data, changes, target)
+    new_data, changes, kept = patch_fields(data, fields, target, force=force, dry_run=dry_run)
+    if new_data is None:
+        return WriteResult(path, created, bool(changes), kept, changes)
     atomic_write_bytes(target, new_data)
     return WriteResult(path, created, True, kept, changes)
+
+
+def patch_fields(data: bytes, fields: XmpFields, where: Path, *, force: bool = False, dry_run: bool = False,
+                 ) -> tuple[bytes | None, dict[str, Change], tuple[str, ...]]:
+    """The bytes of a sidecar or image file (`data`, read from `where`) with `fields` applied to its XMP:
+    (new bytes, or None when nothing changes or in a dry run; the changes; the fields kept as a person set
+    them). exiv2 rewrites only the XMP; for an image, curator.embed checks that."""
+    with _LOCK:
+        values = _parse(data, where)
+        changes, kept = compute_changes(values, fields, force)
+        if not changes or dry_run:
+            return None, changes, kept
+        return _patch(data, changes, where), changes, kept
+
+
+def read_xmp_bytes(data: bytes, where: Path) -> dict[str, Any]:
+    """Every XMP property in a sidecar's or an image's bytes, as exiv2 reads them."""
+    with _LOCK:
+        return _parse(data, where)
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
