@@ -345,9 +345,16 @@ def _patch(data: bytes, changes: Mapping[str, Change], where: Path) -> bytes:
     return _modify(data, items, where) if items else data
 
 
+# exiv2 mirrors a sidecar's xmp:Rating as Exif.Image.Rating when it reads it, and copies that back into
+# the XMP when it writes: a deleted xmp:Rating would come back (a -1 even as 65535). So the mirror goes first.
+_RATING_MIRRORS = {"Exif.Image.Rating": None, "Exif.Image.RatingPercent": None}
+
+
 def _modify(data: bytes, changes: Mapping[str, str | None], where: Path) -> bytes:
     img = _image(data, where)
     try:
+        if KEY_RATING in changes and changes[KEY_RATING] is None and where.suffix.lower() == SIDECAR_SUFFIX:
+            img.modify_exif(_RATING_MIRRORS)
         img.modify_xmp(dict(changes))  # a None value deletes the property
         return img.get_bytes()
     except RuntimeError as exc:

@@ -48,6 +48,8 @@ class Row:
     rating: int = 0
     label: str | None = None
     status: str = "scored"
+    flag_source: str | None = "user"
+    low_quality: bool = False
 
 
 @dataclass
@@ -101,7 +103,7 @@ def test_xmp_write_from_the_catalog(shoot: Path, monkeypatch: pytest.MonkeyPatch
     d1, d2, d3 = (read_sidecar(shoot / f"IMG_{i}.xmp") for i in (1, 2, 3))
     assert d1.rejected and d1.label == "Red" and d1.score == pytest.approx(0.12)
     assert d2.rating == 5 and d2.label == "Green"  # the user's 5 stars win over the mapping's 4
-    assert d3.rating == 3 and d3.label is None  # unflagged and scored: keep
+    assert d3.rating is None and d3.label is None  # undecided: no rating pretends to be the user's
     assert not (shoot / "DUP.xmp").exists()
     assert {k: v for k, v in _tree(shoot).items() if not k.endswith(".xmp")} == originals
 
