@@ -67,7 +67,7 @@ def _pillow_pixels(data: bytes) -> list[tuple[str, tuple[int, int], bytes]]:
         return [(frame.mode, frame.size, frame.tobytes()) for frame in ImageSequence.Iterator(im)]
 
 
-def _tiff_segments(data: bytes) -> list[bytes]:
+def stored_image_data(data: bytes) -> list[bytes]:
     """The stored image data of every IFD and SubIFD of a TIFF/DNG: each strip or tile, as bytes."""
     import tifffile
 
@@ -91,7 +91,7 @@ def verify_same_image(original: bytes, new: bytes, suffix: str) -> str:
     if suffix in JPEG_SUFFIXES + TIFF_SUFFIXES:
         checks.append(("decoded pixels", _pillow_pixels))
     if suffix in TIFF_SUFFIXES + DNG_SUFFIXES:
-        checks.append(("stored image data", _tiff_segments))
+        checks.append(("stored image data", stored_image_data))
     for what, read in checks:
         try:
             before = read(original)
