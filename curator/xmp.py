@@ -29,9 +29,10 @@ Sidecar naming (``naming``):
   decision.
 
 Adobe applications read XMP *embedded* in JPEG, TIFF, PNG, HEIC and DNG files
-and ignore a sidecar beside them. curator never writes into an original, so for
-those formats an Adobe-style sidecar is read by Capture One and darktable but
-not by Lightroom or Bridge.
+and ignore a sidecar beside them, so for those formats an Adobe-style sidecar
+is read by Capture One and darktable but not by Lightroom or Bridge. Writing
+into the file itself is curator.embed's job (``xmp write --embed``, asked for
+and confirmed); this module writes only ``.xmp`` files.
 
 Whose decision it is. By default only the *user's* decisions become ratings,
 flags and labels: a pick or reject the user made, their stars, their colour

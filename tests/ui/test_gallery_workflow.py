@@ -207,7 +207,7 @@ def test_write_xmp_writes_sidecars_on_the_catalog_thread_and_never_touches_the_p
     assert xmp.read_sidecar(folder / "IMG_0001.xmp").rejected  # one Adobe sidecar for the pair's two files
     s1 = xmp.read_sidecar(folder / "S1.xmp")
     assert (s1.rating, s1.label) == (5, "Green")
-    assert xmp.read_sidecar(folder / "K1.xmp").rating == 3  # scored, undecided: "keep"
+    assert xmp.read_sidecar(folder / "K1.xmp").rating is None  # scored, undecided: no rating written
     assert photo_hashes(folder) == before  # the photos' bytes are untouched
 
     # again: nothing to change
