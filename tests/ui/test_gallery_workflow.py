@@ -347,4 +347,4 @@ def test_write_xmp_reports_clashes_in_a_dialog(tmp_path, open_window, qtbot):
     assert "1 clash" in w.status.message_label.text()
     assert w.xmp.dialog is not None and w.xmp.dialog.isVisible()
     assert "IMG.xmp" in w.xmp.dialog.informativeText()
-    assert not (folder / "IMG.xmp").exists() and xmp.read_sidecar(folder / "OTHER.xmp").rating == 3
+    assert not (folder / "IMG.xmp").exists() and xmp.read_sidecar(folder / "OTHER.xmp").verdict == "keep"
