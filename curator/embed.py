@@ -17,9 +17,12 @@ How a file is changed, and what is checked before the original is replaced:
    - JPEG and TIFF: both are decoded with Pillow; mode, size and every
      decoded pixel must be identical (every page of a multi-page TIFF);
    - TIFF and DNG: the stored image data (every strip and tile of every IFD
-     and SubIFD, as tifffile lists them) must be byte-identical. For DNG this
-     is the check: the raw sensor data is compared as stored bytes, not
-     decoded (Pillow cannot decode most DNG raw data);
+     and SubIFD, as tifffile lists them) must be byte-identical, and so must
+     every tag of those IFDs except where the data sits and the metadata
+     itself (``image_tags``: size, bit depth, compression, a DNG's colour
+     matrices, CFA pattern, opcodes...). For DNG this is the check: the raw
+     sensor data is compared as stored bytes, not decoded (Pillow cannot
+     decode most DNG raw data);
    - the XMP read back from the temporary file must carry what was written.
 4. Only then, and only if the original has not changed since it was read
    (size and mtime), the temporary file is renamed over it (os.replace: a
@@ -36,7 +39,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from curator.own_files import TEMP_SUFFIX, temp_sibling
 from curator.xmp import (DEFAULT_MAPPING, KEY_OUR_LABEL, KEY_OUR_RATING, Machine, Mark, PhotoDecision,
@@ -73,12 +76,41 @@ def stored_image_data(data: bytes) -> list[bytes]:
 
     out: list[bytes] = []
     with tifffile.TiffFile(io.BytesIO(data)) as tif:
-        pages = list(tif.pages)
+        pages: list[Any] = list(tif.pages)  # TiffPage objects (tifffile loads pages, not frames, here)
         while pages:
             page = pages.pop(0)
             for offset, count in zip(page.dataoffsets, page.databytecounts):
                 out.append(data[offset:offset + count])
             subifds = getattr(page, "pages", None)  # the SubIFDs (a DNG's raw image sits in one)
+            if subifds is not None:
+                pages[:0] = list(subifds)
+    return out
+
+
+# Tags that may change when exiv2 rewrites a TIFF: where the data sits (offsets, counts) and the metadata
+# itself (XMP, IPTC, Photoshop, the Exif/GPS/Interop sub-IFD pointers). Every other tag of every IFD
+# (size, bit depth, compression, a DNG's colour matrices, CFA pattern, opcodes...) must stay as it was.
+_MOVABLE_TAGS = frozenset({273, 279, 324, 325, 330, 513, 514, 700, 33723, 34377, 34665, 34853, 40965})
+
+
+def _comparable(value: object) -> object:
+    if hasattr(value, "tobytes") and hasattr(value, "dtype"):  # a numpy array
+        return (str(getattr(value, "dtype")), getattr(value, "shape", None), getattr(value, "tobytes")())
+    return value
+
+
+def image_tags(data: bytes) -> list[dict[int, object]]:
+    """The image-defining tags of every IFD and SubIFD of a TIFF/DNG (all but _MOVABLE_TAGS), by tag code."""
+    import tifffile
+
+    out: list[dict[int, object]] = []
+    with tifffile.TiffFile(io.BytesIO(data)) as tif:
+        pages: list[Any] = list(tif.pages)  # TiffPage objects (tifffile loads pages, not frames, here)
+        while pages:
+            page = pages.pop(0)
+            out.append({tag.code: _comparable(tag.value) for tag in page.tags.values()
+                        if tag.code not in _MOVABLE_TAGS})
+            subifds = getattr(page, "pages", None)
             if subifds is not None:
                 pages[:0] = list(subifds)
     return out
@@ -92,6 +124,7 @@ def verify_same_image(original: bytes, new: bytes, suffix: str) -> str:
         checks.append(("decoded pixels", _pillow_pixels))
     if suffix in TIFF_SUFFIXES + DNG_SUFFIXES:
         checks.append(("stored image data", stored_image_data))
+        checks.append(("image tags", image_tags))
     for what, read in checks:
         try:
             before = read(original)

@@ -132,6 +132,20 @@ def test_xmp_write_bad_mapping_is_a_usage_error(shoot: Path, monkeypatch: pytest
     assert "bad XMP mapping entry" in capsys.readouterr().err
 
 
+
+def test_xmp_write_machine_option(shoot: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    fake = _catalog(shoot, monkeypatch)
+    fake.rows[0] = Row(str(shoot / "IMG_1.JPG"), "reject", 0.12, flag_source="auto", low_quality=True)
+    assert main(["xmp", "write", "--machine", "pink"]) == 2
+    assert "XMP machine must be" in capsys.readouterr().err
+    main(["xmp", "write", "--machine", "label:Purple"])  # an auto reject: a label, no rating
+    d1 = read_sidecar(shoot / "IMG_1.xmp")
+    assert (d1.rating, d1.label) == (None, "Purple")
+    main(["xmp", "write", "--machine", "legacy"])  # the old mapping: -1 + Red, and 3 stars for a keep
+    d1, d3 = read_sidecar(shoot / "IMG_1.xmp"), read_sidecar(shoot / "IMG_3.xmp")
+    assert (d1.rating, d1.label, d3.rating) == (-1, "Red", 3)
+
 def test_xmp_read(shoot: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     _catalog(shoot, monkeypatch)
     main(["xmp", "write"])

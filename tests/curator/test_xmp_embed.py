@@ -88,7 +88,8 @@ def test_embed_in_a_dng_compares_the_raw_data_in_its_subifd(tmp_path: Path) -> N
         tw.write(raw, photometric="minisblack")
     embed_xmp(dng, XmpFields(rating=2))
     with tifffile.TiffFile(dng) as t:
-        assert np.array_equal(t.pages[0].pages[0].asarray(), raw)
+        subifds = t.pages.first.pages
+        assert subifds is not None and np.array_equal(subifds[0].asarray(), raw)
     assert _xmp(dng)["Xmp.xmp.Rating"] == "2"
 
 
@@ -98,6 +99,23 @@ def test_verification_refuses_different_pixels(tmp_path: Path, photo: np.ndarray
     assert verify_same_image(a, a, ".jpg") == "decoded pixels"
     with pytest.raises(EmbedError, match="decoded pixels differ"):
         verify_same_image(a, b, ".jpg")
+
+
+def test_verification_of_a_dng_refuses_changed_image_tags_over_identical_data() -> None:
+    """The same raw bytes under another colour matrix would be another photo: refused."""
+    raw = np.arange(32 * 48, dtype=np.uint16).reshape(32, 48)
+
+    def dng(matrix: tuple[float, ...]) -> bytes:
+        out = io.BytesIO()
+        with tifffile.TiffWriter(out) as tw:  # 50721: ColorMatrix1 (DNG), as SRATIONALs
+            tw.write(raw, photometric="minisblack",
+                     extratags=[(50721, 10, 9, tuple(x for v in matrix for x in (int(v * 10000), 10000)), True)])
+        return out.getvalue()
+
+    a, b = dng((1, 0, 0, 0, 1, 0, 0, 0, 1)), dng((0.9, 0.1, 0, 0, 1, 0, 0, 0, 1))
+    assert verify_same_image(a, a, ".dng") == "stored image data and image tags"
+    with pytest.raises(EmbedError, match="image tags differ"):
+        verify_same_image(a, b, ".dng")
 
 
 def test_a_failure_leaves_the_original_byte_identical_and_no_temp_file(tmp_path: Path, photo: np.ndarray) -> None:
