@@ -148,6 +148,8 @@ def embed_xmp(photo: str | os.PathLike[str], fields: XmpFields, *, force: bool =
     Raises EmbedError (the original untouched) when the file cannot be read, patched or verified.
     """
     path = Path(photo)
+    if path.is_symlink():  # write the file the link points to; the link stays a link
+        path = path.resolve()
     if not can_embed(path):
         raise EmbedError(f"{path}: curator embeds XMP only in {', '.join(EMBED_SUFFIXES)} files")
     try:

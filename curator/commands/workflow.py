@@ -181,7 +181,7 @@ def _confirm_embed(decisions: Sequence[Any], yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise UserError("--embed writes into original photos; pass --yes to confirm when not on a terminal")
-    answer = input(f"--embed will write XMP into {count} original JPEG/TIFF/DNG file(s) in place "
+    answer = input(f"--embed writes XMP into up to {count} original JPEG/TIFF/DNG file(s) in place "
                    "(metadata only, image data verified first). Continue? [y/N] ")
     if answer.strip().lower() not in ("y", "yes"):
         raise UserError("nothing written: --embed not confirmed")

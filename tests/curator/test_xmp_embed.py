@@ -93,6 +93,14 @@ def test_embed_in_a_dng_compares_the_raw_data_in_its_subifd(tmp_path: Path) -> N
     assert _xmp(dng)["Xmp.xmp.Rating"] == "2"
 
 
+
+def test_embed_through_a_symlink_writes_the_file_and_keeps_the_link(tmp_path: Path, photo: np.ndarray) -> None:
+    real = write_jpeg(tmp_path / "real" / "IMG.jpg", photo)
+    link = tmp_path / "IMG.jpg"
+    link.symlink_to(real)
+    embed_xmp(link, XmpFields(rating=5))
+    assert link.is_symlink() and _xmp(real)["Xmp.xmp.Rating"] == "5"
+
 def test_verification_refuses_different_pixels(tmp_path: Path, photo: np.ndarray) -> None:
     a = write_jpeg(tmp_path / "a.jpg", photo).read_bytes()
     b = write_jpeg(tmp_path / "b.jpg", photo, quality=60).read_bytes()
