@@ -72,8 +72,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     xsub = xmp.add_subparsers(dest="xmp_command", metavar="ACTION")
     xsub.required = True
     w = xsub.add_parser("write", help="write the catalog's decisions to XMP sidecars (and, only with --embed, into JPEG/TIFF/DNG originals)",
-                        description="Write each photo's decision as xmp:Rating (-1 = reject) and xmp:Label "
-                                    "to its sidecar. Existing sidecars are patched: only curator's fields change.")
+                        description="Write your decisions (picks, rejects, stars, labels) as xmp:Rating (-1 = reject) "
+                                    "and xmp:Label to each photo's sidecar; a photo only the machine found weak gets "
+                                    "the keyword curator|weak instead (--machine). Existing sidecars are patched: only "
+                                    "curator's fields change. --embed also writes into JPEG/TIFF/DNG originals.")
     w.add_argument("--folder", metavar="DIR", help="only photos under DIR (default: the whole catalog)")
     w.add_argument("--naming", choices=("adobe", "darktable"),
                    help="adobe: IMG_0001.xmp; darktable/digiKam: IMG_0001.CR2.xmp (default from settings: adobe)")
