@@ -237,3 +237,28 @@ def test_the_seam_against_the_real_catalog(tmp_path: Path, capsys: pytest.Captur
     assert sorted(p.name for p in shoot.iterdir()) == ["A.CR2", "A.CR2.xmp", "A.JPG", "A.JPG.xmp", "B.JPG",
                                                        "B.JPG.xmp"]
     capsys.readouterr()
+
+
+def test_xmp_write_from_a_real_catalog_tells_an_auto_reject_from_the_users(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The catalog's flag_source and low_quality reach the sidecars: the auto policy's reject is a keyword."""
+    import os
+
+    from curator.catalog import Catalog, FileStat
+    from curator.flags import Change
+
+    shoot = tmp_path / "shoot"
+    auto, mine, undecided = (_write(shoot / n) for n in ("AUTO.JPG", "MINE.JPG", "OPEN.JPG"))
+    with Catalog.open(tmp_path / "state" / "catalog.db") as catalog:
+        ids = {p: catalog.upsert_photo(str(p), FileStat(os.stat(p).st_size, os.stat(p).st_mtime_ns))
+               for p in (auto, mine, undecided)}
+        catalog.apply_flag_changes([Change(ids[auto], True, "reject", True)])  # as the auto policy does
+        catalog.set_decision(ids[mine], flag="reject")
+    assert main(["xmp", "write"]) == 0
+    a, m = (read_sidecar(shoot / f"{n}.xmp") for n in ("AUTO", "MINE"))
+    assert (a.rating, a.label, m.rating, m.label) == (None, None, -1, "Red")
+    assert not (shoot / "OPEN.xmp").exists()  # not scored, not decided: nothing to say
+    from curator.xmp import read_xmp_properties
+
+    assert read_xmp_properties(shoot / "AUTO.xmp")["Xmp.lr.hierarchicalSubject"] == ["curator|weak"]
+    capsys.readouterr()
