@@ -15,7 +15,7 @@ import secrets
 from pathlib import Path
 
 SIDECAR_SUFFIX = ".xmp"
-TEMP_SUFFIX = ".curator-tmp"  # an XMP sidecar being written (curator.xmp)
+TEMP_SUFFIX = ".curator-tmp"  # a sidecar (curator.xmp) or a photo with embedded XMP (curator.embed) being written
 PARTIAL_SUFFIX = ".curator-partial"  # a copy across file systems being made and verified (curator.moves)
 OWN_SUFFIXES = (SIDECAR_SUFFIX, TEMP_SUFFIX, PARTIAL_SUFFIX)
 

@@ -38,6 +38,9 @@ in this same format. Every table and key, with its default:
     naming = "adobe"          # "adobe" (IMG_0001.xmp) or "darktable" (IMG_0001.CR2.xmp)
     write_score = false       # also write curator:Score
     map = ""                  # verdict mapping, "reject=-1:Red,keep=3"; "" means the defaults
+    machine = "keyword"       # where machine verdicts (weak, auto-rejected) go: "keyword" (curator|weak),
+                              # "label:COLOUR" (e.g. "label:Purple"), or "legacy" (ratings and labels
+                              # like the user's own: undecided = 3 stars, auto reject = -1 + Red)
 
     [bursts]
     gap_seconds = 2.0         # frames closer than this in time may form a burst
@@ -160,6 +163,7 @@ class Settings:
     xmp_naming: str = "adobe"  # "adobe" (IMG_0001.xmp) or "darktable" (IMG_0001.CR2.xmp)
     xmp_write_score: bool = False
     xmp_map: str = ""  # verdict mapping, "VERDICT=RATING[:LABEL],..." (curator.xmp.parse_mapping); "" = defaults
+    xmp_machine: str = "keyword"  # machine verdicts: "keyword", "label:COLOUR" or "legacy" (curator.xmp.Machine)
     # [bursts]
     burst_gap_seconds: float = 2.0
     burst_similarity: float = 0.9
@@ -244,6 +248,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("xmp", "naming"): "xmp_naming",
     ("xmp", "write_score"): "xmp_write_score",
     ("xmp", "map"): "xmp_map",
+    ("xmp", "machine"): "xmp_machine",
     ("bursts", "gap_seconds"): "burst_gap_seconds",
     ("bursts", "similarity"): "burst_similarity",
     ("taste", "keep_rating"): "taste_keep_rating",
@@ -340,13 +345,19 @@ def _validate(settings: Settings) -> None:
     if settings.tile_number not in TILE_NUMBERS:
         raise SettingsError(f"[gallery] tile_number must be one of {', '.join(TILE_NUMBERS)}, "
                             f"not {settings.tile_number!r}")
+    from curator.errors import UserError
+    from curator.xmp import parse_machine, parse_mapping
+
     if not isinstance(settings.xmp_map, str):
         raise SettingsError("[xmp] map must be a string such as \"reject=-1:Red,keep=3\"")
     if settings.xmp_map.strip():
-        from curator.errors import UserError
-        from curator.xmp import parse_mapping
-
         try:
             parse_mapping(settings.xmp_map)
         except UserError as exc:
             raise SettingsError(f"[xmp] map: {exc}") from None
+    if not isinstance(settings.xmp_machine, str):
+        raise SettingsError("[xmp] machine must be a string: \"keyword\", \"label:Purple\" or \"legacy\"")
+    try:
+        parse_machine(settings.xmp_machine)
+    except UserError as exc:
+        raise SettingsError(f"[xmp] machine: {exc}") from None

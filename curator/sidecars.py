@@ -45,9 +45,10 @@ def verdict_of(row: Any) -> str | None:
 
 def photo_decisions(rows: Iterable[Any]) -> list[xmp.PhotoDecision]:
     """curator.xmp.PhotoDecision for each row that is not missing (rows: GalleryRow or alike: .path,
-    .status, .flag, .fused, .rating, .label, and .reasons when there are any)."""
+    .status, .flag, .flag_source, .low_quality, .fused, .rating, .label, and .reasons when there are any)."""
     return [xmp.PhotoDecision(Path(r.path), verdict_of(r), r.fused, r.rating or None, r.label,
-                              tuple(getattr(r, "reasons", ()) or ()))
+                              tuple(getattr(r, "reasons", ()) or ()), source=getattr(r, "flag_source", None),
+                              weak=bool(getattr(r, "low_quality", False)))
             for r in rows if r.status != "missing"]
 
 
@@ -151,11 +152,12 @@ class SidecarWriter:
     OVERLAP_SECONDS = 5.0  # decisions are read again this far back: another process may commit late
 
     def __init__(self, catalog: "Catalog", *, naming: str = "adobe", mapping: Mapping[str, xmp.Mark] | None = None,
-                 write_score: bool = False, clock: Any = time.time) -> None:
+                 write_score: bool = False, machine: xmp.Machine = xmp.Machine(), clock: Any = time.time) -> None:
         self.catalog = catalog
         self.naming = naming
         self.mapping = dict(mapping) if mapping is not None else dict(xmp.DEFAULT_MAPPING)
         self.write_score = write_score
+        self.machine = machine
         self.clock = clock
         self.since = clock()
         self._written: dict[int, float] = {}  # photo id -> the decided_at already written
@@ -164,7 +166,7 @@ class SidecarWriter:
     @classmethod
     def from_settings(cls, catalog: "Catalog", settings: "Settings") -> "SidecarWriter":
         return cls(catalog, naming=settings.xmp_naming, mapping=xmp.parse_mapping(settings.xmp_map),
-                   write_score=settings.xmp_write_score)
+                   write_score=settings.xmp_write_score, machine=xmp.parse_machine(settings.xmp_machine))
 
     def write_all(self, roots: Sequence[str]) -> xmp.WriteReport:
         self.since = self.clock()
@@ -188,7 +190,7 @@ class SidecarWriter:
 
     def _write(self, rows: Sequence[Any]) -> xmp.WriteReport:
         report = xmp.write_decisions(photo_decisions(rows), naming=self.naming, mapping=self.mapping,
-                                     write_score=self.write_score)
+                                     write_score=self.write_score, machine=self.machine)
         self.sidecars_written += report.changed
         for clash in report.clashes:
             log.warning("%s", clash.message)

@@ -29,9 +29,24 @@ Sidecar naming (``naming``):
   decision.
 
 Adobe applications read XMP *embedded* in JPEG, TIFF, PNG, HEIC and DNG files
-and ignore a sidecar beside them. curator never writes into an original, so for
-those formats an Adobe-style sidecar is read by Capture One and darktable but
-not by Lightroom or Bridge.
+and ignore a sidecar beside them, so for those formats an Adobe-style sidecar
+is read by Capture One and darktable but not by Lightroom or Bridge. Writing
+into the file itself is curator.embed's job (``xmp write --embed``, asked for
+and confirmed); this module writes only ``.xmp`` files.
+
+Whose decision it is. By default only the *user's* decisions become ratings,
+flags and labels: a pick or reject the user made, their stars, their colour
+label. An undecided photo gets no rating. A machine verdict (the auto flag
+policy found the photo weak, and perhaps auto-rejected it) is written where it
+cannot pass for the photographer's decision, as chosen by ``[xmp] machine``
+(``Machine``): ``"keyword"`` (default) adds the keyword ``weak`` /
+``curator|weak`` (curator.xmp_keywords); ``"label:COLOUR"`` sets that colour
+label (unless the user gave one); ``"legacy"`` writes every verdict through the
+mapping, machine or not, as curator did before (undecided = keep = 3 stars,
+auto reject = -1 + Red). A rating or label curator wrote under an earlier
+mapping is taken back on the next write when the new one wants none there (it
+is recognised by ``curator:Rating``/``curator:Label``); one a person changed
+since is kept.
 
 User decisions win. Next to each value it sets, curator records what it wrote
 (``curator:Rating``, ``curator:Label`` in its own namespace). A rating or label
@@ -153,6 +168,39 @@ def format_mapping(mapping: Mapping[str, Mark]) -> str:
     return ",".join(f"{v}={mapping[v].spec()}" for v in VERDICTS if v in mapping)
 
 
+MACHINE_MODES = ("keyword", "label:COLOUR", "legacy")
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Where a machine verdict (weak, auto-rejected) goes: a keyword, a colour label, or (legacy) the
+    same ratings and labels as the user's own decisions."""
+
+    kind: str = "keyword"  # "keyword" | "label" | "legacy"
+    label: str | None = None  # the colour word, for kind "label"
+
+    def spec(self) -> str:
+        return f"label:{self.label}" if self.kind == "label" else self.kind
+
+
+def parse_machine(spec: str | None) -> Machine:
+    """`[xmp] machine`: "keyword" (default), "label:COLOUR" (e.g. "label:Purple") or "legacy"."""
+    text = (spec or "keyword").strip()
+    kind, sep, colour = text.partition(":")
+    kind = kind.strip().lower()
+    if kind in ("keyword", "legacy") and not sep:
+        return Machine(kind)
+    if kind == "label" and sep:
+        try:
+            label = normalise_label(colour)
+        except ValueError:
+            label = None
+        if label is not None:
+            return Machine("label", label)
+    raise UserError(f"XMP machine must be keyword, legacy or label:COLOUR (COLOUR one of "
+                    f"{', '.join(LABELS)}), not {spec!r}")
+
+
 @dataclass(frozen=True)
 class XmpFields:
     """The values curator wants in one sidecar. None means "curator sets nothing here"."""
@@ -163,6 +211,7 @@ class XmpFields:
     score: float | None = None  # written to curator:Score only when not None
     # reasons as keywords (curator.xmp_keywords); None: keywords left as they are, (): take ours back
     reasons: tuple[str, ...] | None = None
+    weak: bool | None = None  # the curator|weak keyword: True sets it, False takes it back, None leaves it
 
 
 def fields_for(verdict: str | None, mapping: Mapping[str, Mark] = DEFAULT_MAPPING,
@@ -260,7 +309,8 @@ def _exiv2() -> Any:
 
 
 def _unreadable(where: Path, exc: BaseException) -> SidecarError:
-    return SidecarError(f"{where}: not a readable XMP sidecar ({_first_line(exc)})")
+    what = "XMP sidecar" if where.suffix.lower() == SIDECAR_SUFFIX else "image for exiv2"
+    return SidecarError(f"{where}: not a readable {what} ({_first_line(exc)})")
 
 
 def _image(data: bytes, where: Path) -> Any:
@@ -296,13 +346,20 @@ def _patch(data: bytes, changes: Mapping[str, Change], where: Path) -> bytes:
     return _modify(data, items, where) if items else data
 
 
+# exiv2 mirrors a sidecar's xmp:Rating as Exif.Image.Rating when it reads it, and copies that back into
+# the XMP when it writes: a deleted xmp:Rating would come back (a -1 even as 65535). So the mirror goes first.
+_RATING_MIRRORS = {"Exif.Image.Rating": None, "Exif.Image.RatingPercent": None}
+
+
 def _modify(data: bytes, changes: Mapping[str, str | None], where: Path) -> bytes:
     img = _image(data, where)
     try:
+        if KEY_RATING in changes and changes[KEY_RATING] is None and where.suffix.lower() == SIDECAR_SUFFIX:
+            img.modify_exif(_RATING_MIRRORS)
         img.modify_xmp(dict(changes))  # a None value deletes the property
         return img.get_bytes()
     except RuntimeError as exc:
-        raise SidecarError(f"{where}: exiv2 could not update the sidecar ({_first_line(exc)})") from None
+        raise SidecarError(f"{where}: exiv2 could not update the XMP ({_first_line(exc)})") from None
     finally:
         img.close()
 
@@ -510,7 +567,9 @@ def compute_changes(values: Mapping[str, Any], fields: XmpFields,
         if _text_or_none(values.get(KEY_SCORE)) != text:
             changes[KEY_SCORE] = text
     if fields.reasons is not None:
-        changes.update(keyword_changes(values, fields.reasons))
+        changes.update(keyword_changes(values, fields.reasons, fields.weak))
+    elif fields.weak is not None:
+        changes.update(keyword_changes(values, None, fields.weak))
     return changes, tuple(kept)
 
 
@@ -531,14 +590,30 @@ def write_sidecar(sidecar: str | os.PathLike[str], fields: XmpFields, *, force: 
     target = path.resolve() if path.is_symlink() else path
     created = not target.exists()
     data = _EMPTY_PACKET if created else _read_bytes(target)
-    with _LOCK:
-        values = _parse(data, target)
-        changes, kept = compute_changes(values, fields, force)
-        if not changes or dry_run:
-            return WriteResult(path, created, bool(changes), kept, changes)
-        new_data = _patch(data, changes, target)
+    new_data, changes, kept = patch_fields(data, fields, target, force=force, dry_run=dry_run)
+    if new_data is None:
+        return WriteResult(path, created, bool(changes), kept, changes)
     atomic_write_bytes(target, new_data)
     return WriteResult(path, created, True, kept, changes)
+
+
+def patch_fields(data: bytes, fields: XmpFields, where: Path, *, force: bool = False, dry_run: bool = False,
+                 ) -> tuple[bytes | None, dict[str, Change], tuple[str, ...]]:
+    """The bytes of a sidecar or image file (`data`, read from `where`) with `fields` applied to its XMP:
+    (new bytes, or None when nothing changes or in a dry run; the changes; the fields kept as a person set
+    them). exiv2 rewrites only the XMP; for an image, curator.embed checks that."""
+    with _LOCK:
+        values = _parse(data, where)
+        changes, kept = compute_changes(values, fields, force)
+        if not changes or dry_run:
+            return None, changes, kept
+        return _patch(data, changes, where), changes, kept
+
+
+def read_xmp_bytes(data: bytes, where: Path) -> dict[str, Any]:
+    """Every XMP property in a sidecar's or an image's bytes, as exiv2 reads them."""
+    with _LOCK:
+        return _parse(data, where)
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
@@ -604,15 +679,35 @@ class PhotoDecision:
     rating: int | None = None  # stars the user gave in curator (1-5): they win over the mapping, except on a reject
     label: str | None = None  # a colour label the user gave in curator: it wins over the mapping
     reasons: tuple[str, ...] = ()  # curator.reasons words, written as keywords with write_reasons
+    source: str | None = None  # "auto": the auto flag policy made the pick/reject; anything else: the user did
+    weak: bool = False  # the auto flag policy finds the photo weak (whatever the user decided since)
+
+    @property
+    def machine_weak(self) -> bool:
+        """A machine verdict to mark: weak, or auto-rejected."""
+        return self.weak or (self.verdict == "reject" and self.source == "auto")
 
     def fields(self, mapping: Mapping[str, Mark] = DEFAULT_MAPPING, write_score: bool = False,
-               write_reasons: bool = False) -> XmpFields:
-        base = fields_for(self.verdict, mapping, self.score, write_score)
-        rating = base.rating
-        if self.rating and self.verdict != "reject":
+               write_reasons: bool = False, machine: Machine = Machine()) -> XmpFields:
+        reasons = tuple(self.reasons) if write_reasons else None
+        if machine.kind == "legacy":  # every verdict through the mapping, machine or user, as before
+            base = fields_for(self.verdict, mapping, self.score, write_score)
+            rating = base.rating
+            if self.rating and self.verdict != "reject":
+                rating = max(0, min(5, int(self.rating)))
+            label = canonical_label(self.label) or base.label
+            return XmpFields(rating, label, base.verdict, base.score, reasons, weak=False)
+        users = self.verdict if self.verdict in ("pick", "reject") and self.source != "auto" else None
+        mark = mapping.get(users or "", Mark())
+        rating = mark.rating
+        if self.rating and users != "reject":
             rating = max(0, min(5, int(self.rating)))
-        label = canonical_label(self.label) or base.label
-        return XmpFields(rating, label, base.verdict, base.score, tuple(self.reasons) if write_reasons else None)
+        label = canonical_label(self.label) or mark.label
+        weak: bool | None = self.machine_weak if machine.kind == "keyword" else False
+        if machine.kind == "label" and self.machine_weak and label is None:
+            label = machine.label
+        verdict = self.verdict if self.verdict in mapping else None
+        return XmpFields(rating, label, verdict, self.score if write_score else None, reasons, weak)
 
 
 @dataclass(frozen=True)
@@ -685,7 +780,8 @@ def plan_sidecars(decisions: Iterable[PhotoDecision], naming: str = "adobe",
 
 def write_decisions(decisions: Iterable[PhotoDecision], *, naming: str = "adobe",
                     mapping: Mapping[str, Mark] = DEFAULT_MAPPING, write_score: bool = False,
-                    force: bool = False, dry_run: bool = False, write_reasons: bool = False) -> WriteReport:
+                    force: bool = False, dry_run: bool = False, write_reasons: bool = False,
+                    machine: Machine = Machine()) -> WriteReport:
     """Write each decision to its shot's sidecar(s); a bad sidecar is reported, not fatal."""
     present: list[PhotoDecision] = []
     failures: list[tuple[Path, str]] = []
@@ -697,7 +793,7 @@ def write_decisions(decisions: Iterable[PhotoDecision], *, naming: str = "adobe"
     planned, clashes = plan_sidecars(present, naming)
     results: list[WriteResult] = []
     for sidecar, decision, _shot in planned:
-        fields = decision.fields(mapping, write_score, write_reasons)
+        fields = decision.fields(mapping, write_score, write_reasons, machine)
         try:
             results.append(write_sidecar(sidecar, fields, force=force, dry_run=dry_run))
         except SidecarError as exc:

@@ -12,8 +12,13 @@ Keywords curator did not write are never removed:
   curator itself added. Only those are taken back when the reasons change; a
   word that was already there (a person's own ``blurry``) is left alone and
   never listed as ours.
-- In ``lr:hierarchicalSubject`` only entries under ``curator|reason|`` are
-  curator's.
+- In ``lr:hierarchicalSubject`` only entries under ``curator|reason|`` and
+  the one entry ``curator|weak`` are curator's.
+
+A photo the auto flag policy found weak (a machine verdict, not the user's)
+gets the keyword ``weak`` in ``dc:subject`` and ``curator|weak`` in
+``lr:hierarchicalSubject`` (curator.xmp's default ``machine = "keyword"``), so
+it can be filtered on without looking like the photographer's own reject.
 
 Pure functions over the values exiv2 read (pyexiv2's read_xmp: a bag is a
 list of strings); curator.xmp applies the changes.
@@ -28,6 +33,8 @@ KEY_SUBJECT = "Xmp.dc.subject"
 KEY_HIERARCHY = "Xmp.lr.hierarchicalSubject"
 KEY_OUR_KEYWORDS = "Xmp.curator.Keywords"  # comma-separated dc:subject words curator added
 HIERARCHY_PREFIX = "curator|reason|"
+WEAK_WORD = "weak"
+WEAK_HIERARCHY = "curator|weak"
 
 # A change is a string (a simple property), None (remove the property) or a
 # tuple of strings (the items of a bag, in order).
@@ -42,13 +49,25 @@ def _bag(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def keyword_changes(values: Mapping[str, Any], reasons: Sequence[str]) -> dict[str, Change]:
-    """The changes that make a sidecar's keywords carry exactly `reasons` as curator's own."""
+def _ours_in_hierarchy(entry: str) -> bool:
+    return entry.startswith(HIERARCHY_PREFIX) or entry == WEAK_HIERARCHY
+
+
+def keyword_changes(values: Mapping[str, Any], reasons: Sequence[str] | None,
+                    weak: bool | None = None) -> dict[str, Change]:
+    """The changes that make a sidecar's keywords carry exactly `reasons` (and the weak keyword when
+    `weak`) as curator's own. None leaves that part as the sidecar has it; both None: no change."""
+    if reasons is None and weak is None:
+        return {}
     changes: dict[str, Change] = {}
     subjects = _bag(values.get(KEY_SUBJECT))
     ours_before = [w for w in str(values.get(KEY_OUR_KEYWORDS) or "").split(",") if w]
-    wanted = list(dict.fromkeys(reasons))
-    # drop our words that are no longer reasons; add reasons not there yet (those become ours)
+    hierarchy = _bag(values.get(KEY_HIERARCHY))
+    reasons_now = list(reasons) if reasons is not None else list(reasons_in(values))
+    weak_now = weak if weak is not None else WEAK_HIERARCHY in hierarchy
+    wanted_reasons = list(dict.fromkeys(reasons_now))
+    wanted = list(dict.fromkeys(wanted_reasons + ([WEAK_WORD] if weak_now else [])))
+    # drop our words that are no longer wanted; add wanted words not there yet (those become ours)
     kept = [w for w in subjects if not (w in ours_before and w not in wanted)]
     added = [w for w in wanted if w not in kept]
     new_subjects = kept + added
@@ -58,12 +77,17 @@ def keyword_changes(values: Mapping[str, Any], reasons: Sequence[str]) -> dict[s
     ours_text = ",".join(ours_after) or None
     if ours_text != (",".join(ours_before) or None):
         changes[KEY_OUR_KEYWORDS] = ours_text
-    hierarchy = _bag(values.get(KEY_HIERARCHY))
-    foreign = [h for h in hierarchy if not h.startswith(HIERARCHY_PREFIX)]
-    new_hierarchy = foreign + [HIERARCHY_PREFIX + w for w in wanted]
+    foreign = [h for h in hierarchy if not _ours_in_hierarchy(h)]
+    new_hierarchy = (foreign + [HIERARCHY_PREFIX + w for w in wanted_reasons]
+                     + ([WEAK_HIERARCHY] if weak_now else []))
     if new_hierarchy != hierarchy:
         changes[KEY_HIERARCHY] = tuple(new_hierarchy) if new_hierarchy else None
     return changes
+
+
+def is_marked_weak(values: Mapping[str, Any]) -> bool:
+    """Whether a sidecar carries curator's weak keyword (curator|weak)."""
+    return WEAK_HIERARCHY in _bag(values.get(KEY_HIERARCHY))
 
 
 def reasons_in(values: Mapping[str, Any]) -> tuple[str, ...]:

@@ -172,8 +172,10 @@ class WorkflowBar(QToolBar):
         self.xmp_all_action = QAction("Write XMP for every folder", self)
         self.xmp_all_action.triggered.connect(lambda: self.writeXmp.emit("all"))
         self.xmp_button = self._menu_button(
-            "Write XMP", "Write the decisions (rating, label, reject) to XMP sidecars that Lightroom, darktable and "
-            "digiKam read: the chosen folder, or every folder", (self.xmp_folder_action, self.xmp_all_action))
+            "Write XMP", "Write your decisions (rating, label, reject) to XMP sidecars that darktable, digiKam and "
+            "Capture One read (Lightroom: for RAW files only); a photo only the machine found weak gets the "
+            "keyword curator|weak, not a rating ([xmp] machine): the chosen folder, or every folder",
+            (self.xmp_folder_action, self.xmp_all_action))
         self.xmp_button.clicked.connect(lambda: self.writeXmp.emit("folder"))
         self.addWidget(self.xmp_button)
         for w in (self.keep_best_button, self.xmp_button, self.widgetForAction(self.collapse_action)):

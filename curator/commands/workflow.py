@@ -71,9 +71,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     xmp = sub.add_parser("xmp", help="write decisions to XMP sidecars, or read ratings back from them")
     xsub = xmp.add_subparsers(dest="xmp_command", metavar="ACTION")
     xsub.required = True
-    w = xsub.add_parser("write", help="write the catalog's decisions to XMP sidecars (originals are never touched)",
-                        description="Write each photo's decision as xmp:Rating (-1 = reject) and xmp:Label "
-                                    "to its sidecar. Existing sidecars are patched: only curator's fields change.")
+    w = xsub.add_parser("write", help="write the catalog's decisions to XMP sidecars (and, only with --embed, into JPEG/TIFF/DNG originals)",
+                        description="Write your decisions (picks, rejects, stars, labels) as xmp:Rating (-1 = reject) "
+                                    "and xmp:Label to each photo's sidecar; a photo only the machine found weak gets "
+                                    "the keyword curator|weak instead (--machine). Existing sidecars are patched: only "
+                                    "curator's fields change. --embed also writes into JPEG/TIFF/DNG originals.")
     w.add_argument("--folder", metavar="DIR", help="only photos under DIR (default: the whole catalog)")
     w.add_argument("--naming", choices=("adobe", "darktable"),
                    help="adobe: IMG_0001.xmp; darktable/digiKam: IMG_0001.CR2.xmp (default from settings: adobe)")
@@ -88,6 +90,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "did not write are never removed")
     w.add_argument("--force", action="store_true",
                    help="overwrite ratings and labels a person set (default: keep them)")
+    w.add_argument("--machine", metavar="WHERE",
+                   help="where machine verdicts (weak, auto-rejected) go: keyword (curator|weak), "
+                        "label:COLOUR, or legacy (ratings and labels like your own) (default from settings: keyword)")
+    w.add_argument("--embed", action="store_true",
+                   help="ALSO WRITE INTO THE ORIGINAL JPEG, TIFF AND DNG FILES (metadata only, atomically, image "
+                        "data verified identical first); asks for confirmation unless --yes")
+    w.add_argument("--yes", action="store_true", help="with --embed: do not ask for confirmation")
     w.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
     add_db_option(w)
     w.set_defaults(run=run_xmp_write)
@@ -138,20 +147,51 @@ def _folder(arg: str | None) -> Path | None:
 
 
 def run_xmp_write(args: argparse.Namespace) -> int:
-    from curator.xmp import parse_mapping, write_decisions
+    from curator.xmp import parse_machine, parse_mapping, write_decisions
 
     settings = _settings(args, xmp_naming=args.naming, xmp_write_score=args.score)
     mapping = parse_mapping(args.mapping, parse_mapping(settings.xmp_map))
+    machine = parse_machine(args.machine or settings.xmp_machine)
     folder = _folder(args.folder)
     catalog = open_catalog(settings)
     try:
         decisions = decisions_for_folder(catalog, folder)
     finally:
         catalog.close()
+    if args.embed and not args.dry_run:
+        _confirm_embed(decisions, args.yes)
     report = write_decisions(decisions, naming=settings.xmp_naming, mapping=mapping,
                              write_score=settings.xmp_write_score, force=args.force, dry_run=args.dry_run,
-                             write_reasons=args.reasons)
-    verb = "would write" if args.dry_run else "wrote"
+                             write_reasons=args.reasons, machine=machine)
+    failed = _print_write_report(report, args.dry_run, "sidecar(s)")
+    if args.embed:
+        from curator.embed import embed_decisions
+
+        embedded = embed_decisions(decisions, mapping=mapping, write_score=settings.xmp_write_score,
+                                   write_reasons=args.reasons, machine=machine, force=args.force,
+                                   dry_run=args.dry_run)
+        failed = _print_write_report(embedded, args.dry_run, "original(s)") or failed
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _confirm_embed(decisions: Sequence[Any], yes: bool) -> None:
+    """--embed changes originals: ask on a terminal, unless --yes; without a terminal, refuse."""
+    from curator.embed import embed_targets
+
+    count = len(embed_targets(decisions))
+    if yes or count == 0:
+        return
+    if not sys.stdin.isatty():
+        raise UserError("--embed writes into original photos; pass --yes to confirm when not on a terminal")
+    answer = input(f"--embed writes XMP into up to {count} original JPEG/TIFF/DNG file(s) in place "
+                   "(metadata only, image data verified first). Continue? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise UserError("nothing written: --embed not confirmed")
+
+
+def _print_write_report(report: Any, dry_run: bool, what: str) -> bool:
+    """Print one write report (sidecars or embedded originals); True when something was skipped."""
+    verb = "would write" if dry_run else "wrote"
     for result in report.written:
         if result.changed:
             print(f"{verb} {result.sidecar}{' (new)' if result.created else ''}")
@@ -161,10 +201,10 @@ def run_xmp_write(args: argparse.Namespace) -> int:
         print(f"curator: {clash.message}", file=sys.stderr)
     for _path, reason in report.failures:
         print(f"curator: {reason}", file=sys.stderr)
-    print(f"{report.changed} sidecar(s) {'to write' if args.dry_run else 'written'}, "
+    print(f"{report.changed} {what} {'to write' if dry_run else 'written'}, "
           f"{len(report.written) - report.changed} already up to date, "
           f"{len(report.clashes) + len(report.failures)} skipped")
-    return EXIT_SOME_FAILED if report.clashes or report.failures else EXIT_OK
+    return bool(report.clashes or report.failures)
 
 
 def run_xmp_read(args: argparse.Namespace) -> int:

@@ -48,6 +48,8 @@ class Row:
     rating: int = 0
     label: str | None = None
     status: str = "scored"
+    flag_source: str | None = "user"
+    low_quality: bool = False
 
 
 @dataclass
@@ -101,7 +103,7 @@ def test_xmp_write_from_the_catalog(shoot: Path, monkeypatch: pytest.MonkeyPatch
     d1, d2, d3 = (read_sidecar(shoot / f"IMG_{i}.xmp") for i in (1, 2, 3))
     assert d1.rejected and d1.label == "Red" and d1.score == pytest.approx(0.12)
     assert d2.rating == 5 and d2.label == "Green"  # the user's 5 stars win over the mapping's 4
-    assert d3.rating == 3 and d3.label is None  # unflagged and scored: keep
+    assert d3.rating is None and d3.label is None  # undecided: no rating pretends to be the user's
     assert not (shoot / "DUP.xmp").exists()
     assert {k: v for k, v in _tree(shoot).items() if not k.endswith(".xmp")} == originals
 
@@ -129,6 +131,20 @@ def test_xmp_write_bad_mapping_is_a_usage_error(shoot: Path, monkeypatch: pytest
     assert main(["xmp", "write", "--map", "reject=9"]) == 2
     assert "bad XMP mapping entry" in capsys.readouterr().err
 
+
+
+def test_xmp_write_machine_option(shoot: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    fake = _catalog(shoot, monkeypatch)
+    fake.rows[0] = Row(str(shoot / "IMG_1.JPG"), "reject", 0.12, flag_source="auto", low_quality=True)
+    assert main(["xmp", "write", "--machine", "pink"]) == 2
+    assert "XMP machine must be" in capsys.readouterr().err
+    main(["xmp", "write", "--machine", "label:Purple"])  # an auto reject: a label, no rating
+    d1 = read_sidecar(shoot / "IMG_1.xmp")
+    assert (d1.rating, d1.label) == (None, "Purple")
+    main(["xmp", "write", "--machine", "legacy"])  # the old mapping: -1 + Red, and 3 stars for a keep
+    d1, d3 = read_sidecar(shoot / "IMG_1.xmp"), read_sidecar(shoot / "IMG_3.xmp")
+    assert (d1.rating, d1.label, d3.rating) == (-1, "Red", 3)
 
 def test_xmp_read(shoot: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     _catalog(shoot, monkeypatch)
@@ -220,4 +236,29 @@ def test_the_seam_against_the_real_catalog(tmp_path: Path, capsys: pytest.Captur
     assert main(["undo"]) == 0
     assert sorted(p.name for p in shoot.iterdir()) == ["A.CR2", "A.CR2.xmp", "A.JPG", "A.JPG.xmp", "B.JPG",
                                                        "B.JPG.xmp"]
+    capsys.readouterr()
+
+
+def test_xmp_write_from_a_real_catalog_tells_an_auto_reject_from_the_users(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The catalog's flag_source and low_quality reach the sidecars: the auto policy's reject is a keyword."""
+    import os
+
+    from curator.catalog import Catalog, FileStat
+    from curator.flags import Change
+
+    shoot = tmp_path / "shoot"
+    auto, mine, undecided = (_write(shoot / n) for n in ("AUTO.JPG", "MINE.JPG", "OPEN.JPG"))
+    with Catalog.open(tmp_path / "state" / "catalog.db") as catalog:
+        ids = {p: catalog.upsert_photo(str(p), FileStat(os.stat(p).st_size, os.stat(p).st_mtime_ns))
+               for p in (auto, mine, undecided)}
+        catalog.apply_flag_changes([Change(ids[auto], True, "reject", True)])  # as the auto policy does
+        catalog.set_decision(ids[mine], flag="reject")
+    assert main(["xmp", "write"]) == 0
+    a, m = (read_sidecar(shoot / f"{n}.xmp") for n in ("AUTO", "MINE"))
+    assert (a.rating, a.label, m.rating, m.label) == (None, None, -1, "Red")
+    assert not (shoot / "OPEN.xmp").exists()  # not scored, not decided: nothing to say
+    from curator.xmp import read_xmp_properties
+
+    assert read_xmp_properties(shoot / "AUTO.xmp")["Xmp.lr.hierarchicalSubject"] == ["curator|weak"]
     capsys.readouterr()

@@ -142,10 +142,12 @@ def test_watch_xmp_writes_sidecars_for_new_scores_and_decisions(settings, tmp_pa
             (inbox / src.name).write_bytes(src.read_bytes())
         wait_for(lambda: all((inbox / f"{n}.xmp").exists() for n in ("astronaut", "chelsea")), timeout=30,
                  what="sidecars for the new photos")
-        wait_for(lambda: xmp.read_sidecar(inbox / "coffee.xmp").rating == 3, timeout=30, what="coffee's rating")
+        wait_for(lambda: xmp.read_sidecar(inbox / "coffee.xmp").verdict == "keep", timeout=30,
+                 what="coffee's verdict")
         for name in ("astronaut", "coffee", "chelsea"):
             d = xmp.read_sidecar(inbox / f"{name}.xmp")
-            assert (d.rating, d.verdict, d.curator_rating) == (3, "keep", 3)  # scored, not flagged: keep
+            # scored, not flagged: "keep", and no rating that would pass for the photographer's
+            assert (d.rating, d.verdict, d.curator_rating) == (None, "keep", None)
         props = xmp.read_xmp_properties(inbox / "coffee.xmp")  # foreign fields kept
         assert props["Xmp.crs.Exposure2012"] == "+0.35" and props["Xmp.dc.subject"] == ["beach"]
 
@@ -352,6 +354,20 @@ def test_xmp_map_setting_is_validated_and_used(tmp_path, capsys, monkeypatch):
     code, out, err = run_cli(capsys, "config", "show")
     assert code == 2 and err.startswith("curator: error: [xmp] map:") and err.count("\n") == 1
 
+
+
+def test_xmp_machine_setting_is_validated_shown_and_used(tmp_path, capsys, monkeypatch):
+    settings_file = tmp_path / "settings.toml"
+    settings_file.write_text('[xmp]\nmachine = "label:purple"\n')
+    s = load_settings(settings_file, environ={})
+    assert xmp.parse_machine(s.xmp_machine) == xmp.Machine("label", "Purple")
+    assert load_settings(tmp_path / "none.toml", environ={}).xmp_machine == "keyword"  # the default
+    monkeypatch.setenv("CURATOR_SETTINGS", str(settings_file))
+    code, out, _err = run_cli(capsys, "config", "show")
+    assert code == 0 and "machine" in out and "label:purple" in out
+    settings_file.write_text('[xmp]\nmachine = "pink"\n')
+    code, out, err = run_cli(capsys, "config", "show")
+    assert code == 2 and err.startswith("curator: error: [xmp] machine:") and err.count("\n") == 1
 
 def make_v2_catalog(path: Path) -> None:
     """A catalog as schema 2 left it: a RAW+JPEG pair scored twice, the RAW rejected by the user."""

@@ -410,3 +410,97 @@ def test_keywords_are_left_alone_without_reasons_and_written_by_write_decisions(
     props = read_xmp_properties(report.written[0].sidecar)
     assert props["Xmp.dc.subject"] == ["blurry"] and props["Xmp.xmp.Rating"] == "-1"
     assert props["Xmp.lr.hierarchicalSubject"] == ["curator|reason|blurry"]
+
+
+# -- whose decision: the user's become ratings and labels, the machine's a keyword or a chosen label --------
+
+def test_default_write_marks_an_auto_reject_with_the_weak_keyword_not_a_reject(tmp_path: Path) -> None:
+    auto = _touch(tmp_path / "AUTO.jpg")
+    user = _touch(tmp_path / "USER.jpg")
+    undecided = _touch(tmp_path / "KEEP.jpg")
+    write_decisions([PhotoDecision(auto, "reject", 0.1, source="auto", weak=True),
+                     PhotoDecision(user, "reject", 0.2, source="user"),
+                     PhotoDecision(undecided, "keep", 0.6)])
+    props = read_xmp_properties(tmp_path / "AUTO.xmp")
+    assert "Xmp.xmp.Rating" not in props and "Xmp.xmp.Label" not in props
+    assert props["Xmp.dc.subject"] == ["weak"] and props["Xmp.lr.hierarchicalSubject"] == ["curator|weak"]
+    assert props["Xmp.curator.Keywords"] == "weak"  # recorded as ours, so only ours is ever taken back
+    assert imported_decision(read_sidecar(tmp_path / "AUTO.xmp")) is None
+    mine = read_sidecar(tmp_path / "USER.xmp")
+    assert (mine.rating, mine.label) == (-1, "Red")  # the user's own reject is a reject
+    assert "Xmp.dc.subject" not in read_xmp_properties(tmp_path / "USER.xmp")
+    keep = read_sidecar(tmp_path / "KEEP.xmp")
+    assert (keep.rating, keep.label) == (None, None)  # undecided: no rating at all
+
+
+def test_a_user_pick_of_a_weak_photo_keeps_its_rating_and_gets_the_keyword(tmp_path: Path) -> None:
+    photo = _touch(tmp_path / "IMG.jpg")
+    write_decisions([PhotoDecision(photo, "pick", rating=5, source="user", weak=True)])
+    props = read_xmp_properties(tmp_path / "IMG.xmp")
+    assert (props["Xmp.xmp.Rating"], props["Xmp.xmp.Label"]) == ("5", "Green")
+    assert props["Xmp.lr.hierarchicalSubject"] == ["curator|weak"]
+
+
+def test_legacy_restores_the_old_mapping_and_a_rewrite_takes_curators_old_values_back(tmp_path: Path) -> None:
+    auto, keep, touched = (_touch(tmp_path / n) for n in ("AUTO.jpg", "KEEP.jpg", "MINE.jpg"))
+    decisions = [PhotoDecision(auto, "reject", source="auto", weak=True), PhotoDecision(keep, "keep"),
+                 PhotoDecision(touched, "keep")]
+    write_decisions(decisions, machine=xmp.parse_machine("legacy"))
+    assert (read_sidecar(tmp_path / "AUTO.xmp").rating, read_sidecar(tmp_path / "AUTO.xmp").label) == (-1, "Red")
+    assert read_sidecar(tmp_path / "KEEP.xmp").rating == 3
+    assert "Xmp.dc.subject" not in read_xmp_properties(tmp_path / "AUTO.xmp")
+    # a person sets 4 stars on one of them in Lightroom
+    mine = tmp_path / "MINE.xmp"
+    mine.write_bytes(xmp._patch(mine.read_bytes(), {"Xmp.xmp.Rating": "4"}, mine))
+
+    write_decisions(decisions)  # the default again: curator's own earlier values are taken back
+    auto_props = read_xmp_properties(tmp_path / "AUTO.xmp")
+    assert "Xmp.xmp.Rating" not in auto_props and "Xmp.xmp.Label" not in auto_props
+    assert "Xmp.curator.Rating" not in auto_props and auto_props["Xmp.lr.hierarchicalSubject"] == ["curator|weak"]
+    assert read_sidecar(tmp_path / "KEEP.xmp").rating is None
+    assert read_sidecar(mine).rating == 4  # the person's 4 stars stay theirs
+
+    write_decisions(decisions, machine=xmp.parse_machine("legacy"))  # and back: the keyword goes
+    assert "Xmp.lr.hierarchicalSubject" not in read_xmp_properties(tmp_path / "AUTO.xmp")
+    assert read_sidecar(tmp_path / "AUTO.xmp").rating == -1
+
+
+def test_machine_label_marks_weak_photos_with_the_chosen_colour_unless_the_user_gave_one(tmp_path: Path) -> None:
+    weak, labelled = _touch(tmp_path / "WEAK.jpg"), _touch(tmp_path / "BLUE.jpg")
+    purple = xmp.parse_machine("label:purple")
+    assert purple == xmp.Machine("label", "Purple") and purple.spec() == "label:Purple"
+    write_decisions([PhotoDecision(weak, "reject", source="auto", weak=True),
+                     PhotoDecision(labelled, "reject", source="auto", weak=True, label="Blue")], machine=purple)
+    d = read_sidecar(tmp_path / "WEAK.xmp")
+    assert (d.rating, d.label, d.user_label) == (None, "Purple", None)  # curator's label, not the user's
+    assert "Xmp.dc.subject" not in read_xmp_properties(tmp_path / "WEAK.xmp")
+    assert read_sidecar(tmp_path / "BLUE.xmp").label == "Blue"
+
+
+def test_the_weak_keyword_leaves_foreign_keywords_and_a_persons_own_weak_alone(tmp_path: Path) -> None:
+    photo = _touch(tmp_path / "IMG_0001.CR2")
+    sidecar = tmp_path / "IMG_0001.xmp"
+    sidecar.write_text(FOREIGN_SIDECAR)
+    write_decisions([PhotoDecision(photo, "reject", source="auto", weak=True)])
+    props = read_xmp_properties(sidecar)
+    assert props["Xmp.dc.subject"] == ["family", "beach", "weak"]
+    assert props["Xmp.lr.hierarchicalSubject"] == ["places|beach", "curator|weak"]
+    assert props["Xmp.crs.Exposure2012"] == "+0.35"
+    write_decisions([PhotoDecision(photo, "keep")])  # no longer weak: ours goes, theirs stays
+    props = read_xmp_properties(sidecar)
+    assert props["Xmp.dc.subject"] == ["family", "beach"]
+    assert props["Xmp.lr.hierarchicalSubject"] == ["places|beach"] and "Xmp.curator.Keywords" not in props
+
+    theirs = _touch(tmp_path / "THEIRS.jpg")  # a person tagged it "weak" before curator did
+    own = tmp_path / "THEIRS.xmp"
+    own.write_bytes(xmp._patch(xmp._EMPTY_PACKET, {"Xmp.dc.subject": ("weak",)}, own))
+    write_decisions([PhotoDecision(theirs, "reject", source="auto", weak=True)])
+    write_decisions([PhotoDecision(theirs, "keep")])
+    assert read_xmp_properties(own)["Xmp.dc.subject"] == ["weak"]
+
+
+def test_parse_machine_refuses_what_it_does_not_know() -> None:
+    assert xmp.parse_machine(None) == xmp.Machine("keyword") and xmp.parse_machine(" Legacy ").kind == "legacy"
+    for bad in ("label", "label:pink", "keywords", "legacy:Red", "label:none"):
+        with pytest.raises(UserError, match="XMP machine must be"):
+            xmp.parse_machine(bad)

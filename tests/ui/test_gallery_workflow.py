@@ -207,7 +207,7 @@ def test_write_xmp_writes_sidecars_on_the_catalog_thread_and_never_touches_the_p
     assert xmp.read_sidecar(folder / "IMG_0001.xmp").rejected  # one Adobe sidecar for the pair's two files
     s1 = xmp.read_sidecar(folder / "S1.xmp")
     assert (s1.rating, s1.label) == (5, "Green")
-    assert xmp.read_sidecar(folder / "K1.xmp").rating == 3  # scored, undecided: "keep"
+    assert xmp.read_sidecar(folder / "K1.xmp").rating is None  # scored, undecided: no rating written
     assert photo_hashes(folder) == before  # the photos' bytes are untouched
 
     # again: nothing to change
@@ -347,4 +347,4 @@ def test_write_xmp_reports_clashes_in_a_dialog(tmp_path, open_window, qtbot):
     assert "1 clash" in w.status.message_label.text()
     assert w.xmp.dialog is not None and w.xmp.dialog.isVisible()
     assert "IMG.xmp" in w.xmp.dialog.informativeText()
-    assert not (folder / "IMG.xmp").exists() and xmp.read_sidecar(folder / "OTHER.xmp").rating == 3
+    assert not (folder / "IMG.xmp").exists() and xmp.read_sidecar(folder / "OTHER.xmp").verdict == "keep"
