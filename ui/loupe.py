@@ -49,12 +49,15 @@ _FLAGS = {"pick": "Picked", "reject": "Rejected"}
 
 
 def info_text(row: GalleryRow, rank: tuple[int, int] | None, zoom: str = "") -> str:
-    """The loupe's info line: name · rank in the shoot · stars · flag · label · shutter aperture ISO focal."""
+    """The loupe's info line: name · rank in the shoot · reasons · stars · flag · label · shutter aperture
+    ISO focal."""
     from ui.detail import fmt_aperture, fmt_focal, fmt_iso, fmt_shutter
 
     parts = [row.name]
     if rank is not None:
         parts.append(f"#{rank[0]} of {rank[1]} in this shoot")
+    if row.reasons:  # why curator finds it weak: what to check at 100 %
+        parts.append(", ".join(row.reasons))
     if row.rating:
         parts.append("★" * int(row.rating))
     flag = _FLAGS.get(row.flag or "")

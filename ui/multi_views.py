@@ -182,6 +182,8 @@ class MultiViews(QObject):
         parts = [row.name]
         if rank is not None:
             parts.append(f"#{rank[0]} of {rank[1]}")
+        if row.reasons:
+            parts.append(", ".join(row.reasons))
         if self._best == row.photo_id and self.stack.currentWidget() is self.survey:
             parts.append("best of the burst")
         if row.flag:

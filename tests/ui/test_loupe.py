@@ -138,3 +138,16 @@ def test_flipping_fast_skips_the_photos_passed_and_shows_the_last(shoot_catalog,
     w.select_row(3)
     qtbot.waitUntil(lambda: w.loupe.canvas.photo_id == order[3] and w.loupe.canvas.pixmap_kind == "screen"
                     or w.loupe.canvas.message.startswith("Cannot"), timeout=10_000)
+
+
+def test_the_info_line_names_the_reasons_a_frame_is_weak(shoot_catalog, open_window, qtbot):
+    import dataclasses
+
+    from ui.loupe import info_text
+
+    db, ids = shoot_catalog
+    w = open_window(db)
+    row = w.model.photo(ids["shoot-a/astronaut"])
+    assert "blurry" not in info_text(dataclasses.replace(row, reasons=()), (1, 5))
+    line = info_text(dataclasses.replace(row, reasons=("blurry", "too-dark")), (5, 5))
+    assert "#5 of 5 in this shoot" in line and "blurry, too-dark" in line
