@@ -17,11 +17,12 @@ from .errors import EngineError, ImageDecodeError, WeightsUnavailable
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .results import PhotoScore, ViewScore
+    from .results import PhotoEmbedding, PhotoScore, ViewScore
 
 __all__ = [
     "DEFAULT_PROMPT_PAIRS", "MODES", "PRECISIONS", "PROTOCOLS", "EngineConfig", "fingerprint",
-    "EngineError", "ImageDecodeError", "WeightsUnavailable", "Engine", "PhotoScore", "ViewScore",
+    "EngineError", "ImageDecodeError", "WeightsUnavailable", "Engine", "PhotoEmbedding", "PhotoScore",
+    "ViewScore",
 ]
 
 
@@ -30,7 +31,7 @@ def __getattr__(name: str) -> Any:
         from .engine import Engine
 
         return Engine
-    if name in ("PhotoScore", "ViewScore"):
+    if name in ("PhotoEmbedding", "PhotoScore", "ViewScore"):
         from . import results
 
         return getattr(results, name)

@@ -50,6 +50,8 @@ class Backbone:
 
     def __init__(self, model: torch.nn.Module, tokenizer: Callable, info: WeightsInfo,
                  device: torch.device, precision: str) -> None:
+        from open_clip.transform import PreprocessCfg, image_transform_v2
+
         # open_clip's CLIP: its towers and heads are plain attributes that torch's stubs type as
         # Tensor | Module, so the model is held untyped
         self.model: Any = model
@@ -67,6 +69,10 @@ class Backbone:
         if self.is_resnet and device.type == "cpu":
             # oneDNN convolutions run faster on NHWC tensors
             self.model.visual.to(memory_format=torch.channels_last)
+        # open_clip's own evaluation transform for this model and weights (resize, centre crop,
+        # normalise): what the standard embedding is computed on
+        self.preprocess_cfg = dict(getattr(visual, "preprocess_cfg", None) or {})
+        self.preprocess = image_transform_v2(PreprocessCfg(**self.preprocess_cfg), is_train=False)
 
     @property
     def parameter_count(self) -> int:
@@ -101,6 +107,19 @@ class Backbone:
 
     def attention_pool(self, grid: torch.Tensor) -> torch.Tensor:
         return attention_pool(self.model.visual.attnpool, grid)
+
+    def standard_features(self, images: torch.Tensor) -> torch.Tensor:
+        """(B, 3, S, S) images through self.preprocess -> (B, D) unnormalised float32 features.
+
+        open_clip's encode_image as CLIP was trained: for a ResNet the attention pool keeps its
+        positional embedding (MA-CLIP's views drop it; retrieval and zero-shot need it).
+        """
+        x = images.to(self.device, non_blocking=True)
+        if self.is_resnet and self.device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode(), self.autocast():
+            feats = self.model.encode_image(x)
+        return feats.float()
 
     def image_features(self, views: torch.Tensor) -> torch.Tensor:
         """(B, 3, 224, 224) normalised views -> (B, D) unnormalised float32 features."""
@@ -213,6 +232,15 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
     except Exception as exc:
         raise EngineError(f"open_clip could not build model {arch}: {str(exc).splitlines()[0][:160]}") from None
     _load_state(model, weights.state_dict, arch, weights.path)
+    if pretrained_tag:
+        from open_clip.model import get_model_preprocess_cfg, set_model_preprocess_cfg
+        from open_clip.pretrained import get_pretrained_cfg
+        from open_clip.transform import merge_preprocess_dict
+
+        # create_model(pretrained=None) keeps the architecture's default preprocessing; a tag may carry its own
+        pretrained_cfg = get_pretrained_cfg(arch, pretrained_tag) or {}
+        set_model_preprocess_cfg(model, merge_preprocess_dict(
+            get_model_preprocess_cfg(model), pretrained_cfg))
     model.eval().requires_grad_(False).to(device)
     identity = f"{arch}/{pretrained_tag}" if pretrained_tag else f"{arch}/sha256:{weights.sha256}"
     info = WeightsInfo(model=arch, source=source, path=weights.path, sha256=weights.sha256, identity=identity,

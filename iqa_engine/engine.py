@@ -22,16 +22,18 @@ from PIL import Image
 
 from . import views as V
 from .backbone import Backbone, load_backbone, pick_device
-from .config import EngineConfig, fingerprint
+from .config import EngineConfig, clip_fingerprint, fingerprint
 from .cues import compute_cues
 from .decode import DecodedPhoto, decode_photo
 from .errors import EngineError, ImageDecodeError
 from .hardware import fast_precision
-from .results import PhotoScore, ViewScore
+from .perceptual import difference_hash
+from .results import PhotoEmbedding, PhotoScore, ViewScore
 
 PathLike = str | os.PathLike[str]
 # Decoded photos held at most, ahead of the model (each is a few MB of float tensor).
 _MAX_LOOKAHEAD = 32
+_TEXT_CHUNK = 256  # prompts per text-encoder pass
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Prepared:
     original_size: tuple[int, int]
     source: str
     decode_ms: float
+    standard_view: torch.Tensor | None = None  # open_clip's preprocessing of the photo, for clip_embedding
+    perceptual_hash: int | None = None
 
 
 class Engine:
@@ -59,6 +63,7 @@ class Engine:
         self._logit_scale = self.backbone.logit_scale()
         info = self.backbone.info
         self.fingerprint = fingerprint(self.config, info.identity, info.fingerprint_activation)
+        self.clip_fingerprint = clip_fingerprint(info.identity, self.backbone.preprocess_cfg, info.fingerprint_activation)
         if self.config.trunk == "shared" and not self.backbone.is_resnet:
             raise EngineError(f"the shared trunk (--trunk shared, --fast) needs a ResNet backbone; "
                               f"{self.model_name} is not one (use --trunk windows)")
@@ -73,9 +78,10 @@ class Engine:
                       source: str = "image", decode_ms: float = 0.0) -> Prepared:
         """Stage 2: an upright RGB image -> the protocol's views (thread-safe)."""
         size = original_size or image.size
-        photo = V.prepare(image.convert("RGB") if image.mode != "RGB" else image, size,
-                          self.config.protocol, self.config.max_long_side)
-        return Prepared(photo, size, source, decode_ms)
+        rgb = image.convert("RGB") if image.mode != "RGB" else image
+        photo = V.prepare(rgb, size, self.config.protocol, self.config.max_long_side)
+        standard = self.backbone.preprocess(rgb) if self.config.clip_embedding else None
+        return Prepared(photo, size, source, decode_ms, standard, difference_hash(rgb))
 
     def decode(self, path: PathLike) -> DecodedPhoto:
         """Stage 1: a file -> an upright RGB image, draft-decoded when the protocol allows (thread-safe)."""
@@ -156,6 +162,35 @@ class Engine:
                 for p, prep in group:
                     yield p, (prep if isinstance(prep, ImageDecodeError) else next(scores))
 
+    def embed_paths(self, paths: Iterable[PathLike], batch: int = 32
+                    ) -> Iterator[tuple[PathLike, PhotoEmbedding | ImageDecodeError]]:
+        """The standard CLIP embedding of each file, without scoring it (photos scored before
+        embeddings existed; a labelled set for `bench tags`). Files are decoded exactly as the
+        scoring pass decodes them, so both give the same embedding. Input order; a bad file
+        yields its error."""
+
+        def prepare(path: PathLike) -> tuple[torch.Tensor, int, tuple[int, int]] | ImageDecodeError:
+            try:
+                decoded = self.decode(path)
+            except ImageDecodeError as exc:
+                return exc
+            except Exception as exc:  # anything else about one file stays with that file
+                return ImageDecodeError(f"could not be read ({type(exc).__name__}: {exc})"[:200])
+            image = decoded.image
+            return self.backbone.preprocess(image), difference_hash(image), decoded.original_size
+
+        source = iter(paths)
+        with ThreadPoolExecutor(max_workers=self.config.decode_workers, thread_name_prefix="decode") as pool:
+            while chunk := [p for _, p in zip(range(batch), source)]:
+                ready = list(pool.map(prepare, chunk))
+                good = [r for r in ready if not isinstance(r, ImageDecodeError)]
+                feats = (self.backbone.standard_features(torch.stack([r[0] for r in good]))
+                         if good else torch.zeros(0, 1))
+                unit = iter(torch.nn.functional.normalize(feats, dim=-1).cpu().numpy().astype(np.float32))
+                for p, r in zip(chunk, ready):
+                    yield p, (r if isinstance(r, ImageDecodeError)
+                              else PhotoEmbedding(next(unit), self.clip_fingerprint, r[1], r[2]))
+
     def _n_views_hint(self) -> int:
         return {"koniq": 36, "spaq": 5, "global": 1}[self.config.protocol]
 
@@ -163,6 +198,7 @@ class Engine:
         """Stage 3: the model and the cues for a batch of prepared photos (one thread at a time)."""
         t0 = time.perf_counter()
         feats = self._features(prepared)
+        standard = self._standard_embeddings(prepared)
         cfg = self.config
         cues = compute_cues(feats, self._text_features, self._logit_scale, cfg.box_cox_lambda,
                             cfg.base_cosine, cfg.base_magnitude, cfg.alpha)
@@ -172,7 +208,7 @@ class Engine:
                 (cues.fused, cues.cosine, cues.magnitude, cues.w_cosine, cues.w_magnitude)]
         out: list[PhotoScore] = []
         start = 0
-        for prep in prepared:
+        for index, prep in enumerate(prepared):
             n = prep.photo.n_views
             sl = slice(start, start + n)
             boxes: list = list(prep.photo.boxes) + [None]
@@ -190,9 +226,28 @@ class Engine:
                 mode=cfg.mode, protocol=cfg.protocol, model=self.model_name, fingerprint=self.fingerprint,
                 views=view_scores, scored_size=prep.photo.size, original_size=prep.original_size,
                 embedding=embedding, decode_source=prep.source,
-                elapsed_ms=prep.decode_ms + forward_ms * n / total_views))
+                elapsed_ms=prep.decode_ms + forward_ms * n / total_views,
+                clip_embedding=standard.get(index), clip_fingerprint=self.clip_fingerprint if standard else None,
+                perceptual_hash=prep.perceptual_hash))
             start += n
         return out
+
+    def _standard_embeddings(self, prepared: Sequence[Prepared]) -> dict[int, np.ndarray]:
+        """{index in prepared: L2-normalised float32 standard CLIP embedding}, one forward pass."""
+        views = {i: p.standard_view for i, p in enumerate(prepared) if p.standard_view is not None}
+        if not views:
+            return {}
+        feats = self.backbone.standard_features(torch.stack(list(views.values())))
+        unit = torch.nn.functional.normalize(feats, dim=-1).cpu().numpy().astype(np.float32)
+        return dict(zip(views, unit))
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), D) L2-normalised float32 text embeddings, in the standard embeddings' space."""
+        texts = list(texts)
+        # chunks: a vocabulary of a few thousand prompts at once would need GBs of attention maps
+        feats = torch.cat([self.backbone.text_features(texts[i:i + _TEXT_CHUNK])
+                           for i in range(0, len(texts), _TEXT_CHUNK)])
+        return torch.nn.functional.normalize(feats, dim=-1).cpu().numpy().astype(np.float32)
 
     def _features(self, prepared: Sequence[Prepared]) -> torch.Tensor:
         """Unnormalised image features for every view of every photo, in order."""
