@@ -106,6 +106,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     from iqa_engine.backbone import Backbone
     from iqa_engine.hardware import cpu_has_native_bf16
     from iqa_engine.errors import ImageDecodeError
+    from iqa_engine.perceptual import difference_hash
 
     notes: list[str] = []
     if random_weights:
@@ -194,6 +195,14 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
         t = time.perf_counter()
         prepared.append(engine.prepare_image(d.image, d.original_size, d.source))
         view_ms += (time.perf_counter() - t) * 1000.0
+    # what the standard CLIP embedding and the perceptual hash add to view building (timed again apart)
+    extra_prep_ms = 0.0
+    if config.clip_embedding:
+        for d in decoded:
+            t = time.perf_counter()
+            engine.backbone.preprocess(d.image)
+            difference_hash(d.image)
+            extra_prep_ms += (time.perf_counter() - t) * 1000.0
     del decoded
 
     # -- stage 3: forward (model + cues), batched as score_paths batched them end to end
@@ -209,6 +218,13 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
         ms = (time.perf_counter() - t) * 1000.0
         fwd_ms += ms
         best_views_per_s = max(best_views_per_s, sum(p.photo.n_views for p in g) / (ms / 1000.0))
+    # the standard embedding's share of those passes: its forward pass timed again on the same groups
+    extra_fwd_ms = 0.0
+    if config.clip_embedding:
+        for g in groups:
+            t = time.perf_counter()
+            engine._standard_embeddings(g)
+            extra_fwd_ms += (time.perf_counter() - t) * 1000.0
 
     # -- stage 4: catalog write
     sink = open_sink(work_dir / "stages.db", good)
@@ -230,6 +246,13 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
                           best_pass_views_per_s=best_views_per_s),
         "catalog_write": _stage(cat_ms, n, writer=sink.kind),
     }
+    if config.clip_embedding:
+        extra_ms = extra_prep_ms + extra_fwd_ms
+        rest_ms = dec_ms + view_ms + fwd_ms - extra_ms
+        stages["clip_embedding"] = _stage(extra_ms, n, preprocess_and_hash_ms_per_photo=extra_prep_ms / n,
+                                          model_ms_per_photo=extra_fwd_ms / n,
+                                          # against decode + views + forward without it: the scoring pass
+                                          percent_of_pass=100.0 * extra_ms / rest_ms if rest_ms > 0 else math.nan)
     sequential_ms = dec_ms + view_ms + fwd_ms + cat_ms
 
     # -- deviation from exact fp32 windows, on the same prepared photos
@@ -436,6 +459,12 @@ def format_speed(r: dict) -> str:
         ("catalog write", st["catalog_write"], st["catalog_write"]["writer"]),
         ("sum of stages", r["sequential"], "one after another, one thread"),
     ]
+    if "clip_embedding" in st:
+        ce = st["clip_embedding"]
+        rows.insert(3, ("  of which CLIP emb.", ce,
+                        f"standard embedding + perceptual hash: {_f(ce['percent_of_pass'], '.1f')}% on top of "
+                        f"decode+views+forward (preprocess {_f(ce['preprocess_and_hash_ms_per_photo'], '.1f')}, "
+                        f"model {_f(ce['model_ms_per_photo'], '.1f')} ms/photo)"))
     for name, s, note in rows:
         lines.append(f"{name:<22}{_f(s['ms_per_photo'], '10.1f')}{_f(s['photos_per_s'], '10.2f')}  {note}".rstrip())
     ee = r["end_to_end"]
