@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = Engine(config)
         load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    dim = engine.encode_texts(["warm-up"]).shape[1]
+    dim = engine.encode_query("warm-up").shape[0]
     first_text_ms = (time.perf_counter() - t0) * 1000
     print(f"bench search: {engine.model_name} ({engine.backbone.info.identity}), {dim}-d embeddings; "
           f"model loaded in {load_s:.1f} s, first text encoded in {first_text_ms:.0f} ms")
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         text_ms, rank_ms, total_ms = [], [], []
         for q in queries:
             t0 = time.perf_counter()
-            vector = engine.encode_texts([q])[0]
+            vector = engine.encode_query(q)
             t1 = time.perf_counter()
             hits = index.search(vector, TOP)
             t2 = time.perf_counter()

@@ -241,6 +241,21 @@ class Engine:
         unit = torch.nn.functional.normalize(feats, dim=-1).cpu().numpy().astype(np.float32)
         return dict(zip(views, unit))
 
+    def encode_query(self, text: str) -> np.ndarray:
+        """(D,) one search text, L2-normalised, encoded on one CPU thread.
+
+        A single prompt is too small a pass to share between threads: on a CPU that is busy
+        (a scan running beside the gallery), the threads' barriers made it 4 to 10 times slower
+        than one thread in bench/search.py."""
+        if self.backbone.device.type != "cpu":
+            return self.encode_texts([text])[0]
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self.encode_texts([text])[0]
+        finally:
+            torch.set_num_threads(threads)
+
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), D) L2-normalised float32 text embeddings, in the standard embeddings' space."""
         texts = list(texts)

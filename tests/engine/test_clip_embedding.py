@@ -114,3 +114,10 @@ def test_embedding_without_scoring_equals_the_scoring_pass(tiny_engine: Engine, 
             np.testing.assert_allclose(e.clip_embedding, scored[p].clip_embedding, atol=TOLERANCE, rtol=0)
             assert (e.perceptual_hash, e.clip_fingerprint) == (scored[p].perceptual_hash, scored[p].clip_fingerprint)
             assert e.original_size == scored[p].original_size
+
+
+def test_a_search_query_is_the_same_embedding_and_leaves_the_thread_count_alone(tiny_engine: Engine) -> None:
+    before = torch.get_num_threads()
+    query = tiny_engine.encode_query("a red car")
+    assert torch.get_num_threads() == before
+    np.testing.assert_allclose(query, tiny_engine.encode_texts(["a red car"])[0], atol=1e-6)
