@@ -121,6 +121,22 @@ class Backbone:
             feats = self.model.encode_image(x)
         return feats.float()
 
+    def mixed_features(self, views: torch.Tensor, n_plain: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """One pass over (B, 3, 224, 224) views: the first n_plain as image_features gives them, the
+        rest as standard_features does (for a ResNet the trunk runs once; only the pools differ)."""
+        if n_plain >= views.shape[0]:
+            return self.image_features(views), views.new_zeros((0, 0))
+        if n_plain == 0:
+            return views.new_zeros((0, 0)), self.standard_features(views)
+        if not self.is_resnet:
+            both = self.image_features(views)  # a ViT's views are encoded as CLIP does anyway
+            return both[:n_plain], both[n_plain:]
+        with torch.inference_mode(), self.autocast():
+            grid = self.trunk(views)
+            plain = self.attention_pool(grid[:n_plain])
+            standard = self.model.visual.attnpool(grid[n_plain:])
+        return plain.float(), standard.float()
+
     def image_features(self, views: torch.Tensor) -> torch.Tensor:
         """(B, 3, 224, 224) normalised views -> (B, D) unnormalised float32 features."""
         with torch.inference_mode(), self.autocast():

@@ -184,9 +184,8 @@ class Engine:
             while chunk := [p for _, p in zip(range(batch), source)]:
                 ready = list(pool.map(prepare, chunk))
                 good = [r for r in ready if not isinstance(r, ImageDecodeError)]
-                feats = (self.backbone.standard_features(torch.stack([r[0] for r in good]))
-                         if good else torch.zeros(0, 1))
-                unit = iter(torch.nn.functional.normalize(feats, dim=-1).cpu().numpy().astype(np.float32))
+                unit = iter(_unit(self.backbone.standard_features(torch.stack([r[0] for r in good])))
+                            if good else [])
                 for p, r in zip(chunk, ready):
                     yield p, (r if isinstance(r, ImageDecodeError)
                               else PhotoEmbedding(next(unit), self.clip_fingerprint, r[1], r[2]))
@@ -197,8 +196,7 @@ class Engine:
     def score_prepared(self, prepared: Sequence[Prepared]) -> list[PhotoScore]:
         """Stage 3: the model and the cues for a batch of prepared photos (one thread at a time)."""
         t0 = time.perf_counter()
-        feats = self._features(prepared)
-        standard = self._standard_embeddings(prepared)
+        feats, standard = self._forward(prepared)
         cfg = self.config
         cues = compute_cues(feats, self._text_features, self._logit_scale, cfg.box_cox_lambda,
                             cfg.base_cosine, cfg.base_magnitude, cfg.alpha)
@@ -233,13 +231,11 @@ class Engine:
         return out
 
     def _standard_embeddings(self, prepared: Sequence[Prepared]) -> dict[int, np.ndarray]:
-        """{index in prepared: L2-normalised float32 standard CLIP embedding}, one forward pass."""
+        """{index in prepared: L2-normalised float32 standard CLIP embedding}, in a pass of their own."""
         views = {i: p.standard_view for i, p in enumerate(prepared) if p.standard_view is not None}
         if not views:
             return {}
-        feats = self.backbone.standard_features(torch.stack(list(views.values())))
-        unit = torch.nn.functional.normalize(feats, dim=-1).cpu().numpy().astype(np.float32)
-        return dict(zip(views, unit))
+        return dict(zip(views, _unit(self.backbone.standard_features(torch.stack(list(views.values()))))))
 
     def encode_query(self, text: str) -> np.ndarray:
         """(D,) one search text, L2-normalised, encoded on one CPU thread.
@@ -264,14 +260,36 @@ class Engine:
                            for i in range(0, len(texts), _TEXT_CHUNK)])
         return torch.nn.functional.normalize(feats, dim=-1).cpu().numpy().astype(np.float32)
 
-    def _features(self, prepared: Sequence[Prepared]) -> torch.Tensor:
-        """Unnormalised image features for every view of every photo, in order."""
+    def _forward(self, prepared: Sequence[Prepared]) -> tuple[torch.Tensor, dict[int, np.ndarray]]:
+        """(unnormalised MA-CLIP features of every view of every photo, in order;
+        {index in prepared: standard CLIP embedding}).
+
+        The standard views ride in the MA-CLIP views' forward passes when they have the same size:
+        the ResNet trunk runs once over both, and only the attention pools differ (a pass of their
+        own would cost a small batch's overhead on top of one more view per photo)."""
+        standard = {i: p.standard_view for i, p in enumerate(prepared) if p.standard_view is not None}
         if self.config.trunk == "shared" and self.config.protocol != "global":
-            return torch.cat([self._shared_trunk_features(p.photo) for p in prepared])
-        all_views = torch.cat([V.window_views(p.photo) for p in prepared])
-        chunks = [self.backbone.image_features(all_views[i:i + self.config.batch_views])
-                  for i in range(0, all_views.shape[0], self.config.batch_views)]
-        return torch.cat(chunks)
+            return torch.cat([self._shared_trunk_features(p.photo) for p in prepared]), \
+                self._standard_embeddings(prepared)
+        views = [V.window_views(p.photo) for p in prepared]
+        riding = bool(standard) and all(v.shape[-2:] == (V.VIEW, V.VIEW) for v in standard.values())
+        if not riding:
+            return self._batched(torch.cat(views), 0)[0], self._standard_embeddings(prepared)
+        n_plain = sum(v.shape[0] for v in views)
+        plain, std = self._batched(torch.cat([*views, torch.stack(list(standard.values()))]), n_plain)
+        return plain, dict(zip(standard, _unit(std)))
+
+    def _batched(self, views: torch.Tensor, n_plain: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Views in passes of batch_views: the first n_plain pooled as MA-CLIP does (unless n_plain
+        is 0: all of them), the rest as the standard embedding."""
+        n_plain = n_plain or views.shape[0]
+        step = self.config.batch_views
+        plain, std = [], []
+        for i in range(0, views.shape[0], step):
+            a, b = self.backbone.mixed_features(views[i:i + step], max(0, min(step, n_plain - i)))
+            plain.append(a)
+            std.append(b)
+        return _cat(plain), _cat(std)
 
     def _shared_trunk_features(self, photo: V.PreparedPhoto) -> torch.Tensor:
         """The fast approximation: one trunk pass over the photo, then each window's 7x7 cells pooled.
@@ -290,3 +308,14 @@ class Engine:
             pooled = bb.attention_pool(torch.cat(crops)) if crops else grid.new_zeros((0, 0))
         glob = bb.image_features(V.global_view(photo.tensor).unsqueeze(0))
         return torch.cat([pooled.float(), glob]) if crops else glob
+
+
+def _cat(parts: list[torch.Tensor]) -> torch.Tensor:
+    """torch.cat of the non-empty parts (a pass with no view of one kind gives an empty (0, 0) part)."""
+    full = [p for p in parts if p.numel()]
+    return torch.cat(full) if full else parts[0]
+
+
+def _unit(feats: torch.Tensor) -> np.ndarray:
+    """Rows L2-normalised, as float32 numpy."""
+    return torch.nn.functional.normalize(feats.float(), dim=-1).cpu().numpy().astype(np.float32)

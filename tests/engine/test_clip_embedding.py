@@ -121,3 +121,15 @@ def test_a_search_query_is_the_same_embedding_and_leaves_the_thread_count_alone(
     query = tiny_engine.encode_query("a red car")
     assert torch.get_num_threads() == before
     np.testing.assert_allclose(query, tiny_engine.encode_texts(["a red car"])[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("changes", [{"protocol": "global"}, {"protocol": "spaq"}, {"trunk": "shared"},
+                                     {"batch_views": 5}])
+def test_every_protocol_and_trunk_gives_the_same_embedding(tiny_model: TinyModel, tiny_engine: Engine,
+                                                           open_clip_reference, changes) -> None:
+    """The standard views ride in the MA-CLIP passes (split across passes with batch_views 5) or, with
+    the shared trunk, get a pass of their own: the embedding is the same either way."""
+    engine = Engine(tiny_model.engine_config(**changes), backbone=tiny_engine.backbone)
+    images = [Image.fromarray(real_photos()[n]) for n in ("coffee", "rocket", "chelsea")]
+    for image, score in zip(images, engine.score_images(images)):
+        np.testing.assert_allclose(score.clip_embedding, _fresh(open_clip_reference, image), atol=TOLERANCE, rtol=0)
