@@ -18,6 +18,7 @@ One module per question:
   sidecars    XMP sidecar bookkeeping and imported decisions
   reading     gallery rows, a photo's detail, lookups
   summary     counts, distributions and the export
+  embeddings  standard CLIP embeddings (search, keywords, duplicates) and vocabularies' text features
   errors      CatalogError and its typed kinds (busy, read-only, damaged, missing)
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.decisions import DecisionsMixin
+from curator.catalog.embeddings import EmbeddingsMixin
 from curator.catalog.errors import (
     BUSY_TIMEOUT_MS,
     CatalogBusy,
@@ -44,6 +46,9 @@ from curator.catalog.records import (
     SORTS,
     STATUSES,
     UNCHANGED,
+    ClipEmbedding,
+    DuplicateRow,
+    EmbeddingMatrix,
     FileEntry,
     FileStat,
     FlagChange,
@@ -61,6 +66,7 @@ from curator.catalog.records import (
     SidecarImport,
     SidecarMark,
     SyncCounts,
+    TermFeaturesRecord,
     Twin,
     ViewRecord,
 )
@@ -71,14 +77,15 @@ from curator.catalog.summary import SummaryMixin
 from curator.labels import LABELS, normalise_label
 
 
-class Catalog(QueueMixin, RecordingMixin, DecisionsMixin, SidecarsMixin, ReadingMixin, SummaryMixin, CatalogBase):
+class Catalog(QueueMixin, RecordingMixin, DecisionsMixin, SidecarsMixin, ReadingMixin, SummaryMixin, EmbeddingsMixin,
+              CatalogBase):
     """A catalog file. Open with Catalog.open(path); close() or use as a context manager."""
 
 
 __all__ = [
     "APPLICATION_ID", "BUSY_TIMEOUT_MS", "CURRENT_KINDS", "FLAGS", "FLAG_SOURCES", "LABELS", "MIGRATIONS",
     "OUTCOME_KINDS", "SCHEMA_VERSION", "SORTS", "STATUSES", "UNCHANGED", "WEAK_SQL",
-    "Catalog", "CatalogBusy", "CatalogDamaged", "CatalogError", "CatalogMissing", "CatalogReadOnly",
+    "Catalog", "CatalogBusy", "ClipEmbedding", "DuplicateRow", "EmbeddingMatrix", "TermFeaturesRecord", "CatalogDamaged", "CatalogError", "CatalogMissing", "CatalogReadOnly",
     "FileEntry", "FileStat", "FlagChange", "FlagRow", "FrameRow", "GalleryRow", "KnownFile", "Outcome",
     "OutcomeKind", "PendingItem", "PhotoDetail", "Recorded", "RunRecord", "ScoreRecord", "SidecarImport",
     "SidecarMark", "SyncCounts", "Twin", "ViewRecord", "normalise_label", "scope_clause",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from curator.catalog.connection import CatalogBase
+from curator.catalog.embeddings import write_clip_embedding
 from curator.catalog.errors import CatalogError
 from curator.catalog.pairs import check_pairs, link_partners, primary_row
 from curator.catalog.records import (
@@ -194,7 +195,8 @@ class RecordingMixin(CatalogBase):
             "updated_at = ? WHERE id = ?", (st.size, st.mtime_ns, content_hash, w, h, now, pid))
         if exif is not None:
             write_exif(conn, pid, exif)
-
+        if score.clip is not None:
+            write_clip_embedding(conn, pid, score.clip, now)
 
 
 def write_exif(conn: sqlite3.Connection, pid: int, exif: "ExifData") -> None:
