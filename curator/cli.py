@@ -26,6 +26,9 @@ COMMAND_MODULES = (
     "export",
     "stats",
     "flag",
+    "tags",
+    "search",
+    "dupes",
 )
 
 

@@ -41,6 +41,17 @@ in this same format. Every table and key, with its default:
     [bursts]
     gap_seconds = 2.0         # frames closer than this in time may form a burst
     similarity = 0.9          # and must look this alike (cosine of their CLIP embeddings)
+
+    [tags]                    # keywords (iqa_engine.keywords; README, "Keywords")
+    vocabulary = ""           # a terms file replacing the built-in vocabulary; "" means the built-in one
+    extra = []                # more terms, each "keyword" or "keyword = phrase used in the prompts"
+    top_k = 5                 # at most this many keywords per photo
+    threshold = 0.05          # a keyword's confidence (softmax over the vocabulary) must reach this
+    margin = 0.0              # and its cosine must beat the neutral prompt's by this much
+
+    [duplicates]              # curator dupes and the gallery's Duplicates view (curator.duplicates)
+    similarity = 0.95         # cosine of the standard CLIP embeddings, at least
+    max_distance = 6          # perceptual-hash bits (of 64) that may differ, at most
 """
 
 from __future__ import annotations
@@ -50,11 +61,14 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import platformdirs
 
 from iqa_engine.config import EngineConfig
+
+if TYPE_CHECKING:
+    from iqa_engine.keywords import KeywordRule, Vocabulary
 
 APP_NAME = "curator"
 SETTINGS_FILE_NAME = "settings.toml"
@@ -122,6 +136,15 @@ class Settings:
     # [bursts]
     burst_gap_seconds: float = 2.0
     burst_similarity: float = 0.9
+    # [tags]
+    tags_vocabulary: str = ""  # "" means the built-in vocabulary
+    tags_extra: tuple[str, ...] = ()
+    tags_top_k: int = 5
+    tags_threshold: float = 0.05
+    tags_margin: float = 0.0
+    # [duplicates]
+    dupes_similarity: float = 0.95
+    dupes_max_distance: int = 6
     # where each value came from: "default", the settings file, "env CURATOR_DB" or "flag"
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -139,6 +162,20 @@ class Settings:
         try:
             return EngineConfig(**values)
         except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+
+    def keyword_rule(self) -> "KeywordRule":
+        from iqa_engine.keywords import KeywordRule
+
+        return KeywordRule(top_k=self.tags_top_k, threshold=self.tags_threshold, margin=self.tags_margin)
+
+    def vocabulary(self) -> "Vocabulary":
+        """The built-in vocabulary (or the [tags] vocabulary file instead), plus the [tags] extra terms."""
+        from iqa_engine.keywords import VocabularyError, load_vocabulary
+
+        try:
+            return load_vocabulary(self.tags_vocabulary or None, self.tags_extra)
+        except VocabularyError as exc:
             raise SettingsError(str(exc)) from None
 
     def with_overrides(self, source: str, **values: Any) -> "Settings":
@@ -174,6 +211,13 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("xmp", "map"): "xmp_map",
     ("bursts", "gap_seconds"): "burst_gap_seconds",
     ("bursts", "similarity"): "burst_similarity",
+    ("tags", "vocabulary"): "tags_vocabulary",
+    ("tags", "extra"): "tags_extra",
+    ("tags", "top_k"): "tags_top_k",
+    ("tags", "threshold"): "tags_threshold",
+    ("tags", "margin"): "tags_margin",
+    ("duplicates", "similarity"): "dupes_similarity",
+    ("duplicates", "max_distance"): "dupes_max_distance",
 }
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(table for table, _ in TOML_KEYS))
 
@@ -208,7 +252,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
                 home = _table_of(key)
                 hint = f" (it belongs in [{home}])" if home and home != table else ""
                 raise SettingsError(f"settings file {path}: unknown key [{table}] {key}{hint}")
-            values[name] = value
+            values[name] = tuple(value) if isinstance(value, list) else value
     return values
 
 
@@ -238,6 +282,16 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("xmp naming must be 'adobe' or 'darktable'")
     if settings.burst_gap_seconds < 0:
         raise SettingsError("burst gap must be >= 0 seconds")
+    if not isinstance(settings.tags_extra, tuple) or not all(isinstance(t, str) for t in settings.tags_extra):
+        raise SettingsError("[tags] extra must be a list of strings, e.g. extra = [\"heron\", \"red car = a red car\"]")
+    if not isinstance(settings.tags_top_k, int) or settings.tags_top_k < 1:
+        raise SettingsError("[tags] top_k must be a whole number of at least 1")
+    if not 0 <= settings.tags_threshold <= 1:
+        raise SettingsError("[tags] threshold must be between 0 and 1")
+    if not -1 <= settings.dupes_similarity <= 1:
+        raise SettingsError("[duplicates] similarity must be between -1 and 1")
+    if not isinstance(settings.dupes_max_distance, int) or not 0 <= settings.dupes_max_distance <= 64:
+        raise SettingsError("[duplicates] max_distance must be a whole number from 0 to 64")
     if not isinstance(settings.xmp_map, str):
         raise SettingsError("[xmp] map must be a string such as \"reject=-1:Red,keep=3\"")
     if settings.xmp_map.strip():
