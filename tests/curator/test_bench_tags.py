@@ -51,3 +51,32 @@ def test_bad_labels_files_are_one_line_errors(tmp_path, content: str, message: s
         read_labels(f)
     with pytest.raises(LabelsError, match="cannot read"):
         read_labels(tmp_path / "missing.csv")
+
+
+def test_bench_tags_end_to_end_on_a_synthetic_labelled_set(tmp_path, tiny_model, monkeypatch, capsys) -> None:
+    """The command on real photos with the tiny model: the report's shape and counts (random weights:
+    the figures themselves mean nothing)."""
+    import json
+
+    from conftest import real_photos, write_jpeg
+
+    from curator.cli import main
+
+    monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "none.toml"))
+    labels = {"chelsea": "cat", "coffee": "coffee;food", "motorcycle": "motorcycle", "astronaut": "portrait",
+              "rocket": "rocket launch"}
+    rows = ["path,label"]
+    for name, arr in real_photos().items():
+        write_jpeg(tmp_path / "set" / f"{name}.jpg", arr)
+        rows += [f"set/{name}.jpg,{label}" for label in labels[name].split(";")]
+    rows.append("set/missing.jpg,dog")
+    csv_path = tmp_path / "labels.csv"
+    csv_path.write_text("\n".join(rows) + "\n")
+    code = main(["bench", "tags", "--labels", str(csv_path), "--json", "-", "--k", "1,5", *tiny_model.cli_args()])
+    out, err = capsys.readouterr()
+    assert code == 1  # one listed photo is missing
+    report = json.loads(out)
+    assert report["photos"] == 5 and report["failed"] == 1 and [a["k"] for a in report["ranked"]] == [1, 5]
+    assert report["unknown_labels"] == ["rocket launch"]
+    assert all(0.0 <= a["precision"] <= 1.0 and 0.0 <= a["recall"] <= 1.0 for a in report["ranked"])
+    assert "missing.jpg" in err and "top 1" in err
