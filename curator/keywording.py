@@ -91,3 +91,25 @@ def store_features(catalog: Catalog, vocabulary: Vocabulary, engine: "Engine") -
 
 def _features(r: TermFeaturesRecord) -> TermFeatures:
     return TermFeatures(r.vocabulary, r.clip_fingerprint, r.keywords, r.matrix, r.neutral, r.logit_scale)
+
+
+def keywords_or_note(catalog: Catalog, settings: Settings,
+                     photo_ids: Sequence[int]) -> tuple[dict[int, tuple[Keyword, ...]], str]:
+    """({photo id: keywords}, "") for `list --json` and `export`; ({}, why) when the keywords cannot be
+    had (no model to compute a new vocabulary's features, a bad vocabulary file). A catalog with no
+    embeddings gives ({}, "") without loading anything."""
+    from iqa_engine.errors import EngineError
+
+    from curator.settings import SettingsError
+
+    if main_clip_fingerprint(catalog) is None:
+        return {}, ""
+    try:
+        return tagger(catalog, settings).for_photos(catalog, photo_ids), ""
+    except (EngineError, SettingsError, UserError) as exc:
+        return {}, f"keywords left out: {str(exc).splitlines()[0]}"
+
+
+def keyword_dicts(keywords: Sequence[Keyword]) -> list[dict[str, object]]:
+    """A photo's keywords as JSON-ready dicts."""
+    return [{"keyword": k.keyword, "confidence": round(k.confidence, 4)} for k in keywords]

@@ -21,7 +21,7 @@ COLUMNS = (
     "fingerprint", "views", "scored_at", "elapsed_ms",
     "flag", "flag_source", "rating", "label", "low_quality", "partner_of",
     "capture_time", "make", "camera_model", "camera", "lens", "iso", "exposure_time", "f_number", "focal_length",
-    "orientation", "exposure_bias",
+    "orientation", "exposure_bias", "keywords",
 )
 
 
@@ -42,7 +42,15 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     under = os.path.realpath(os.path.expanduser(args.folder)) if args.folder else None
     with Catalog.open(settings.db_path, create=False) as catalog:
-        records = catalog.export_records(under=under)
+        from curator.keywording import keyword_dicts, keywords_or_note
+
+        # a RAW+JPEG pair is one shot: both files carry the keywords of the one that was scored
+        shot = {r.photo_id: r.partner_of or r.photo_id for r in catalog.query_rows(under=under)}
+        keywords, note = keywords_or_note(catalog, settings, sorted(set(shot.values())))
+        if note:
+            print(f"curator: {note}", file=sys.stderr)
+        records = ({**rec, "keywords": keyword_dicts(keywords.get(shot.get(rec["photo_id"], rec["photo_id"]), ()))}
+                   for rec in catalog.export_records(under=under))
         if args.output:
             n = _write_atomically(Path(args.output).expanduser(), args.format, records)
             print(f"exported {n} photo(s) to {args.output}", file=sys.stderr)
@@ -57,7 +65,9 @@ def write(out: IO[str], fmt: str, records: Iterable[dict[str, Any]]) -> int:
         writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for rec in records:
-            writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in COLUMNS})
+            row = {k: ("" if rec.get(k) is None else rec.get(k)) for k in COLUMNS}
+            row["keywords"] = "; ".join(k["keyword"] for k in rec.get("keywords") or ())  # confidence in JSON
+            writer.writerow(row)
             n += 1
         return n
     out.write("[")

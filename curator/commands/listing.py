@@ -46,8 +46,16 @@ def run(args: argparse.Namespace) -> int:
     with Catalog.open(settings.db_path, create=False) as catalog:
         rows = catalog.query_rows(under=under, weak=args.flagged, errors=args.errors, sort=args.sort,
                                   limit=args.limit)
+        if args.json:
+            from curator.keywording import keyword_dicts, keywords_or_note
+
+            keywords, note = keywords_or_note(catalog, settings, [r.partner_of or r.photo_id for r in rows])
+            if note:
+                print(f"curator: {note}", file=sys.stderr)
     if args.json:
-        json.dump([dataclasses.asdict(r) for r in rows], sys.stdout, indent=2)
+        # a RAW+JPEG pair is one shot: both files show the keywords of the one that was scored
+        json.dump([{**dataclasses.asdict(r), "keywords": keyword_dicts(keywords.get(r.partner_of or r.photo_id, ()))}
+                   for r in rows], sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     print(f"{'fused':>8}  {'flag':<12} {'rating':>6}  {'label':<7} {'status':<8} path")

@@ -156,3 +156,23 @@ def test_embeddings_only_fills_old_photos_and_leaves_scores(capsys, db, library,
     with Catalog.open(db) as cat:
         assert cat._read("SELECT * FROM scores ORDER BY id") == scores
         assert cat.clip_fingerprints()[0][1] == 7
+
+
+def test_list_json_and_export_carry_the_keywords(capsys, db, library, tiny_model, tmp_path) -> None:
+    (tmp_path / "no-settings.toml").write_text(
+        f"[engine]\nmodel = {json.dumps(str(tiny_model.config_path))}\nweights = {json.dumps(str(tiny_model.weights_path))}\n"
+        "[tags]\ntop_k = 2\nthreshold = 0.0\nmargin = -1.0\n")
+    code, out, err = run_cli(capsys, "tags", "--folder", library, "--db", db, "--json")
+    assert code == 0, err
+    expected = {item["path"]: [k["keyword"] for k in item["keywords"]] for item in json.loads(out)}
+    code, out, err = run_cli(capsys, "list", "--db", db, "--json")
+    assert code == 0, err
+    listed = {r["path"]: [k["keyword"] for k in r["keywords"]] for r in json.loads(out)}
+    assert listed == expected and all(len(v) == 2 for v in listed.values())
+    code, out, err = run_cli(capsys, "export", "--db", db, "--format", "json")
+    assert {r["path"]: [k["keyword"] for k in r["keywords"]] for r in json.loads(out)} == expected
+    code, out, err = run_cli(capsys, "export", "--db", db, "--format", "csv")
+    import csv
+    import io
+
+    assert {r["path"]: r["keywords"].split("; ") for r in csv.DictReader(io.StringIO(out))} == expected
