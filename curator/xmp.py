@@ -39,6 +39,16 @@ that differs from what curator last wrote was set by a person (or another
 application): curator leaves it alone unless told to ``force``, and
 ``SidecarDecision.user_rating`` / ``user_label`` report it for import.
 
+Keywords (``xmp write --keywords``): curator's keywords go to ``dc:subject`` and,
+as ``curator|subject|KEYWORD``, to ``lr:hierarchicalSubject``. ``curator:Keywords``
+lists the ``dc:subject`` entries curator added, so the next write replaces
+exactly those (when the vocabulary or the model changed) and never touches a
+keyword that was there before or that someone else added, nor any
+hierarchical keyword outside ``curator|subject|``. A keyword a person already
+has is not added twice (and stays theirs). exiv2 (through pyexiv2) writes both
+lists as ``rdf:Seq`` where the XMP specification names ``rdf:Bag``; the
+applications above read either.
+
 Writes are atomic: the new sidecar is written to a temporary file in the same
 folder, fsynced, then ``os.replace``-d over the old one, so an interrupted
 write leaves the old sidecar byte-identical. Only ``.xmp`` files are written.
@@ -71,7 +81,11 @@ KEY_SCORE = f"Xmp.{CURATOR_PREFIX}.Score"  # MA-CLIP fused score, optional
 KEY_VERDICT = f"Xmp.{CURATOR_PREFIX}.Verdict"  # the verdict the rating/label came from
 KEY_OUR_RATING = f"Xmp.{CURATOR_PREFIX}.Rating"  # the xmp:Rating curator last wrote
 KEY_OUR_LABEL = f"Xmp.{CURATOR_PREFIX}.Label"  # the xmp:Label curator last wrote
-OUR_KEYS = (KEY_RATING, KEY_LABEL, KEY_SCORE, KEY_VERDICT, KEY_OUR_RATING, KEY_OUR_LABEL)
+KEY_SUBJECT = "Xmp.dc.subject"  # keywords, flat (every application reads these)
+KEY_HIERARCHICAL = "Xmp.lr.hierarchicalSubject"  # keywords as paths, "parent|child" (Lightroom, darktable, digiKam)
+KEY_OUR_KEYWORDS = f"Xmp.{CURATOR_PREFIX}.Keywords"  # the dc:subject entries curator added
+HIERARCHY_PREFIX = "curator|subject|"  # curator's keywords sit under this branch of the keyword tree
+OUR_KEYS = (KEY_RATING, KEY_LABEL, KEY_SCORE, KEY_VERDICT, KEY_OUR_RATING, KEY_OUR_LABEL, KEY_OUR_KEYWORDS)
 
 # The standard XMP packet wrapper with no properties: what a new sidecar starts from.
 _EMPTY_PACKET = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
@@ -160,6 +174,7 @@ class XmpFields:
     label: str | None = None
     verdict: str | None = None
     score: float | None = None  # written to curator:Score only when not None
+    keywords: tuple[str, ...] | None = None  # curator's keywords; None: leave keywords as they are
 
 
 def fields_for(verdict: str | None, mapping: Mapping[str, Mark] = DEFAULT_MAPPING,
@@ -278,7 +293,7 @@ def _parse(data: bytes, where: Path) -> dict[str, Any]:
         img.close()
 
 
-def _patch(data: bytes, changes: Mapping[str, str | None], where: Path) -> bytes:
+def _patch(data: bytes, changes: Mapping[str, Any], where: Path) -> bytes:
     img = _image(data, where)
     try:
         img.modify_xmp(dict(changes))  # a None value deletes the property
@@ -438,7 +453,9 @@ class WriteResult:
     created: bool  # the sidecar did not exist before
     changed: bool  # the file was (or, in a dry run, would be) written
     kept_user: tuple[str, ...] = ()  # "rating"/"label": left as a person set them
-    changes: Mapping[str, str | None] = field(default_factory=dict)  # key -> new value (None: removed)
+    changes: Mapping[str, Any] = field(default_factory=dict)  # key -> new value (None: removed)
+    keywords_added: tuple[str, ...] = ()
+    keywords_removed: tuple[str, ...] = ()
 
 
 def _own_change(changes: dict[str, str | None], kept: list[str], name: str, key: str, our_key: str,
@@ -485,6 +502,35 @@ def compute_changes(values: Mapping[str, Any], fields: XmpFields,
     return changes, tuple(kept)
 
 
+def _text_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+
+
+def keyword_changes(values: Mapping[str, Any], keywords: Sequence[str]
+                    ) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
+    """(property changes, keywords added, keywords removed) that make curator's keywords in a sidecar
+    `keywords`, keeping every keyword curator did not write, in its place (pure)."""
+    wanted = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))
+    subjects = _text_list(values.get(KEY_SUBJECT))
+    ours_before = _text_list(values.get(KEY_OUR_KEYWORDS))
+    foreign = [s for s in subjects if s not in ours_before]
+    ours = [k for k in wanted if k not in foreign]  # a keyword a person has stays theirs
+    new_subjects = foreign + ours
+    hierarchy = _text_list(values.get(KEY_HIERARCHICAL))
+    new_hierarchy = ([h for h in hierarchy if not h.startswith(HIERARCHY_PREFIX)]
+                     + [HIERARCHY_PREFIX + k.replace("|", "/") for k in wanted])
+    changes: dict[str, Any] = {}
+    for key, old, new in ((KEY_SUBJECT, subjects, new_subjects), (KEY_HIERARCHICAL, hierarchy, new_hierarchy),
+                          (KEY_OUR_KEYWORDS, ours_before, ours)):
+        if old != new:
+            changes[key] = new or None
+    previous = [s for s in subjects if s in ours_before]
+    return (changes, tuple(k for k in ours if k not in previous),
+            tuple(k for k in previous if k not in ours))
+
+
 def write_sidecar(sidecar: str | os.PathLike[str], fields: XmpFields, *, force: bool = False,
                   dry_run: bool = False) -> WriteResult:
     """Create or patch one sidecar so that it carries `fields`.
@@ -503,12 +549,18 @@ def write_sidecar(sidecar: str | os.PathLike[str], fields: XmpFields, *, force: 
     data = _EMPTY_PACKET if created else _read_bytes(target)
     with _LOCK:
         values = _parse(data, target)
-        changes, kept = compute_changes(values, fields, force)
+        found, kept = compute_changes(values, fields, force)
+        changes: dict[str, Any] = dict(found)
+        added: tuple[str, ...] = ()
+        removed: tuple[str, ...] = ()
+        if fields.keywords is not None:
+            words, added, removed = keyword_changes(values, fields.keywords)
+            changes.update(words)
         if not changes or dry_run:
-            return WriteResult(path, created, bool(changes), kept, changes)
+            return WriteResult(path, created, bool(changes), kept, changes, added, removed)
         new_data = _patch(data, changes, target)
     atomic_write_bytes(target, new_data)
-    return WriteResult(path, created, True, kept, changes)
+    return WriteResult(path, created, True, kept, changes, added, removed)
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
@@ -573,6 +625,7 @@ class PhotoDecision:
     score: float | None = None  # fused score, written only with write_score
     rating: int | None = None  # stars the user gave in curator (1-5): they win over the mapping, except on a reject
     label: str | None = None  # a colour label the user gave in curator: it wins over the mapping
+    keywords: tuple[str, ...] | None = None  # curator's keywords (xmp write --keywords); None: not written
 
     def fields(self, mapping: Mapping[str, Mark] = DEFAULT_MAPPING, write_score: bool = False) -> XmpFields:
         base = fields_for(self.verdict, mapping, self.score, write_score)
@@ -580,7 +633,7 @@ class PhotoDecision:
         if self.rating and self.verdict != "reject":
             rating = max(0, min(5, int(self.rating)))
         label = canonical_label(self.label) or base.label
-        return XmpFields(rating, label, base.verdict, base.score)
+        return XmpFields(rating, label, base.verdict, base.score, self.keywords)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,23 @@ def decisions_for_folder(catalog: Any, folder: Path | None) -> list[Any]:
     return photo_decisions(catalog.query_rows(under=str(folder) if folder is not None else None))
 
 
+def with_keywords(catalog: Any, settings: Settings, folder: Path | None, decisions: list[Any]) -> list[Any]:
+    """The decisions with each photo's keywords (curator.keywording; a RAW+JPEG pair's shot's). A photo
+    without an embedding gets no keyword change (None), not an empty list that would remove its keywords."""
+    import dataclasses
+
+    from curator.keywording import tagger
+
+    rows = catalog.query_rows(under=str(folder) if folder is not None else None)
+    shot = {r.path: r.partner_of or r.photo_id for r in rows}
+    keywords = tagger(catalog, settings).for_photos(catalog, sorted(set(shot.values())))
+    out = []
+    for d in decisions:
+        found = keywords.get(shot.get(str(d.path), -1))
+        out.append(dataclasses.replace(d, keywords=None if found is None else tuple(k.keyword for k in found)))
+    return out
+
+
 def rejects_for_folder(catalog: Any, folder: Path | None) -> list[Path]:
     """The photos under `folder` flagged "reject" (by the user or the auto policy)."""
     rows = catalog.query_rows(under=str(folder) if folder is not None else None, flagged=True)
@@ -84,6 +101,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also write the fused score as curator:Score (default from settings: no)")
     w.add_argument("--force", action="store_true",
                    help="overwrite ratings and labels a person set (default: keep them)")
+    w.add_argument("--keywords", action="store_true",
+                   help="also write each photo's keywords (curator tags) as dc:subject and as "
+                        "lr:hierarchicalSubject under curator|subject|; keywords curator did not write are kept")
     w.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
     add_db_option(w)
     w.set_defaults(run=run_xmp_write)
@@ -142,6 +162,8 @@ def run_xmp_write(args: argparse.Namespace) -> int:
     catalog = open_catalog(settings)
     try:
         decisions = decisions_for_folder(catalog, folder)
+        if args.keywords:
+            decisions = with_keywords(catalog, settings, folder, decisions)
     finally:
         catalog.close()
     report = write_decisions(decisions, naming=settings.xmp_naming, mapping=mapping,
@@ -149,7 +171,11 @@ def run_xmp_write(args: argparse.Namespace) -> int:
     verb = "would write" if args.dry_run else "wrote"
     for result in report.written:
         if result.changed:
-            print(f"{verb} {result.sidecar}{' (new)' if result.created else ''}")
+            words = " ".join([f"+{k}" for k in result.keywords_added] + [f"-{k}" for k in result.keywords_removed])
+            print(f"{verb} {result.sidecar}{' (new)' if result.created else ''}" + (f": keywords {words}" if words else ""))
+            if args.dry_run:
+                for key, value in result.changes.items():
+                    print(f"  {key} = {'(removed)' if value is None else value}")
         for name in result.kept_user:
             print(f"kept the {name} a person set in {result.sidecar} (--force overwrites it)", file=sys.stderr)
     for clash in report.clashes:
