@@ -79,6 +79,19 @@ def tagger(catalog: Catalog, settings: Settings, *, engine: "Engine | None" = No
     return Tagger(store_features(catalog, vocabulary, engine), rule)
 
 
+def cached_tagger(catalog: Catalog, settings: Settings) -> Tagger | None:
+    """The tagger when the catalog already has the vocabulary's features for its main engine; None
+    otherwise (never loads a model: for views that must stay light, like the gallery's detail pane)."""
+    fingerprint = main_clip_fingerprint(catalog)
+    if fingerprint is None:
+        return None
+    vocabulary = settings.vocabulary()
+    cached = catalog.term_features(vocabulary.fingerprint, fingerprint)
+    if cached is None or cached.keywords != vocabulary.keywords:
+        return None
+    return Tagger(_features(cached), settings.keyword_rule())
+
+
 def store_features(catalog: Catalog, vocabulary: Vocabulary, engine: "Engine") -> TermFeatures:
     """Compute a vocabulary's text features with the engine and keep them in the catalog."""
     scale = float(engine.backbone.logit_scale().exp())

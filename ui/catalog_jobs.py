@@ -89,8 +89,35 @@ class WriteXmp:
     name: ClassVar[str] = "xmp"
 
 
-Action = Union[RejectBurst, RejectBursts, WriteXmp]  # the user's own long requests, run in order
-Job = Union[Decide, LoadDetail, Recompute, Reload, Poll, GroupBursts, RejectBurst, RejectBursts, WriteXmp]
+@dataclass(frozen=True)
+class Search:
+    """Rank the photos by CLIP similarity to a text (the model loads on the first search)."""
+
+    text: str
+    name: ClassVar[str] = "search"
+
+
+@dataclass(frozen=True)
+class FindDuplicates:
+    """Library-wide duplicate groups under these folders (None: every folder)."""
+
+    roots: tuple[str, ...] | None
+    name: ClassVar[str] = "duplicates"
+
+
+@dataclass(frozen=True)
+class RejectDuplicates:
+    """"Reject all but the best" in these duplicate groups (photo ids, best first), one transaction."""
+
+    groups: tuple[tuple[int, ...], ...]
+    name: ClassVar[str] = "duplicates_reject"
+
+
+# the user's own long requests, run in order
+Action = Union[RejectBurst, RejectBursts, WriteXmp, Search, FindDuplicates, RejectDuplicates]
+_ACTIONS = (RejectBurst, RejectBursts, WriteXmp, Search, FindDuplicates, RejectDuplicates)
+Job = Union[Decide, LoadDetail, Recompute, Reload, Poll, GroupBursts, RejectBurst, RejectBursts, WriteXmp, Search,
+            FindDuplicates, RejectDuplicates]
 
 
 class JobQueue:
@@ -117,7 +144,7 @@ class JobQueue:
     def _put(self, job: Job) -> None:
         if isinstance(job, Decide):
             self._decisions.append(job)
-        elif isinstance(job, (RejectBurst, RejectBursts, WriteXmp)):
+        elif isinstance(job, _ACTIONS):
             self._actions.append(job)
         elif isinstance(job, LoadDetail):
             self._detail = job  # only the latest selection matters
@@ -181,7 +208,7 @@ class JobQueue:
                 if job.tries >= (MAX_RETRIES_STOPPING if self._stopping else MAX_RETRIES):
                     return False
                 self._decisions.appendleft(Decide(job.photo_id, job.changes, job.tries + 1))
-            elif isinstance(job, (RejectBurst, RejectBursts, WriteXmp)):
+            elif isinstance(job, _ACTIONS):
                 self._actions.appendleft(job)
             elif isinstance(job, LoadDetail):
                 self._detail = self._detail or job  # a newer selection wins

@@ -53,7 +53,8 @@ KEYMAP: dict[tuple[int, Qt.KeyboardModifier], Command] = {
     (int(Qt.Key.Key_B), _NONE): Command("toggle_burst"),
     (int(Qt.Key.Key_X), _SHIFT): Command("reject_burst_others"),
 }
-KEYS_HINT = "P pick · X reject · U unflag · 0–5 rate · S burst · ⇧X keep best · Enter details · H heatmap"
+KEYS_HINT = ("P pick · X reject · U unflag · 0–5 rate · S burst · ⇧X keep best · Enter details · H heatmap · "
+             "Ctrl+F search")
 
 
 def hint_text(db_path: Path, open_error: str | None, loaded: bool, photos: int, filter_label: str,
