@@ -25,7 +25,7 @@ class FillSummary:
     interrupted: bool = False
 
 
-def fill_embeddings(catalog: Catalog, engine: "Engine", scope: Sequence[str] | None = None, *, batch: int = 32,
+def fill_embeddings(catalog: Catalog, engine: Engine, scope: Sequence[str] | None = None, *, batch: int = 32,
                     stop: threading.Event | None = None,
                     on_progress: Callable[[int, int], None] | None = None) -> FillSummary:
     """Embed every scored photo under scope that has no embedding from this engine; one catalog

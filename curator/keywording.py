@@ -17,7 +17,14 @@ import numpy as np
 from curator.catalog import Catalog, TermFeaturesRecord
 from curator.errors import UserError
 from curator.settings import Settings
-from iqa_engine.keywords import Keyword, KeywordRule, TermFeatures, Vocabulary, pick_keywords, term_features
+from iqa_engine.keywords import (
+    Keyword,
+    KeywordRule,
+    TermFeatures,
+    Vocabulary,
+    pick_keywords,
+    term_features,
+)
 
 if TYPE_CHECKING:
     from iqa_engine import Engine
@@ -54,8 +61,8 @@ def main_clip_fingerprint(catalog: Catalog) -> str | None:
     return stored[0][0] if stored else None
 
 
-def tagger(catalog: Catalog, settings: Settings, *, engine: "Engine | None" = None,
-           load_engine: Callable[[], "Engine"] | None = None) -> Tagger:
+def tagger(catalog: Catalog, settings: Settings, *, engine: Engine | None = None,
+           load_engine: Callable[[], Engine] | None = None) -> Tagger:
     """The tagger for the catalog's embeddings: cached text features when the catalog has them for this
     vocabulary and engine, else computed with the engine (given, or loaded) and stored.
 
@@ -92,7 +99,7 @@ def cached_tagger(catalog: Catalog, settings: Settings) -> Tagger | None:
     return Tagger(_features(cached), settings.keyword_rule())
 
 
-def store_features(catalog: Catalog, vocabulary: Vocabulary, engine: "Engine") -> TermFeatures:
+def store_features(catalog: Catalog, vocabulary: Vocabulary, engine: Engine) -> TermFeatures:
     """Compute a vocabulary's text features with the engine and keep them in the catalog."""
     scale = float(engine.backbone.logit_scale().exp())
     features = term_features(vocabulary, engine.encode_texts, engine.clip_fingerprint, scale)
@@ -111,9 +118,8 @@ def keywords_or_note(catalog: Catalog, settings: Settings,
     """({photo id: keywords}, "") for `list --json` and `export`; ({}, why) when the keywords cannot be
     had (no model to compute a new vocabulary's features, a bad vocabulary file). A catalog with no
     embeddings gives ({}, "") without loading anything."""
-    from iqa_engine.errors import EngineError
-
     from curator.settings import SettingsError
+    from iqa_engine.errors import EngineError
 
     if main_clip_fingerprint(catalog) is None:
         return {}, ""

@@ -24,11 +24,11 @@ class Searcher:
     index: EmbeddingIndex
 
     @classmethod
-    def load(cls, catalog: Catalog, fingerprint: str, scope: Sequence[str] | None = None) -> "Searcher":
+    def load(cls, catalog: Catalog, fingerprint: str, scope: Sequence[str] | None = None) -> Searcher:
         stored = catalog.clip_embedding_matrix(fingerprint, scope)
         return cls(fingerprint, EmbeddingIndex.build(stored.photo_ids, stored.vectors))
 
-    def by_text(self, engine: "Engine", text: str, limit: int | None = None) -> list[Hit]:
+    def by_text(self, engine: Engine, text: str, limit: int | None = None) -> list[Hit]:
         if engine.clip_fingerprint != self.fingerprint:
             raise UserError("the embeddings were made by another engine than the one configured; "
                             "run `curator scan --embeddings-only DIR` with this engine")

@@ -129,7 +129,8 @@ class GalleryWindow(QMainWindow):
         self.duplicates = DuplicatesActions(self.worker, self.model, folder=lambda: self.proxy.folder,
                                             say=self.status.say, confirm=lambda title, text: self.confirm(title, text),
                                             can_write=self._can_write, window=self)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.open)
+        self.find_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        self.find_shortcut.activated.connect(self.search.open)
         self._update_hint()
 
         self._thumb_timer = QTimer(self, singleShot=True, interval=40)

@@ -12,12 +12,17 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from curator.catalog.connection import CatalogBase
-from curator.catalog.records import ClipEmbedding, DuplicateRow, EmbeddingMatrix, TermFeaturesRecord
+from curator.catalog.records import (
+    ClipEmbedding,
+    DuplicateRow,
+    EmbeddingMatrix,
+    TermFeaturesRecord,
+)
 from curator.catalog.sql import LATEST_SCORE, LIVE_SHOTS, in_chunks, scope_clause
 
 _F16 = "<f2"

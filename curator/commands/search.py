@@ -8,7 +8,11 @@ import os
 import sys
 from typing import cast
 
-from curator.commands.common import add_db_option, add_engine_options, settings_from_args
+from curator.commands.common import (
+    add_db_option,
+    add_engine_options,
+    settings_from_args,
+)
 from curator.errors import EXIT_OK, UserError
 
 DEFAULT_LIMIT = 20

@@ -6,8 +6,13 @@ import argparse
 import json
 import os
 import sys
+from typing import Any
 
-from curator.commands.common import add_db_option, add_engine_options, settings_from_args
+from curator.commands.common import (
+    add_db_option,
+    add_engine_options,
+    settings_from_args,
+)
 from curator.errors import EXIT_OK, UserError
 
 
@@ -44,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         if scope and not rows and os.path.isfile(scope[0]):
             raise UserError(f"{target} is not in the catalog: run `curator scan` on its folder")
         keywords = tags.for_photos(catalog, sorted(rows))
-    out = [{"path": rows[pid].path, "keywords": [{"keyword": k.keyword, "confidence": round(k.confidence, 4),
+    out: list[dict[str, Any]] = [{"path": rows[pid].path, "keywords": [{"keyword": k.keyword, "confidence": round(k.confidence, 4),
                                                    "margin": round(k.margin, 4)} for k in kws]}
            for pid, kws in sorted(keywords.items(), key=lambda kv: rows[kv[0]].path)]
     if args.json:

@@ -16,7 +16,13 @@ import torch
 from catalog_support import make_settings, rows_by_name
 
 from curator import service
-from curator.catalog import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Catalog, TermFeaturesRecord
+from curator.catalog import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Catalog,
+    TermFeaturesRecord,
+)
 from curator.embedder import fill_embeddings
 from curator.keywording import tagger
 from iqa_engine import Engine
