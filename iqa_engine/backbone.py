@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator
+from typing import Any, ContextManager
 
 import torch
 import torch.nn.functional as F
@@ -23,7 +24,12 @@ import torch.nn.functional as F
 from .activation import Activation, choose_activation
 from .config import EngineConfig
 from .errors import EngineError, WeightsUnavailable
-from .weights import cached_pretrained_file, fetch_pretrained, fix_hint, read_weights_file
+from .weights import (
+    cached_pretrained_file,
+    fetch_pretrained,
+    fix_hint,
+    read_weights_file,
+)
 
 
 @dataclass(frozen=True)
@@ -85,9 +91,16 @@ class Backbone:
         return torch.autocast(device_type=self.device.type, dtype=dtype)
 
     def text_features(self, prompts: list[str]) -> torch.Tensor:
+        """MA-CLIP's prompts, through open_clip's encode_text exactly as the reference does."""
         tokens = self.tokenizer(prompts).to(self.device)
         with torch.inference_mode():
             return self.model.encode_text(tokens).float()
+
+    def search_text_features(self, texts: list[str]) -> torch.Tensor:
+        """Search texts and vocabulary prompts, encoded up to their end token only (encode_text below)."""
+        tokens = self.tokenizer(texts).to(self.device)
+        with torch.inference_mode():
+            return encode_text(self.model, tokens).float()
 
     def logit_scale(self) -> torch.Tensor:
         return self.model.logit_scale.detach().float()
@@ -145,6 +158,30 @@ class Backbone:
             else:
                 feats = self.model.encode_image(views.to(self.device))
         return feats.float()
+
+
+def encode_text(model: Any, tokens: torch.Tensor) -> torch.Tensor:
+    """open_clip's encode_text, over the tokens up to the last end-of-text token only.
+
+    CLIP's text tower is causal and reads its feature at the end-of-text token (the highest token
+    id): the padding after it is masked from every earlier position, so cutting it off changes
+    nothing but the work (a short search text runs over about 8 positions instead of 77). Text
+    towers of another kind go through encode_text as they are."""
+    fits = (getattr(model, "text_pool_type", None) == "argmax" and getattr(model, "attn_mask", None) is not None
+            and all(hasattr(model, a) for a in ("token_embedding", "positional_embedding", "transformer", "ln_final"))
+            and getattr(model.transformer, "batch_first", False))
+    if not fits:
+        return model.encode_text(tokens)
+    n = int(tokens.argmax(dim=-1).max()) + 1
+    tokens = tokens[:, :n]
+    cast = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
+    x = model.ln_final(model.transformer(x, attn_mask=model.attn_mask[:n, :n]))
+    x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
+    projection = model.text_projection
+    if projection is None:
+        return x
+    return projection(x) if isinstance(projection, torch.nn.Linear) else x @ projection
 
 
 def attention_pool(pool: Any, grid: torch.Tensor) -> torch.Tensor:

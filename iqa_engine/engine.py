@@ -256,7 +256,7 @@ class Engine:
         """(len(texts), D) L2-normalised float32 text embeddings, in the standard embeddings' space."""
         texts = list(texts)
         # chunks: a vocabulary of a few thousand prompts at once would need GBs of attention maps
-        feats = torch.cat([self.backbone.text_features(texts[i:i + _TEXT_CHUNK])
+        feats = torch.cat([self.backbone.search_text_features(texts[i:i + _TEXT_CHUNK])
                            for i in range(0, len(texts), _TEXT_CHUNK)])
         return torch.nn.functional.normalize(feats, dim=-1).cpu().numpy().astype(np.float32)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import real_photos, write_jpeg
 
 from curator.benchmarks.tags import LabelsError, evaluate, format_report, read_labels
 from iqa_engine.keywords import KeywordRule, TermFeatures
@@ -57,8 +58,6 @@ def test_bench_tags_end_to_end_on_a_synthetic_labelled_set(tmp_path, tiny_model,
     """The command on real photos with the tiny model: the report's shape and counts (random weights:
     the figures themselves mean nothing)."""
     import json
-
-    from conftest import real_photos, write_jpeg
 
     from curator.cli import main
 

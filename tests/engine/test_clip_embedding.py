@@ -12,7 +12,7 @@ import numpy as np
 import open_clip
 import pytest
 import torch
-from conftest import TinyModel, real_photos, write_jpeg
+from conftest import TinyModel, build_tiny_model, real_photos, write_jpeg
 from PIL import Image
 
 from iqa_engine import Engine, ImageDecodeError
@@ -83,8 +83,6 @@ def test_embedding_does_not_change_the_score_and_can_be_switched_off(tiny_model:
 
 def test_clip_fingerprint_names_weights_and_preprocessing_not_the_protocol(tiny_model: TinyModel,
                                                                           tiny_engine: Engine, tmp_path) -> None:
-    from conftest import build_tiny_model
-
     spaq = Engine(tiny_model.engine_config(protocol="spaq"), backbone=tiny_engine.backbone)
     assert spaq.fingerprint != tiny_engine.fingerprint
     assert spaq.clip_fingerprint == tiny_engine.clip_fingerprint
@@ -97,8 +95,8 @@ def test_text_embeddings_are_unit_rows_of_the_same_space(tiny_engine: Engine) ->
     emb = tiny_engine.encode_texts(texts)
     assert emb.shape == (300, tiny_engine.score_image(Image.new("RGB", (300, 300))).clip_embedding.shape[0])
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-6)
-    one = tiny_engine.backbone.text_features([texts[-1]])[0]
-    np.testing.assert_allclose(emb[-1], (one / one.norm()).numpy(), atol=1e-6)
+    one = tiny_engine.backbone.text_features([texts[-1]])[0]  # open_clip's encode_text, all 77 positions
+    np.testing.assert_allclose(emb[-1], (one / one.norm()).numpy(), atol=1e-5)
 
 
 def test_embedding_without_scoring_equals_the_scoring_pass(tiny_engine: Engine, tmp_path) -> None:
@@ -133,3 +131,20 @@ def test_every_protocol_and_trunk_gives_the_same_embedding(tiny_model: TinyModel
     images = [Image.fromarray(real_photos()[n]) for n in ("coffee", "rocket", "chelsea")]
     for image, score in zip(images, engine.score_images(images)):
         np.testing.assert_allclose(score.clip_embedding, _fresh(open_clip_reference, image), atol=TOLERANCE, rtol=0)
+
+
+def test_text_encoding_cut_at_the_end_token_equals_open_clips(tiny_engine: Engine) -> None:
+    """The text tower runs only up to the last end-of-text token (the rest is masked anyway)."""
+    from iqa_engine.backbone import encode_text
+
+    model = tiny_engine.backbone.model
+    texts = ["a dog", "a couple's first dance at a wedding, late at night under fairy lights", "x"]
+    tokens = tiny_engine.backbone.tokenizer(texts)
+    with torch.no_grad():
+        theirs = model.encode_text(tokens)
+        model.encode_text = None  # the cut path must not fall back to it
+        try:
+            ours = encode_text(model, tokens)
+        finally:
+            del model.encode_text
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-5, rtol=0)

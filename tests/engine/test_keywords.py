@@ -107,7 +107,7 @@ def test_ensembled_term_features_equal_the_hand_computed_mean(tiny_engine: Engin
     feats = term_features(vocab, tiny_engine.encode_texts, tiny_engine.clip_fingerprint,
                           float(tiny_engine.backbone.logit_scale().exp()))
     for row, phrase in zip(feats.matrix, ["a dog", "a beach"]):
-        raw = tiny_engine.backbone.text_features([t.format(phrase) for t in TEMPLATES]).numpy()
+        raw = tiny_engine.backbone.search_text_features([t.format(phrase) for t in TEMPLATES]).numpy()
         mean = (raw / np.linalg.norm(raw, axis=1, keepdims=True)).mean(axis=0)
         np.testing.assert_allclose(row, mean / np.linalg.norm(mean), atol=1e-6)
     assert feats.keywords == ("dog", "beach") and feats.vocabulary_fingerprint == vocab.fingerprint
