@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from curator import culling
 from curator.catalog import CURRENT_KINDS, Catalog, CatalogError, FileEntry, SyncCounts
+from curator.embedder import FillSummary, fill_embeddings
 from curator.errors import UserError
 from curator.files import is_photo_path, walk_photos
 from curator.settings import Settings
@@ -59,6 +60,7 @@ class ScanSummary:
     flags_changed: int = 0
     sidecars_imported: int = 0  # sidecars whose ratings, labels or rejects a person set came in as decisions
     sidecar_failures: list[tuple[str, str]] = field(default_factory=list)  # (sidecar, reason): not read
+    embeddings: FillSummary | None = None  # CLIP embeddings added for photos scored before them
 
 
 # -- building blocks ----------------------------------------------------------------
@@ -177,6 +179,8 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
                             poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
                             on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds)
             summary.totals = worker.run(stop, until_idle=True)
+            if not stop.is_set():  # photos scored before embeddings existed get theirs; scores untouched
+                summary.embeddings = fill_embeddings(catalog, engine, found.roots, stop=stop)
         summary.interrupted = stop.is_set()
         # Missing and re-appeared photos change folder rankings too; imported decisions change flags.
         if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared or imported.folders):

@@ -137,20 +137,15 @@ def run(args: argparse.Namespace) -> int:
     _log_warnings_to_stderr()
     progress = _Progress() if is_tty() else None
     t0 = time.monotonic()
-    engine = service.load_engine(settings)
     with graceful_stop() as stop:
         try:
-            summary = service.scan(settings, args.paths, engine=engine, flag_policy=policy,
-                                   retry_errors=args.retry_errors,
+            summary = service.scan(settings, args.paths, flag_policy=policy, retry_errors=args.retry_errors,
                                    stop=stop, on_start=progress.start if progress else None,
                                    on_progress=progress.update if progress else None)
         finally:
             if progress:
                 progress.close()
-        # photos scored before embeddings existed (or by another model's embeddings) get theirs now
-        filled = None
-        if not stop.is_set() and not summary.other_scorer and summary.found:
-            filled = _fill(settings, engine, args.paths, stop)
+    filled = summary.embeddings
     elapsed = time.monotonic() - t0
     for path in summary.not_photos:
         print(f"curator: skipping {path}: not a photo (by extension)", file=sys.stderr)

@@ -135,3 +135,16 @@ def test_term_features_round_trip(tmp_path) -> None:
         assert back is not None and back.keywords == ("dog", "cat") and back.logit_scale == 100.0
         np.testing.assert_array_equal(back.matrix, rec.matrix)
         assert cat.term_features("vocab-1", "clip-2") is None
+
+
+def test_the_next_scan_fills_embeddings_without_rescoring(settings, photo_dir, tiny_engine) -> None:
+    service.scan(settings, [str(photo_dir)], engine=tiny_engine)
+    with Catalog.open(settings.db_path) as cat:
+        with cat.transaction() as conn:
+            conn.execute("DELETE FROM clip_embeddings")
+        before = cat._read("SELECT id, photo_id, fused, scored_at FROM scores ORDER BY id")
+    again = service.scan(settings, [str(photo_dir)], engine=tiny_engine)
+    assert again.totals.scored == 0 and again.embeddings is not None and again.embeddings.stored == 5
+    with Catalog.open(settings.db_path) as cat:
+        assert cat._read("SELECT id, photo_id, fused, scored_at FROM scores ORDER BY id") == before
+        assert cat.photos_missing_clip_embedding(tiny_engine.clip_fingerprint) == []
