@@ -22,9 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 import numpy as np
 
 QUERIES = ("the first dance", "a red car", "a dog on the beach", "sunset over the sea", "a birthday cake",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator.benchmarks.tags import LabelsError, evaluate, format_report, read_labels
 from iqa_engine.keywords import KeywordRule, TermFeatures
@@ -65,7 +65,7 @@ def test_bench_tags_end_to_end_on_a_synthetic_labelled_set(tmp_path, tiny_model,
     labels = {"chelsea": "cat", "coffee": "coffee;food", "motorcycle": "motorcycle", "astronaut": "portrait",
               "rocket": "rocket launch"}
     rows = ["path,label"]
-    for name, arr in real_photos().items():
+    for name, arr in sample_photos().items():
         write_jpeg(tmp_path / "set" / f"{name}.jpg", arr)
         rows += [f"set/{name}.jpg,{label}" for label in labels[name].split(";")]
     rows.append("set/missing.jpg,dog")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 from PIL import Image
 
 from curator.duplicates import Candidate, group_duplicates
@@ -74,7 +74,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     and a 50 % downscaled copy in exports/."""
     root = tmp_path_factory.mktemp("library")
     paths: dict[str, Path] = {}
-    for name, arr in real_photos().items():
+    for name, arr in sample_photos().items():
         original = write_jpeg(root / "2021" / f"{name}.jpg", arr)
         paths[name] = original
         (root / "backup").mkdir(exist_ok=True)
@@ -93,7 +93,7 @@ def test_resaved_downscaled_and_copied_photographs_are_found(tiny_engine: Engine
     candidates = [Candidate(k, content_hash(library[k]), s.clip_embedding, s.perceptual_hash, None, s.fused)
                   for k, s in scores.items()]
     groups = group_duplicates(candidates)
-    names = sorted(real_photos())
+    names = sorted(sample_photos())
     assert sorted(sorted(g.ids) for g in groups) == [sorted([n, f"{n}/copy", f"{n}/q80", f"{n}/half"]) for n in names]
     for g in groups:
         fused = [scores[k].fused for k in g.ids]

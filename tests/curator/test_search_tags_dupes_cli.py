@@ -13,7 +13,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import write_jpeg
+from iqa_engine.testing import write_jpeg
 
 from curator.catalog import Catalog
 from curator.cli import main

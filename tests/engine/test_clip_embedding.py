@@ -12,7 +12,7 @@ import numpy as np
 import open_clip
 import pytest
 import torch
-from conftest import TinyModel, build_tiny_model, real_photos, write_jpeg
+from iqa_engine.testing import TinyModel, build_tiny_model, sample_photos, write_jpeg
 from PIL import Image
 
 from iqa_engine import Engine, ImageDecodeError
@@ -35,9 +35,9 @@ def _fresh(reference, image: Image.Image) -> np.ndarray:
     return (feat / feat.norm()).numpy()
 
 
-@pytest.mark.parametrize("name", sorted(real_photos()))
+@pytest.mark.parametrize("name", sorted(sample_photos()))
 def test_embedding_equals_open_clip_encode_image(tiny_engine: Engine, open_clip_reference, name: str) -> None:
-    image = Image.fromarray(real_photos()[name])
+    image = Image.fromarray(sample_photos()[name])
     score = tiny_engine.score_image(image)
     assert score.clip_embedding is not None and score.clip_embedding.dtype == np.float32
     assert float(np.linalg.norm(score.clip_embedding)) == pytest.approx(1.0, abs=1e-6)
@@ -46,7 +46,7 @@ def test_embedding_equals_open_clip_encode_image(tiny_engine: Engine, open_clip_
 
 def test_files_scored_in_one_pass_equal_fresh_computation_on_the_decoded_photo(
         tiny_engine: Engine, open_clip_reference, tmp_path) -> None:
-    paths = [write_jpeg(tmp_path / f"{n}.jpg", a) for n, a in real_photos().items()]
+    paths = [write_jpeg(tmp_path / f"{n}.jpg", a) for n, a in sample_photos().items()]
     results = dict(tiny_engine.score_paths(paths))
     for p in paths:
         decoded = tiny_engine.decode(p).image  # the same decode (draft included) the pass used
@@ -58,7 +58,7 @@ def test_files_scored_in_one_pass_equal_fresh_computation_on_the_decoded_photo(
 def test_the_positional_embedding_is_used(tiny_engine: Engine, open_clip_reference) -> None:
     """Zeroing the attention pool's positional embedding (what MA-CLIP's views do) changes the result."""
     model, preprocess = open_clip_reference
-    image = Image.fromarray(real_photos()["coffee"])
+    image = Image.fromarray(sample_photos()["coffee"])
     ours = tiny_engine.score_image(image).clip_embedding
     saved = model.visual.attnpool.positional_embedding.detach().clone()
     try:
@@ -73,7 +73,7 @@ def test_the_positional_embedding_is_used(tiny_engine: Engine, open_clip_referen
 
 def test_embedding_does_not_change_the_score_and_can_be_switched_off(tiny_model: TinyModel,
                                                                     tiny_engine: Engine) -> None:
-    image = Image.fromarray(real_photos()["chelsea"])
+    image = Image.fromarray(sample_photos()["chelsea"])
     without = Engine(tiny_model.engine_config(clip_embedding=False), backbone=tiny_engine.backbone)
     a, b = tiny_engine.score_image(image), without.score_image(image)
     assert b.clip_embedding is None and b.clip_fingerprint is None
@@ -100,7 +100,7 @@ def test_text_embeddings_are_unit_rows_of_the_same_space(tiny_engine: Engine) ->
 
 
 def test_embedding_without_scoring_equals_the_scoring_pass(tiny_engine: Engine, tmp_path) -> None:
-    paths = [write_jpeg(tmp_path / f"{n}.jpg", a) for n, a in real_photos().items()]
+    paths = [write_jpeg(tmp_path / f"{n}.jpg", a) for n, a in sample_photos().items()]
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not a jpeg")
     scored = dict(tiny_engine.score_paths(paths))
@@ -128,7 +128,7 @@ def test_every_protocol_and_trunk_gives_the_same_embedding(tiny_model: TinyModel
     """The standard views ride in the MA-CLIP passes (split across passes with batch_views 5) or, with
     the shared trunk, get a pass of their own: the embedding is the same either way."""
     engine = Engine(tiny_model.engine_config(**changes), backbone=tiny_engine.backbone)
-    images = [Image.fromarray(real_photos()[n]) for n in ("coffee", "rocket", "chelsea")]
+    images = [Image.fromarray(sample_photos()[n]) for n in ("coffee", "rocket", "chelsea")]
     for image, score in zip(images, engine.score_images(images)):
         np.testing.assert_allclose(score.clip_embedding, _fresh(open_clip_reference, image), atol=TOLERANCE, rtol=0)
 

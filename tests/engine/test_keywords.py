@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import real_photos
+from iqa_engine.testing import sample_photos
 from PIL import Image
 
 from iqa_engine import Engine
@@ -85,7 +85,10 @@ def test_confidence_is_the_softmax_of_scaled_cosines_and_margin_is_over_the_neut
 def test_rule_applies_top_k_threshold_and_margin_each() -> None:
     feats = _features(["a", "b", "c"], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], [1, 1, 1], scale=10.0)
     e = np.asarray([[0.8, 0.6, 0.0]], dtype=np.float32)  # confidences 0.881, 0.119, 0.0003; margins -0.008, -0.208, -0.808
-    names = lambda rule: [k.keyword for k in pick_keywords(e, feats, rule)[0]]
+
+    def names(rule: KeywordRule) -> list[str]:
+        return [k.keyword for k in pick_keywords(e, feats, rule)[0]]
+
     assert names(KeywordRule(top_k=3, threshold=0.0, margin=-1.0)) == ["a", "b", "c"]
     assert names(KeywordRule(top_k=1, threshold=0.0, margin=-1.0)) == ["a"]
     assert names(KeywordRule(top_k=3, threshold=0.1, margin=-1.0)) == ["a", "b"]
@@ -118,7 +121,7 @@ def test_photo_keywords_follow_the_rule_on_the_engines_embedding(tiny_engine: En
     vocab = load_vocabulary()
     feats = term_features(vocab, tiny_engine.encode_texts, tiny_engine.clip_fingerprint,
                           float(tiny_engine.backbone.logit_scale().exp()))
-    emb = tiny_engine.score_image(Image.fromarray(real_photos()["chelsea"])).clip_embedding
+    emb = tiny_engine.score_image(Image.fromarray(sample_photos()["chelsea"])).clip_embedding
     rule = KeywordRule(top_k=4, threshold=0.0, margin=-1.0)
     got = pick_keywords(emb, feats, rule)[0]
     sims = feats.matrix.astype(np.float64) @ emb

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import real_photos
+from iqa_engine.testing import sample_photos
 from PIL import Image
 
 from iqa_engine.perceptual import (
@@ -23,9 +23,9 @@ def _jpeg(image: Image.Image, quality: int) -> Image.Image:
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
 
-@pytest.mark.parametrize("name", sorted(real_photos()))
+@pytest.mark.parametrize("name", sorted(sample_photos()))
 def test_resaved_and_downscaled_copies_keep_the_hash(name: str) -> None:
-    image = Image.fromarray(real_photos()[name])
+    image = Image.fromarray(sample_photos()[name])
     h = difference_hash(image)
     assert hamming_distance(h, difference_hash(_jpeg(image, 80))) <= 3
     half = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
@@ -33,7 +33,7 @@ def test_resaved_and_downscaled_copies_keep_the_hash(name: str) -> None:
 
 
 def test_different_photographs_are_far_apart() -> None:
-    hashes = {n: difference_hash(Image.fromarray(a)) for n, a in real_photos().items()}
+    hashes = {n: difference_hash(Image.fromarray(a)) for n, a in sample_photos().items()}
     names = sorted(hashes)
     distances = [hamming_distance(hashes[a], hashes[b]) for i, a in enumerate(names) for b in names[i + 1:]]
     assert min(distances) >= 15

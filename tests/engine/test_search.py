@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import real_photos
+from iqa_engine.testing import sample_photos
 from PIL import Image
 
 from iqa_engine import Engine, search
@@ -49,7 +49,7 @@ def test_exclude_leaves_the_query_photo_out_and_ties_keep_row_order() -> None:
 
 
 def test_search_over_engine_embeddings_equals_brute_force(tiny_engine: Engine) -> None:
-    images = [Image.fromarray(a) for a in real_photos().values()]
+    images = [Image.fromarray(a) for a in sample_photos().values()]
     scores = tiny_engine.score_images(images + [im.transpose(Image.Transpose.FLIP_LEFT_RIGHT) for im in images])
     vectors = np.stack([s.clip_embedding for s in scores])
     index = EmbeddingIndex.build(list(range(len(scores))), vectors)

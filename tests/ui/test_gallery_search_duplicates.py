@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, TiffImagePlugin
 from PySide6.QtCore import Qt
 
-from ui.demo_catalog import sample_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 
 
 def write_frame(path: Path, array: np.ndarray, when: str, subsec: str) -> Path:
