@@ -27,6 +27,9 @@ COMMAND_MODULES = (
     "stats",
     "flag",
     "learn",
+    "tags",
+    "search",
+    "dupes",
 )
 
 

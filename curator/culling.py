@@ -9,6 +9,8 @@ wrote, and an action is either recorded whole or not at all.
   frames, bursts        a folder's shots as frames, grouped into bursts and brackets
   reject_all_but_best   "keep the best frame": in every burst of some folders, or in one burst
   is_weak               the one definition of a weak ("flagged") photo, for every view of the catalog
+  duplicates            library-wide duplicate groups (curator.duplicates), bursts kept apart
+  reject_duplicates     "keep the best" in duplicate groups
   recompute_reasons     each shot's reasons (curator.reasons) from its folder's quality values, brackets protected
 """
 
@@ -22,6 +24,8 @@ from curator.bursts import DEFAULT_GAP_SECONDS, DEFAULT_SIMILARITY, Burst, Frame
 from curator.bursts import group_bursts as _group
 from curator.bursts import reject_all_but_best as _keep_best
 from curator.reasons import Evidence, ReasonRules, derive_reasons
+from curator.duplicates import DEFAULT_MAX_DISTANCE, Candidate, DuplicateGroup, group_duplicates
+from curator.duplicates import DEFAULT_SIMILARITY as DEFAULT_DUPLICATE_SIMILARITY
 
 if TYPE_CHECKING:
     from curator.catalog import Catalog, FrameRow
@@ -184,3 +188,34 @@ def _id(photo_id: Hashable) -> int:
 
 def _frames(rows: Iterable["FrameRow"]) -> list[Frame]:
     return [Frame(r.photo_id, r.capture_time, r.embedding, r.fused, r.exposure_bias, r.reasons) for r in rows]
+
+
+def duplicates(catalog: "Catalog", fingerprint: str, scope: Sequence[str] | None = None, *,
+               similarity: float = DEFAULT_DUPLICATE_SIMILARITY, max_distance: int = DEFAULT_MAX_DISTANCE,
+               burst_gap_seconds: float = DEFAULT_GAP_SECONDS,
+               burst_similarity: float = DEFAULT_SIMILARITY) -> list[DuplicateGroup]:
+    """Duplicate groups among the live shots under scope (curator.duplicates.group_duplicates), each best
+    first. The frames of one burst (curator.bursts, per folder) are never duplicates of each other by look."""
+    rows = catalog.duplicate_rows(fingerprint, scope)
+    folders = sorted({r.folder for r in rows})
+    burst_of: dict[int, tuple[str, int]] = {}
+    for folder, shots in catalog.frames_by_folder(folders, embeddings=True).items():
+        for n, burst in enumerate(_group(_frames(shots), burst_gap_seconds, burst_similarity)):
+            if burst.is_burst:
+                burst_of.update({_id(i): (folder, n) for i in burst.ids})
+    candidates = [Candidate(r.photo_id, r.content_hash, r.vector, r.perceptual_hash,
+                            Frame(r.photo_id, r.capture_time).seconds, r.fused, burst_of.get(r.photo_id))
+                  for r in rows]
+    return group_duplicates(candidates, similarity, max_distance)
+
+
+def reject_duplicates(catalog: "Catalog", groups: Iterable[Sequence[int]], *, dry_run: bool = False) -> KeepBest:
+    """In each group (photo ids, best first), reject every photo but the first, in one transaction.
+    Photos the user already decided on are left alone; the rejects are recorded as the user's."""
+    groups = [list(g) for g in groups if len(g) > 1]
+    with catalog.transaction():
+        locked = catalog.decided_ids(i for g in groups for i in g)
+        decisions = tuple(Reject(i, g[0], len(g)) for g in groups for i in g[1:] if i not in locked)
+        if not dry_run and decisions:
+            catalog.set_user_flags([(d.photo_id, "reject") for d in decisions])
+    return KeepBest(decisions, dry_run, "" if decisions else "nothing to reject: the others are already decided")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from curator import culling
 from curator.catalog import CURRENT_KINDS, Catalog, CatalogError, FileEntry, SyncCounts
+from curator.embedder import FillSummary, fill_embeddings
 from curator.errors import UserError
 from curator.files import is_photo_path, walk_photos
 from curator.settings import Settings
@@ -64,6 +65,7 @@ class ScanSummary:
     reasons_changed: int = 0  # shots whose reasons changed
     sidecars_imported: int = 0  # sidecars whose ratings, labels or rejects a person set came in as decisions
     sidecar_failures: list[tuple[str, str]] = field(default_factory=list)  # (sidecar, reason): not read
+    embeddings: FillSummary | None = None  # CLIP embeddings added for photos scored before them
 
 
 # -- building blocks ----------------------------------------------------------------
@@ -193,6 +195,8 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
                             reason_rules=settings.reason_rules(), reasons_only=reasons_only)
             summary.totals = worker.run(stop, until_idle=True)
             summary.reasons_changed = worker.reasons_changed
+            if not stop.is_set():  # photos scored before embeddings existed get theirs; scores untouched
+                summary.embeddings = fill_embeddings(catalog, engine, found.roots, stop=stop)
         summary.interrupted = stop.is_set()
         summary.earlier_errors = len(catalog.error_paths(found.roots) - {path for path, _ in summary.errors})
         # Missing and re-appeared photos change folder rankings too; imported decisions change flags.

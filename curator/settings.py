@@ -51,6 +51,7 @@ in this same format. Every table and key, with its default:
     reject_rating = 1         # a rating from 1 to this many stars is a reject
     min_per_class = 20        # learn only from at least this many keeps and as many rejects
     retrain_every = 50        # watch retrains after this many new decisions
+
     [dimensions]              # the quality dimensions (defaults: iqa_engine/dimensions.toml)
     noise = [["a clean photo", "a noisy photo"], ["a smooth photo", "a grainy photo"]]
                               # NAME = [[positive, negative], ...]: a default's name replaces its
@@ -82,6 +83,17 @@ in this same format. Every table and key, with its default:
 
     [gallery]
     tile_number = "rank"      # on each tile: "rank" (3/24 in its folder), "percentile" (top 12%) or "raw"
+
+    [tags]                    # keywords (iqa_engine.keywords; README, "Keywords")
+    vocabulary = ""           # a terms file replacing the built-in vocabulary; "" means the built-in one
+    extra = []                # more terms, each "keyword" or "keyword = phrase used in the prompts"
+    top_k = 5                 # at most this many keywords per photo
+    threshold = 0.05          # a keyword's confidence (softmax over the vocabulary) must reach this
+    margin = 0.0              # and its cosine must beat the neutral prompt's by this much
+
+    [duplicates]              # curator dupes and the gallery's Duplicates view (curator.duplicates)
+    similarity = 0.95         # cosine of the standard CLIP embeddings, at least
+    max_distance = 6          # perceptual-hash bits (of 64) that may differ, at most
 """
 
 from __future__ import annotations
@@ -91,13 +103,16 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import platformdirs
 
 from curator.reasons import ReasonRules
 from iqa_engine.config import EngineConfig
 from iqa_engine.dimensions import Dimension, default_dimensions, with_overrides
+
+if TYPE_CHECKING:
+    from iqa_engine.keywords import KeywordRule, Vocabulary
 
 APP_NAME = "curator"
 SETTINGS_FILE_NAME = "settings.toml"
@@ -178,6 +193,15 @@ class Settings:
     reasons: ReasonRules = field(default_factory=ReasonRules)
     # [gallery]
     tile_number: str = "rank"  # "rank", "percentile" or "raw" (curator.standing.TILE_NUMBERS)
+    # [tags]
+    tags_vocabulary: str = ""  # "" means the built-in vocabulary
+    tags_extra: tuple[str, ...] = ()
+    tags_top_k: int = 5
+    tags_threshold: float = 0.05
+    tags_margin: float = 0.0
+    # [duplicates]
+    dupes_similarity: float = 0.95
+    dupes_max_distance: int = 6
     # where each value came from: "default", the settings file, "env CURATOR_DB" or "flag"
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -208,6 +232,20 @@ class Settings:
     def reason_rules(self) -> ReasonRules:
         """The reasons rule's constants: ReasonRules' defaults with the [reasons] table's keys."""
         return self.reasons
+
+    def keyword_rule(self) -> "KeywordRule":
+        from iqa_engine.keywords import KeywordRule
+
+        return KeywordRule(top_k=self.tags_top_k, threshold=self.tags_threshold, margin=self.tags_margin)
+
+    def vocabulary(self) -> "Vocabulary":
+        """The built-in vocabulary (or the [tags] vocabulary file instead), plus the [tags] extra terms."""
+        from iqa_engine.keywords import VocabularyError, load_vocabulary
+
+        try:
+            return load_vocabulary(self.tags_vocabulary or None, self.tags_extra)
+        except VocabularyError as exc:
+            raise SettingsError(str(exc)) from None
 
     def with_overrides(self, source: str, **values: Any) -> "Settings":
         """New settings with the given non-None values, recording where they came from."""
@@ -256,6 +294,13 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("taste", "min_per_class"): "taste_min_per_class",
     ("taste", "retrain_every"): "taste_retrain_every",
     ("gallery", "tile_number"): "tile_number",
+    ("tags", "vocabulary"): "tags_vocabulary",
+    ("tags", "extra"): "tags_extra",
+    ("tags", "top_k"): "tags_top_k",
+    ("tags", "threshold"): "tags_threshold",
+    ("tags", "margin"): "tags_margin",
+    ("duplicates", "similarity"): "dupes_similarity",
+    ("duplicates", "max_distance"): "dupes_max_distance",
 }
 # [dimensions] has no fixed keys: its keys are dimension names; [reasons] is read whole into ReasonRules
 WHOLE_TABLES: dict[str, str] = {"reasons": "reasons"}
@@ -302,7 +347,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
                 home = _table_of(key)
                 hint = f" (it belongs in [{home}])" if home and home != table else ""
                 raise SettingsError(f"settings file {path}: unknown key [{table}] {key}{hint}")
-            values[name] = value
+            values[name] = tuple(value) if isinstance(value, list) else value
     return values
 
 
@@ -345,6 +390,16 @@ def _validate(settings: Settings) -> None:
     if settings.tile_number not in TILE_NUMBERS:
         raise SettingsError(f"[gallery] tile_number must be one of {', '.join(TILE_NUMBERS)}, "
                             f"not {settings.tile_number!r}")
+    if not isinstance(settings.tags_extra, tuple) or not all(isinstance(t, str) for t in settings.tags_extra):
+        raise SettingsError("[tags] extra must be a list of strings, e.g. extra = [\"heron\", \"red car = a red car\"]")
+    if not isinstance(settings.tags_top_k, int) or settings.tags_top_k < 1:
+        raise SettingsError("[tags] top_k must be a whole number of at least 1")
+    if not 0 <= settings.tags_threshold <= 1:
+        raise SettingsError("[tags] threshold must be between 0 and 1")
+    if not -1 <= settings.dupes_similarity <= 1:
+        raise SettingsError("[duplicates] similarity must be between -1 and 1")
+    if not isinstance(settings.dupes_max_distance, int) or not 0 <= settings.dupes_max_distance <= 64:
+        raise SettingsError("[duplicates] max_distance must be a whole number from 0 to 64")
     from curator.errors import UserError
     from curator.xmp import parse_machine, parse_mapping
 

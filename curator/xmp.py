@@ -54,6 +54,16 @@ that differs from what curator last wrote was set by a person (or another
 application): curator leaves it alone unless told to ``force``, and
 ``SidecarDecision.user_rating`` / ``user_label`` report it for import.
 
+Keywords (``xmp write --keywords``): curator's keywords go to ``dc:subject`` and,
+as ``curator|subject|KEYWORD``, to ``lr:hierarchicalSubject``. ``curator:Keywords``
+lists the ``dc:subject`` entries curator added, so the next write replaces
+exactly those (when the vocabulary or the model changed) and never touches a
+keyword that was there before or that someone else added, nor any
+hierarchical keyword outside ``curator|subject|``. A keyword a person already
+has is not added twice (and stays theirs). exiv2 (through pyexiv2) writes both
+lists as ``rdf:Seq`` where the XMP specification names ``rdf:Bag``; the
+applications above read either.
+
 Writes are atomic: the new sidecar is written to a temporary file in the same
 folder, fsynced, then ``os.replace``-d over the old one, so an interrupted
 write leaves the old sidecar byte-identical. Only ``.xmp`` files are written.
@@ -73,7 +83,7 @@ from curator.errors import UserError
 from curator.labels import LABELS, canonical_label, normalise_label
 from curator.own_files import TEMP_SUFFIX, temp_sibling
 from curator.pairs import Shot, group_shots, shot_of, stem_key
-from curator.xmp_keywords import Change, keyword_changes
+from curator.xmp_keywords import KEY_OUR_KEYWORDS, KEY_SUBJECT, Change, keyword_changes, subject_words_changed
 
 NAMING_SCHEMES = ("adobe", "darktable")
 SIDECAR_SUFFIX = ".xmp"
@@ -87,7 +97,7 @@ KEY_SCORE = f"Xmp.{CURATOR_PREFIX}.Score"  # MA-CLIP fused score, optional
 KEY_VERDICT = f"Xmp.{CURATOR_PREFIX}.Verdict"  # the verdict the rating/label came from
 KEY_OUR_RATING = f"Xmp.{CURATOR_PREFIX}.Rating"  # the xmp:Rating curator last wrote
 KEY_OUR_LABEL = f"Xmp.{CURATOR_PREFIX}.Label"  # the xmp:Label curator last wrote
-OUR_KEYS = (KEY_RATING, KEY_LABEL, KEY_SCORE, KEY_VERDICT, KEY_OUR_RATING, KEY_OUR_LABEL)
+OUR_KEYS = (KEY_RATING, KEY_LABEL, KEY_SCORE, KEY_VERDICT, KEY_OUR_RATING, KEY_OUR_LABEL, KEY_OUR_KEYWORDS)
 
 # The standard XMP packet wrapper with no properties: what a new sidecar starts from.
 _EMPTY_PACKET = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
@@ -212,6 +222,8 @@ class XmpFields:
     # reasons as keywords (curator.xmp_keywords); None: keywords left as they are, (): take ours back
     reasons: tuple[str, ...] | None = None
     weak: bool | None = None  # the curator|weak keyword: True sets it, False takes it back, None leaves it
+    # curator tags' keywords (xmp write --keywords), under curator|subject|; None: left as they are
+    keywords: tuple[str, ...] | None = None
 
 
 def fields_for(verdict: str | None, mapping: Mapping[str, Mark] = DEFAULT_MAPPING,
@@ -523,6 +535,8 @@ class WriteResult:
     changed: bool  # the file was (or, in a dry run, would be) written
     kept_user: tuple[str, ...] = ()  # "rating"/"label": left as a person set them
     changes: Mapping[str, Change] = field(default_factory=dict)  # key -> new value (None: removed; tuple: a bag)
+    keywords_added: tuple[str, ...] = ()
+    keywords_removed: tuple[str, ...] = ()
 
 
 def _own_change(changes: dict[str, Change], kept: list[str], name: str, key: str, our_key: str,
@@ -566,11 +580,15 @@ def compute_changes(values: Mapping[str, Any], fields: XmpFields,
         text = f"{fields.score:.4f}"
         if _text_or_none(values.get(KEY_SCORE)) != text:
             changes[KEY_SCORE] = text
-    if fields.reasons is not None:
-        changes.update(keyword_changes(values, fields.reasons, fields.weak))
-    elif fields.weak is not None:
-        changes.update(keyword_changes(values, None, fields.weak))
+    changes.update(keyword_changes(values, fields.reasons, fields.weak, fields.keywords))
     return changes, tuple(kept)
+
+
+def _words_changed(data: bytes, where: Path, changes: Mapping[str, Change]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(dc:subject words added, removed) by `changes` to the XMP in `data`, for the dry run's listing."""
+    if KEY_SUBJECT not in changes:
+        return (), ()
+    return subject_words_changed(read_xmp_bytes(data, where), changes)
 
 
 def write_sidecar(sidecar: str | os.PathLike[str], fields: XmpFields, *, force: bool = False,
@@ -592,9 +610,9 @@ def write_sidecar(sidecar: str | os.PathLike[str], fields: XmpFields, *, force: 
     data = _EMPTY_PACKET if created else _read_bytes(target)
     new_data, changes, kept = patch_fields(data, fields, target, force=force, dry_run=dry_run)
     if new_data is None:
-        return WriteResult(path, created, bool(changes), kept, changes)
+        return WriteResult(path, created, bool(changes), kept, changes, *_words_changed(data, target, changes))
     atomic_write_bytes(target, new_data)
-    return WriteResult(path, created, True, kept, changes)
+    return WriteResult(path, created, True, kept, changes, *_words_changed(data, target, changes))
 
 
 def patch_fields(data: bytes, fields: XmpFields, where: Path, *, force: bool = False, dry_run: bool = False,
@@ -681,6 +699,7 @@ class PhotoDecision:
     reasons: tuple[str, ...] = ()  # curator.reasons words, written as keywords with write_reasons
     source: str | None = None  # "auto": the auto flag policy made the pick/reject; anything else: the user did
     weak: bool = False  # the auto flag policy finds the photo weak (whatever the user decided since)
+    keywords: tuple[str, ...] | None = None  # curator's keywords (xmp write --keywords); None: not written
 
     @property
     def machine_weak(self) -> bool:
@@ -707,7 +726,7 @@ class PhotoDecision:
         if machine.kind == "label" and self.machine_weak and label is None:
             label = machine.label
         verdict = self.verdict if self.verdict in mapping else None
-        return XmpFields(rating, label, verdict, self.score if write_score else None, reasons, weak)
+        return XmpFields(rating, label, verdict, self.score if write_score else None, reasons, weak, self.keywords)
 
 
 @dataclass(frozen=True)

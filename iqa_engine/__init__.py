@@ -21,12 +21,12 @@ from .errors import EngineError, ImageDecodeError, WeightsUnavailable
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .results import PhotoScore, ViewScore
+    from .results import PhotoEmbedding, PhotoScore, ViewScore
 
 __all__ = [
     "DEFAULT_PROMPT_PAIRS", "METHODS", "MODES", "PRECISIONS", "PROTOCOLS", "EngineConfig", "fingerprint",
     "dimensions_fingerprint", "Dimension", "default_dimensions",
-    "EngineError", "ImageDecodeError", "WeightsUnavailable", "Engine", "PhotoScore", "ViewScore",
+    "EngineError", "ImageDecodeError", "WeightsUnavailable", "Engine", "PhotoEmbedding", "PhotoScore", "ViewScore",
 ]
 
 
@@ -35,7 +35,7 @@ def __getattr__(name: str) -> Any:
         from .engine import Engine
 
         return Engine
-    if name in ("PhotoScore", "ViewScore"):
+    if name in ("PhotoEmbedding", "PhotoScore", "ViewScore"):
         from . import results
 
         return getattr(results, name)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator
+from typing import Any, ContextManager
 
 import torch
 import torch.nn.functional as F
@@ -23,7 +24,12 @@ import torch.nn.functional as F
 from .activation import Activation, choose_activation
 from .config import EngineConfig
 from .errors import EngineError, WeightsUnavailable
-from .weights import cached_pretrained_file, fetch_pretrained, fix_hint, read_weights_file
+from .weights import (
+    cached_pretrained_file,
+    fetch_pretrained,
+    fix_hint,
+    read_weights_file,
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class Backbone:
     def __init__(self, model: torch.nn.Module, tokenizer: Callable, info: WeightsInfo,
                  device: torch.device, precision: str, stored_text_features: torch.Tensor | None = None
                  ) -> None:
+        from open_clip.transform import PreprocessCfg, image_transform_v2
+
         # open_clip's CLIP: its towers and heads are plain attributes that torch's stubs type as
         # Tensor | Module, so the model is held untyped
         self.model: Any = model
@@ -71,6 +79,10 @@ class Backbone:
         if self.is_resnet and device.type == "cpu":
             # oneDNN convolutions run faster on NHWC tensors
             self.model.visual.to(memory_format=torch.channels_last)
+        # open_clip's own evaluation transform for this model and weights (resize, centre crop,
+        # normalise): what the standard embedding is computed on
+        self.preprocess_cfg = dict(getattr(visual, "preprocess_cfg", None) or {})
+        self.preprocess = image_transform_v2(PreprocessCfg(**self.preprocess_cfg), is_train=False)
 
     @property
     def parameter_count(self) -> int:
@@ -83,9 +95,16 @@ class Backbone:
         return torch.autocast(device_type=self.device.type, dtype=dtype)
 
     def text_features(self, prompts: list[str]) -> torch.Tensor:
+        """MA-CLIP's prompts, through open_clip's encode_text exactly as the reference does."""
         tokens = self.tokenizer(prompts).to(self.device)
         with torch.inference_mode():
             return self.model.encode_text(tokens).float()
+
+    def search_text_features(self, texts: list[str]) -> torch.Tensor:
+        """Search texts and vocabulary prompts, encoded up to their end token only (encode_text below)."""
+        tokens = self.tokenizer(texts).to(self.device)
+        with torch.inference_mode():
+            return encode_text(self.model, tokens).float()
 
     def logit_scale(self) -> torch.Tensor:
         return self.model.logit_scale.detach().float()
@@ -116,6 +135,35 @@ class Backbone:
             feats = self.attention_pool(self.trunk(image.unsqueeze(0)))
         return feats.float()
 
+    def standard_features(self, images: torch.Tensor) -> torch.Tensor:
+        """(B, 3, S, S) images through self.preprocess -> (B, D) unnormalised float32 features.
+
+        open_clip's encode_image as CLIP was trained: for a ResNet the attention pool keeps its
+        positional embedding (MA-CLIP's views drop it; retrieval and zero-shot need it).
+        """
+        x = images.to(self.device, non_blocking=True)
+        if self.is_resnet and self.device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode(), self.autocast():
+            feats = self.model.encode_image(x)
+        return feats.float()
+
+    def mixed_features(self, views: torch.Tensor, n_plain: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """One pass over (B, 3, 224, 224) views: the first n_plain as image_features gives them, the
+        rest as standard_features does (for a ResNet the trunk runs once; only the pools differ)."""
+        if n_plain >= views.shape[0]:
+            return self.image_features(views), views.new_zeros((0, 0))
+        if n_plain == 0:
+            return views.new_zeros((0, 0)), self.standard_features(views)
+        if not self.is_resnet:
+            both = self.image_features(views)  # a ViT's views are encoded as CLIP does anyway
+            return both[:n_plain], both[n_plain:]
+        with torch.inference_mode(), self.autocast():
+            grid = self.trunk(views)
+            plain = self.attention_pool(grid[:n_plain])
+            standard = self.model.visual.attnpool(grid[n_plain:])
+        return plain.float(), standard.float()
+
     def image_features(self, views: torch.Tensor) -> torch.Tensor:
         """(B, 3, 224, 224) normalised views -> (B, D) unnormalised float32 features."""
         with torch.inference_mode(), self.autocast():
@@ -124,6 +172,30 @@ class Backbone:
             else:
                 feats = self.model.encode_image(views.to(self.device))
         return feats.float()
+
+
+def encode_text(model: Any, tokens: torch.Tensor) -> torch.Tensor:
+    """open_clip's encode_text, over the tokens up to the last end-of-text token only.
+
+    CLIP's text tower is causal and reads its feature at the end-of-text token (the highest token
+    id): the padding after it is masked from every earlier position, so cutting it off changes
+    nothing but the work (a short search text runs over about 8 positions instead of 77). Text
+    towers of another kind go through encode_text as they are."""
+    fits = (getattr(model, "text_pool_type", None) == "argmax" and getattr(model, "attn_mask", None) is not None
+            and all(hasattr(model, a) for a in ("token_embedding", "positional_embedding", "transformer", "ln_final"))
+            and getattr(model.transformer, "batch_first", False))
+    if not fits:
+        return model.encode_text(tokens)
+    n = int(tokens.argmax(dim=-1).max()) + 1
+    tokens = tokens[:, :n]
+    cast = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
+    x = model.ln_final(model.transformer(x, attn_mask=model.attn_mask[:n, :n]))
+    x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
+    projection = model.text_projection
+    if projection is None:
+        return x
+    return projection(x) if isinstance(projection, torch.nn.Linear) else x @ projection
 
 
 def attention_pool(pool: Any, grid: torch.Tensor) -> torch.Tensor:
@@ -227,6 +299,15 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
     except Exception as exc:
         raise EngineError(f"open_clip could not build model {arch}: {str(exc).splitlines()[0][:160]}") from None
     _load_state(model, weights.state_dict, arch, weights.path)
+    if pretrained_tag:
+        from open_clip.model import get_model_preprocess_cfg, set_model_preprocess_cfg
+        from open_clip.pretrained import get_pretrained_cfg
+        from open_clip.transform import merge_preprocess_dict
+
+        # create_model(pretrained=None) keeps the architecture's default preprocessing; a tag may carry its own
+        pretrained_cfg = get_pretrained_cfg(arch, pretrained_tag) or {}
+        set_model_preprocess_cfg(model, merge_preprocess_dict(
+            get_model_preprocess_cfg(model), pretrained_cfg))
     model.eval().requires_grad_(False).to(device)
     identity = f"{arch}/{pretrained_tag}" if pretrained_tag else f"{arch}/sha256:{weights.sha256}"
     info = WeightsInfo(model=arch, source=source, path=weights.path, sha256=weights.sha256, identity=identity,

@@ -71,6 +71,9 @@ class EngineConfig:
     # Neither changes the score, so neither is in its fingerprint.
     reasons: bool = True
     dimensions: tuple[Dimension, ...] = field(default_factory=default_dimensions)
+    # also compute the standard CLIP embedding (one more 224-px view per photo); it does not
+    # change the score, so it is not part of the score's fingerprint
+    clip_embedding: bool = True
 
     def __post_init__(self) -> None:
         _check_choice("method", self.method, METHODS)
@@ -158,6 +161,19 @@ def dimensions_fingerprint(config: EngineConfig, weights_identity: str, activati
     if measures_version is not None:
         payload["measures"] = measures_version
     return "dims-" + short_hash(payload)
+
+
+def clip_fingerprint(weights_identity: str, preprocess_cfg: dict[str, object], activation: str | None = None) -> str:
+    """A short stable id of what produced a standard CLIP embedding: the weights and open_clip's
+    preprocessing. Precision is left out on purpose: bf16 moves an embedding by about 1e-3 and
+    does not make another embedding space, so switching presets does not recompute embeddings."""
+    payload: dict[str, object] = {
+        "weights": weights_identity,
+        "preprocess": {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(preprocess_cfg.items())}}
+    if activation is not None:  # as in fingerprint(): only where the weights identity does not name it
+        payload["activation"] = activation
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return "clip-" + hashlib.sha256(blob).hexdigest()[:16]
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

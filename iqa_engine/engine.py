@@ -23,7 +23,7 @@ import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Generator, Iterable, Sequence
+from typing import Callable, Generator, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -31,18 +31,20 @@ from PIL import Image
 
 from . import views as V
 from .backbone import Backbone, load_backbone, pick_device
-from .config import EngineConfig, dimensions_fingerprint, fingerprint
+from .config import EngineConfig, clip_fingerprint, dimensions_fingerprint, fingerprint
 from .cues import Cues, compute_cues, dimension_values
 from .decode import DecodedPhoto, decode_photo
 from .errors import EngineError, ImageDecodeError
 from .hardware import fast_precision
 from .measures import MEASURES_VERSION, Measures, measure
+from .perceptual import difference_hash
 from .qualiclip import qualiclip_cues
-from .results import PhotoScore, ViewScore
+from .results import PhotoEmbedding, PhotoScore, ViewScore
 
 PathLike = str | os.PathLike[str]
 # Decoded photos held at most, ahead of the model (each is a few MB of float tensor).
 _MAX_LOOKAHEAD = 32
+_TEXT_CHUNK = 256  # prompts per text-encoder pass
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Prepared:
     decode_ms: float
     measures: Measures | None = None
     measure_ms: float = 0.0
+    standard_view: torch.Tensor | None = None  # open_clip's preprocessing of the photo, for clip_embedding
+    perceptual_hash: int | None = None
 
 
 class Engine:
@@ -76,6 +80,7 @@ class Engine:
         self._logit_scale = self.backbone.logit_scale()
         info = self.backbone.info
         self.fingerprint = fingerprint(self.config, info.identity, info.fingerprint_activation)
+        self.clip_fingerprint = clip_fingerprint(info.identity, self.backbone.preprocess_cfg, info.fingerprint_activation)
         if self.config.trunk == "shared" and not self.backbone.is_resnet and not self._qualiclip:
             raise EngineError(f"the shared trunk (--trunk shared, --fast) needs a ResNet backbone; "
                               f"{self.model_name} is not one (use --trunk windows)")
@@ -115,11 +120,14 @@ class Engine:
         rgb = image.convert("RGB") if image.mode != "RGB" else image
         resized = V.resize_for_protocol(rgb, size, self._view_protocol, self.config.max_long_side)
         photo = V.prepare_resized(resized, self._view_protocol)
+        standard = self.backbone.preprocess(rgb) if self.config.clip_embedding else None
+        phash = difference_hash(rgb)
         if not self.config.reasons:
-            return Prepared(photo, size, source, decode_ms)
+            return Prepared(photo, size, source, decode_ms, standard_view=standard, perceptual_hash=phash)
         t0 = time.perf_counter()
         measures = measure(np.asarray(self._measured_image(rgb, resized, size)))
-        return Prepared(photo, size, source, decode_ms, measures, (time.perf_counter() - t0) * 1000.0)
+        return Prepared(photo, size, source, decode_ms, measures, (time.perf_counter() - t0) * 1000.0,
+                        standard_view=standard, perceptual_hash=phash)
 
     def _measured_image(self, rgb: Image.Image, resized: Image.Image, size: tuple[int, int]) -> Image.Image:
         """The image the classic measurements are taken on: the views' own, unless spaq squashed it."""
@@ -206,6 +214,34 @@ class Engine:
                 for p, prep in group:
                     yield p, (prep if isinstance(prep, ImageDecodeError) else next(scores))
 
+    def embed_paths(self, paths: Iterable[PathLike], batch: int = 32
+                    ) -> Iterator[tuple[PathLike, PhotoEmbedding | ImageDecodeError]]:
+        """The standard CLIP embedding of each file, without scoring it (photos scored before
+        embeddings existed; a labelled set for `bench tags`). Files are decoded exactly as the
+        scoring pass decodes them, so both give the same embedding. Input order; a bad file
+        yields its error."""
+
+        def prepare(path: PathLike) -> tuple[torch.Tensor, int, tuple[int, int]] | ImageDecodeError:
+            try:
+                decoded = self.decode(path)
+            except ImageDecodeError as exc:
+                return exc
+            except Exception as exc:  # anything else about one file stays with that file
+                return ImageDecodeError(f"could not be read ({type(exc).__name__}: {exc})"[:200])
+            image = decoded.image
+            return self.backbone.preprocess(image), difference_hash(image), decoded.original_size
+
+        source = iter(paths)
+        with ThreadPoolExecutor(max_workers=self.config.decode_workers, thread_name_prefix="decode") as pool:
+            while chunk := [p for _, p in zip(range(batch), source)]:
+                ready = list(pool.map(prepare, chunk))
+                good = [r for r in ready if not isinstance(r, ImageDecodeError)]
+                unit = iter(_unit(self.backbone.standard_features(torch.stack([r[0] for r in good])))
+                            if good else [])
+                for p, r in zip(chunk, ready):
+                    yield p, (r if isinstance(r, ImageDecodeError)
+                              else PhotoEmbedding(next(unit), self.clip_fingerprint, r[1], r[2]))
+
     def _n_views_hint(self) -> int:
         if self._qualiclip:  # one view, but a 1024x768 photo holds as many pixels as 16 windows
             return 16
@@ -214,7 +250,7 @@ class Engine:
     def score_prepared(self, prepared: Sequence[Prepared]) -> list[PhotoScore]:
         """Stage 3: the model and the cues for a batch of prepared photos (one thread at a time)."""
         t0 = time.perf_counter()
-        feats = self._features(prepared)
+        feats, standard = self._forward(prepared)
         cues = self._cues(feats)
         forward_ms = (time.perf_counter() - t0) * 1000.0
         t1 = time.perf_counter()
@@ -227,7 +263,7 @@ class Engine:
         names = self.dimension_names
         out: list[PhotoScore] = []
         start = 0
-        for prep in prepared:
+        for index, prep in enumerate(prepared):
             n = prep.photo.n_views
             sl = slice(start, start + n)
             boxes: list = list(prep.photo.boxes) + [None]
@@ -249,7 +285,9 @@ class Engine:
                 embedding=embedding, decode_source=prep.source,
                 elapsed_ms=prep.decode_ms + (forward_ms + dims_ms) * n / total_views,
                 method=cfg.method, dimensions=photo_dims, dimensions_fingerprint=self.dimensions_fingerprint,
-                measures=prep.measures, reasons_ms=prep.measure_ms + dims_ms * n / total_views))
+                measures=prep.measures, reasons_ms=prep.measure_ms + dims_ms * n / total_views,
+                clip_embedding=standard.get(index), clip_fingerprint=self.clip_fingerprint if standard else None,
+                perceptual_hash=prep.perceptual_hash))
             start += n
         return out
 
@@ -267,16 +305,69 @@ class Engine:
         values = dimension_values(feats, self._dimension_text, self._logit_scale, self._pair_counts)
         return values.cpu().numpy().astype(np.float64)
 
-    def _features(self, prepared: Sequence[Prepared]) -> torch.Tensor:
-        """Unnormalised image features for every view of every photo, in order."""
-        if self._qualiclip:
-            return torch.cat([self.backbone.whole_image_features(p.photo.tensor) for p in prepared])
+    def _standard_embeddings(self, prepared: Sequence[Prepared]) -> dict[int, np.ndarray]:
+        """{index in prepared: L2-normalised float32 standard CLIP embedding}, in a pass of their own."""
+        views = {i: p.standard_view for i, p in enumerate(prepared) if p.standard_view is not None}
+        if not views:
+            return {}
+        return dict(zip(views, _unit(self.backbone.standard_features(torch.stack(list(views.values()))))))
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """(D,) one search text, L2-normalised, encoded on one CPU thread.
+
+        A single prompt is too small a pass to share between threads: on a CPU that is busy
+        (a scan running beside the gallery), the threads' barriers made it 4 to 10 times slower
+        than one thread in bench/search.py."""
+        if self.backbone.device.type != "cpu":
+            return self.encode_texts([text])[0]
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self.encode_texts([text])[0]
+        finally:
+            torch.set_num_threads(threads)
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), D) L2-normalised float32 text embeddings, in the standard embeddings' space."""
+        texts = list(texts)
+        # chunks: a vocabulary of a few thousand prompts at once would need GBs of attention maps
+        feats = torch.cat([self.backbone.search_text_features(texts[i:i + _TEXT_CHUNK])
+                           for i in range(0, len(texts), _TEXT_CHUNK)])
+        return torch.nn.functional.normalize(feats, dim=-1).cpu().numpy().astype(np.float32)
+
+    def _forward(self, prepared: Sequence[Prepared]) -> tuple[torch.Tensor, dict[int, np.ndarray]]:
+        """(unnormalised MA-CLIP features of every view of every photo, in order;
+        {index in prepared: standard CLIP embedding}).
+
+        The standard views ride in the MA-CLIP views' forward passes when they have the same size:
+        the ResNet trunk runs once over both, and only the attention pools differ (a pass of their
+        own would cost a small batch's overhead on top of one more view per photo)."""
+        standard = {i: p.standard_view for i, p in enumerate(prepared) if p.standard_view is not None}
+        if self._qualiclip:  # the whole photo at its own size: no 224-px windows for the embedding to ride with
+            return torch.cat([self.backbone.whole_image_features(p.photo.tensor) for p in prepared]), \
+                self._standard_embeddings(prepared)
         if self.config.trunk == "shared" and self.config.protocol != "global":
-            return torch.cat([self._shared_trunk_features(p.photo) for p in prepared])
-        all_views = torch.cat([V.window_views(p.photo) for p in prepared])
-        chunks = [self.backbone.image_features(all_views[i:i + self.config.batch_views])
-                  for i in range(0, all_views.shape[0], self.config.batch_views)]
-        return torch.cat(chunks)
+            return torch.cat([self._shared_trunk_features(p.photo) for p in prepared]), \
+                self._standard_embeddings(prepared)
+        views = [V.window_views(p.photo) for p in prepared]
+        riding = bool(standard) and all(v.shape[-2:] == (V.VIEW, V.VIEW) for v in standard.values())
+        if not riding:
+            return self._batched(torch.cat(views), 0)[0], self._standard_embeddings(prepared)
+        n_plain = sum(v.shape[0] for v in views)
+        plain, std = self._batched(torch.cat([*views, torch.stack(list(standard.values()))]), n_plain)
+        return plain, dict(zip(standard, _unit(std)))
+
+    def _batched(self, views: torch.Tensor, n_plain: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Views in passes of batch_views: the first n_plain pooled as MA-CLIP does (unless n_plain
+        is 0: all of them), the rest as the standard embedding."""
+        n_plain = n_plain or views.shape[0]
+        step = self.config.batch_views
+        plain, std = [], []
+        for i in range(0, views.shape[0], step):
+            a, b = self.backbone.mixed_features(views[i:i + step], max(0, min(step, n_plain - i)))
+            plain.append(a)
+            std.append(b)
+        return _cat(plain), _cat(std)
 
     def _shared_trunk_features(self, photo: V.PreparedPhoto) -> torch.Tensor:
         """The fast approximation: one trunk pass over the photo, then each window's 7x7 cells pooled.
@@ -295,3 +386,14 @@ class Engine:
             pooled = bb.attention_pool(torch.cat(crops)) if crops else grid.new_zeros((0, 0))
         glob = bb.image_features(V.global_view(photo.tensor).unsqueeze(0))
         return torch.cat([pooled.float(), glob]) if crops else glob
+
+
+def _cat(parts: list[torch.Tensor]) -> torch.Tensor:
+    """torch.cat of the non-empty parts (a pass with no view of one kind gives an empty (0, 0) part)."""
+    full = [p for p in parts if p.numel()]
+    return torch.cat(full) if full else parts[0]
+
+
+def _unit(feats: torch.Tensor) -> np.ndarray:
+    """Rows L2-normalised, as float32 numpy."""
+    return torch.nn.functional.normalize(feats.float(), dim=-1).cpu().numpy().astype(np.float32)

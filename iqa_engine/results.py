@@ -31,6 +31,16 @@ class ViewScore:
 
 
 @dataclass(frozen=True)
+class PhotoEmbedding:
+    """The standard CLIP embedding of one photo without its score (Engine.embed_paths)."""
+
+    clip_embedding: np.ndarray = field(repr=False, compare=False)  # L2-normalised float32
+    clip_fingerprint: str
+    perceptual_hash: int
+    original_size: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class PhotoScore:
     """MA-CLIP's result for one photo.
 
@@ -63,16 +73,23 @@ class PhotoScore:
     views: tuple[ViewScore, ...]
     scored_size: tuple[int, int]  # (width, height) the windows' boxes refer to
     original_size: tuple[int, int]  # (width, height) of the upright decoded photo
-    # L2-normalised CLIP image feature of the global view, float32; for burst
-    # grouping and similarity search.
+    # L2-normalised feature of MA-CLIP's global view (the whole photo squashed to
+    # 224x224; for a ResNet, pooled without the positional embedding), float32;
+    # for burst grouping.
     embedding: np.ndarray = field(repr=False, compare=False)
     decode_source: str = "image"  # "image", "raw-preview", "raw-demosaic", "heif"
-    elapsed_ms: float = 0.0  # decode (with views and measurements) + this photo's share of the forward pass
+    elapsed_ms: float = 0.0  # decode (with views, measurements and the embedding's view) + this photo's share of the forward pass
     method: str = "maclip"
     dimensions: dict[str, float] = field(default_factory=dict)
     dimensions_fingerprint: str | None = None
     measures: "Measures | None" = None
     reasons_ms: float = 0.0  # of elapsed_ms, what the dimensions and measurements took
+    # The standard CLIP image embedding (open_clip's preprocessing and encode_image, as
+    # CLIP was trained), L2-normalised float32; for search, keywords and duplicates.
+    # None when the engine was configured without it.
+    clip_embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
+    clip_fingerprint: str | None = None  # what produced clip_embedding (iqa_engine.config.clip_fingerprint)
+    perceptual_hash: int | None = None  # 64-bit dHash of the decoded photo (iqa_engine.perceptual)
 
     @property
     def n_views(self) -> int:

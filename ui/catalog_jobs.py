@@ -111,10 +111,36 @@ class WriteXmp:
     name: ClassVar[str] = "xmp"
 
 
-Action = Union[RejectBurst, RejectBursts, WriteXmp]  # the user's own long requests, run in order
+@dataclass(frozen=True)
+class Search:
+    """Rank the photos by CLIP similarity to a text (the model loads on the first search)."""
+
+    text: str
+    name: ClassVar[str] = "search"
+
+
+@dataclass(frozen=True)
+class FindDuplicates:
+    """Library-wide duplicate groups under these folders (None: every folder)."""
+
+    roots: tuple[str, ...] | None
+    name: ClassVar[str] = "duplicates"
+
+
+@dataclass(frozen=True)
+class RejectDuplicates:
+    """"Reject all but the best" in these duplicate groups (photo ids, best first), one transaction."""
+
+    groups: tuple[tuple[int, ...], ...]
+    name: ClassVar[str] = "duplicates_reject"
+
+
+# the user's own long requests, run in order
+Action = Union[RejectBurst, RejectBursts, WriteXmp, Search, FindDuplicates, RejectDuplicates]
+_ACTIONS = (RejectBurst, RejectBursts, WriteXmp, Search, FindDuplicates, RejectDuplicates)
 Edit = Union[Decide, DecideMany, RejectBurst, RejectBursts, Undo, Redo]  # what undo steps over, in order
 Job = Union[Decide, DecideMany, Undo, Redo, LoadDetail, Recompute, Reload, Poll, GroupBursts, RejectBurst,
-            RejectBursts, WriteXmp]
+            RejectBursts, WriteXmp, Search, FindDuplicates, RejectDuplicates]
 
 
 def is_edit(job: Job) -> bool:
@@ -148,7 +174,7 @@ class JobQueue:
     def _put(self, job: Job) -> None:
         if is_edit(job):
             self._decisions.append(job)  # type: ignore[arg-type]  # is_edit: an Edit
-        elif isinstance(job, (RejectBurst, RejectBursts, WriteXmp)):
+        elif isinstance(job, _ACTIONS):
             self._actions.append(job)
         elif isinstance(job, LoadDetail):
             self._detail = job  # only the latest selection matters
@@ -214,7 +240,7 @@ class JobQueue:
                 self._decisions.appendleft(Decide(job.photo_id, job.changes, job.tries + 1))
             elif is_edit(job):
                 self._decisions.appendleft(job)  # type: ignore[arg-type]  # is_edit: an Edit
-            elif isinstance(job, (RejectBurst, RejectBursts, WriteXmp)):
+            elif isinstance(job, _ACTIONS):
                 self._actions.appendleft(job)
             elif isinstance(job, LoadDetail):
                 self._detail = self._detail or job  # a newer selection wins

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 
 from PySide6.QtCore import QObject, Signal
 
@@ -31,8 +31,9 @@ from iqa_engine.measures import focus_boxes
 from curator.settings import Settings
 from ui.burst_tracker import BurstTracker
 from ui.catalog_actions import reject_in_folders, reject_one_burst, write_xmp
-from ui.catalog_jobs import (Decide, DecideMany, GroupBursts, Job, JobQueue, LoadDetail, Poll, Recompute, Redo,
-                             RejectBurst, RejectBursts, Reload, Undo, WriteXmp)
+from ui.catalog_jobs import (Decide, DecideMany, FindDuplicates, GroupBursts, Job, JobQueue, LoadDetail, Poll,
+                             Recompute, Redo, RejectBurst, RejectBursts, RejectDuplicates, Reload, Search, Undo,
+                             WriteXmp)
 from ui.heatmap_layers import layers_for
 from ui.tiling import BurstGroup
 from ui.undo import UndoHistory, UndoStep, decision_label
@@ -80,6 +81,10 @@ class CatalogWorker(QObject):
     burstRejectDone = Signal(object)  # BurstRejectResult
     xmpWritten = Signal(object)  # XmpResult
     undone = Signal(str)  # what undo or redo did, for the status bar ("Undid: pick IMG_0001.jpg")
+    keywordsLoaded = Signal(int, object)  # photo id, [(keyword, confidence)] or None (no embedding or features)
+    searchDone = Signal(str, object)  # the text, {photo id: cosine}
+    duplicatesFound = Signal(object)  # [(photo ids best first, identical?)]
+    duplicatesRejected = Signal(object)  # curator.culling.KeepBest
 
     def __init__(self, db_path: Path | str, *, readonly: bool = False, open_catalog: OpenCatalog | None = None,
                  settings: Settings | None = None, parent: QObject | None = None) -> None:
@@ -97,6 +102,9 @@ class CatalogWorker(QObject):
         self._folders: list[str] | None = None
         self.catalog: Any = None  # the open Catalog, on the worker thread (Any: tests hand in stand-ins)
         self.history = UndoHistory()  # on the worker thread, in the order the edits ran
+        self._engine: Any = None  # loaded on the first search (the user asked for it), then kept
+        self._searcher: Any = None  # the stored embeddings, kept until the catalog changes
+        self._searcher_version: int | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -161,6 +169,17 @@ class CatalogWorker(QObject):
     def write_xmp(self, roots: Sequence[str] | None) -> None:
         """Write every photo's decision under these folders (None: all of them) to its XMP sidecar."""
         self._queue.put(WriteXmp(None if roots is None else tuple(roots)))
+
+    def search(self, text: str) -> None:
+        """Rank every photo by similarity to the text (searchDone); the model loads on the first search."""
+        self._queue.put(Search(text))
+
+    def find_duplicates(self, roots: Sequence[str] | None) -> None:
+        self._queue.put(FindDuplicates(None if roots is None else tuple(roots)))
+
+    def reject_duplicates(self, groups: Sequence[Sequence[int]]) -> None:
+        """"Reject all but the best" in these groups (photo ids, best first), in one transaction."""
+        self._queue.put(RejectDuplicates(tuple(tuple(int(i) for i in g) for g in groups)))
 
     def burst_params(self) -> tuple[float, float]:
         return (float(self.settings.burst_gap_seconds), float(self.settings.burst_similarity))
@@ -239,8 +258,12 @@ class CatalogWorker(QObject):
             self.failed.emit(f"{job.name.capitalize()} failed: {why}")
         elif isinstance(job, WriteXmp):
             self.failed.emit(f"Write XMP failed: {why}")
-        elif isinstance(job, (RejectBurst, RejectBursts)):
+        elif isinstance(job, (RejectBurst, RejectBursts, RejectDuplicates)):
             self.failed.emit(f"Reject all but the best failed: {why}")
+        elif isinstance(job, Search):
+            self.failed.emit(f"Search failed: {why}")
+        elif isinstance(job, FindDuplicates):
+            self.failed.emit(f"Finding duplicates failed: {why}")
         else:
             self.failed.emit(f"catalog {job.name} failed: {why}")
 
@@ -293,6 +316,7 @@ class CatalogWorker(QObject):
     def _load_detail(self, job: LoadDetail) -> None:
         detail = self.catalog.photo_detail(job.photo_id)
         self.detailLoaded.emit(job.photo_id, detail)
+        self.keywordsLoaded.emit(job.photo_id, self._keywords(job.photo_id, detail))
         if detail is None:
             return
         quality = self.catalog.quality_detail(job.photo_id)
@@ -308,6 +332,49 @@ class CatalogWorker(QObject):
         else:
             layers = layers_for((), (), detail.scored_size, (), (), None, dims, focus, fused)
         self.whyLoaded.emit(job.photo_id, why, layers)
+
+    def _keywords(self, photo_id: int, detail: Any) -> list[tuple[str, float]] | None:
+        """The photo's keywords when the catalog has its vocabulary's features (no model is loaded here)."""
+        from curator.keywording import cached_tagger
+
+        tagger = cached_tagger(self.catalog, self.settings)
+        if tagger is None or detail is None:
+            return None
+        shot = detail.row.partner_of or photo_id  # a RAW+JPEG pair: the scored file's embedding
+        found = tagger.for_photos(self.catalog, [shot]).get(shot)
+        return None if found is None else [(k.keyword, k.confidence) for k in found]
+
+    def _search(self, job: Search) -> None:
+        from curator.searching import Searcher
+        from curator.service import load_engine
+
+        if self._engine is None:
+            self._engine = load_engine(self.settings)
+        version = self.catalog.data_version()
+        if self._searcher is None or self._searcher_version != version:
+            self._searcher = Searcher.load(self.catalog, self._engine.clip_fingerprint)
+            self._searcher_version = version
+        hits = self._searcher.by_text(self._engine, job.text)
+        self.searchDone.emit(job.text, {cast(int, h.key): h.similarity for h in hits})  # keys are photo ids
+
+    def _find_duplicates(self, job: FindDuplicates) -> None:
+        from curator.culling import duplicates
+        from curator.keywording import main_clip_fingerprint
+
+        fingerprint = main_clip_fingerprint(self.catalog)
+        gap, similarity = self.burst_params()
+        groups = [] if fingerprint is None else duplicates(
+            self.catalog, fingerprint, job.roots, similarity=self.settings.dupes_similarity,
+            max_distance=self.settings.dupes_max_distance, burst_gap_seconds=gap, burst_similarity=similarity)
+        self.duplicatesFound.emit([(tuple(cast(int, i) for i in g.ids), g.identical) for g in groups])
+
+    def _reject_duplicates(self, job: RejectDuplicates) -> None:
+        from curator.culling import reject_duplicates
+
+        result = reject_duplicates(self.catalog, job.groups)
+        self.duplicatesRejected.emit(result)
+        if result.rejected:
+            self._reload(Reload())
 
     def _recompute(self, job: Recompute) -> None:
         n = recompute_flags(self.catalog, job.threshold, job.bottom_percent, job.folder)
@@ -409,4 +476,7 @@ _HANDLERS: dict[type, Callable[[CatalogWorker, Any], None]] = {
     RejectBurst: CatalogWorker._reject_burst,
     RejectBursts: CatalogWorker._reject_bursts,
     WriteXmp: CatalogWorker._write_xmp,
+    Search: CatalogWorker._search,
+    FindDuplicates: CatalogWorker._find_duplicates,
+    RejectDuplicates: CatalogWorker._reject_duplicates,
 }

@@ -350,6 +350,10 @@ class DetailPane(QWidget):
         self.heatmap_note.setObjectName("exifKey")
         self.why = WhySection()
         self.exif_labels: dict[str, QLabel] = {}
+        self.keywords = QLabel()
+        self.keywords.setObjectName("keywords")
+        self.keywords.setWordWrap(True)
+        self.keywords.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.path = QLabel()
         self.path.setObjectName("path")
         self.path.setWordWrap(True)
@@ -393,6 +397,8 @@ class DetailPane(QWidget):
             grid.addWidget(v, i, 1)
         grid.setColumnStretch(1, 1)
         info.addLayout(grid)
+        info.addWidget(_heading("Keywords"))
+        info.addWidget(self.keywords)
         info.addWidget(_heading("Path"))
         info.addWidget(self.path)
 
@@ -434,6 +440,7 @@ class DetailPane(QWidget):
         self.why.clear()
         for v in self.exif_labels.values():
             v.setText("—")
+        self.keywords.setText("—")
         self.path.setText("")
 
     def show_row(self, row: GalleryRow, rank: float | None, decimals: int = 3, also: tuple[str, ...] = ()) -> None:
@@ -442,6 +449,7 @@ class DetailPane(QWidget):
         if row.photo_id != self.photo_id:
             self.photo_id = row.photo_id
             self.detail = None
+            self.keywords.setText("—")
             self.preview_loaded = False
             self.preview.set_heatmap(None)
             if row.status == "missing":
@@ -530,6 +538,16 @@ class DetailPane(QWidget):
         box.setCurrentIndex(max(0, box.findData(current)))
         box.blockSignals(blocked)
         self._render_heatmap()
+
+    def set_keywords(self, photo_id: int, keywords: list[tuple[str, float]] | None) -> None:
+        """The photo's keywords with their confidence; None: none known yet (no embedding, or `curator
+        tags` never ran for this vocabulary, which computes its text features once)."""
+        if photo_id != self.photo_id:
+            return
+        if keywords is None:
+            self.keywords.setText("— (run curator tags once to compute them)")
+        else:
+            self.keywords.setText(", ".join(f"{k} {c:.0%}" for k, c in keywords) or "none above the threshold")
 
     def set_preview(self, photo_id: int, image: QImage) -> None:
         if photo_id != self.photo_id:

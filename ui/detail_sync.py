@@ -75,6 +75,9 @@ class DetailSync(QObject):
         if self.pane.isVisible() and self.pane.photo_id == row.photo_id:
             self._show_row(row)
 
+    def keywords_loaded(self, photo_id: int, keywords: list[tuple[str, float]] | None) -> None:
+        self.pane.set_keywords(photo_id, keywords)
+
     def detail_loaded(self, photo_id: int, detail: PhotoDetail | None) -> None:
         if detail is not None:
             self.pane.set_detail(detail)

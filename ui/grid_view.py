@@ -89,7 +89,7 @@ def reflow(viewport_width: int, tile: QSize) -> QSize:
 
 
 KEYS_HINT = ("P pick · X reject · U unflag · 0–5 rate · S burst · ⇧X keep best · E/Enter loupe · Z 100 % · "
-             "Space details · H heatmap")
+             "Space details · H heatmap · Ctrl+F search")
 
 
 def hint_text(db_path: Path, open_error: str | None, loaded: bool, photos: int, filter_label: str,

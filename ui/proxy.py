@@ -55,6 +55,7 @@ class GalleryProxy(QAbstractListModel):
         self._collapse = True  # bursts as one tile each
         self._expanded: set[int] = set()  # photo ids of the bursts shown expanded
         self._tiles: dict[int, BurstTile] = {}  # photo id -> what its tile shows of its burst
+        self._similarity: dict[int, float] | None = None  # a search's photo id -> cosine; None: no search
 
     # --- configuration --------------------------------------------------------------------------
     @property
@@ -110,6 +111,17 @@ class GalleryProxy(QAbstractListModel):
         if folder != self._folder:
             self._folder = folder
             self._apply(self._wanted_order())
+
+    @property
+    def searching(self) -> bool:
+        return self._similarity is not None
+
+    def set_similarity(self, scores: dict[int, float] | None) -> None:
+        """Order by similarity to a search (photo id -> cosine), best first; photos the search did not
+        rank (no embedding yet) follow in the chosen sort. None goes back to the chosen sort."""
+        self._similarity = None if scores is None else dict(scores)
+        self._sorted_all = None
+        self._apply(self._wanted_order())
 
     @property
     def collapse_bursts(self) -> bool:
@@ -265,8 +277,18 @@ class GalleryProxy(QAbstractListModel):
 
     def _all_sorted(self) -> list[int]:
         if self._sorted_all is None:
-            self._sorted_all = self._cols.order(self._sort)
+            order = self._cols.order(self._sort)
+            if self._similarity is not None:
+                order = sorted(order, key=self._key())  # stable: ties and unranked photos keep the sort
+            self._sorted_all = order
         return self._sorted_all
+
+    def _key(self) -> Any:
+        """The key the shown order is sorted by (bisect inserts with it)."""
+        if self._similarity is None:
+            return self._cols.key(self._sort)
+        rows, sims = self._model().rows(), self._similarity
+        return lambda s: -sims.get(rows[s].photo_id, -2.0)
 
     def _wanted_order(self) -> list[int]:
         """The rows to show, in order (and, as it goes, what each tile shows of its burst)."""
@@ -423,7 +445,7 @@ class GalleryProxy(QAbstractListModel):
             self._pos = None
             self.endRemoveRows()
         elif p is None and want and s not in self._cols.partner_rows:
-            key = self._cols.key(self._sort)
+            key = self._key()
             at = bisect.bisect_left(self._order, key(s), key=key)
             self.beginInsertRows(QModelIndex(), at, at)
             self._order.insert(at, s)

@@ -133,6 +133,7 @@ class WorkflowBar(QToolBar):
     rejectBurst = Signal()  # in the burst under the selection
     rejectInFolder = Signal()  # in every burst of the chosen folder
     writeXmp = Signal(str)  # "folder" or "all"
+    findDuplicates = Signal()  # open the Duplicates view
 
     def __init__(self, collapsed: bool, parent: QWidget | None = None) -> None:
         super().__init__("Workflow", parent)
@@ -178,7 +179,14 @@ class WorkflowBar(QToolBar):
             (self.xmp_folder_action, self.xmp_all_action))
         self.xmp_button.clicked.connect(lambda: self.writeXmp.emit("folder"))
         self.addWidget(self.xmp_button)
-        for w in (self.keep_best_button, self.xmp_button, self.widgetForAction(self.collapse_action)):
+        self.addSeparator()
+        self.duplicates_action = QAction("Duplicates…", self)
+        self.duplicates_action.setToolTip("Near-identical photos across folders (copies, exports, re-saved JPEGs), "
+                                          "each group best first, with “reject all but the best”")
+        self.duplicates_action.triggered.connect(self.findDuplicates)
+        self.addAction(self.duplicates_action)
+        for w in (self.keep_best_button, self.xmp_button, self.widgetForAction(self.collapse_action),
+                  self.widgetForAction(self.duplicates_action)):
             if w is not None:
                 w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay with the grid
         self.addWidget(_spacer())

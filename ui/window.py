@@ -7,6 +7,8 @@ The parts, each in its own module:
   ui.policy_controls  the auto flag policy's slider and spin box
   ui.burst_actions    stacking bursts and "reject all but the best"
   ui.xmp_actions      "Write XMP" and its report
+  ui.search_actions   Ctrl+F: the search box and the grid ordered by similarity
+  ui.duplicates_view  the Duplicates view and its "reject all but the best"
   ui.status_bar       the status bar
   ui.catalog_worker   every catalog access, on its own thread
   ui.loupe, ui.loupe_sync  the loupe (E, Enter, double-click), on the grid's selection
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
 from ui.burst_actions import BurstActions
@@ -31,6 +33,7 @@ from ui.catalog_worker import CatalogWorker, OpenCatalog
 from ui.delegate import TileDelegate
 from ui.detail import DetailPane
 from ui.detail_sync import DetailSync
+from ui.duplicates_view import DuplicatesActions
 from ui.gallery_model import GalleryModel
 from ui.grid_view import Command, GalleryView, hint_text
 from ui.loupe import LoupeView
@@ -41,6 +44,7 @@ from ui.ordering import FILTERS
 from ui.policy_controls import PolicyControls
 from ui.proxy import GalleryProxy
 from ui.session_state import SessionState, load_state, save_state
+from ui.search_actions import SearchActions, SearchBar
 from ui.status_bar import GalleryStatusBar
 from ui.thumbnails import ThumbnailCache, ThumbnailLoader, default_cache_dir
 from ui.toolbars import ViewBar, WorkflowBar
@@ -128,6 +132,9 @@ class GalleryWindow(QMainWindow):
         self.policy = PolicyControls(threshold, bottom_percent, self)
         self.view_bar = ViewBar(self.policy, self.proxy.folder, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.view_bar)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.search_bar = SearchBar(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.search_bar)
         self.workflow_bar = WorkflowBar(self.proxy.collapse_bursts, self)
         self.workflow_bar.show_scope(self.proxy.folder)
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.workflow_bar)
@@ -149,6 +156,13 @@ class GalleryWindow(QMainWindow):
         self.workflow_bar.addAction(self.auto_advance_action)
         self.cheat_sheet = CheatSheet(self)
         self.xmp = XmpActions(self.worker, folder=lambda: self.proxy.folder, say=self.status.say, window=self)
+        self.search = SearchActions(self.search_bar, self.view, self.proxy, self.worker, say=self.status.say,
+                                    parent=self)
+        self.duplicates = DuplicatesActions(self.worker, self.model, folder=lambda: self.proxy.folder,
+                                            say=self.status.say, confirm=lambda title, text: self.confirm(title, text),
+                                            can_write=self._can_write, window=self)
+        self.find_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        self.find_shortcut.activated.connect(self.search.open)
         self._update_hint()
 
         self._thumb_timer = QTimer(self, singleShot=True, interval=40)
@@ -176,7 +190,8 @@ class GalleryWindow(QMainWindow):
                              (w.decisionFailed, self._on_decision_failed), (w.flagsRecomputed, self._on_flags),
                              (w.policyLoaded, self._on_policy), (w.failed, self.status.say),
                              (w.burstsLoaded, self.bursts.on_bursts), (w.burstRejectDone, self.bursts.on_result),
-                             (w.xmpWritten, self.xmp.on_written)):
+                             (w.xmpWritten, self.xmp.on_written),
+                             (w.keywordsLoaded, self.details.keywords_loaded)):
             signal.connect(slot)
         self._commands: dict[str, Callable[[], None]] = {
             "toggle_detail": self.toggle_detail, "open_detail": lambda: self.set_detail_visible(True),
@@ -212,6 +227,7 @@ class GalleryWindow(QMainWindow):
         flow.rejectBurst.connect(self.bursts.reject_one)
         flow.rejectInFolder.connect(self.bursts.reject_in_folder)
         flow.writeXmp.connect(self.write_xmp)
+        flow.findDuplicates.connect(self.duplicates.open)
         self.bursts.countsChanged.connect(self._schedule_counts)
         self.proxy.countsChanged.connect(self._schedule_counts)
         self.proxy.modelAboutToBeReset.connect(self._before_proxy_reset)

@@ -30,6 +30,7 @@ the photos are scored again with exact fp32 windows on the same decoded pixels
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
 import sys
@@ -113,6 +114,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     from iqa_engine.backbone import Backbone
     from iqa_engine.hardware import cpu_has_native_bf16
     from iqa_engine.errors import ImageDecodeError
+    from iqa_engine.perceptual import difference_hash
 
     notes: list[str] = []
     if random_weights:
@@ -216,6 +218,14 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
         t = time.perf_counter()
         prepared.append(engine.prepare_image(d.image, d.original_size, d.source))
         view_ms += (time.perf_counter() - t) * 1000.0
+    # what the standard CLIP embedding and the perceptual hash add to view building (timed again apart)
+    extra_prep_ms = 0.0
+    if config.clip_embedding:
+        for d in decoded:
+            t = time.perf_counter()
+            engine.backbone.preprocess(d.image)
+            difference_hash(d.image)
+            extra_prep_ms += (time.perf_counter() - t) * 1000.0
     del decoded
     measure_ms = sum(p.measure_ms for p in prepared)
 
@@ -232,6 +242,22 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
         ms = (time.perf_counter() - t) * 1000.0
         fwd_ms += ms
         best_views_per_s = max(best_views_per_s, sum(p.photo.n_views for p in g) / (ms / 1000.0))
+    # the standard embedding's share of those passes: each pass timed again with and without its views,
+    # alternately and twice, the fastest of each kept (other processes only ever slow a pass down)
+    extra_fwd_ms = 0.0
+    if config.clip_embedding:
+        with_ms = without_ms = 0.0
+        for g in groups:
+            bare = [dataclasses.replace(p, standard_view=None) for p in g]
+            timed: dict[bool, list[float]] = {True: [], False: []}
+            for _ in range(2):
+                for riding, photos in ((True, g), (False, bare)):
+                    t = time.perf_counter()
+                    engine.score_prepared(photos)
+                    timed[riding].append((time.perf_counter() - t) * 1000.0)
+            with_ms += min(timed[True])
+            without_ms += min(timed[False])
+        extra_fwd_ms = max(0.0, with_ms - without_ms)
 
     # -- stage 4: catalog write
     sink = open_sink(work_dir / "stages.db", good)
@@ -254,6 +280,15 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
                           best_pass_views_per_s=best_views_per_s),
         "catalog_write": _stage(cat_ms, n, writer=sink.kind),
     }
+    if config.clip_embedding:
+        extra_ms = extra_prep_ms + extra_fwd_ms
+        rest_ms = dec_ms + view_ms + fwd_ms - extra_ms
+        stages["clip_embedding"] = _stage(extra_ms, n, preprocess_and_hash_ms_per_photo=extra_prep_ms / n,
+                                          model_ms_per_photo=extra_fwd_ms / n,
+                                          # what the model does more, whatever the noise: one 224-px view per photo
+                                          views_added_percent=100.0 * n / n_views,
+                                          # against decode + views + forward without it: the scoring pass
+                                          percent_of_pass=100.0 * extra_ms / rest_ms if rest_ms > 0 else math.nan)
     sequential_ms = dec_ms + view_ms + fwd_ms + cat_ms
     dims_ms = sum(s.reasons_ms for s in scores) - measure_ms
     stages["forward"]["dimensions_ms_per_photo"] = dims_ms / n
@@ -486,6 +521,13 @@ def format_speed(r: dict) -> str:
         ("catalog write", st["catalog_write"], st["catalog_write"]["writer"]),
         ("sum of stages", r["sequential"], "one after another, one thread"),
     ]
+    if "clip_embedding" in st:
+        ce = st["clip_embedding"]
+        rows.insert(3, ("  of which CLIP emb.", ce,
+                        f"standard embedding + perceptual hash: {_f(ce['percent_of_pass'], '.1f')}% on top of "
+                        f"decode+views+forward (preprocess {_f(ce['preprocess_and_hash_ms_per_photo'], '.1f')}, "
+                        f"model {_f(ce['model_ms_per_photo'], '.1f')} ms/photo; the model sees "
+                        f"{_f(ce['views_added_percent'], '.1f')}% more views)"))
     for name, s, note in rows:
         lines.append(f"{name:<22}{_f(s['ms_per_photo'], '10.1f')}{_f(s['photos_per_s'], '10.2f')}  {note}".rstrip())
     ee = r["end_to_end"]

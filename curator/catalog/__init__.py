@@ -20,6 +20,7 @@ One module per question:
   reading     gallery rows, a photo's detail, lookups
   summary     counts, distributions and the export
   taste       the taste model's records, each shot's taste value, and what training reads
+  embeddings  standard CLIP embeddings (search, keywords, duplicates) and vocabularies' text features
   errors      CatalogError and its typed kinds (busy, read-only, damaged, missing)
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.decisions import DecisionsMixin
+from curator.catalog.embeddings import EmbeddingsMixin
 from curator.catalog.errors import (
     BUSY_TIMEOUT_MS,
     CatalogBusy,
@@ -48,6 +50,9 @@ from curator.catalog.records import (
     STATUSES,
     UNCHANGED,
     DecisionState,
+    ClipEmbedding,
+    DuplicateRow,
+    EmbeddingMatrix,
     FileEntry,
     FileStat,
     FlagChange,
@@ -71,6 +76,7 @@ from curator.catalog.records import (
     SyncCounts,
     TasteDecision,
     TasteModelRow,
+    TermFeaturesRecord,
     Twin,
     ViewRecord,
 )
@@ -83,7 +89,7 @@ from curator.labels import LABELS, normalise_label
 
 
 class Catalog(QueueMixin, RecordingMixin, DecisionsMixin, SidecarsMixin, ReadingMixin, SummaryMixin, TasteMixin,
-              QualityMixin,
+              QualityMixin, EmbeddingsMixin,
               CatalogBase):
     """A catalog file. Open with Catalog.open(path); close() or use as a context manager."""
 
@@ -91,7 +97,7 @@ class Catalog(QueueMixin, RecordingMixin, DecisionsMixin, SidecarsMixin, Reading
 __all__ = [
     "APPLICATION_ID", "BUSY_TIMEOUT_MS", "CURRENT_KINDS", "FLAGS", "FLAG_SOURCES", "LABELS", "MIGRATIONS",
     "OUTCOME_KINDS", "SCHEMA_VERSION", "SORTS", "STATUSES", "UNCHANGED", "WEAK_SQL",
-    "Catalog", "CatalogBusy", "CatalogDamaged", "CatalogError", "CatalogMissing", "CatalogReadOnly",
+    "Catalog", "CatalogBusy", "ClipEmbedding", "DuplicateRow", "EmbeddingMatrix", "TermFeaturesRecord", "CatalogDamaged", "CatalogError", "CatalogMissing", "CatalogReadOnly",
     "DecisionState", "FileEntry", "FileStat", "FlagChange", "FlagRow", "FrameRow", "GalleryRow", "KnownFile", "Outcome",
     "OutcomeKind", "PendingItem", "PhotoDetail", "QualityDetail", "QualityRecord", "QualityRow", "Recorded",
     "RunRecord", "ScoreRecord", "SidecarImport", "SidecarMark", "StoredTasteModel", "SyncCounts", "TasteDecision",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from curator.catalog.connection import CatalogBase
+from curator.catalog.embeddings import write_clip_embedding
 from curator.catalog.errors import CatalogError
 from curator.catalog.pairs import check_pairs, link_partners, primary_row
 from curator.catalog.quality import write_quality
@@ -202,6 +203,8 @@ class RecordingMixin(CatalogBase):
             write_exif(conn, pid, exif)
         if score.quality is not None:
             write_quality(conn, pid, score.quality, now)
+        if score.clip is not None:
+            write_clip_embedding(conn, pid, score.clip, now)
 
 
 def write_exif(conn: sqlite3.Connection, pid: int, exif: "ExifData") -> None:

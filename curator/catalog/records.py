@@ -109,6 +109,7 @@ class ScoreRecord:
     elapsed_ms: float = 0.0
     decode_source: str | None = None
     quality: QualityRecord | None = None  # the dimensions and measurements computed with the score
+    clip: "ClipEmbedding | None" = None  # the standard CLIP embedding from the same pass
 
     @classmethod
     def from_result(cls, result: Any) -> "ScoreRecord":
@@ -121,7 +122,8 @@ class ScoreRecord:
                    result.w_cosine, result.w_magnitude, result.mode, result.protocol, result.model,
                    tuple(result.scored_size), tuple(result.original_size), views,
                    np.asarray(result.embedding), float(getattr(result, "elapsed_ms", 0.0) or 0.0),
-                   getattr(result, "decode_source", None), QualityRecord.from_result(result))
+                   getattr(result, "decode_source", None), QualityRecord.from_result(result),
+                   ClipEmbedding.from_result(result))
 
 
 @dataclass(frozen=True)
@@ -416,3 +418,56 @@ class StoredTasteModel:
     fingerprint: str
     trained_at: float
     record: str
+
+
+@dataclass(frozen=True)
+class ClipEmbedding:
+    """A photo's standard CLIP embedding as the catalog stores it (float16), with its perceptual hash."""
+
+    vector: np.ndarray  # L2-normalised; stored as little-endian float16
+    fingerprint: str  # iqa_engine's clip_fingerprint
+    perceptual_hash: int | None = None  # unsigned 64-bit dHash
+
+    @classmethod
+    def from_result(cls, result: Any) -> "ClipEmbedding | None":
+        """From an engine result with clip_embedding/clip_fingerprint (PhotoScore, PhotoEmbedding); None without."""
+        vector = getattr(result, "clip_embedding", None)
+        fingerprint = getattr(result, "clip_fingerprint", None)
+        if vector is None or not fingerprint:
+            return None
+        return cls(np.asarray(vector), fingerprint, getattr(result, "perceptual_hash", None))
+
+
+@dataclass(frozen=True)
+class EmbeddingMatrix:
+    """Stored embeddings of one engine: row i belongs to photo_ids[i]."""
+
+    fingerprint: str
+    photo_ids: tuple[int, ...]
+    vectors: np.ndarray  # (N, D) float16
+
+
+@dataclass(frozen=True)
+class DuplicateRow:
+    """One live shot as duplicate grouping needs it."""
+
+    photo_id: int
+    path: str
+    folder: str
+    content_hash: str | None
+    capture_time: str | None  # ISO 8601
+    fused: float | None
+    perceptual_hash: int | None  # unsigned
+    vector: np.ndarray | None  # float16
+
+
+@dataclass(frozen=True)
+class TermFeaturesRecord:
+    """A vocabulary's ensembled text embeddings for one engine, as stored (iqa_engine.keywords.TermFeatures)."""
+
+    vocabulary: str  # the vocabulary's fingerprint
+    clip_fingerprint: str
+    keywords: tuple[str, ...]
+    matrix: np.ndarray  # (T, D) float32
+    neutral: np.ndarray  # (D,) float32
+    logit_scale: float

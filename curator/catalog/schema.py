@@ -7,8 +7,10 @@ copy is written next to it (`catalog.db.v<N>.bak`).
 
 Per-view values are stored (in score_views) as one little-endian float32 blob per score, one
 row of 9 values per view: left, top, right, bottom (all -1 for the global
-view), fused, cosine, magnitude, w_cosine, w_magnitude. Embeddings are
-little-endian float32 blobs.
+view), fused, cosine, magnitude, w_cosine, w_magnitude. Embeddings (MA-CLIP's
+global view, for bursts) are little-endian float32 blobs; the standard CLIP
+embeddings (clip_embeddings: search, keywords, duplicates) are little-endian
+float16 blobs, L2-normalised, with the photo's 64-bit dHash as a signed integer.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import sqlite_utils
 
 from curator.catalog.pairs import link_partners
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x63757261  # "cura", so a stranger's SQLite file is never mistaken for a catalog
 
 
@@ -173,6 +175,34 @@ def _migrate_v5(db: sqlite_utils.Database) -> None:
         measured_at REAL NOT NULL)""")
 
 
+def _migrate_v6(db: sqlite_utils.Database) -> None:
+    """The standard CLIP embedding per photo and engine (clip_embeddings; its perceptual hash beside it),
+    and each vocabulary's prompt-ensembled text features per engine (term_features), computed once.
+
+    Photos scored before get their embedding from the next scan (or `scan --embeddings-only`);
+    their scores are not touched."""
+    db.execute("""CREATE TABLE clip_embeddings (
+        id INTEGER PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        fingerprint TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        perceptual_hash INTEGER,
+        computed_at REAL NOT NULL,
+        UNIQUE (photo_id, fingerprint))""")
+    db.execute("CREATE INDEX clip_embeddings_fingerprint ON clip_embeddings(fingerprint, photo_id)")
+    db.execute("""CREATE TABLE term_features (
+        vocabulary TEXT NOT NULL,
+        clip_fingerprint TEXT NOT NULL,
+        keywords TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        matrix BLOB NOT NULL,
+        neutral BLOB NOT NULL,
+        logit_scale REAL NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (vocabulary, clip_fingerprint))""")
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
-    1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3, 4: _migrate_v4, 5: _migrate_v5}
+    1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3, 4: _migrate_v4, 5: _migrate_v5, 6: _migrate_v6}
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))

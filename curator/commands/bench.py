@@ -70,6 +70,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_engine_options(s)
     s.set_defaults(run=run_speed)
 
+    t = bsub.add_parser(
+        "tags", help="precision and recall at k of the keywords against a labelled set (path,label CSV)",
+        description="Embed every photo of a labelled set, rank the vocabulary's terms for each, and report "
+                    "precision and recall at k, and those of the [tags] rule's own choice. The CSV has a header "
+                    "with a path and a label column; a photo with several labels has one row per label (or "
+                    "labels joined by ';'). Labels are matched to keywords case-insensitively. Meaningful only "
+                    "with real CLIP weights.")
+    t.add_argument("--labels", required=True, metavar="FILE.csv", help="columns path,label")
+    t.add_argument("--root", metavar="DIR", help="folder the paths are relative to (default: the CSV's folder)")
+    t.add_argument("--k", default="1,3,5", metavar="K,K", help="the k of precision/recall at k (default 1,3,5)")
+    t.add_argument("--json", metavar="OUT", dest="json_out", help="write the report as JSON; - for stdout")
+    add_engine_options(t)
+    t.set_defaults(run=run_tags)
+
 
 def _write_json(report: dict, out: str) -> None:
     text = json.dumps(_finite(report), indent=2)
@@ -194,3 +208,53 @@ def run_speed(args: argparse.Namespace) -> int:
     if args.json_out:
         _write_json(report, args.json_out)
     return EXIT_SOME_FAILED if report["images"]["failed"] else EXIT_OK
+
+
+def run_tags(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import numpy as np
+
+    from curator.benchmarks import tags as T
+    from iqa_engine import Engine
+    from iqa_engine.errors import ImageDecodeError
+    from iqa_engine.keywords import term_features
+
+    try:
+        ks = sorted({int(k) for k in args.k.split(",") if k.strip()})
+    except ValueError:
+        raise UserError("--k is a comma-separated list of whole numbers, e.g. 1,3,5") from None
+    if not ks or ks[0] < 1:
+        raise UserError("--k values must be at least 1")
+    root = Path(args.root).expanduser() if args.root else None
+    if root is not None and not root.is_dir():
+        raise UserError(f"--root {root} is not a folder")
+    try:
+        labelled = T.read_labels(Path(args.labels).expanduser(), root)
+    except T.LabelsError as exc:
+        raise UserError(str(exc)) from None
+    settings = settings_from_args(args)
+    vocabulary, rule = settings.vocabulary(), settings.keyword_rule()
+    engine = Engine(settings.engine_config())
+    print(f"bench tags: embedding {len(labelled)} photos with {engine.model_name}; "
+          f"{len(vocabulary.terms)} terms", file=sys.stderr, flush=True)
+    features = term_features(vocabulary, engine.encode_texts, engine.clip_fingerprint,
+                             float(engine.backbone.logit_scale().exp()))
+    vectors, labels, failed = [], [], 0
+    for path, result in engine.embed_paths(list(labelled)):
+        if isinstance(result, ImageDecodeError):
+            print(f"{path}: {result}", file=sys.stderr)
+            failed += 1
+            continue
+        vectors.append(result.clip_embedding)
+        labels.append(labelled[Path(path)])
+    if not vectors:
+        raise UserError("none of the labelled photos could be read; check --root and the paths in the CSV")
+    report = T.evaluate(np.stack(vectors), labels, features, rule, ks)
+    human = sys.stderr if args.json_out == "-" else sys.stdout
+    print(T.format_report(report, rule, failed), file=human, flush=True)
+    if args.json_out:
+        _write_json({**dataclasses.asdict(report), "failed": failed, "model": engine.model_name,
+                     "weights": engine.backbone.info.source, "vocabulary_terms": len(vocabulary.terms),
+                     "rule": dataclasses.asdict(rule)}, args.json_out)
+    return EXIT_SOME_FAILED if failed else EXIT_OK

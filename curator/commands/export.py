@@ -21,7 +21,7 @@ COLUMNS = (
     "fingerprint", "views", "scored_at", "elapsed_ms",
     "flag", "flag_source", "rating", "label", "low_quality", "taste", "partner_of",
     "capture_time", "make", "camera_model", "camera", "lens", "iso", "exposure_time", "f_number", "focal_length",
-    "orientation", "exposure_bias", "reasons",
+    "orientation", "exposure_bias", "reasons", "keywords",
 )
 # then one column per quality dimension stored ("dimension_sharpness", ...) and per classic measurement
 # ("measure_focus", ...; iqa_engine.measures.SCALAR_NAMES)
@@ -50,7 +50,15 @@ def run(args: argparse.Namespace) -> int:
     with Catalog.open(settings.db_path, create=False) as catalog:
         columns = (COLUMNS + tuple(DIMENSION_PREFIX + n for n in catalog.dimension_names())
                    + tuple(MEASURE_PREFIX + n for n in SCALAR_NAMES))
-        records = (_flat(r) for r in catalog.export_records(under=under))
+        from curator.keywording import keyword_dicts, keywords_or_note
+
+        # a RAW+JPEG pair is one shot: both files carry the keywords of the one that was scored
+        shot = {r.photo_id: r.partner_of or r.photo_id for r in catalog.query_rows(under=under)}
+        keywords, note = keywords_or_note(catalog, settings, sorted(set(shot.values())))
+        if note:
+            print(f"curator: {note}", file=sys.stderr)
+        records = ({**_flat(rec), "keywords": keyword_dicts(keywords.get(shot.get(rec["photo_id"], rec["photo_id"]), ()))}
+                   for rec in catalog.export_records(under=under))
         if args.output:
             n = _write_atomically(Path(args.output).expanduser(), args.format, records, columns)
             print(f"exported {n} photo(s) to {args.output}", file=sys.stderr)
@@ -73,7 +81,9 @@ def write(out: IO[str], fmt: str, records: Iterable[dict[str, Any]], columns: Se
         writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for rec in records:
-            writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in columns})
+            row = {k: ("" if rec.get(k) is None else rec.get(k)) for k in columns}
+            row["keywords"] = "; ".join(k["keyword"] for k in rec.get("keywords") or ())  # confidence in JSON
+            writer.writerow(row)
             n += 1
         return n
     out.write("[")

@@ -52,12 +52,20 @@ def run(args: argparse.Namespace) -> int:
         rows = catalog.query_rows(under=under, weak=args.flagged, errors=args.errors, sort=args.sort,
                                   limit=args.limit, reason=args.reason)
         quality = catalog.quality_by_id(r.photo_id for r in rows) if args.json else {}
+        if args.json:
+            from curator.keywording import keyword_dicts, keywords_or_note
+
+            keywords, note = keywords_or_note(catalog, settings, [r.partner_of or r.photo_id for r in rows])
+            if note:
+                print(f"curator: {note}", file=sys.stderr)
     if args.json:
         out = []
         for r in rows:
             q = quality.get(r.photo_id)
+            # a RAW+JPEG pair is one shot: both files show the keywords of the one that was scored
             out.append({**dataclasses.asdict(r), "reasons": list(r.reasons),
-                        "dimensions": dict(q.dimensions) if q else {}, "measures": dict(q.measures) if q else {}})
+                        "dimensions": dict(q.dimensions) if q else {}, "measures": dict(q.measures) if q else {},
+                        "keywords": keyword_dicts(keywords.get(r.partner_of or r.photo_id, ()))})
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK

@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reasons-only", action="store_true", dest="reasons_only",
                    help="only compute what the reasons need (quality dimensions and measurements) for photos "
                         "already scored, keeping their stored scores; new or changed photos are left for a scan")
+    p.add_argument("--embeddings-only", action="store_true", dest="embeddings_only",
+                   help="only compute the CLIP embeddings (search, keywords, duplicates) of scored photos that "
+                        "have none from this model; scores are not touched (every scan also does this at its end)")
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -149,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
     require_existing(args.paths)  # a typo is a usage error before a catalog is made or a model loads
     with Catalog.open(settings.db_path) as catalog:  # a bad catalog is a usage error before any work
         policy = resolve_policy(catalog, settings, args)
+    if args.embeddings_only:
+        return run_embeddings_only(settings, args.paths)
     _log_warnings_to_stderr()
     progress = _Progress() if is_tty() else None
     t0 = time.monotonic()
@@ -161,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if progress:
                 progress.close()
+    filled = summary.embeddings
     elapsed = time.monotonic() - t0
     for path in summary.not_photos:
         print(f"curator: skipping {path}: not a photo (by extension)", file=sys.stderr)
@@ -192,10 +198,45 @@ def run(args: argparse.Namespace) -> int:
         print(f"{t.paired} RAW+JPEG partner file(s) share their shot's score and decision")
     if summary.sidecars_imported:
         print(f"imported the decisions of {summary.sidecars_imported} XMP sidecar(s) set in another application")
+    if filled is not None and filled.missing:
+        print(f"added the CLIP embedding of {filled.stored} photo(s) scored before; scores unchanged")
+        for path, reason in filled.errors:
+            print(f"{path}: {reason}", file=sys.stderr)
     if summary.interrupted:
         print("curator: interrupted; the rest stays queued for the next scan or watch", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_SOME_FAILED if summary.errors else EXIT_OK
+
+
+def _fill(settings: Settings, engine: Any, paths: list[str], stop: threading.Event) -> Any:
+    from curator.catalog import Catalog
+    from curator.embedder import fill_embeddings
+    from curator.worker import normalize_path
+
+    # the scope as scan's walk names it: a folder by its real path, a file with its folder's links resolved
+    roots = [os.path.realpath(p) if os.path.isdir(p) else normalize_path(p)
+             for p in (os.path.expanduser(raw) for raw in paths)]
+    with Catalog.open(settings.db_path) as catalog:
+        return fill_embeddings(catalog, engine, roots, stop=stop)
+
+
+def run_embeddings_only(settings: Settings, paths: list[str]) -> int:
+    """`scan --embeddings-only`: the CLIP embeddings of scored photos that lack one; no scoring."""
+    from curator import service
+
+    t0 = time.monotonic()
+    engine = service.load_engine(settings)
+    with graceful_stop() as stop:
+        filled = _fill(settings, engine, paths, stop)
+    for path, reason in filled.errors:
+        print(f"{path}: {reason}", file=sys.stderr)
+    print(f"{filled.missing} scored photo(s) had no CLIP embedding from {engine.model_name}: "
+          f"{filled.stored} added, {len(filled.errors)} error(s); scores unchanged "
+          f"({time.monotonic() - t0:.1f} s, loading the model included)")
+    if filled.interrupted:
+        print("curator: interrupted; run it again for the rest", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_SOME_FAILED if filled.errors else EXIT_OK
 
 
 def describe_sync(found: int, s: Any) -> str:

@@ -40,6 +40,23 @@ def decisions_for_folder(catalog: Any, folder: Path | None) -> list[Any]:
     return photo_decisions(catalog.query_rows(under=str(folder) if folder is not None else None))
 
 
+def with_keywords(catalog: Any, settings: Settings, folder: Path | None, decisions: list[Any]) -> list[Any]:
+    """The decisions with each photo's keywords (curator.keywording; a RAW+JPEG pair's shot's). A photo
+    without an embedding gets no keyword change (None), not an empty list that would remove its keywords."""
+    import dataclasses
+
+    from curator.keywording import tagger
+
+    rows = catalog.query_rows(under=str(folder) if folder is not None else None)
+    shot = {r.path: r.partner_of or r.photo_id for r in rows}
+    keywords = tagger(catalog, settings).for_photos(catalog, sorted(set(shot.values())))
+    out = []
+    for d in decisions:
+        found = keywords.get(shot.get(str(d.path), -1))
+        out.append(dataclasses.replace(d, keywords=None if found is None else tuple(k.keyword for k in found)))
+    return out
+
+
 def rejects_for_folder(catalog: Any, folder: Path | None) -> list[Path]:
     """The photos under `folder` flagged "reject" (by the user or the auto policy)."""
     rows = catalog.query_rows(under=str(folder) if folder is not None else None, flagged=True)
@@ -97,6 +114,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ALSO WRITE INTO THE ORIGINAL JPEG, TIFF AND DNG FILES (metadata only, atomically, image "
                         "data verified identical first); asks for confirmation unless --yes")
     w.add_argument("--yes", action="store_true", help="with --embed: do not ask for confirmation")
+    w.add_argument("--keywords", action="store_true",
+                   help="also write each photo's keywords (curator tags) as dc:subject and as "
+                        "lr:hierarchicalSubject under curator|subject|; keywords curator did not write are kept")
     w.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
     add_db_option(w)
     w.set_defaults(run=run_xmp_write)
@@ -156,6 +176,8 @@ def run_xmp_write(args: argparse.Namespace) -> int:
     catalog = open_catalog(settings)
     try:
         decisions = decisions_for_folder(catalog, folder)
+        if args.keywords:
+            decisions = with_keywords(catalog, settings, folder, decisions)
     finally:
         catalog.close()
     if args.embed and not args.dry_run:
@@ -194,7 +216,11 @@ def _print_write_report(report: Any, dry_run: bool, what: str) -> bool:
     verb = "would write" if dry_run else "wrote"
     for result in report.written:
         if result.changed:
-            print(f"{verb} {result.sidecar}{' (new)' if result.created else ''}")
+            words = " ".join([f"+{k}" for k in result.keywords_added] + [f"-{k}" for k in result.keywords_removed])
+            print(f"{verb} {result.sidecar}{' (new)' if result.created else ''}" + (f": keywords {words}" if words else ""))
+            if dry_run:
+                for key, value in result.changes.items():
+                    print(f"  {key} = {'(removed)' if value is None else value}")
         for name in result.kept_user:
             print(f"kept the {name} a person set in {result.sidecar} (--force overwrites it)", file=sys.stderr)
     for clash in report.clashes:

@@ -172,7 +172,9 @@ def test_a_scoring_failure_is_narrowed_to_the_photo_that_caused_it(settings, pho
         """The real engine, except that it cannot score the coffee photo."""
 
         fingerprint = tiny_engine.fingerprint
+        clip_fingerprint = tiny_engine.clip_fingerprint
         config = tiny_engine.config
+        embed_paths = tiny_engine.embed_paths
 
         def __init__(self):
             self.bad = None
