@@ -9,6 +9,8 @@ transaction that stores it, so values and model always agree.
 
 from __future__ import annotations
 
+import json
+
 from typing import Any, Sequence
 
 import numpy as np
@@ -50,11 +52,13 @@ class TasteMixin(CatalogBase):
     def taste_features(self, fingerprint: str, photo_ids: Sequence[int] | None = None
                        ) -> tuple[np.ndarray, FeatureInputs]:
         """(photo ids, their features) for the live shots scored by engine `fingerprint` (of these
-        ids, if given), in id order: the embedding and cues of that engine's score, and EXIF."""
+        ids, if given), in id order: the embedding and cues of that engine's score, EXIF, and the quality
+        dimensions and classic measurements where the shot has them (curator.catalog.quality)."""
         sql = ("SELECT p.id, s.fused, s.cosine, s.magnitude, s.w_cosine, s.w_magnitude, "
-               "e.iso, e.exposure_time, e.focal_length, v.vector "
+               "e.iso, e.exposure_time, e.focal_length, v.vector, q.dimensions, q.measures "
                "FROM photos p JOIN scores s ON s.photo_id = p.id AND s.fingerprint = ? "
                "JOIN embeddings v ON v.photo_id = p.id AND v.fingerprint = s.fingerprint "
+               "LEFT JOIN quality q ON q.photo_id = p.id "
                f"LEFT JOIN exif e ON e.photo_id = p.id WHERE {LIVE_SHOTS}")
         if photo_ids is None:
             rows = self._read(sql + " ORDER BY p.id", (fingerprint,))
@@ -110,7 +114,17 @@ def _feature_columns(rows: list[tuple]) -> tuple[np.ndarray, FeatureInputs]:
     embedding = np.frombuffer(b"".join(r[9] for r in rows), dtype="<f4").reshape(n, -1)
     cues = {name: numbers[:, j] for j, name in enumerate(CUE_COLUMNS)}
     exif = {name: numbers[:, 5 + j] for j, name in enumerate(("iso", "exposure_time", "focal_length"))}
-    return ids, FeatureInputs(n, embedding=embedding, cues=cues, exif=exif)
+    return ids, FeatureInputs(n, embedding=embedding, cues=cues, exif=exif, dimensions=_json_columns(rows, 10),
+                              measures=_json_columns(rows, 11))
+
+
+def _json_columns(rows: list[tuple], at: int) -> dict[str, np.ndarray]:
+    """{name: (n,) float64} from each row's JSON object {name: number} in column `at`; NaN where a row
+    has no value (no quality row yet, or a name it lacks)."""
+    parsed = [json.loads(r[at]) if r[at] else {} for r in rows]
+    names = sorted({k for d in parsed for k, v in d.items() if isinstance(v, (int, float))})
+    return {name: np.array([float(d.get(name, np.nan)) if isinstance(d.get(name), (int, float)) else np.nan
+                            for d in parsed], dtype=np.float64) for name in names}
 
 
 def _finite(x: float) -> float | None:

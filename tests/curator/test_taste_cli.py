@@ -107,7 +107,9 @@ def test_learn_reports_its_figures_beside_the_score_and_stores_a_versioned_recor
     assert shown["model_id"] == report["model_id"] == stored.model_id
     assert shown["applicable"] is True and shown["record"]["fingerprint"] == fingerprint
     assert shown["record"]["metrics"]["auc"] == report["auc"]
-    assert {g["group"] for g in shown["record"]["groups"]} == {"embedding", "cues"}  # no EXIF in these JPEGs
+    # the scan stored each photo's quality dimensions and measurements, so they are features too;
+    # no EXIF in these JPEGs
+    assert {g["group"] for g in shown["record"]["groups"]} == {"embedding", "cues", "dimensions", "measures"}
     assert json.loads(stored.record) == shown["record"]  # JSON in the catalog, nothing else
 
     # trained again on the same decisions: a new version with the same coefficients
