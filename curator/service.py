@@ -27,6 +27,8 @@ from curator.worker import BatchReport, ScoringLock, Totals, Worker, normalize_p
 if TYPE_CHECKING:
     from iqa_engine import Engine
 
+    from curator.ray_scan import RayOptions
+
 log = logging.getLogger("curator.service")
 
 FlagPolicy = tuple[float | None, float]  # (threshold or None, bottom percent)
@@ -129,10 +131,12 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
          flag_policy: FlagPolicy | None = None, retry_errors: bool = False,
          stop: threading.Event | None = None,
          on_start: Callable[[int], None] | None = None,
-         on_progress: Callable[[int, int, float], None] | None = None) -> ScanSummary:
+         on_progress: Callable[[int, int, float], None] | None = None,
+         ray: "RayOptions | None" = None) -> ScanSummary:
     """Score every new, changed or stale photo under `inputs` into the catalog, then return.
 
     on_start(total) is called once the queue is known; on_progress(done, total, rate) after each batch.
+    With `ray`, the decoding and scoring run on a Ray cluster's actors (curator.ray_scan); the rest is the same.
     """
     stop = stop or threading.Event()
     summary = ScanSummary()
@@ -173,10 +177,16 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
                 on_progress(done, done + catalog.queue_length(found.roots), report.rate)
 
         if engine is not None:
-            worker = Worker(catalog, engine, batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
-                            poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
-                            on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds)
-            summary.totals = worker.run(stop, until_idle=True)
+            worker_options = dict(batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
+                                  poll_interval=settings.poll_interval_seconds, flag_policy=policy,
+                                  scope=found.roots, on_batch=batch_done,
+                                  burst_gap_seconds=settings.burst_gap_seconds)
+            if ray is not None:
+                from curator.ray_scan import run_on_ray
+
+                summary.totals = run_on_ray(ray, catalog, engine, stop, **worker_options)
+            else:
+                summary.totals = Worker(catalog, engine, **worker_options).run(stop, until_idle=True)  # type: ignore[arg-type]
         summary.interrupted = stop.is_set()
         # Missing and re-appeared photos change folder rankings too; imported decisions change flags.
         if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared or imported.folders):

@@ -41,6 +41,11 @@ in this same format. Every table and key, with its default:
     [bursts]
     gap_seconds = 2.0         # frames closer than this in time may form a burst
     similarity = 0.9          # and must look this alike (cosine of their CLIP embeddings)
+
+    [scale]                   # scan on a Ray cluster (pip install ".[ray]")
+    ray = ""                  # "" (score here), "auto" (the cluster `ray start` runs on this machine),
+                              # "local" (a one-machine cluster started by the scan) or "HOST:PORT"
+    ray_actors = 0            # scoring actors; 0: one per GPU, else one per CPU of the cluster
 """
 
 from __future__ import annotations
@@ -122,6 +127,9 @@ class Settings:
     # [bursts]
     burst_gap_seconds: float = 2.0
     burst_similarity: float = 0.9
+    # [scale]
+    ray: str = ""  # "" means no Ray: score in this process
+    ray_actors: int = 0
     # where each value came from: "default", the settings file, "env CURATOR_DB" or "flag"
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -174,6 +182,8 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("xmp", "map"): "xmp_map",
     ("bursts", "gap_seconds"): "burst_gap_seconds",
     ("bursts", "similarity"): "burst_similarity",
+    ("scale", "ray"): "ray",
+    ("scale", "ray_actors"): "ray_actors",
 }
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(table for table, _ in TOML_KEYS))
 
@@ -238,6 +248,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("xmp naming must be 'adobe' or 'darktable'")
     if settings.burst_gap_seconds < 0:
         raise SettingsError("burst gap must be >= 0 seconds")
+    if not isinstance(settings.ray, str):
+        raise SettingsError('[scale] ray must be a string: "", "auto", "local" or "HOST:PORT"')
+    if not isinstance(settings.ray_actors, int) or settings.ray_actors < 0:
+        raise SettingsError("[scale] ray_actors must be a whole number >= 0")
     if not isinstance(settings.xmp_map, str):
         raise SettingsError("[xmp] map must be a string such as \"reject=-1:Red,keep=3\"")
     if settings.xmp_map.strip():
