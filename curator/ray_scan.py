@@ -9,13 +9,15 @@ actors, and what comes back is recorded through the worker's own recording path
 (Worker._finish_batch -> Catalog.record_outcomes), one transaction per batch, by
 the driver alone, so SQLite keeps a single writer.
 
-Why ray.util.ActorPool rather than Ray Data's map_batches: the work is a queue
-that the driver tops up as files settle and that it must acknowledge batch by
-batch (a batch is recorded, or it stays pending); ActorPool hands each finished
-batch straight back to the one writer, with at most two batches per actor in
-flight, so a driver killed mid-run leaves only those batches to redo. Ray Data
-would put its own streaming executor and buffers between the queue and the
-catalog for no gain here. The actors are still Ray's: restarts and task retries
+Why actors called directly (as ray.util.ActorPool does, but two batches deep)
+rather than Ray Data's map_batches: the work is a queue that the driver tops up
+as files settle and that it must acknowledge batch by batch (a batch is
+recorded, or it stays pending); each finished batch comes straight back to the
+one writer (ray.wait), with at most two batches per actor in flight, so a
+driver killed mid-run leaves only those batches to redo. Ray Data would need
+the list of photos up front and put its own streaming executor and buffers
+between the queue and the catalog. ActorPool keeps one batch per actor, so an
+actor would wait for the driver between batches. Restarts and task retries
 (max_restarts, max_task_retries) re-run the batch of an actor that died.
 
 Ray is optional: `pip install ".[ray]"`.
@@ -142,7 +144,8 @@ class ScoringActor:
         return ActorInfo(self.node, self.engine.fingerprint, str(self.engine.backbone.device))
 
     def score(self, token: int, photos: Sequence[RemotePhoto]) -> tuple[int, str, list[RemoteResult], float]:
-        """(token, this node, one result per photo in order, seconds). A bad photo never fails the batch."""
+        """(token, this node, one result per photo in order, seconds). A bad photo never fails the batch.
+        The token is the caller's, returned as given."""
         from iqa_engine.errors import ImageDecodeError
 
         assert self.engine is not None
@@ -285,22 +288,29 @@ def default_actors(ray: Any, cpus_per_actor: float, gpus_per_actor: float) -> in
 
 
 class RayWorker(Worker):
-    """The local Worker's loop and recording, with each batch scored by an actor of the pool.
+    """The local Worker's loop and recording, with each batch scored by one of the actors.
 
-    Inspection happens here (a thread pool, as locally); batches go to the actors with up to
-    two per actor in flight; each finished batch is recorded by Worker._finish_batch.
+    Inspection happens here (a thread pool, as locally). Each actor has up to PER_ACTOR batches in
+    flight (Ray queues the second behind the first, so an actor never waits for the driver); each
+    finished batch is recorded by Worker._finish_batch. A batch whose actor died for good (its
+    restarts spent) goes to another actor; with none left the run stops and the rest stays queued.
     """
+
+    PER_ACTOR = 2
 
     def __init__(self, catalog: Any, engine: _ShippingEngine, actors: Sequence[Any], *,
                  on_cluster: Callable[[ClusterStatus], None] | None = None, **kwargs: Any) -> None:
         super().__init__(catalog, engine, **kwargs)  # type: ignore[arg-type]  # duck-typed: fingerprint, prepare_path
-        from ray.util import ActorPool
+        import ray
 
-        self.pool = ActorPool(list(actors))
-        self.cluster = ClusterStatus(actors=len(actors))
+        self._ray = ray
+        self._actors = list(actors)
+        self._load = [0] * len(self._actors)  # batches in flight per actor
+        self._dead: set[int] = set()
+        self._calls: dict[Any, tuple[int, list[Inspection], float, list[RemotePhoto]]] = {}  # ref -> its batch
+        self._retry: list[tuple[list[Inspection], float, list[RemotePhoto]]] = []
+        self.cluster = ClusterStatus(actors=len(self._actors))
         self.on_cluster = on_cluster
-        self._batches: dict[int, tuple[list[Inspection], float]] = {}  # token -> a batch at the actors
-        self._next_token = 0
 
     def score(self, inspections: Sequence[Inspection]) -> list[Outcome]:
         """Outcomes from the actors' results (an Inspection's `prepared` holds its RemoteResult by now)."""
@@ -323,13 +333,23 @@ class RayWorker(Worker):
                                         twin_id=i.twin_id, partners=i.partners))
         return outcomes
 
+    def _free_actor(self) -> int | None:
+        live = [n for n in range(len(self._actors)) if n not in self._dead and self._load[n] < self.PER_ACTOR]
+        return min(live, key=lambda n: self._load[n]) if live else None
+
+    def _send(self, actor: int, inspections: list[Inspection], t0: float, photos: list[RemotePhoto]) -> None:
+        ref = self._actors[actor].score.remote(0, photos)
+        self._load[actor] += 1
+        self._calls[ref] = (actor, inspections, t0, photos)
+
     def _step(self, pool: ThreadPoolExecutor, stop: threading.Event, until_idle: bool) -> bool:
         """One turn: top up the inspections, hand a batch to a free actor, record one finished batch, or wait."""
         inflight = self._inflight
         lookahead = 2 * self.batch_size
         now = time.monotonic()
         if len(inflight) < lookahead and now >= self._next_poll:
-            at_actors = [i.item.photo_id for batch, _ in self._batches.values() for i in batch]
+            at_actors = [i.item.photo_id for _, batch, _, _ in self._calls.values() for i in batch]
+            at_actors += [i.item.photo_id for batch, _, _ in self._retry for i in batch]
             ready, self._wait = self.select_ready(lookahead - len(inflight),
                                                   [item.photo_id for item, _ in inflight] + at_actors)
             for item in ready:
@@ -337,32 +357,24 @@ class RayWorker(Worker):
             self._next_poll = now if ready else now + min(self._wait, self.poll_interval)
         if stop.is_set():
             return False  # park: what the actors hold is never recorded and stays pending for the next run
-        if inflight and self.pool.has_free():
+        actor = self._free_actor()
+        if actor is not None and self._retry:
+            self._send(actor, *self._retry.pop())
+            return True
+        if actor is not None and inflight:
             t0 = time.monotonic()
             batch = [inflight.popleft() for _ in range(min(self.batch_size, len(inflight)))]
             inspections = [_result(item, fut) for item, fut in batch]
             photos = [i.prepared for i in inspections if i.kind == "score"]
-            if not photos:  # unchanged, moved, partner or failed here: nothing for the model
+            if photos:
+                self._send(actor, inspections, t0, photos)
+            else:  # unchanged, moved, partner or failed here: nothing for the model
                 self._finish_batch(inspections, t0)
-                return True
-            self._next_token += 1
-            self._batches[self._next_token] = (inspections, t0)
-            self.pool.submit(lambda actor, job: actor.score.remote(*job), (self._next_token, photos))
             return True
-        if self.pool.has_next():
-            try:
-                token, node, results, seconds = self.pool.get_next_unordered(timeout=self.poll_interval)
-            except TimeoutError:
-                return True
-            inspections, t0 = self._batches.pop(token)
-            for i, r in zip([i for i in inspections if i.kind == "score"], results):
-                i.prepared = r
-            rate = self.cluster.nodes.setdefault(node, NodeRate())
-            rate.photos += len(results)
-            rate.seconds += seconds
-            self._finish_batch(inspections, t0)
-            if self.on_cluster:
-                self.on_cluster(self.cluster)
+        if self._calls:
+            done, _ = self._ray.wait(list(self._calls), num_returns=1, timeout=self.poll_interval)
+            if done:
+                self._collect(done[0])
             return True
         if not inflight:
             if until_idle and self.catalog.queue_length(self.scope) == 0:
@@ -374,6 +386,29 @@ class RayWorker(Worker):
                 self._wake.clear()
                 self._next_poll = 0.0
         return True
+
+    def _collect(self, ref: Any) -> None:
+        actor, inspections, t0, photos = self._calls.pop(ref)
+        self._load[actor] -= 1
+        try:
+            _, node, results, seconds = self._ray.get(ref)
+        except self._ray.exceptions.RayActorError as exc:  # restarts spent: this actor is gone for good
+            self._dead.add(actor)
+            self.cluster.actors = len(self._actors) - len(self._dead)
+            if len(self._dead) == len(self._actors):
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise UserError(f"every scoring actor died ({first}); the photos not yet scored stay queued "
+                                "for the next scan") from None
+            self._retry.append((inspections, t0, photos))
+            return
+        for i, r in zip([i for i in inspections if i.kind == "score"], results):
+            i.prepared = r
+        rate = self.cluster.nodes.setdefault(node, NodeRate())
+        rate.photos += len(results)
+        rate.seconds += seconds
+        self._finish_batch(inspections, t0)
+        if self.on_cluster:
+            self.on_cluster(self.cluster)
 
 
 # -- the entry point of `scan --ray` ------------------------------------------------------
