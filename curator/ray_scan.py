@@ -116,9 +116,14 @@ class _ShippingEngine:
 class ScoringActor:
     """Loads the engine once, from the driver's EngineConfig; decodes and scores batches of RemotePhotos."""
 
-    def __init__(self, config: "EngineConfig", shipped: Sequence[ShippedFile | None] = ()) -> None:
+    def __init__(self, config: "EngineConfig", shipped: Sequence[ShippedFile | None] = (),
+                 threads: int | None = None) -> None:
         from iqa_engine import Engine
 
+        if threads:  # a CPU actor: as many torch threads as the CPUs Ray reserved for it
+            import torch
+
+            torch.set_num_threads(threads)
         self.node = socket.gethostname()
         self._tmp = tempfile.mkdtemp(prefix="curator-ray-")
         if shipped:  # the same file names, so the model name and the weights hash (the fingerprint) are unchanged
@@ -261,7 +266,8 @@ def start_actors(ray: Any, config: "EngineConfig", fingerprint: str, *, actors: 
     # Named, so that `ray list actors` (and a test) can find them: curator-scorer-<driver pid>-<n>.
     handles = [remote_cls.options(name=f"{ACTOR_NAME_PREFIX}{os.getpid()}-{n}", num_cpus=cpus_per_actor,
                                   num_gpus=gpus_per_actor, max_restarts=ACTOR_RESTARTS,
-                                  max_task_retries=TASK_RETRIES).remote(config, shipped)
+                                  max_task_retries=TASK_RETRIES).remote(config, shipped,
+                                                                        max(1, int(cpus_per_actor)))
                for n in range(actors)]
     infos: list[ActorInfo] = []
     for answer in ray.get([h.ready.remote() for h in handles]):
@@ -457,6 +463,8 @@ def add_ray_options(parser: Any) -> None:
                         "(a one-machine cluster for this scan) or HOST:PORT; the catalog stays here")
     g.add_argument("--ray-actors", type=int, metavar="N", dest="ray_actors",
                    help="scoring actors (default: one per GPU, else one per CPU of the cluster)")
+    g.add_argument("--ray-cpus", type=int, metavar="N", dest="ray_cpus",
+                   help="CPUs (and torch threads) per actor (default 1)")
     g.add_argument("--ray-ship-bytes", action="store_true",
                    help="read each photo here and send its bytes (for workers that do not mount the library)")
     g.add_argument("--ray-ship-weights", action="store_true",
@@ -473,5 +481,10 @@ def options_from(settings: Any, args: Any, on_cluster: Callable[[ClusterStatus],
             raise UserError("--ray-ship-bytes and --ray-ship-weights need --ray (or [scale] ray in the settings)")
         return None
     import_ray()
-    return RayOptions(address=settings.ray, actors=settings.ray_actors, ship_bytes=ship_bytes,
+    cpus = getattr(args, "ray_cpus", None)
+    cpus = 1 if cpus is None else cpus
+    if cpus < 1 or settings.ray_actors < 0:
+        raise UserError("--ray-cpus must be at least 1, and --ray-actors at least 0 (0: automatic)")
+    return RayOptions(address=settings.ray, actors=settings.ray_actors, cpus_per_actor=float(cpus),
+                      ship_bytes=ship_bytes,
                       ship_weights=ship_weights, on_cluster=on_cluster)
