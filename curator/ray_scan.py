@@ -116,7 +116,7 @@ class _ShippingEngine:
 class ScoringActor:
     """Loads the engine once, from the driver's EngineConfig; decodes and scores batches of RemotePhotos."""
 
-    def __init__(self, config: "EngineConfig", shipped: Sequence[ShippedFile | None] = (),
+    def __init__(self, config: "EngineConfig", shipped: Sequence[Any] = (),
                  threads: int | None = None) -> None:
         from iqa_engine import Engine
 
@@ -127,6 +127,9 @@ class ScoringActor:
         self.node = socket.gethostname()
         self._tmp = tempfile.mkdtemp(prefix="curator-ray-")
         if shipped:  # the same file names, so the model name and the weights hash (the fingerprint) are unchanged
+            import ray
+
+            shipped = ray.get(shipped[0])  # [a reference]: fetched here, not inlined in the constructor's arguments
             changes: dict[str, str] = {}
             for kind, f in zip(("model", "weights"), shipped):
                 if f is None:
@@ -258,11 +261,14 @@ def ship_files(config: "EngineConfig") -> tuple[ShippedFile | None, ShippedFile 
 
 
 def start_actors(ray: Any, config: "EngineConfig", fingerprint: str, *, actors: int, cpus_per_actor: float,
-                 gpus_per_actor: float, ship_weights: bool) -> tuple[list[Any], list[ActorInfo]]:
+                 gpus_per_actor: float, ship_weights: bool) -> tuple[list[Any], list[ActorInfo], list[Any]]:
     """The actor pool, each actor's engine loaded and checked: a node that cannot load the weights, or
-    that computes another fingerprint, fails the run here with one line naming it and the fix."""
+    that computes another fingerprint, fails the run here with one line naming it and the fix.
+    The third item is the shipped files' reference: hold it while the actors run."""
     remote_cls = ray.remote(ScoringActor)
-    shipped = ship_files(config) if ship_weights else ()
+    # Put once and passed as [reference]: the driver keeps it alive for the run, so that a restarted actor
+    # can fetch the files again (Ray warns about large constructor arguments of restartable actors).
+    shipped = [ray.put(ship_files(config))] if ship_weights else []
     # Named, so that `ray list actors` (and a test) can find them: curator-scorer-<driver pid>-<n>.
     handles = [remote_cls.options(name=f"{ACTOR_NAME_PREFIX}{os.getpid()}-{n}", num_cpus=cpus_per_actor,
                                   num_gpus=gpus_per_actor, max_restarts=ACTOR_RESTARTS,
@@ -279,7 +285,7 @@ def start_actors(ray: Any, config: "EngineConfig", fingerprint: str, *, actors: 
             raise UserError(f"node {answer.node} computes another engine fingerprint than this machine "
                             "(different curator, open_clip or weights); install the same versions there")
         infos.append(answer)
-    return handles, infos
+    return handles, infos, shipped
 
 
 def default_actors(ray: Any, cpus_per_actor: float, gpus_per_actor: float) -> int:
@@ -441,7 +447,7 @@ def run_on_ray(options: RayOptions, catalog: Any, engine: "Engine", stop: thread
     actors = options.actors or default_actors(ray, options.cpus_per_actor, gpus)
     # The actors' own config: the driver's, with the device left to each node (its GPU when it has one).
     config = dataclasses.replace(engine.config, device="auto") if gpus else engine.config
-    handles, _infos = start_actors(ray, config, engine.fingerprint, actors=actors,
+    handles, _infos, _shipped = start_actors(ray, config, engine.fingerprint, actors=actors,
                                    cpus_per_actor=options.cpus_per_actor, gpus_per_actor=gpus,
                                    ship_weights=options.ship_weights)
     try:
