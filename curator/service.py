@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from curator.watcher import GuardedObserver
     from curator.learning import Retrainer
+    from curator.ray_scan import RayOptions
 
 log = logging.getLogger("curator.service")
 
@@ -139,7 +140,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
          stop: threading.Event | None = None,
          on_start: Callable[[int], None] | None = None,
          on_progress: Callable[[int, int, float], None] | None = None,
-         reasons_only: bool = False) -> ScanSummary:
+         reasons_only: bool = False, ray: "RayOptions | None" = None) -> ScanSummary:
     """Score every new, changed or stale photo under `inputs` into the catalog, then return.
 
     Scored photos without current quality values (dimensions, measurements) get them, their stored score
@@ -147,6 +148,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
     derived again at the end, so a changed [reasons] setting applies.
 
     on_start(total) is called once the queue is known; on_progress(done, total, rate) after each batch.
+    With `ray`, the decoding and scoring run on a Ray cluster's actors (curator.ray_scan); the rest is the same.
     """
     stop = stop or threading.Event()
     summary = ScanSummary()
@@ -189,12 +191,19 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
                 on_progress(done, done + catalog.queue_length(found.roots, scored_only=reasons_only), report.rate)
 
         if engine is not None:
-            worker = Worker(catalog, engine, batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
-                            poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
-                            on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds,
-                            reason_rules=settings.reason_rules(), reasons_only=reasons_only)
-            summary.totals = worker.run(stop, until_idle=True)
-            summary.reasons_changed = worker.reasons_changed
+            worker_options = dict(batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
+                                  poll_interval=settings.poll_interval_seconds, flag_policy=policy,
+                                  scope=found.roots, on_batch=batch_done,
+                                  burst_gap_seconds=settings.burst_gap_seconds,
+                                  reason_rules=settings.reason_rules(), reasons_only=reasons_only)
+            if ray is not None:
+                from curator.ray_scan import run_on_ray
+
+                summary.totals = run_on_ray(ray, catalog, engine, stop, **worker_options)
+            else:
+                worker = Worker(catalog, engine, **worker_options)  # type: ignore[arg-type]  # options typed per key
+                summary.totals = worker.run(stop, until_idle=True)
+                summary.reasons_changed = worker.reasons_changed
             if not stop.is_set():  # photos scored before embeddings existed get theirs; scores untouched
                 summary.embeddings = fill_embeddings(catalog, engine, found.roots, stop=stop)
         summary.interrupted = stop.is_set()

@@ -94,6 +94,11 @@ in this same format. Every table and key, with its default:
     [duplicates]              # curator dupes and the gallery's Duplicates view (curator.duplicates)
     similarity = 0.95         # cosine of the standard CLIP embeddings, at least
     max_distance = 6          # perceptual-hash bits (of 64) that may differ, at most
+
+    [scale]                   # scan on a Ray cluster (pip install ".[ray]")
+    ray = ""                  # "" (score here), "auto" (the cluster `ray start` runs on this machine),
+                              # "local" (a one-machine cluster started by the scan) or "HOST:PORT"
+    ray_actors = 0            # scoring actors; 0: one per GPU, else one per CPU of the cluster
 """
 
 from __future__ import annotations
@@ -202,6 +207,9 @@ class Settings:
     # [duplicates]
     dupes_similarity: float = 0.95
     dupes_max_distance: int = 6
+    # [scale]
+    ray: str = ""  # "" means no Ray: score in this process
+    ray_actors: int = 0
     # where each value came from: "default", the settings file, "env CURATOR_DB" or "flag"
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -301,6 +309,8 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("tags", "margin"): "tags_margin",
     ("duplicates", "similarity"): "dupes_similarity",
     ("duplicates", "max_distance"): "dupes_max_distance",
+    ("scale", "ray"): "ray",
+    ("scale", "ray_actors"): "ray_actors",
 }
 # [dimensions] has no fixed keys: its keys are dimension names; [reasons] is read whole into ReasonRules
 WHOLE_TABLES: dict[str, str] = {"reasons": "reasons"}
@@ -400,6 +410,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("[duplicates] similarity must be between -1 and 1")
     if not isinstance(settings.dupes_max_distance, int) or not 0 <= settings.dupes_max_distance <= 64:
         raise SettingsError("[duplicates] max_distance must be a whole number from 0 to 64")
+    if not isinstance(settings.ray, str):
+        raise SettingsError('[scale] ray must be a string: "", "auto", "local" or "HOST:PORT"')
+    if not isinstance(settings.ray_actors, int) or settings.ray_actors < 0:
+        raise SettingsError("[scale] ray_actors must be a whole number >= 0")
     from curator.errors import UserError
     from curator.xmp import parse_machine, parse_mapping
 

@@ -8,9 +8,11 @@ import math
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from curator.commands.common import add_engine_options, iter_photo_paths, settings_from_args
 from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
+from curator.settings import Settings
 
 # What `bench quality` measures unless a flag says otherwise: the paper's exact computation,
 # whatever the settings file chose for everyday speed.
@@ -64,6 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--random-weights", action="store_true", dest="random_weights",
                    help="time the --model architecture (default RN50) with seeded random weights, for "
                         "machines without CLIP weights: speed is the same, the scores mean nothing")
+    s.add_argument("--ray", nargs="?", const="local", metavar="local|auto|ADDRESS",
+                   help="instead: photos/s of scan --ray against the number of actors, beside a local scan")
+    s.add_argument("--ray-actors", default="1,2", metavar="N,N", dest="ray_actor_counts",
+                   help="actor counts to time with --ray (default 1,2)")
+    s.add_argument("--ray-threads", type=int, default=1, metavar="T",
+                   help="CPUs per actor, and torch threads of the local scan compared (default 1)")
     s.add_argument("--decode-workers", type=int, dest="decode_workers", metavar="N", help="threads decoding ahead (default 2)")
     s.add_argument("--no-jpeg-draft", action="store_false", dest="jpeg_draft",
                    help="decode JPEGs at full size even when the protocol downscales")
@@ -198,6 +206,8 @@ def run_speed(args: argparse.Namespace) -> int:
                   f"(upscaled {kind} with noise)", file=sys.stderr, flush=True)
             paths = synth_photos(work / "photos", args.n)
             source = f"synthetic {CAMERA_SIZE[0]}x{CAMERA_SIZE[1]} JPEGs (upscaled {kind}, noise, q95)"
+        if args.ray:
+            return _run_ray_scaling(args, settings, paths, work, human)
         try:
             report = S.measure_speed(config, paths, work, baseline=args.baseline, repeat=args.repeat,
                                      random_weights=args.random_weights, image_source=source,
@@ -258,3 +268,20 @@ def run_tags(args: argparse.Namespace) -> int:
                      "weights": engine.backbone.info.source, "vocabulary_terms": len(vocabulary.terms),
                      "rule": dataclasses.asdict(rule)}, args.json_out)
     return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _run_ray_scaling(args: argparse.Namespace, settings: Settings, paths: list[Path], work: Path, human: Any) -> int:
+    from curator.benchmarks.machine import describe, machine_info
+    from curator.benchmarks.ray_scaling import format_scaling, measure_scaling
+
+    try:
+        counts = [int(n) for n in args.ray_actor_counts.split(",") if n.strip()]
+    except ValueError:
+        raise UserError("--ray-actors takes actor counts such as 1,2") from None
+    if not counts or min(counts) < 1 or args.ray_threads < 1:
+        raise UserError("--ray-actors and --ray-threads must be at least 1")
+    figures = measure_scaling(settings, [str(p) for p in paths], work, actor_counts=counts, address=args.ray,
+                              threads=args.ray_threads)
+    print(format_scaling(figures, args.ray_threads), file=human)
+    print(describe(machine_info()), file=human, flush=True)
+    return EXIT_OK

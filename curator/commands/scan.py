@@ -47,13 +47,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only compute the CLIP embeddings (search, keywords, duplicates) of scored photos that "
                         "have none from this model; scores are not touched (every scan also does this at its end)")
     add_engine_options(p)
+    from curator.ray_scan import add_ray_options
+
+    add_ray_options(p)
     p.set_defaults(run=run)
 
 
 def command_settings(args: argparse.Namespace) -> Settings:
     """settings_from_args plus the queue options."""
     settings = settings_from_args(args)
-    extra = {n: getattr(args, n, None) for n in ("settle_seconds", "scan_batch")}
+    extra = {n: getattr(args, n, None) for n in ("settle_seconds", "scan_batch", "ray", "ray_actors")}
     return settings.with_overrides("flag", **extra)
 
 
@@ -156,13 +159,16 @@ def run(args: argparse.Namespace) -> int:
         return run_embeddings_only(settings, args.paths)
     _log_warnings_to_stderr()
     progress = _Progress() if is_tty() else None
+    from curator.ray_scan import options_from
+
+    ray = options_from(settings, args, on_cluster=progress.cluster if progress else None)
     t0 = time.monotonic()
     with graceful_stop() as stop:
         try:
             summary = service.scan(settings, args.paths, flag_policy=policy, retry_errors=args.retry_errors,
                                    stop=stop, on_start=progress.start if progress else None,
                                    on_progress=progress.update if progress else None,
-                                   reasons_only=args.reasons_only)
+                                   reasons_only=args.reasons_only, ray=ray)
         finally:
             if progress:
                 progress.close()
@@ -266,16 +272,22 @@ class _Progress:
 
         self._progress = Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
                                   TextColumn("{task.fields[rate]:.1f} photos/s"), TimeElapsedColumn(),
-                                  TextColumn("eta"), TimeRemainingColumn(), transient=False)
+                                  TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[cluster]}"),
+                                  transient=False)
         self._task: Any = None
 
     def start(self, total: int) -> None:
         self._progress.start()
-        self._task = self._progress.add_task("scan", total=total, rate=0.0)
+        self._task = self._progress.add_task("scan", total=total, rate=0.0, cluster="")
 
     def update(self, done: int, total: int, rate: float) -> None:
         if self._task is not None:
             self._progress.update(self._task, completed=done, total=total, rate=rate)
+
+    def cluster(self, status: Any) -> None:
+        """With --ray: live actors and photos/s per node (a ray_scan.ClusterStatus)."""
+        if self._task is not None:
+            self._progress.update(self._task, cluster=status.describe())
 
     def close(self) -> None:
         self._progress.stop()
