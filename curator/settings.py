@@ -20,6 +20,8 @@ in this same format. Every table and key, with its default:
     trunk = "windows"         # "windows" (exact) or "shared" (faster, approximate)
     batch_views = 72          # views per forward pass
     decode_workers = 2        # threads decoding photos ahead of the model
+    backend = "auto"          # who runs the image tower on the CPU: "auto" (the fastest installed
+                              # runtime that gives the same score), "torch", "openvino" or "onnxruntime"
 
     [catalog]
     db = ""                   # the catalog file; "" means <user data dir>/catalog.db
@@ -65,7 +67,7 @@ DB_FILE_NAME = "catalog.db"
 _ENGINE = EngineConfig()
 # The EngineConfig fields that the settings file's [engine] table and the engine flags set.
 ENGINE_KEYS: tuple[str, ...] = ("model", "pretrained", "weights", "activation", "device", "protocol", "mode",
-                                "precision", "trunk", "batch_views", "decode_workers")
+                                "precision", "trunk", "batch_views", "decode_workers", "backend")
 
 
 class SettingsError(Exception):
@@ -106,6 +108,9 @@ class Settings:
     trunk: str = _ENGINE.trunk
     batch_views: int = _ENGINE.batch_views
     decode_workers: int = _ENGINE.decode_workers
+    # The app's default, unlike the engine library's ("torch"): the fastest installed runtime
+    # that gives the same score (iqa_engine.backends).
+    backend: str = "auto"
     # [catalog]
     db: str = ""  # "" means <user data dir>/catalog.db
     # [watch]
@@ -179,7 +184,7 @@ TABLES: tuple[str, ...] = tuple(dict.fromkeys(table for table, _ in TOML_KEYS))
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Defaults <- settings file (if present) <- CURATOR_DB. Flags are applied by the caller."""
+    """Defaults <- settings file (if present) <- CURATOR_DB, CURATOR_BACKEND. Flags are applied by the caller."""
     env = os.environ if environ is None else environ
     settings = Settings()
     file_path = path or default_settings_path()
@@ -187,6 +192,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         settings = settings.with_overrides(str(file_path), **_read_toml(file_path))
     if env.get("CURATOR_DB"):
         settings = settings.with_overrides("env CURATOR_DB", db=env["CURATOR_DB"])
+    if env.get("CURATOR_BACKEND"):
+        settings = settings.with_overrides("env CURATOR_BACKEND", backend=env["CURATOR_BACKEND"])
     _validate(settings)
     return settings
 

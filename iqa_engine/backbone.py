@@ -15,7 +15,7 @@ import logging
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +24,9 @@ from .activation import Activation, choose_activation
 from .config import EngineConfig
 from .errors import EngineError, WeightsUnavailable
 from .weights import cached_pretrained_file, fetch_pretrained, fix_hint, read_weights_file
+
+if TYPE_CHECKING:
+    from .backends.towers import ImageTower
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class Backbone:
         self.info = info
         self.device = device
         self.precision = precision
+        # Set by iqa_engine.backends when another runtime (OpenVINO, ONNX Runtime) runs the image tower.
+        self.tower: ImageTower | None = None
         visual = model.visual
         self.is_resnet = all(hasattr(visual, a) for a in ("stem", "layer4", "attnpool"))
         if not self.is_resnet:
@@ -88,6 +93,8 @@ class Backbone:
 
     def trunk(self, views: torch.Tensor) -> torch.Tensor:
         """ResNet stem + layers: (B, 3, H, W) -> (B, C, H/32, W/32)."""
+        if self.tower is not None:  # another runtime runs the image tower (iqa_engine.backends)
+            return self.tower.trunk(views)
         v = self.model.visual
         x = views.to(self.device, non_blocking=True)
         if self.device.type == "cpu":
@@ -104,6 +111,8 @@ class Backbone:
 
     def image_features(self, views: torch.Tensor) -> torch.Tensor:
         """(B, 3, 224, 224) normalised views -> (B, D) unnormalised float32 features."""
+        if self.tower is not None:  # another runtime runs the image tower (iqa_engine.backends)
+            return self.tower.features(views)
         with torch.inference_mode(), self.autocast():
             if self.is_resnet:
                 feats = self.attention_pool(self.trunk(views))

@@ -22,6 +22,7 @@ from PIL import Image
 
 from . import views as V
 from .backbone import Backbone, load_backbone, pick_device
+from .backends import attach_backend
 from .config import EngineConfig, fingerprint
 from .cues import compute_cues
 from .decode import DecodedPhoto, decode_photo
@@ -62,6 +63,8 @@ class Engine:
         if self.config.trunk == "shared" and not self.backbone.is_resnet:
             raise EngineError(f"the shared trunk (--trunk shared, --fast) needs a ResNet backbone; "
                               f"{self.model_name} is not one (use --trunk windows)")
+        # Who runs the image tower (PyTorch, OpenVINO, ONNX Runtime); same score, so not in the fingerprint.
+        self.backend = attach_backend(self.backbone, self.config, self._text_features, self._logit_scale)
 
     @property
     def model_name(self) -> str:

@@ -12,6 +12,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never reach a model hub; fail fast rather than probe the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Engines built by tests run the image tower on PyTorch unless a test asks for a backend:
+# converting a model for OpenVINO takes seconds, and many tests use a fresh cache folder.
+# tests/engine/test_backends.py covers every installed backend, and "auto".
+os.environ.setdefault("CURATOR_BACKEND", "torch")
 
 import pytest
 

@@ -117,8 +117,9 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     config = engine.config  # with "auto" precision resolved for this device
     bb = engine.backbone
     exact_needed = config.precision != "fp32" or (config.trunk != "windows" and config.protocol != "global")
-    # the same fp32 parameters without autocast: precision only switches autocast on
-    bb32 = bb if config.precision == "fp32" else Backbone(bb.model, bb.tokenizer, bb.info, bb.device, "fp32")
+    # the same fp32 parameters without autocast (precision only switches autocast on), on PyTorch:
+    # the reference the measured configuration, whatever its backend, is compared with
+    bb32 = Backbone(bb.model, bb.tokenizer, bb.info, bb.device, "fp32")
     machine = machine_info(str(bb.device))
     if config.precision == "bf16" and bb.device.type == "cpu" and not cpu_has_native_bf16():
         notes.append("this CPU has no bf16 dot-product instructions (AVX512-BF16 or AMX): bf16 runs emulated")
@@ -236,7 +237,8 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     dev = None
     if exact_needed:
         log("bench speed: scoring the same photos with exact fp32 windows for the deviation report")
-        exact_engine = Engine(config.replace(precision="fp32", trunk="windows"), backbone=bb32)
+        exact_engine = Engine(config.replace(precision="fp32", trunk="windows", backend="torch"),
+                              backbone=bb32)
         exact = []
         for g in batches(prepared, config.batch_views):
             exact.extend(exact_engine.score_prepared(g))
@@ -268,6 +270,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
             "precision_requested": requested_precision,
             "trunk": config.trunk, "batch_views": config.batch_views, "decode_workers": config.decode_workers,
             "jpeg_draft": config.jpeg_draft, "fingerprint": engine.fingerprint, "load_seconds": load_s,
+            "backend": engine.backend.name, "backend_detail": engine.backend.describe(),
         },
         "images": _image_summary(good, image_source, failures),
         "stages": stages,
@@ -424,6 +427,7 @@ def format_speed(r: dict) -> str:
         f"{e['precision']}{' (auto)' if e.get('precision_requested') == 'auto' else ''}, trunk {e['trunk']}, "
         f"{e['batch_views']} views/pass, "
         f"{e['decode_workers']} decode workers, JPEG draft {'on' if e['jpeg_draft'] else 'off'}",
+        f"backend: {e.get('backend_detail', 'torch')}",
         "",
         f"{'stage':<22}{'ms/photo':>10}{'photos/s':>10}",
     ]

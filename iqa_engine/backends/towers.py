@@ -1,0 +1,197 @@
+"""Image towers on another runtime: OpenVINO or ONNX Runtime, on the CPU.
+
+Each tower converts the torch graphs once (graphs.py), keeps the converted
+files in the user cache (cache.py) and answers the two calls the backbone
+makes: features(views) and trunk(photo). Inputs arrive as torch tensors and
+leave as float32 torch tensors, so the cue maths downstream never knows
+which runtime ran.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from ..backbone import Backbone
+from . import cache
+from .graphs import FeaturesGraph, TrunkGraph, export_copy
+
+VIEW_SHAPE = (3, 224, 224)
+# The smallest photo the trunk is traced with (the engine never scores a side under 224 px).
+TRUNK_EXAMPLE = (1, 3, 448, 320)
+
+
+class ImageTower(Protocol):
+    name: str
+    precision: str
+
+    def features(self, views: torch.Tensor) -> torch.Tensor: ...
+
+    def trunk(self, photo: torch.Tensor) -> torch.Tensor: ...
+
+
+class BackendUnavailable(Exception):
+    """The runtime is not installed, or could not convert or compile this model (one-line message)."""
+
+
+def _as_numpy(x: torch.Tensor) -> np.ndarray:
+    return x.detach().to("cpu", torch.float32).contiguous().numpy()
+
+
+def architecture_of(backbone: Backbone) -> dict:
+    """What decides the traced graph besides the weights: the open_clip config and the activation."""
+    try:
+        import open_clip
+
+        cfg = open_clip.get_model_config(backbone.info.model) or {}
+    except Exception:
+        cfg = {}
+    return {"model": backbone.info.model, "config": cfg, "quick_gelu": backbone.info.quick_gelu,
+            "resnet": backbone.is_resnet}
+
+
+# -- OpenVINO ------------------------------------------------------------------
+
+
+class OpenVinoTower:
+    """The image tower compiled by OpenVINO for the CPU.
+
+    Conversion traces the torch graphs (openvino.convert_model) and saves them
+    as IR (model.xml/.bin); compilation goes through OpenVINO's CACHE_DIR, so
+    a second start imports the compiled blob instead of compiling again.
+    INFERENCE_PRECISION_HINT is always set: on a CPU with native bf16
+    OpenVINO would otherwise pick bf16 by itself, which is not the exact score.
+    """
+
+    name = "openvino"
+
+    def __init__(self, backbone: Backbone, precision: str, with_trunk: bool, threads: int) -> None:
+        try:
+            import openvino as ov
+        except ImportError:
+            raise BackendUnavailable("the openvino package is not installed") from None
+        self.precision = precision
+        self.version = ov.get_version()
+        folder = cache.tower_dir(cache.cache_key("openvino", runtime=self.version,
+                                                 weights=backbone.info.identity,
+                                                 architecture=architecture_of(backbone)))
+        self.folder = folder
+        core = ov.Core()
+        core.set_property({"CACHE_DIR": str(folder / "compiled")})
+        hint = {"fp32": "f32", "bf16": "bf16"}[precision]
+        if hint == "bf16" and "BF16" not in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
+            raise BackendUnavailable("this CPU has no native bf16 for OpenVINO")
+        options = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": hint,
+                   "INFERENCE_NUM_THREADS": threads}
+        visual = None
+
+        def graph(name: str, module_factory, example: tuple[int, ...], shape: list) -> object:
+            nonlocal visual
+            xml = folder / f"{name}.xml"
+            if not xml.is_file():
+                if visual is None:
+                    visual = export_copy(backbone)
+                with torch.no_grad(), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # tracer notes on the graph; the check views decide
+                    model = ov.convert_model(module_factory(visual), example_input=torch.zeros(example),
+                                             input=[shape])
+                tmp_xml = folder / f".{name}.{os.getpid()}.xml"
+                ov.save_model(model, tmp_xml, compress_to_fp16=False)
+                # the .bin first: a present .xml always has its weights beside it
+                cache.replace_atomically(tmp_xml.with_suffix(".bin"), xml.with_suffix(".bin"))
+                cache.replace_atomically(tmp_xml, xml)
+            return core.compile_model(str(xml), "CPU", options)
+
+        try:
+            self._features = graph("features", lambda v: FeaturesGraph(v, backbone.is_resnet),
+                                   (1, *VIEW_SHAPE), [-1, *VIEW_SHAPE]).create_infer_request()
+            self._trunk = (graph("trunk", TrunkGraph, TRUNK_EXAMPLE, [1, 3, -1, -1]).create_infer_request()
+                           if with_trunk else None)
+        except BackendUnavailable:
+            raise
+        except Exception as exc:  # conversion and compilation fail in many ways; the scan must not
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise BackendUnavailable(f"OpenVINO could not convert the image tower ({first[:160]})") from None
+
+    def features(self, views: torch.Tensor) -> torch.Tensor:
+        out = self._features.infer({0: _as_numpy(views)})
+        return torch.from_numpy(np.array(out[0], dtype=np.float32, copy=True))
+
+    def trunk(self, photo: torch.Tensor) -> torch.Tensor:
+        assert self._trunk is not None, "trunk graph not converted"
+        out = self._trunk.infer({0: _as_numpy(photo)})
+        return torch.from_numpy(np.array(out[0], dtype=np.float32, copy=True))
+
+
+# -- ONNX Runtime ----------------------------------------------------------------
+
+
+class OnnxRuntimeTower:
+    """The image tower exported to ONNX (torch.onnx, TorchScript exporter) and run by ONNX Runtime's CPU provider.
+
+    fp32 only: the CPU provider has no bf16 kernels for convolutions.
+    """
+
+    name = "onnxruntime"
+
+    def __init__(self, backbone: Backbone, precision: str, with_trunk: bool, threads: int) -> None:
+        if precision != "fp32":
+            raise BackendUnavailable("ONNX Runtime runs this model in fp32 only")
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise BackendUnavailable("the onnxruntime package is not installed") from None
+        self.precision = precision
+        self.version = ort.__version__
+        folder = cache.tower_dir(cache.cache_key("onnxruntime", runtime=self.version, torch=torch.__version__,
+                                                 weights=backbone.info.identity,
+                                                 architecture=architecture_of(backbone)))
+        self.folder = folder
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        visual = None
+
+        def session(name: str, module_factory, example: tuple[int, ...], axes: dict) -> object:
+            nonlocal visual
+            path = folder / f"{name}.onnx"
+            if not path.is_file():
+                if visual is None:
+                    visual = export_copy(backbone)
+                tmp = folder / f".{name}.{os.getpid()}.onnx"
+                with torch.no_grad(), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # exporter deprecation and tracer notes
+                    torch.onnx.export(module_factory(visual), (torch.zeros(example),), str(tmp),
+                                      input_names=["x"], output_names=["y"], dynamic_axes={"x": axes},
+                                      dynamo=False, opset_version=17)
+                cache.replace_atomically(tmp, path)
+            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+        try:
+            self._features = session("features", lambda v: FeaturesGraph(v, backbone.is_resnet),
+                                     (1, *VIEW_SHAPE), {0: "batch"})
+            self._trunk = (session("trunk", TrunkGraph, TRUNK_EXAMPLE, {2: "height", 3: "width"})
+                           if with_trunk else None)
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise BackendUnavailable(f"ONNX Runtime could not load the image tower ({first[:160]})") from None
+
+    def features(self, views: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(self._features.run(None, {"x": _as_numpy(views)})[0])
+
+    def trunk(self, photo: torch.Tensor) -> torch.Tensor:
+        assert self._trunk is not None, "trunk graph not converted"
+        return torch.from_numpy(self._trunk.run(None, {"x": _as_numpy(photo)})[0])
+
+
+RUNTIMES = {"openvino": OpenVinoTower, "onnxruntime": OnnxRuntimeTower}
+
+
+def folder_of(tower: object) -> Path | None:
+    return getattr(tower, "folder", None)
