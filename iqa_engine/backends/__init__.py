@@ -8,14 +8,18 @@ within REDUCED_BOUND (bf16, whose fingerprint already says bf16). That is
 why the backend is not part of the engine fingerprint.
 
 "auto" tries every installed runtime, checks it, times it against PyTorch on
-the check views and keeps the fastest; the verdict is cached beside the
-converted models, so later starts load the chosen runtime straight away.
+the check views and keeps the fastest. Every verdict (auto's, or the check of
+a runtime asked for by name) is cached in the user cache, keyed by the
+weights, the architecture, the precision, the trunk, the thread count and
+the installed runtime versions, so later starts load the chosen runtime
+straight away, without checking or timing again.
 Nothing here ever fails a scan: a missing package, a failed conversion or a
 failed check means PyTorch, with one warning line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -82,16 +86,31 @@ def attach_backend(backbone: Backbone, config: EngineConfig, text_features: torc
             log.warning("backend %s runs on the CPU in fp32 or bf16 only; using torch (%s, %s)",
                         requested, backbone.device.type, config.precision)
         return torch_choice
-    checker = _Checker(backbone, config, text_features, logit_scale)
     candidates = AUTO_CANDIDATES[config.precision] if requested == "auto" else (requested,)
+    installed = {n: v for n in candidates if (v := _installed_version(n))}
+    if not installed:
+        if requested != "auto":  # auto with no runtime installed is plain PyTorch, nothing to say
+            log.warning("image tower: the %s package is not installed; using torch", requested)
+            return dataclasses.replace(torch_choice, note=f"the {requested} package is not installed")
+        return torch_choice
+    threads = torch.get_num_threads()
+    with_trunk = config.trunk == "shared" and backbone.is_resnet and config.protocol != "global"
+    verdict_path = cache.cache_root() / "choices" / (cache.cache_key(
+        "verdict", requested=requested, runtimes=installed, torch=torch.__version__,
+        weights=backbone.info.identity, architecture=architecture_of(backbone), precision=config.precision,
+        trunk=with_trunk, threads=threads) + ".json")
     try:
-        if requested == "auto":
-            return _choose(backbone, checker, candidates, torch_choice)
-        tower, choice = _load_and_check(checker, requested, requested)
+        choice = _from_verdict(backbone, config, requested, cache.read_json(verdict_path), with_trunk, threads)
+        if choice is None:
+            checker = _Checker(backbone, config, text_features, logit_scale, with_trunk, threads)
+            choice = (_choose(checker, tuple(installed)) if requested == "auto"
+                      else _load_and_check(checker, requested, requested))
+            _write_verdict(verdict_path, choice)
     except _Fallback as why:
         log.warning("image tower: %s; using torch", why)
-        return BackendChoice("torch", requested, torch.__version__, config.precision, note=str(why))
-    backbone.tower = tower
+        return dataclasses.replace(torch_choice, note=str(why))
+    if choice.name == "torch" and choice.note:
+        log.warning("image tower: %s; using torch", choice.note)
     return choice
 
 
@@ -99,68 +118,71 @@ class _Fallback(Exception):
     """One line: why PyTorch runs the image tower after all."""
 
 
-def _load_and_check(checker: "_Checker", name: str, requested: str) -> tuple[ImageTower, BackendChoice]:
+def _open(backbone: Backbone, name: str, precision: str, with_trunk: bool, threads: int) -> ImageTower:
     try:
-        tower = RUNTIMES[name](checker.backbone, checker.config.precision, checker.with_trunk, checker.threads)
+        return RUNTIMES[name](backbone, precision, with_trunk, threads)
     except BackendUnavailable as exc:
         raise _Fallback(str(exc)) from None
     except Exception as exc:  # a cache folder that cannot be written, a runtime bug: never fail the scan
         raise _Fallback(f"{name} failed ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def _from_verdict(backbone: Backbone, config: EngineConfig, requested: str, verdict: dict | None,
+                  with_trunk: bool, threads: int) -> BackendChoice | None:
+    """A later start: what an earlier one checked (and, for auto, timed), loaded without checking again."""
+    if not verdict or verdict.get("backend") not in ("torch", *RUNTIMES):
+        return None
+    name = verdict["backend"]
+    choice = BackendChoice(name, requested, verdict.get("version", ""), config.precision,
+                           verdict.get("max_deviation"), verdict.get("bound"),
+                           dict(verdict.get("ms_per_view", {})), from_cache=True, note=verdict.get("note", ""))
+    if name != "torch":
+        backbone.tower = _open(backbone, name, config.precision, with_trunk, threads)
+    return choice
+
+
+def _write_verdict(path, choice: BackendChoice) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_json(path, {"backend": choice.name, "version": choice.version, "ms_per_view": choice.ms_per_view,
+                                "max_deviation": choice.max_deviation, "bound": choice.bound, "note": choice.note,
+                                "checked_at": time.time()})
+    except OSError:
+        pass  # no cache: the next start checks again
+
+
+def _load_and_check(checker: "_Checker", name: str, requested: str) -> BackendChoice:
+    """Open the runtime and check it on the check views; attach it only if it passes."""
+    tower = _open(checker.backbone, name, checker.config.precision, checker.with_trunk, checker.threads)
     deviation = checker.deviation(tower)
     if not deviation <= checker.bound:
         raise _Fallback(f"{name} moves the fused score by {deviation:.1e} on the check views "
                         f"(more than {checker.bound:g})")
-    return tower, BackendChoice(name, requested, tower.version, checker.config.precision, deviation, checker.bound)
+    checker.backbone.tower = tower
+    return BackendChoice(name, requested, tower.version, checker.config.precision, deviation, checker.bound)
 
 
-def _choose(backbone: Backbone, checker: "_Checker", candidates: tuple[str, ...],
-            torch_choice: BackendChoice) -> BackendChoice:
-    """auto: the cached verdict, or every installed candidate checked and timed against PyTorch."""
-    installed = {n: v for n in candidates if (v := _installed_version(n))}
-    if not installed:
-        return torch_choice
-    verdict_path = cache.cache_root() / "choices" / (cache.cache_key(
-        "auto", runtimes=installed, torch=torch.__version__, weights=backbone.info.identity,
-        architecture=architecture_of(backbone), precision=checker.config.precision,
-        trunk=checker.config.trunk, threads=checker.threads) + ".json")
-    verdict = cache.read_json(verdict_path)
-    if verdict and verdict.get("backend") in ("torch", *installed):
-        name = verdict["backend"]
-        timings = dict(verdict.get("ms_per_view", {}))
-        if name == "torch":
-            return BackendChoice("torch", "auto", torch.__version__, checker.config.precision,
-                                 ms_per_view=timings, from_cache=True)
-        try:
-            tower = RUNTIMES[name](backbone, checker.config.precision, checker.with_trunk, checker.threads)
-        except Exception as exc:
-            raise _Fallback(f"{name} failed to load from the cache ({str(exc)[:120]})") from None
-        backbone.tower = tower
-        return BackendChoice(name, "auto", tower.version, checker.config.precision,
-                             verdict.get("max_deviation"), checker.bound, timings, from_cache=True)
-
+def _choose(checker: "_Checker", installed: tuple[str, ...]) -> BackendChoice:
+    """auto, first start: every installed candidate checked, then timed against PyTorch; the fastest wins."""
+    backbone = checker.backbone
     timings = {"torch": checker.ms_per_view(None)}
     passed: dict[str, tuple[ImageTower, BackendChoice]] = {}
     for name in installed:
         try:
-            passed[name] = _load_and_check(checker, name, "auto")
+            choice = _load_and_check(checker, name, "auto")
         except _Fallback as why:
             log.warning("image tower: %s", why)
             continue
-        timings[name] = checker.ms_per_view(passed[name][0])
+        tower = backbone.tower
+        backbone.tower = None
+        passed[name] = (tower, choice)
+        timings[name] = checker.ms_per_view(tower)
     best = min(timings, key=lambda k: timings[k])
-    chosen_deviation = passed[best][1].max_deviation if best in passed else None
-    try:
-        verdict_path.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_json(verdict_path, {"backend": best, "ms_per_view": timings,
-                                        "max_deviation": chosen_deviation, "checked_at": time.time()})
-    except OSError:
-        pass  # no cache: auto checks again next start
     if best == "torch":
         return BackendChoice("torch", "auto", torch.__version__, checker.config.precision, ms_per_view=timings)
     tower, choice = passed[best]
     backbone.tower = tower
-    return BackendChoice(choice.name, "auto", choice.version, choice.precision, choice.max_deviation,
-                         choice.bound, timings)
+    return dataclasses.replace(choice, ms_per_view=timings)
 
 
 def _installed_version(name: str) -> str | None:
@@ -176,13 +198,13 @@ class _Checker:
     """Fixed check views, their PyTorch fp32 fused scores, and timing on them."""
 
     def __init__(self, backbone: Backbone, config: EngineConfig, text_features: torch.Tensor,
-                 logit_scale: torch.Tensor) -> None:
+                 logit_scale: torch.Tensor, with_trunk: bool, threads: int) -> None:
         self.backbone = backbone
         self.config = config
         self.text_features = text_features
         self.logit_scale = logit_scale
-        self.threads = torch.get_num_threads()
-        self.with_trunk = config.trunk == "shared" and backbone.is_resnet and config.protocol != "global"
+        self.threads = threads
+        self.with_trunk = with_trunk
         self.bound = EXACT_BOUND if config.precision == "fp32" else REDUCED_BOUND
         self.views = check_views(CHECK_VIEWS)
         self.photo = check_views(1, CHECK_PHOTO[2:])

@@ -108,8 +108,9 @@ class OpenVinoTower:
             return core.compile_model(str(xml), "CPU", options)
 
         try:
-            self._features = graph("features", lambda v: FeaturesGraph(v, backbone.is_resnet),
-                                   (1, *VIEW_SHAPE), [-1, *VIEW_SHAPE]).create_infer_request()
+            self.compiled = graph("features", lambda v: FeaturesGraph(v, backbone.is_resnet),
+                                  (1, *VIEW_SHAPE), [-1, *VIEW_SHAPE])
+            self._features = self.compiled.create_infer_request()
             self._trunk = (graph("trunk", TrunkGraph, TRUNK_EXAMPLE, [1, 3, -1, -1]).create_infer_request()
                            if with_trunk else None)
         except BackendUnavailable:
@@ -117,6 +118,17 @@ class OpenVinoTower:
         except Exception as exc:  # conversion and compilation fail in many ways; the scan must not
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BackendUnavailable(f"OpenVINO could not convert the image tower ({first[:160]})") from None
+
+    def kernel_isas(self) -> dict[str, int]:
+        """How many compiled nodes run kernels of which ISA (amx, avx512, avx2, ...), from the runtime graph."""
+        counts: dict[str, int] = {}
+        for op in self.compiled.get_runtime_model().get_ops():
+            info = op.get_rt_info()
+            kind = info["primitiveType"].astype(str) if "primitiveType" in info else ""
+            isa = next((k for k in ("amx", "avx512", "avx2", "sse41", "mlas") if k in kind), None)
+            if isa:  # layout moves and shape-only nodes name no ISA
+                counts[isa] = counts.get(isa, 0) + 1
+        return counts
 
     def features(self, views: torch.Tensor) -> torch.Tensor:
         out = self._features.infer({0: _as_numpy(views)})
