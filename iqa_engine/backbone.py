@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from .activation import Activation, choose_activation
 from .config import EngineConfig
+from .device_path import keep_fp32_exact, wants_channels_last
 from .errors import EngineError, WeightsUnavailable
 from .weights import cached_pretrained_file, fetch_pretrained, fix_hint, read_weights_file
 
@@ -69,9 +70,10 @@ class Backbone:
             size = (size, size) if isinstance(size, int) else tuple(size)
             if size != (224, 224):
                 raise EngineError(f"model {info.model} expects {size[0]}x{size[1]} inputs; MA-CLIP views are 224x224")
-        if self.is_resnet and device.type == "cpu":
-            # oneDNN convolutions run faster on NHWC tensors
+        if self.is_resnet and wants_channels_last(device):
+            # oneDNN and cuDNN convolutions run faster on NHWC tensors
             self.model.visual.to(memory_format=torch.channels_last)
+        keep_fp32_exact(device, precision)
 
     @property
     def parameter_count(self) -> int:
@@ -97,7 +99,7 @@ class Backbone:
             return self.tower.trunk(views)
         v = self.model.visual
         x = views.to(self.device, non_blocking=True)
-        if self.device.type == "cpu":
+        if wants_channels_last(self.device):
             x = x.contiguous(memory_format=torch.channels_last)
         x = x.to(v.conv1.weight.dtype)
         x = v.stem(x)

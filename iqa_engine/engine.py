@@ -26,6 +26,7 @@ from .backends import attach_backend
 from .config import EngineConfig, fingerprint
 from .cues import compute_cues
 from .decode import DecodedPhoto, decode_photo
+from .device_path import device_views, on_device, pinned
 from .errors import EngineError, ImageDecodeError
 from .hardware import fast_precision
 from .results import PhotoScore, ViewScore
@@ -78,7 +79,7 @@ class Engine:
         size = original_size or image.size
         photo = V.prepare(image.convert("RGB") if image.mode != "RGB" else image, size,
                           self.config.protocol, self.config.max_long_side)
-        return Prepared(photo, size, source, decode_ms)
+        return Prepared(pinned(photo, self.backbone.device), size, source, decode_ms)
 
     def decode(self, path: PathLike) -> DecodedPhoto:
         """Stage 1: a file -> an upright RGB image, draft-decoded when the protocol allows (thread-safe)."""
@@ -201,7 +202,7 @@ class Engine:
         """Unnormalised image features for every view of every photo, in order."""
         if self.config.trunk == "shared" and self.config.protocol != "global":
             return torch.cat([self._shared_trunk_features(p.photo) for p in prepared])
-        all_views = torch.cat([V.window_views(p.photo) for p in prepared])
+        all_views = device_views([p.photo for p in prepared], self.backbone.device)
         chunks = [self.backbone.image_features(all_views[i:i + self.config.batch_views])
                   for i in range(0, all_views.shape[0], self.config.batch_views)]
         return torch.cat(chunks)
@@ -216,6 +217,7 @@ class Engine:
         """
         bb = self.backbone
         cell = V.VIEW // 7  # 32
+        photo = on_device(photo, bb.device)
         with torch.inference_mode(), bb.autocast():
             grid = bb.trunk(photo.tensor.unsqueeze(0))
             crops = [grid[:, :, y0 // cell:y0 // cell + 7, x0 // cell:x0 // cell + 7]
