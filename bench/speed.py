@@ -90,7 +90,6 @@ def child_towers(args: argparse.Namespace) -> dict:
     ms, ref_feats = timed(lambda: _reference_resnet_features(nchw, views))
     ref_fused = fused(reference, ref_feats)
     rows.append({"runtime": "torch NCHW (reference style)", "precision": "fp32", "ms": ms, "max_dfused": 0.0})
-    del nchw
     variants = [("torch", "fp32"), ("openvino", "fp32"), ("onnxruntime", "fp32")]
     if cpu_has_native_bf16() and args.isa == "native":
         variants += [("torch", "bf16"), ("openvino", "bf16")]
@@ -102,7 +101,7 @@ def child_towers(args: argparse.Namespace) -> dict:
             rows.append({"runtime": backend, "precision": precision, "ms": None, "max_dfused": None,
                          "note": engine.backend.note or "not available"})
             continue
-        ms, feats = timed(lambda: engine.backbone.image_features(views))
+        ms, feats = timed(lambda e=engine: e.backbone.image_features(views))
         row = {"runtime": "torch channels_last (engine)" if backend == "torch" else backend,
                "precision": precision, "ms": ms,
                "max_dfused": float((fused(engine, feats) - ref_fused).abs().max()),
@@ -115,8 +114,8 @@ def child_towers(args: argparse.Namespace) -> dict:
 
 def child_targets(args: argparse.Namespace) -> dict:
     """The end-to-end measurements behind the targets table (curator.benchmarks.speed)."""
-    from iqa_engine import EngineConfig
     from curator.benchmarks import speed as S
+    from iqa_engine import EngineConfig
 
     paths = [Path(p) for p in args.paths]
     work = Path(args.work)
@@ -145,9 +144,9 @@ def child_targets(args: argparse.Namespace) -> dict:
 def child_start(args: argparse.Namespace) -> dict:
     """One start: imports, then the engine built (auto backend) until it can score."""
     t0 = time.perf_counter()
-    from iqa_engine import Engine, EngineConfig
-
     import torch  # noqa: F401 (counted with the imports)
+
+    from iqa_engine import Engine, EngineConfig
 
     imports_s = time.perf_counter() - t0
     t = time.perf_counter()
@@ -162,8 +161,8 @@ def child_gpu(args: argparse.Namespace) -> dict:
 
     if not torch.cuda.is_available():
         return {"gpu": None}
-    from iqa_engine import EngineConfig
     from curator.benchmarks import speed as S
+    from iqa_engine import EngineConfig
 
     config = EngineConfig(model=args.model, weights=args.weights, pretrained=None, device="cuda",
                           batch_views=512, decode_workers=max(2, os.cpu_count() or 2))
@@ -187,7 +186,7 @@ def run_child(kind: str, isa: str, cache: Path, common: list[str], log_dir: Path
     out = log_dir / f"{kind}-{isa}-{time.monotonic_ns()}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--isa", isa, "--child-out", str(out),
            *common]
-    proc = subprocess.run(cmd, env=env, cwd=REPO)
+    proc = subprocess.run(cmd, env=env, cwd=REPO, check=False)
     if proc.returncode != 0 or not out.is_file():
         return {"error": f"child {kind} ({isa}) exited with {proc.returncode}"}
     return json.loads(out.read_text())
@@ -208,8 +207,8 @@ def format_towers(t: dict, isa: str) -> list[str]:
     ref = rows[0]["ms"]
     capped = "capped at AVX2 (ONEDNN_MAX_CPU_ISA=AVX2)" if isa == "avx2" else "as it is"
     lines = [f"image tower alone, {t['views']} views of one 3:2 photo (koniq), {t['threads']} threads, CPU {capped}:",
-             f"  {'runtime':<30}{'precision':<10}{'ms/photo':>10}{'vs NCHW':>9}{'vs engine torch':>17}"
-             f"{'max |Δfused|':>14}  notes"]
+             (f"  {'runtime':<30}{'precision':<10}{'ms/photo':>10}{'vs NCHW':>9}{'vs engine torch':>17}"
+              f"{'max |Δfused|':>14}  notes")]
     engine_torch = next((r["ms"] for r in rows if r["runtime"].startswith("torch channels_last")
                          and r["precision"] == "fp32"), None)
     for r in rows:
@@ -304,13 +303,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from curator.benchmarks.machine import describe, machine_info
-    from curator.benchmarks.random_weights import RANDOM_WEIGHTS_NOTE, build_random_weights
+    from curator.benchmarks.random_weights import (
+        RANDOM_WEIGHTS_NOTE,
+        build_random_weights,
+    )
     from curator.benchmarks.synth import synth_photos
 
     isas = [i.strip() for i in args.isa.split(",") if i.strip()]
     if any(i not in ISA_ENV for i in isas):
         parser.error("--isa: native, avx2 or native,avx2")
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     machine = machine_info("cpu")
     report: dict = {"date": started.isoformat(timespec="minutes"), "machine": machine, "passes": {}}
     with tempfile.TemporaryDirectory(prefix="curator-targets-") as tmp:

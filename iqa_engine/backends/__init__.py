@@ -24,6 +24,8 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -123,11 +125,11 @@ def _open(backbone: Backbone, name: str, precision: str, with_trunk: bool, threa
         return RUNTIMES[name](backbone, precision, with_trunk, threads)
     except BackendUnavailable as exc:
         raise _Fallback(str(exc)) from None
-    except Exception as exc:  # a cache folder that cannot be written, a runtime bug: never fail the scan
+    except Exception as exc:  # noqa: BLE001 (a cache folder that cannot be written, a runtime bug: never fail the scan)
         raise _Fallback(f"{name} failed ({type(exc).__name__}: {str(exc)[:120]})") from None
 
 
-def _from_verdict(backbone: Backbone, config: EngineConfig, requested: str, verdict: dict | None,
+def _from_verdict(backbone: Backbone, config: EngineConfig, requested: str, verdict: dict[str, Any] | None,
                   with_trunk: bool, threads: int) -> BackendChoice | None:
     """A later start: what an earlier one checked (and, for auto, timed), loaded without checking again."""
     if not verdict or verdict.get("backend") not in ("torch", *RUNTIMES):
@@ -141,7 +143,7 @@ def _from_verdict(backbone: Backbone, config: EngineConfig, requested: str, verd
     return choice
 
 
-def _write_verdict(path, choice: BackendChoice) -> None:
+def _write_verdict(path: Path, choice: BackendChoice) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         cache.write_json(path, {"backend": choice.name, "version": choice.version, "ms_per_view": choice.ms_per_view,
@@ -151,7 +153,7 @@ def _write_verdict(path, choice: BackendChoice) -> None:
         pass  # no cache: the next start checks again
 
 
-def _load_and_check(checker: "_Checker", name: str, requested: str) -> BackendChoice:
+def _load_and_check(checker: _Checker, name: str, requested: str) -> BackendChoice:
     """Open the runtime and check it on the check views; attach it only if it passes."""
     tower = _open(checker.backbone, name, checker.config.precision, checker.with_trunk, checker.threads)
     deviation = checker.deviation(tower)
@@ -162,7 +164,7 @@ def _load_and_check(checker: "_Checker", name: str, requested: str) -> BackendCh
     return BackendChoice(name, requested, tower.version, checker.config.precision, deviation, checker.bound)
 
 
-def _choose(checker: "_Checker", installed: tuple[str, ...]) -> BackendChoice:
+def _choose(checker: _Checker, installed: tuple[str, ...]) -> BackendChoice:
     """auto, first start: every installed candidate checked, then timed against PyTorch; the fastest wins."""
     backbone = checker.backbone
     timings = {"torch": checker.ms_per_view(None)}
@@ -175,6 +177,7 @@ def _choose(checker: "_Checker", installed: tuple[str, ...]) -> BackendChoice:
             continue
         tower = backbone.tower
         backbone.tower = None
+        assert tower is not None  # _load_and_check attached it
         passed[name] = (tower, choice)
         timings[name] = checker.ms_per_view(tower)
     best = min(timings, key=lambda k: timings[k])

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -31,7 +32,7 @@ def package_version() -> str:
         from importlib.metadata import version
 
         return version("curator")
-    except Exception:  # running from a source checkout without an installed distribution
+    except Exception:  # noqa: BLE001 (running from a source checkout without an installed distribution)
         return "source"
 
 
@@ -53,7 +54,7 @@ def replace_atomically(tmp: Path, final: Path) -> None:
     os.replace(tmp, final)
 
 
-def read_json(path: Path) -> dict | None:
+def read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -61,7 +62,7 @@ def read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     replace_atomically(tmp, path)

@@ -14,13 +14,14 @@ the engine's own (channels_last) model.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import torch
 
 from ..backbone import Backbone, attention_pool
 
 
-def resnet_trunk(visual: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+def resnet_trunk(visual: Any, x: torch.Tensor) -> torch.Tensor:
     """ResNet stem + layers: (B, 3, H, W) -> (B, C, H/32, W/32)."""
     x = visual.stem(x)
     x = visual.layer1(x)
@@ -32,7 +33,7 @@ def resnet_trunk(visual: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
 class FeaturesGraph(torch.nn.Module):
     def __init__(self, visual: torch.nn.Module, is_resnet: bool) -> None:
         super().__init__()
-        self.visual = visual
+        self.visual: Any = visual  # open_clip's tower (torch's stubs would type submodules as Tensor | Module)
         self.is_resnet = is_resnet
 
     def forward(self, views: torch.Tensor) -> torch.Tensor:
@@ -44,7 +45,7 @@ class FeaturesGraph(torch.nn.Module):
 class TrunkGraph(torch.nn.Module):
     def __init__(self, visual: torch.nn.Module) -> None:
         super().__init__()
-        self.visual = visual
+        self.visual: Any = visual
 
     def forward(self, photo: torch.Tensor) -> torch.Tensor:
         return resnet_trunk(self.visual, photo)
@@ -53,6 +54,6 @@ class TrunkGraph(torch.nn.Module):
 def export_copy(backbone: Backbone) -> torch.nn.Module:
     """An fp32, NCHW, CPU copy of the visual tower that no inference-mode tensor has touched."""
     with torch.no_grad():
-        visual = copy.deepcopy(backbone.model.visual).float().cpu()
+        visual: Any = copy.deepcopy(backbone.model.visual).float().cpu()
     visual = visual.to(memory_format=torch.contiguous_format)
     return visual.eval().requires_grad_(False)

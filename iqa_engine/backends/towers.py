@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -29,6 +30,7 @@ TRUNK_EXAMPLE = (1, 3, 448, 320)
 class ImageTower(Protocol):
     name: str
     precision: str
+    version: str
 
     def features(self, views: torch.Tensor) -> torch.Tensor: ...
 
@@ -43,13 +45,13 @@ def _as_numpy(x: torch.Tensor) -> np.ndarray:
     return x.detach().to("cpu", torch.float32).contiguous().numpy()
 
 
-def architecture_of(backbone: Backbone) -> dict:
+def architecture_of(backbone: Backbone) -> dict[str, Any]:
     """What decides the traced graph besides the weights: the open_clip config and the activation."""
     try:
-        import open_clip
+        import open_clip  # type: ignore[import-untyped]  # no stubs
 
         cfg = open_clip.get_model_config(backbone.info.model) or {}
-    except Exception:
+    except Exception:  # noqa: BLE001 (a config open_clip cannot give only weakens the cache key)
         cfg = {}
     return {"model": backbone.info.model, "config": cfg, "quick_gelu": backbone.info.quick_gelu,
             "resnet": backbone.is_resnet}
@@ -72,7 +74,7 @@ class OpenVinoTower:
 
     def __init__(self, backbone: Backbone, precision: str, with_trunk: bool, threads: int) -> None:
         try:
-            import openvino as ov
+            import openvino as ov  # type: ignore[import-untyped]  # no stubs
         except ImportError:
             raise BackendUnavailable("the openvino package is not installed") from None
         self.precision = precision
@@ -88,9 +90,10 @@ class OpenVinoTower:
             raise BackendUnavailable("this CPU has no native bf16 for OpenVINO")
         options = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": hint,
                    "INFERENCE_NUM_THREADS": threads}
-        visual = None
+        visual: torch.nn.Module | None = None
 
-        def graph(name: str, module_factory, example: tuple[int, ...], shape: list) -> object:
+        def graph(name: str, module_factory: Callable[[torch.nn.Module], torch.nn.Module],
+                  example: tuple[int, ...], shape: list[int]) -> Any:
             nonlocal visual
             xml = folder / f"{name}.xml"
             if not xml.is_file():
@@ -115,7 +118,7 @@ class OpenVinoTower:
                            if with_trunk else None)
         except BackendUnavailable:
             raise
-        except Exception as exc:  # conversion and compilation fail in many ways; the scan must not
+        except Exception as exc:  # noqa: BLE001 (conversion and compilation fail in many ways; the scan must not)
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BackendUnavailable(f"OpenVINO could not convert the image tower ({first[:160]})") from None
 
@@ -155,7 +158,7 @@ class OnnxRuntimeTower:
         if precision != "fp32":
             raise BackendUnavailable("ONNX Runtime runs this model in fp32 only")
         try:
-            import onnxruntime as ort
+            import onnxruntime as ort  # type: ignore[import-untyped]  # no stubs
         except ImportError:
             raise BackendUnavailable("the onnxruntime package is not installed") from None
         self.precision = precision
@@ -168,9 +171,10 @@ class OnnxRuntimeTower:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        visual = None
+        visual: torch.nn.Module | None = None
 
-        def session(name: str, module_factory, example: tuple[int, ...], axes: dict) -> object:
+        def session(name: str, module_factory: Callable[[torch.nn.Module], torch.nn.Module],
+                    example: tuple[int, ...], axes: dict[int, str]) -> Any:
             nonlocal visual
             path = folder / f"{name}.onnx"
             if not path.is_file():
@@ -190,7 +194,7 @@ class OnnxRuntimeTower:
                                      (1, *VIEW_SHAPE), {0: "batch"})
             self._trunk = (session("trunk", TrunkGraph, TRUNK_EXAMPLE, {2: "height", 3: "width"})
                            if with_trunk else None)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (export and session errors come in many types; fall back)
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BackendUnavailable(f"ONNX Runtime could not load the image tower ({first[:160]})") from None
 
@@ -202,7 +206,8 @@ class OnnxRuntimeTower:
         return torch.from_numpy(self._trunk.run(None, {"x": _as_numpy(photo)})[0])
 
 
-RUNTIMES = {"openvino": OpenVinoTower, "onnxruntime": OnnxRuntimeTower}
+RUNTIMES: dict[str, Callable[[Backbone, str, bool, int], ImageTower]] = {
+    "openvino": OpenVinoTower, "onnxruntime": OnnxRuntimeTower}
 
 
 def folder_of(tower: object) -> Path | None:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from curator.triage import (EXACT_BATCH_DURING_TRIAGE, PROVISIONAL_BATCH, Backlog, Step, is_provisional,
-                            next_step)
+from curator.triage import (
+    EXACT_BATCH_DURING_TRIAGE,
+    PROVISIONAL_BATCH,
+    Backlog,
+    Step,
+    is_provisional,
+    next_step,
+)
 
 
 def _run(backlog: Backlog, triage_on: bool = False, triage_over: int = 50, forced: bool = False) -> Step:

@@ -10,10 +10,9 @@ import logging
 import sys
 
 import pytest
+from conftest import INSTALLED_BACKENDS, real_photos
 from PIL import Image
 
-from backend_support import INSTALLED_BACKENDS, backend_cache  # noqa: F401 (fixture)
-from conftest import real_photos
 from iqa_engine import Engine
 from iqa_engine.backends import EXACT_BOUND, REDUCED_BOUND, check_views
 from iqa_engine.hardware import cpu_has_native_bf16
@@ -32,7 +31,8 @@ def torch_engines(tiny_model):
 
 
 @pytest.mark.parametrize("backend", OTHER_RUNTIMES)
-def test_shared_trunk_on_a_backend_equals_pytorch(backend: str, tiny_model, torch_engines, backend_cache) -> None:
+@pytest.mark.usefixtures("backend_cache")
+def test_shared_trunk_on_a_backend_equals_pytorch(backend: str, tiny_model, torch_engines) -> None:
     engine = Engine(tiny_model.engine_config(backend=backend, trunk="shared"))
     assert engine.backend.name == backend
     ours, theirs = engine.score_image(_photo()), torch_engines["shared"].score_image(_photo())
@@ -42,7 +42,8 @@ def test_shared_trunk_on_a_backend_equals_pytorch(backend: str, tiny_model, torc
 
 
 @needs_a_runtime
-def test_auto_picks_a_checked_backend_and_caches_its_verdict(tiny_model, torch_engines, backend_cache) -> None:
+@pytest.mark.usefixtures("backend_cache")
+def test_auto_picks_a_checked_backend_and_caches_its_verdict(tiny_model, torch_engines) -> None:
     first = Engine(tiny_model.engine_config(backend="auto", protocol="spaq"))
     assert first.backend.requested == "auto"
     assert set(first.backend.ms_per_view) == set(INSTALLED_BACKENDS)  # every installed runtime was timed
@@ -57,8 +58,8 @@ def test_auto_picks_a_checked_backend_and_caches_its_verdict(tiny_model, torch_e
     assert abs(second.score_image(_photo()).fused - reference.score_image(_photo()).fused) <= EXACT_BOUND
 
 
-def test_missing_package_falls_back_to_torch_with_one_warning(tiny_model, monkeypatch, caplog,
-                                                              backend_cache) -> None:
+@pytest.mark.usefixtures("backend_cache")
+def test_missing_package_falls_back_to_torch_with_one_warning(tiny_model, monkeypatch, caplog) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # what `import onnxruntime` meets when it is absent
     with caplog.at_level(logging.WARNING):
         engine = Engine(tiny_model.engine_config(backend="onnxruntime"))
@@ -91,8 +92,8 @@ def test_torch_backend_touches_no_cache(tiny_model, tmp_path, monkeypatch) -> No
 
 @pytest.mark.skipif("openvino" not in INSTALLED_BACKENDS or not cpu_has_native_bf16(),
                     reason="needs openvino and a CPU with native bf16")
-def test_openvino_bf16_stays_within_the_reduced_precision_bound(tiny_model, torch_engines,
-                                                                backend_cache) -> None:
+@pytest.mark.usefixtures("backend_cache")
+def test_openvino_bf16_stays_within_the_reduced_precision_bound(tiny_model, torch_engines) -> None:
     engine = Engine(tiny_model.engine_config(backend="openvino", precision="bf16"))
     if engine.backend.name == "openvino":
         assert engine.backend.max_deviation is not None and engine.backend.max_deviation <= REDUCED_BOUND

@@ -7,11 +7,17 @@ device, so the copy-then-cut path a GPU takes really runs.
 from __future__ import annotations
 
 import torch
+from conftest import real_photos
 from PIL import Image
 
-from conftest import real_photos
 from iqa_engine import views as V
-from iqa_engine.device_path import device_views, on_device, pinned, pins_host_memory, wants_channels_last
+from iqa_engine.device_path import (
+    device_views,
+    on_device,
+    pinned,
+    pins_host_memory,
+    wants_channels_last,
+)
 
 
 def _photos() -> list[V.PreparedPhoto]:

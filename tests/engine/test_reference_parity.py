@@ -13,11 +13,10 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-
-from iqa_engine.testing import sample_photos
-from backend_support import backend_cache, backend_engine  # noqa: F401 (fixtures)
-from iqa_engine import Engine, EngineConfig, fingerprint
 from reference_maclip import reference_score
+
+from iqa_engine import Engine, EngineConfig, fingerprint
+from iqa_engine.testing import sample_photos
 
 TOLERANCE = 1e-5
 
