@@ -30,6 +30,8 @@ in this same format. Every table and key, with its default:
     settle_seconds = 2.0      # a file must keep its size and mtime this long before it is scored
     poll_interval_seconds = 0.1  # how often the queue is looked at when it is idle
     scan_batch = 8            # photos per scoring batch and catalog transaction
+    triage_over = 50          # a queue longer than this gets provisional scores first (the quick
+                              # "global" protocol), then the exact ones; a negative value turns triage off
 
     [flags]                   # the low-quality flags
     bottom_percent = 15.0     # flag the bottom N % of each folder
@@ -117,6 +119,7 @@ class Settings:
     settle_seconds: float = 2.0
     poll_interval_seconds: float = 0.1
     scan_batch: int = 8  # photos per scoring batch in scan/watch
+    triage_over: int = 50  # queue length past which provisional scores come first (curator.triage); < 0: off
     # [flags]
     bottom_percent: float = 15.0
     threshold: float | None = None
@@ -172,6 +175,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("watch", "settle_seconds"): "settle_seconds",
     ("watch", "poll_interval_seconds"): "poll_interval_seconds",
     ("watch", "scan_batch"): "scan_batch",
+    ("watch", "triage_over"): "triage_over",
     ("flags", "bottom_percent"): "bottom_percent",
     ("flags", "threshold"): "threshold",
     ("xmp", "naming"): "xmp_naming",

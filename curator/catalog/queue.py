@@ -17,6 +17,10 @@ from curator.catalog.records import FileEntry, FileStat, KnownFile, PendingItem,
 from curator.catalog.sql import INSERT_PHOTO, REQUEUE_PHOTO, SHOT, in_chunks, new_row, scope_clause
 
 
+# A photo (row of `photos`) holds a provisional score: triage scored it quickly, its exact score is due.
+_HAS_PROVISIONAL = "EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = photos.id AND s.provisional = 1)"
+
+
 class QueueMixin(CatalogBase):
     def known_files(self, scope: Sequence[str], fingerprint: str) -> dict[str, KnownFile]:
         """Every photo under the given roots, with whether it (or, for the second file of a RAW+JPEG pair,
@@ -130,9 +134,15 @@ class QueueMixin(CatalogBase):
                 conn.execute(INSERT_PHOTO, new_row(path, FileStat(0, 0), now, status="error", error=message))
 
     def pending_items(self, scope: Sequence[str] | None = None, limit: int = 64,
-                      exclude: Iterable[int] = ()) -> list[PendingItem]:
-        """Pending photos, longest-quiet first, for the worker's settle check."""
+                      exclude: Iterable[int] = (), *, provisional: bool | None = None) -> list[PendingItem]:
+        """Pending photos, longest-quiet first, for the worker's settle check.
+
+        provisional=False: only those without a provisional score yet (triage's first pass);
+        True: only those with one (its second pass); None: all of them.
+        """
         clause, params = scope_clause(scope, "path")
+        if provisional is not None:
+            clause += f" AND {'' if provisional else 'NOT '}{_HAS_PROVISIONAL}"
         for in_list, chunk in in_chunks(int(i) for i in exclude):  # the worker's photos in flight
             clause += f" AND id NOT {in_list}"
             params += chunk
@@ -140,6 +150,14 @@ class QueueMixin(CatalogBase):
             "SELECT id, path, folder, size, mtime_ns, settle_since, content_hash FROM photos "
             f"WHERE status = 'pending' AND {clause} ORDER BY settle_since, id LIMIT ?", params + [int(limit)])
         return [PendingItem(r[0], r[1], r[2], FileStat(r[3], r[4]), r[5], r[6]) for r in rows]
+
+    def backlog(self, scope: Sequence[str] | None = None) -> tuple[int, int]:
+        """(pending photos without any provisional score, pending photos with one): triage's counts."""
+        clause, params = scope_clause(scope, "path")
+        row = self._read(
+            f"SELECT COALESCE(SUM(NOT {_HAS_PROVISIONAL}), 0), COALESCE(SUM({_HAS_PROVISIONAL}), 0) "
+            f"FROM photos WHERE status = 'pending' AND {clause}", params)[0]
+        return int(row[0]), int(row[1])
 
     def note_unsettled(self, photo_id: int, stat: FileStat, since: float) -> None:
         """The worker saw a pending file change: restart its quiet period."""

@@ -67,6 +67,8 @@ class ScoreRecord:
     embedding: np.ndarray
     elapsed_ms: float = 0.0
     decode_source: str | None = None
+    # Triage's quick first-pass score: the photo stays in the queue until its exact score lands.
+    provisional: bool = False
 
     @classmethod
     def from_result(cls, result: Any) -> "ScoreRecord":
@@ -115,6 +117,8 @@ class GalleryRow:
     # The scored file of this file's shot, when this file is the other half of a RAW+JPEG pair (then the
     # score and decision above are the shot's, read through that photo); None for a shot's own scored file.
     partner_of: int | None = None
+    # The score shown is a provisional one (triage's quick first pass), until the exact score lands.
+    provisional: bool = False
 
 
 GALLERY_FIELDS = tuple(f.name for f in fields(GalleryRow))

@@ -24,7 +24,8 @@ GALLERY_SELECT = (
     "SELECT p.id, p.path, p.folder, p.name, p.status, p.error, p.width, p.height, p.mtime_ns / 1e9, p.size, "
     "e.capture_time, e.camera, e.lens, e.iso, e.exposure_time, e.f_number, e.focal_length, e.orientation, "
     "s.fused, s.cosine, s.magnitude, s.w_cosine, s.w_magnitude, "
-    "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0), p.partner_of "
+    "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0), p.partner_of, "
+    "COALESCE(s.provisional, 0) "
     "FROM photos p "
     "LEFT JOIN exif e ON e.photo_id = p.id "
     + LATEST_SCORE +
@@ -72,6 +73,7 @@ def gallery_row(r: tuple) -> GalleryRow:
     values = row.__dict__
     values.update(zip(GALLERY_FIELDS, r))
     values["low_quality"] = bool(values["low_quality"])
+    values["provisional"] = bool(values["provisional"])
     return row
 
 

@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"{'fused':>8}  {'flag':<12} {'rating':>6}  {'label':<7} {'status':<8} path")
     for r in rows:
-        fused = f"{r.fused:8.4f}" if r.fused is not None else f"{'-':>8}"
+        # "~": a provisional score (triage's quick first pass); the exact one replaces it
+        fused = (f"{'~' if r.provisional else ''}{r.fused:.4f}".rjust(8) if r.fused is not None
+                 else f"{'-':>8}")
         flag = f"{r.flag}({r.flag_source})" if r.flag else ("none(user)" if r.flag_source == "user" else "-")
         if r.low_quality and r.flag != "reject":
             flag += "!"  # weak by the policy, though the user decided otherwise

@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_queue_options(p)
     add_policy_options(p)
     p.add_argument("--retry-errors", action="store_true", help="try again photos that failed before")
+    p.add_argument("--triage", action="store_true",
+                   help="provisional scores first (one quick view per photo), then the exact scores, whatever the "
+                        "queue's length (without it: only past [watch] triage_over photos, default 50)")
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -134,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     with graceful_stop() as stop:
         try:
             summary = service.scan(settings, args.paths, flag_policy=policy, retry_errors=args.retry_errors,
+                                   triage=args.triage,
                                    stop=stop, on_start=progress.start if progress else None,
                                    on_progress=progress.update if progress else None)
         finally:

@@ -79,10 +79,17 @@ def attach_backend(backbone: Backbone, config: EngineConfig, text_features: torc
                    logit_scale: torch.Tensor) -> BackendChoice:
     """Pick the runtime for the image tower and hand it to the backbone; PyTorch on any trouble."""
     requested = config.backend
-    backbone.tower = None  # a backbone handed from another engine starts on PyTorch again
     torch_choice = BackendChoice("torch", requested, torch.__version__, config.precision)
+    with_trunk = config.trunk == "shared" and backbone.is_resnet and config.protocol != "global"
     if requested == "torch":
+        backbone.tower = None  # a backbone shared with another engine runs on PyTorch for both
         return torch_choice
+    shared = backbone.tower
+    if shared is not None and shared.precision == config.precision and (shared.has_trunk or not with_trunk):
+        # another engine on this backbone (triage's provisional engine) already attached a fitting tower
+        return BackendChoice(shared.name, requested, shared.version, config.precision,
+                             note="shared with another engine")
+    backbone.tower = None
     if backbone.device.type != "cpu" or config.precision not in AUTO_CANDIDATES:
         if requested != "auto":
             log.warning("backend %s runs on the CPU in fp32 or bf16 only; using torch (%s, %s)",
@@ -96,7 +103,6 @@ def attach_backend(backbone: Backbone, config: EngineConfig, text_features: torc
             return dataclasses.replace(torch_choice, note=f"the {requested} package is not installed")
         return torch_choice
     threads = torch.get_num_threads()
-    with_trunk = config.trunk == "shared" and backbone.is_resnet and config.protocol != "global"
     verdict_path = cache.cache_root() / "choices" / (cache.cache_key(
         "verdict", requested=requested, runtimes=installed, torch=torch.__version__,
         weights=backbone.info.identity, architecture=architecture_of(backbone), precision=config.precision,

@@ -31,6 +31,7 @@ class ImageTower(Protocol):
     name: str
     precision: str
     version: str
+    has_trunk: bool  # whether trunk() is converted too (the shared-trunk graph)
 
     def features(self, views: torch.Tensor) -> torch.Tensor: ...
 
@@ -122,6 +123,10 @@ class OpenVinoTower:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BackendUnavailable(f"OpenVINO could not convert the image tower ({first[:160]})") from None
 
+    @property
+    def has_trunk(self) -> bool:
+        return self._trunk is not None
+
     def kernel_isas(self) -> dict[str, int]:
         """How many compiled nodes run kernels of which ISA (amx, avx512, avx2, ...), from the runtime graph."""
         counts: dict[str, int] = {}
@@ -197,6 +202,10 @@ class OnnxRuntimeTower:
         except Exception as exc:  # noqa: BLE001 (export and session errors come in many types; fall back)
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BackendUnavailable(f"ONNX Runtime could not load the image tower ({first[:160]})") from None
+
+    @property
+    def has_trunk(self) -> bool:
+        return self._trunk is not None
 
     def features(self, views: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(self._features.run(None, {"x": _as_numpy(views)})[0])

@@ -1,0 +1,105 @@
+"""Triage end to end in-process: real catalog file, tiny model, real JPEGs.
+
+Provisional scores first (the `global` protocol), exact after; a stop between
+or during the passes loses nothing; a photo landing during the exact pass
+gets its provisional score next. Random weights: the scores test plumbing.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from catalog_support import make_settings, rows_by_name
+from conftest import real_photos, write_jpeg
+
+from curator import service
+from curator.catalog import Catalog
+from curator.worker import Worker, stat_file
+
+
+@pytest.fixture()
+def settings(tmp_path, tiny_model):
+    return make_settings(tmp_path, tiny_model)
+
+
+@pytest.fixture(scope="module")
+def engines(tiny_model):
+    from iqa_engine import Engine
+
+    exact = Engine(tiny_model.engine_config())
+    return exact, Engine(exact.config.replace(protocol="global"), backbone=exact.backbone)
+
+
+def _fingerprints(cat: Catalog) -> dict[str, int]:
+    return {fp: n for fp, _model, _protocol, n in cat.fingerprints()}
+
+
+def test_scan_triage_gives_every_photo_a_provisional_then_an_exact_score(settings, photo_dir, engines):
+    exact, quick = engines
+    seen_after_first_batch: list[tuple[str, bool, str]] = []
+
+    def first_batch(report) -> None:
+        if not seen_after_first_batch:
+            with Catalog.open(settings.db_path) as cat:
+                seen_after_first_batch.extend((r.name, r.provisional, r.status) for r in cat.gallery_rows())
+
+    summary = service.scan(settings, [str(photo_dir)], engine=exact, triage=True,
+                           on_progress=lambda *a: first_batch(None))
+    assert summary.totals.errors == 0
+    # the first batch was the provisional pass over all five photos: each shows a provisional score
+    assert sorted(seen_after_first_batch) == sorted((n, True, "pending") for n, _, _ in seen_after_first_batch)
+    assert len(seen_after_first_batch) == 5
+    with Catalog.open(settings.db_path) as cat:
+        rows = cat.gallery_rows()
+        assert {(r.status, r.provisional) for r in rows} == {("scored", False)}
+        assert _fingerprints(cat) == {exact.fingerprint: 5, quick.fingerprint: 5}
+        for r in rows:  # the exact score is the one shown
+            assert cat.photo_detail(r.photo_id).fingerprint == exact.fingerprint
+
+
+def test_a_stop_after_the_provisional_pass_loses_nothing_and_the_next_run_finishes_exactly(settings, photo_dir,
+                                                                                           engines):
+    exact, quick = engines
+    stop = threading.Event()
+    with Catalog.open(settings.db_path) as cat:
+        service.sync(cat, [str(photo_dir)], exact.fingerprint)
+        first = Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick,
+                       triage_forced=True, on_batch=lambda r: stop.set())
+        first.run(stop)
+        rows = cat.gallery_rows()
+        assert {(r.status, r.provisional) for r in rows} == {("pending", True)}  # the queue still holds them
+        assert cat.backlog([str(photo_dir)]) == (0, 5)
+        # a fresh worker (as after kill -9), without --triage and under the threshold, resumes the exact pass
+        second = Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick)
+        second.run(threading.Event(), until_idle=True)
+        assert {(r.status, r.provisional) for r in cat.gallery_rows()} == {("scored", False)}
+        assert _fingerprints(cat) == {exact.fingerprint: 5, quick.fingerprint: 5}
+
+
+def test_a_photo_landing_during_the_exact_pass_is_scored_provisionally_next(settings, photo_dir, engines, tmp_path):
+    exact, quick = engines
+    newcomer = write_jpeg(photo_dir / "newcomer.jpg", real_photos()["rocket"], size=(700, 500))
+    newcomer_stat = stat_file(newcomer).stat
+    newcomer.rename(tmp_path / "held-back.jpg")  # it lands later
+    batches: list[dict[str, tuple[bool, str]]] = []
+    with Catalog.open(settings.db_path) as cat:
+        service.sync(cat, [str(photo_dir)], exact.fingerprint)
+
+        def after(report) -> None:
+            batches.append({r.name: (r.provisional, r.status) for r in cat.gallery_rows()})
+            if len(batches) == 2:  # after the first exact batch: the photo lands
+                (tmp_path / "held-back.jpg").rename(newcomer)
+                assert cat.enqueue_path(str(newcomer), newcomer_stat)
+
+        worker = Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick,
+                        triage_forced=True, batch_size=8, on_batch=after)
+        worker.run(threading.Event(), until_idle=True)
+        final = rows_by_name(cat)
+    # batch 1: provisional for the five; batch 2: the first exact ones (small batches during triage)
+    assert all(p for p, _ in batches[0].values()) and len(batches[0]) == 5
+    assert sum(not p for p, _ in batches[1].values()) == 2
+    # batch 3: the newcomer's provisional score, before the backlog's remaining exact scores
+    assert batches[2]["newcomer.jpg"] == (True, "pending")
+    assert sum(not p for name, (p, _) in batches[2].items() if name != "newcomer.jpg") == 2
+    assert {(r.status, r.provisional) for r in final.values()} == {("scored", False)} and len(final) == 6
