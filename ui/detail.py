@@ -18,6 +18,9 @@ from ui.heatmap import _STOPS, heatmap_image, score_range, window_views
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow, PhotoDetail
 
+# A provisional score: triage's quick first pass (one view of the photo); the exact score replaces it.
+PROVISIONAL_NOTE = "provisional: a quick first-pass score; the exact score follows"
+
 
 # --- formatting ------------------------------------------------------------------------------------
 def fmt_shutter(t: float | None) -> str | None:
@@ -393,6 +396,8 @@ class DetailPane(QWidget):
                 notes.append(f"<span style='color:{theme.WEAK.name()}'>{WEAK_MEANING}</span>")
             if row.flag == "reject" and row.flag_source == "auto" and not weak:
                 notes.append("auto reject")
+            if row.provisional:
+                notes.append(PROVISIONAL_NOTE)
             self.score_note.setText("<br>".join(notes))
         else:
             self.score.setStyleSheet(f"color: {theme.TEXT_DIM.name()};")
