@@ -403,7 +403,7 @@ class Worker:
         """One turn of the loop: top up the decode-ahead, then score one batch or wait. False: stop now."""
         inflight = self._inflight
         kind, batch_size, provisional = self._plan()
-        engine = self.provisional_engine if kind == "provisional" else self.engine
+        engine = self.provisional_engine if kind == "provisional" and self.provisional_engine else self.engine
         lookahead = 2 * batch_size
         now = time.monotonic()
         if len(inflight) < lookahead and now >= self._next_poll:

@@ -31,7 +31,9 @@ class ImageTower(Protocol):
     name: str
     precision: str
     version: str
-    has_trunk: bool  # whether trunk() is converted too (the shared-trunk graph)
+
+    @property
+    def has_trunk(self) -> bool: ...  # whether trunk() is converted too (the shared-trunk graph)
 
     def features(self, views: torch.Tensor) -> torch.Tensor: ...
 
@@ -49,7 +51,7 @@ def _as_numpy(x: torch.Tensor) -> np.ndarray:
 def architecture_of(backbone: Backbone) -> dict[str, Any]:
     """What decides the traced graph besides the weights: the open_clip config and the activation."""
     try:
-        import open_clip  # type: ignore[import-untyped]  # no stubs
+        import open_clip
 
         cfg = open_clip.get_model_config(backbone.info.model) or {}
     except Exception:  # noqa: BLE001 (a config open_clip cannot give only weakens the cache key)
@@ -75,7 +77,7 @@ class OpenVinoTower:
 
     def __init__(self, backbone: Backbone, precision: str, with_trunk: bool, threads: int) -> None:
         try:
-            import openvino as ov  # type: ignore[import-untyped]  # no stubs
+            import openvino as ov
         except ImportError:
             raise BackendUnavailable("the openvino package is not installed") from None
         self.precision = precision
@@ -163,7 +165,7 @@ class OnnxRuntimeTower:
         if precision != "fp32":
             raise BackendUnavailable("ONNX Runtime runs this model in fp32 only")
         try:
-            import onnxruntime as ort  # type: ignore[import-untyped]  # no stubs
+            import onnxruntime as ort
         except ImportError:
             raise BackendUnavailable("the onnxruntime package is not installed") from None
         self.precision = precision

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from catalog_support import make_settings, rows_by_name
-from conftest import real_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator import service
 from curator.catalog import Catalog
@@ -79,7 +79,7 @@ def test_a_stop_after_the_provisional_pass_loses_nothing_and_the_next_run_finish
 
 def test_a_photo_landing_during_the_exact_pass_is_scored_provisionally_next(settings, photo_dir, engines, tmp_path):
     exact, quick = engines
-    newcomer = write_jpeg(photo_dir / "newcomer.jpg", real_photos()["rocket"], size=(700, 500))
+    newcomer = write_jpeg(photo_dir / "newcomer.jpg", sample_photos()["rocket"], size=(700, 500))
     newcomer_stat = stat_file(newcomer).stat
     newcomer.rename(tmp_path / "held-back.jpg")  # it lands later
     batches: list[dict[str, tuple[bool, str]]] = []

@@ -10,7 +10,9 @@ import logging
 import sys
 
 import pytest
-from conftest import INSTALLED_BACKENDS, real_photos
+from conftest import INSTALLED_BACKENDS
+
+from iqa_engine.testing import sample_photos
 from PIL import Image
 
 from iqa_engine import Engine
@@ -22,7 +24,7 @@ needs_a_runtime = pytest.mark.skipif(not OTHER_RUNTIMES, reason="neither openvin
 
 
 def _photo() -> Image.Image:
-    return Image.fromarray(real_photos()["astronaut"]).resize((1024, 768), Image.Resampling.BICUBIC)
+    return Image.fromarray(sample_photos()["astronaut"]).resize((1024, 768), Image.Resampling.BICUBIC)
 
 
 @pytest.fixture(scope="module")

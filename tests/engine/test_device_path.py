@@ -7,7 +7,7 @@ device, so the copy-then-cut path a GPU takes really runs.
 from __future__ import annotations
 
 import torch
-from conftest import real_photos
+from iqa_engine.testing import sample_photos
 from PIL import Image
 
 from iqa_engine import views as V
@@ -23,7 +23,7 @@ from iqa_engine.device_path import (
 def _photos() -> list[V.PreparedPhoto]:
     out = []
     for name, size in (("astronaut", (1024, 768)), ("coffee", (600, 400))):
-        im = Image.fromarray(real_photos()[name]).resize(size, Image.Resampling.BICUBIC)
+        im = Image.fromarray(sample_photos()[name]).resize(size, Image.Resampling.BICUBIC)
         out.append(V.prepare(im, im.size, "koniq"))
     return out
 
