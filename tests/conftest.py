@@ -28,9 +28,6 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> TinyModel:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
 
-# Image-tower backends: PyTorch always; the others where their package is installed.
-INSTALLED_BACKENDS = ["torch"] + [name for name in ("openvino", "onnxruntime")
-                                  if importlib.util.find_spec(name) is not None]
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +36,11 @@ def backend_cache(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("backend-cache")))
         yield
+
+
+# Image-tower backends: PyTorch always; the others where their package is installed
+# (as iqa_engine.backends.installed_backends says, without importing torch here).
+INSTALLED_BACKENDS = ["torch"] + [n for n in ("openvino", "onnxruntime") if importlib.util.find_spec(n) is not None]
 
 
 @pytest.fixture(scope="session", params=INSTALLED_BACKENDS)

@@ -194,6 +194,11 @@ def _choose(checker: _Checker, installed: tuple[str, ...]) -> BackendChoice:
     return dataclasses.replace(choice, ms_per_view=timings)
 
 
+def installed_backends() -> list[str]:
+    """"torch", then every other runtime whose package is installed (what `auto` may choose from)."""
+    return ["torch"] + [name for name in RUNTIMES if _installed_version(name)]
+
+
 def _installed_version(name: str) -> str | None:
     from importlib.metadata import PackageNotFoundError, version
 

@@ -10,15 +10,14 @@ import logging
 import sys
 
 import pytest
-from conftest import INSTALLED_BACKENDS
-
 from iqa_engine.testing import sample_photos
 from PIL import Image
 
 from iqa_engine import Engine
-from iqa_engine.backends import EXACT_BOUND, REDUCED_BOUND, check_views
+from iqa_engine.backends import EXACT_BOUND, REDUCED_BOUND, check_views, installed_backends
 from iqa_engine.hardware import cpu_has_native_bf16
 
+INSTALLED_BACKENDS = installed_backends()
 OTHER_RUNTIMES = [b for b in INSTALLED_BACKENDS if b != "torch"]
 needs_a_runtime = pytest.mark.skipif(not OTHER_RUNTIMES, reason="neither openvino nor onnxruntime is installed")
 
