@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..backbone import Backbone
+from ..hardware import cpu_model_and_flags
 from . import cache
 from .graphs import FeaturesGraph, TrunkGraph, export_copy
 
@@ -170,15 +171,27 @@ class OnnxRuntimeTower:
             raise BackendUnavailable("the onnxruntime package is not installed") from None
         self.precision = precision
         self.version = ort.__version__
+        # the optimised graph saved below is specific to this CPU's kernels: the CPU is part of the key
         folder = cache.tower_dir(cache.cache_key("onnxruntime", runtime=self.version, torch=torch.__version__,
                                                  weights=backbone.info.identity,
-                                                 architecture=architecture_of(backbone)))
+                                                 architecture=architecture_of(backbone),
+                                                 cpu=sorted(cpu_model_and_flags()[1])))
         self.folder = folder
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         visual: torch.nn.Module | None = None
+
+        def options(optimise_into: Path | None) -> Any:
+            """Optimise once and save the result; later sessions load it with no optimisation pass."""
+            o = ort.SessionOptions()
+            o.intra_op_num_threads = threads
+            o.inter_op_num_threads = 1
+            if optimise_into is None:
+                o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+            else:
+                o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                o.optimized_model_filepath = str(optimise_into)
+                # its note that the saved graph suits this CPU only: the cache folder is keyed by the CPU
+                o.log_severity_level = 3
+            return o
 
         def session(name: str, module_factory: Callable[[torch.nn.Module], torch.nn.Module],
                     example: tuple[int, ...], axes: dict[int, str]) -> Any:
@@ -194,7 +207,13 @@ class OnnxRuntimeTower:
                                       input_names=["x"], output_names=["y"], dynamic_axes={"x": axes},
                                       dynamo=False, opset_version=17)
                 cache.replace_atomically(tmp, path)
-            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            optimised = folder / f"{name}.optimised.onnx"
+            if optimised.is_file():
+                return ort.InferenceSession(str(optimised), options(None), providers=["CPUExecutionProvider"])
+            tmp_opt = folder / f".{name}.{os.getpid()}.optimised.onnx"
+            created = ort.InferenceSession(str(path), options(tmp_opt), providers=["CPUExecutionProvider"])
+            cache.replace_atomically(tmp_opt, optimised)
+            return created
 
         try:
             self._features = session("features", lambda v: FeaturesGraph(v, backbone.is_resnet),
