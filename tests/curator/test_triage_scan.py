@@ -7,10 +7,15 @@ gets its provisional score next. Random weights: the scores test plumbing.
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
 import threading
 
 import pytest
-from catalog_support import make_settings, rows_by_name
+from catalog_support import make_settings, rows_by_name, wait_for
 from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator import service
@@ -103,3 +108,62 @@ def test_a_photo_landing_during_the_exact_pass_is_scored_provisionally_next(sett
     assert batches[2]["newcomer.jpg"] == (True, "pending")
     assert sum(not p for name, (p, _) in batches[2].items() if name != "newcomer.jpg") == 2
     assert {(r.status, r.provisional) for r in final.values()} == {("scored", False)} and len(final) == 6
+
+
+@pytest.mark.slow
+def test_kill_9_in_either_pass_loses_nothing(tmp_path, tiny_model):
+    """`scan --triage` killed in the provisional pass and again in the exact pass; a third run finishes."""
+    inbox = tmp_path / "inbox"
+    photos = list(sample_photos().items())
+    n = 40
+    for i in range(n):
+        name, arr = photos[i % len(photos)]
+        write_jpeg(inbox / f"IMG_{i:03d}.jpg", arr, size=(640 - i, 480))
+    db = tmp_path / "catalog.db"
+    env = dict(os.environ, CURATOR_SETTINGS=str(tmp_path / "none.toml"), PYTHONUNBUFFERED="1")
+    env.pop("CURATOR_DB", None)
+    cmd = [sys.executable, "-m", "curator", "scan", str(inbox), "--db", str(db), "--settle", "0", "--triage",
+           *tiny_model.cli_args()]
+
+    def counts() -> tuple[int, int]:
+        """(provisional score rows, exact score rows)."""
+        if not db.exists():
+            return 0, 0
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+            try:
+                row = conn.execute("SELECT COALESCE(SUM(provisional), 0), COALESCE(SUM(1 - provisional), 0) "
+                                   "FROM scores").fetchone()
+                return int(row[0]), int(row[1])
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return 0, 0
+
+    def run_until(ready) -> None:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: ready() or proc.poll() is not None, timeout=180, interval=0.01, what="the pass")
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+    run_until(lambda: counts()[0] > 0)  # killed once the provisional pass has recorded a batch
+    provisional_at_kill, exact_at_kill = counts()
+    assert provisional_at_kill > 0 and exact_at_kill < n
+    run_until(lambda: counts()[1] >= 2)  # killed in the exact pass
+    assert 2 <= counts()[1] < n
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM photos WHERE status = 'scored'").fetchone()[0] == n
+        # one provisional and one exact score per photo: nothing lost, nothing scored twice
+        assert conn.execute("SELECT SUM(provisional), SUM(1 - provisional), COUNT(DISTINCT photo_id) "
+                            "FROM scores").fetchone() == (n, n, n)
+    finally:
+        conn.close()
