@@ -191,7 +191,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
             worker = Worker(catalog, engine, batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
                             poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
                             on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds,
-                            provisional_engine=load_provisional_engine(settings, engine, forced=triage),
+                            provisional_factory=lambda: load_provisional_engine(settings, engine, forced=triage),
                             triage_over=max(0, settings.triage_over), triage_forced=triage)
             summary.totals = worker.run(stop, until_idle=True)
         summary.interrupted = stop.is_set()
@@ -272,7 +272,7 @@ class WatchService:
                             on_batch=lambda r: self._batch_done(catalog, roots, r), run_kind="watch",
                             burst_gap_seconds=s.burst_gap_seconds,
                             on_recorded=lambda rec: import_for_records(catalog, s.xmp_naming, rec),
-                            provisional_engine=load_provisional_engine(s, engine),
+                            provisional_factory=lambda: load_provisional_engine(s, engine),
                             triage_over=max(0, s.triage_over))
             self.writer = SidecarWriter.from_settings(catalog, s) if self.xmp else None
             self.totals = worker.totals

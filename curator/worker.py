@@ -248,12 +248,15 @@ class Worker:
                  burst_gap_seconds: float | None = 2.0,
                  on_recorded: Callable[[Sequence[Recorded]], Sequence[str]] | None = None,
                  provisional_engine: "Engine | None" = None, triage_over: int = 50,
-                 triage_forced: bool = False) -> None:
+                 triage_forced: bool = False,
+                 provisional_factory: "Callable[[], Engine | None] | None" = None) -> None:
         self.catalog = catalog
         self.engine = engine
         # Triage (curator.triage): with a provisional engine, a long backlog gets its quick scores
         # first and its exact scores after; without one, every photo is scored exactly at once.
         self.provisional_engine = provisional_engine
+        # builds the provisional engine the first time triage is needed (most queues never need it)
+        self._provisional_factory = provisional_factory
         self.triage_over = int(triage_over)
         self.triage_forced = bool(triage_forced)
         self._triage_on = False
@@ -387,11 +390,16 @@ class Worker:
 
     def _plan(self) -> tuple[str, int, bool | None]:
         """(the pass to feed, its batch size, the provisional filter for selecting its photos)."""
-        if self.provisional_engine is None:
+        if self.provisional_engine is None and self._provisional_factory is None:
             return "exact", self.batch_size, None
         unscored, awaiting = self.catalog.backlog(self.scope)
         step = triage.next_step(triage.Backlog(unscored, awaiting), triage_on=self._triage_on,
                                 triage_over=self.triage_over, forced=self.triage_forced, batch_size=self.batch_size)
+        if step.triage and self.provisional_engine is None and self._provisional_factory is not None:
+            self.provisional_engine = self._provisional_factory()
+            self._provisional_factory = None
+            if self.provisional_engine is None:
+                return "exact", self.batch_size, None
         self._triage_on = step.triage
         if step.kind == "provisional":
             return "provisional", step.batch, False
