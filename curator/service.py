@@ -119,6 +119,23 @@ def load_engine(settings: Settings) -> "Engine":
     return Engine(settings.engine_config())
 
 
+def load_provisional_engine(settings: Settings, engine: "Engine", *, forced: bool = False) -> "Engine | None":
+    """Triage's quick engine (curator.triage): the same weights and options on the `global` protocol,
+    sharing the exact engine's model; None when triage is off (`[watch] triage_over` < 0 and no
+    --triage) or the exact engine is already that quick (the global protocol, or QualiCLIP, whose one
+    view is the whole photo whatever the protocol)."""
+    from iqa_engine import Engine
+
+    from curator.triage import PROVISIONAL_PROTOCOL
+
+    if (settings.triage_over < 0 and not forced) or engine.config.protocol == PROVISIONAL_PROTOCOL:
+        return None
+    if engine.config.method == "qualiclip":
+        return None
+    quick = engine.config.replace(protocol=PROVISIONAL_PROTOCOL, trunk="windows")
+    return Engine(quick, backbone=engine.backbone)
+
+
 def flag_policy_for(catalog: Catalog, settings: Settings, explicit: FlagPolicy | None = None) -> FlagPolicy:
     """Command-line values, else what `curator flag` last stored in the catalog, else the settings."""
     if explicit is not None:
@@ -133,7 +150,7 @@ def flag_policy_for(catalog: Catalog, settings: Settings, explicit: FlagPolicy |
 
 
 def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" = None,
-         flag_policy: FlagPolicy | None = None, retry_errors: bool = False,
+         flag_policy: FlagPolicy | None = None, retry_errors: bool = False, triage: bool = False,
          stop: threading.Event | None = None,
          on_start: Callable[[int], None] | None = None,
          on_progress: Callable[[int, int, float], None] | None = None,
@@ -145,6 +162,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
     derived again at the end, so a changed [reasons] setting applies.
 
     on_start(total) is called once the queue is known; on_progress(done, total, rate) after each batch.
+    triage: provisional scores first for any queue (`scan --triage`), not only past `[watch] triage_over`.
     """
     stop = stop or threading.Event()
     summary = ScanSummary()
@@ -190,7 +208,11 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
             worker = Worker(catalog, engine, batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
                             poll_interval=settings.poll_interval_seconds, flag_policy=policy, scope=found.roots,
                             on_batch=batch_done, burst_gap_seconds=settings.burst_gap_seconds,
-                            reason_rules=settings.reason_rules(), reasons_only=reasons_only)
+                            reason_rules=settings.reason_rules(), reasons_only=reasons_only,
+                            # --reasons-only scores nothing, so it has nothing to triage
+                            provisional_factory=None if reasons_only else (
+                                lambda: load_provisional_engine(settings, engine, forced=triage)),
+                            triage_over=max(0, settings.triage_over), triage_forced=triage and not reasons_only)
             summary.totals = worker.run(stop, until_idle=True)
             summary.reasons_changed = worker.reasons_changed
         summary.interrupted = stop.is_set()
@@ -279,7 +301,9 @@ class WatchService:
                             on_batch=lambda r: self._batch_done(catalog, roots, r), run_kind="watch",
                             burst_gap_seconds=s.burst_gap_seconds,
                             on_recorded=lambda rec: import_for_records(catalog, s.xmp_naming, rec),
-                            reason_rules=s.reason_rules())
+                            reason_rules=s.reason_rules(),
+                            provisional_factory=lambda: load_provisional_engine(s, engine),
+                            triage_over=max(0, s.triage_over))
             self.writer = SidecarWriter.from_settings(catalog, s) if self.xmp else None
             self.totals = worker.totals
             self._worker = worker

@@ -31,9 +31,11 @@ from PIL import Image
 
 from . import views as V
 from .backbone import Backbone, load_backbone, pick_device
+from .backends import attach_backend
 from .config import EngineConfig, dimensions_fingerprint, fingerprint
 from .cues import Cues, compute_cues, dimension_values
 from .decode import DecodedPhoto, decode_photo
+from .device_path import device_views, on_device, pinned
 from .errors import EngineError, ImageDecodeError
 from .hardware import fast_precision
 from .measures import MEASURES_VERSION, Measures, measure
@@ -88,6 +90,8 @@ class Engine:
                                 else None)
         self.dimensions_fingerprint = (dimensions_fingerprint(config, info.identity, info.fingerprint_activation,
                                                               MEASURES_VERSION) if config.reasons else None)
+        # Who runs the image tower (PyTorch, OpenVINO, ONNX Runtime); same score, so not in the fingerprint.
+        self.backend = attach_backend(self.backbone, self.config, self._text_features, self._logit_scale)
 
     def _stored_text_features(self) -> torch.Tensor:
         stored = self.backbone.stored_text_features
@@ -114,7 +118,7 @@ class Engine:
         size = original_size or image.size
         rgb = image.convert("RGB") if image.mode != "RGB" else image
         resized = V.resize_for_protocol(rgb, size, self._view_protocol, self.config.max_long_side)
-        photo = V.prepare_resized(resized, self._view_protocol)
+        photo = pinned(V.prepare_resized(resized, self._view_protocol), self.backbone.device)
         if not self.config.reasons:
             return Prepared(photo, size, source, decode_ms)
         t0 = time.perf_counter()
@@ -273,7 +277,7 @@ class Engine:
             return torch.cat([self.backbone.whole_image_features(p.photo.tensor) for p in prepared])
         if self.config.trunk == "shared" and self.config.protocol != "global":
             return torch.cat([self._shared_trunk_features(p.photo) for p in prepared])
-        all_views = torch.cat([V.window_views(p.photo) for p in prepared])
+        all_views = device_views([p.photo for p in prepared], self.backbone.device)
         chunks = [self.backbone.image_features(all_views[i:i + self.config.batch_views])
                   for i in range(0, all_views.shape[0], self.config.batch_views)]
         return torch.cat(chunks)
@@ -288,6 +292,7 @@ class Engine:
         """
         bb = self.backbone
         cell = V.VIEW // 7  # 32
+        photo = on_device(photo, bb.device)
         with torch.inference_mode(), bb.autocast():
             grid = bb.trunk(photo.tensor.unsqueeze(0))
             crops = [grid[:, :, y0 // cell:y0 // cell + 7, x0 // cell:x0 // cell + 7]

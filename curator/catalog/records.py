@@ -109,6 +109,8 @@ class ScoreRecord:
     elapsed_ms: float = 0.0
     decode_source: str | None = None
     quality: QualityRecord | None = None  # the dimensions and measurements computed with the score
+    # Triage's quick first-pass score: the photo stays in the queue until its exact score lands.
+    provisional: bool = False
 
     @classmethod
     def from_result(cls, result: Any) -> "ScoreRecord":
@@ -161,6 +163,8 @@ class GalleryRow:
     # before a model is trained, or for a photo it has not rated.
     taste: float | None = None
     reasons: tuple[str, ...] = ()  # why the shot is weak (curator.reasons vocabulary), at most two
+    # The score shown is a provisional one (triage's quick first pass), until the exact score lands.
+    provisional: bool = False
 
 
 GALLERY_FIELDS = tuple(f.name for f in fields(GalleryRow))

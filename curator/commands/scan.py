@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reasons-only", action="store_true", dest="reasons_only",
                    help="only compute what the reasons need (quality dimensions and measurements) for photos "
                         "already scored, keeping their stored scores; new or changed photos are left for a scan")
+    p.add_argument("--triage", action="store_true",
+                   help="provisional scores first (one quick view per photo), then the exact scores, whatever the "
+                        "queue's length (without it: only past [watch] triage_over photos, default 50)")
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -155,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     with graceful_stop() as stop:
         try:
             summary = service.scan(settings, args.paths, flag_policy=policy, retry_errors=args.retry_errors,
+                                   triage=args.triage,
                                    stop=stop, on_start=progress.start if progress else None,
                                    on_progress=progress.update if progress else None,
                                    reasons_only=args.reasons_only)
