@@ -327,7 +327,7 @@ class RayWorker(Worker):
         self.cluster = ClusterStatus(actors=len(self._actors))
         self.on_cluster = on_cluster
 
-    def score(self, inspections: Sequence[Inspection]) -> list[Outcome]:
+    def score(self, inspections: Sequence[Inspection], *, provisional: bool = False) -> list[Outcome]:
         """Outcomes from the actors' results (an Inspection's `prepared` holds its RemoteResult by now)."""
         outcomes = []
         for i in inspections:
@@ -374,9 +374,10 @@ class RayWorker(Worker):
             at_actors = [i.item.photo_id for _, batch, _, _ in self._calls.values() for i in batch]
             at_actors += [i.item.photo_id for batch, _, _ in self._retry for i in batch]
             ready, self._wait = self.select_ready(lookahead - len(inflight),
-                                                  [item.photo_id for item, _ in inflight] + at_actors)
+                                                  [item.photo_id for item, _, _ in inflight] + at_actors)
             for item in ready:
-                inflight.append((item, pool.submit(inspect_photo, item, self.engine, self.catalog)))
+                inflight.append((item, pool.submit(inspect_photo, item, self.engine, self.catalog, self.reasons_only),
+                                 "exact"))  # the actors score exactly: no triage on a cluster
             self._next_poll = now if ready else now + min(self._wait, self.poll_interval)
         if stop.is_set():
             return False  # park: what the actors hold is never recorded and stays pending for the next run
@@ -387,7 +388,7 @@ class RayWorker(Worker):
         if actor is not None and inflight:
             t0 = time.monotonic()
             batch = [inflight.popleft() for _ in range(min(self.batch_size, len(inflight)))]
-            inspections = [_result(item, fut) for item, fut in batch]
+            inspections = [_result(item, fut) for item, fut, _ in batch]
             photos = [i.prepared for i in inspections if i.kind in _FOR_MODEL]
             if photos:
                 self._send(actor, inspections, t0, photos)
@@ -400,7 +401,7 @@ class RayWorker(Worker):
                 self._collect(done[0])
             return True
         if not inflight:
-            if until_idle and self.catalog.queue_length(self.scope) == 0:
+            if until_idle and self.catalog.queue_length(self.scope, scored_only=self.reasons_only) == 0:
                 return False
             if self.on_idle:
                 self.on_idle()

@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from curator import culling
 from curator.catalog import CURRENT_KINDS, Catalog, CatalogError, FileEntry, SyncCounts
@@ -122,6 +122,23 @@ def load_engine(settings: Settings) -> "Engine":
     return Engine(settings.engine_config())
 
 
+def load_provisional_engine(settings: Settings, engine: "Engine", *, forced: bool = False) -> "Engine | None":
+    """Triage's quick engine (curator.triage): the same weights and options on the `global` protocol,
+    sharing the exact engine's model; None when triage is off (`[watch] triage_over` < 0 and no
+    --triage) or the exact engine is already that quick (the global protocol, or QualiCLIP, whose one
+    view is the whole photo whatever the protocol)."""
+    from iqa_engine import Engine
+
+    from curator.triage import PROVISIONAL_PROTOCOL
+
+    if (settings.triage_over < 0 and not forced) or engine.config.protocol == PROVISIONAL_PROTOCOL:
+        return None
+    if engine.config.method == "qualiclip":
+        return None
+    quick = engine.config.replace(protocol=PROVISIONAL_PROTOCOL, trunk="windows")
+    return Engine(quick, backbone=engine.backbone)
+
+
 def flag_policy_for(catalog: Catalog, settings: Settings, explicit: FlagPolicy | None = None) -> FlagPolicy:
     """Command-line values, else what `curator flag` last stored in the catalog, else the settings."""
     if explicit is not None:
@@ -136,7 +153,7 @@ def flag_policy_for(catalog: Catalog, settings: Settings, explicit: FlagPolicy |
 
 
 def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" = None,
-         flag_policy: FlagPolicy | None = None, retry_errors: bool = False,
+         flag_policy: FlagPolicy | None = None, retry_errors: bool = False, triage: bool = False,
          stop: threading.Event | None = None,
          on_start: Callable[[int], None] | None = None,
          on_progress: Callable[[int, int, float], None] | None = None,
@@ -149,6 +166,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
 
     on_start(total) is called once the queue is known; on_progress(done, total, rate) after each batch.
     With `ray`, the decoding and scoring run on a Ray cluster's actors (curator.ray_scan); the rest is the same.
+    triage: provisional scores first for any queue (`scan --triage`), not only past `[watch] triage_over`.
     """
     stop = stop or threading.Event()
     summary = ScanSummary()
@@ -191,17 +209,22 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
                 on_progress(done, done + catalog.queue_length(found.roots, scored_only=reasons_only), report.rate)
 
         if engine is not None:
-            worker_options = dict(batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
+            worker_options: dict[str, Any] = dict(batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
                                   poll_interval=settings.poll_interval_seconds, flag_policy=policy,
                                   scope=found.roots, on_batch=batch_done,
                                   burst_gap_seconds=settings.burst_gap_seconds,
                                   reason_rules=settings.reason_rules(), reasons_only=reasons_only)
-            if ray is not None:
+            if ray is not None:  # the actors score exactly: no triage on a cluster
                 from curator.ray_scan import run_on_ray
 
                 summary.totals = run_on_ray(ray, catalog, engine, stop, **worker_options)
             else:
-                worker = Worker(catalog, engine, **worker_options)  # type: ignore[arg-type]  # options typed per key
+                worker = Worker(catalog, engine,
+                                # --reasons-only scores nothing, so it has nothing to triage
+                                provisional_factory=None if reasons_only else (
+                                    lambda: load_provisional_engine(settings, engine, forced=triage)),
+                                triage_over=max(0, settings.triage_over), triage_forced=triage and not reasons_only,
+                                **worker_options)
                 summary.totals = worker.run(stop, until_idle=True)
                 summary.reasons_changed = worker.reasons_changed
             if not stop.is_set():  # photos scored before embeddings existed get theirs; scores untouched
@@ -292,7 +315,9 @@ class WatchService:
                             on_batch=lambda r: self._batch_done(catalog, roots, r), run_kind="watch",
                             burst_gap_seconds=s.burst_gap_seconds,
                             on_recorded=lambda rec: import_for_records(catalog, s.xmp_naming, rec),
-                            reason_rules=s.reason_rules())
+                            reason_rules=s.reason_rules(),
+                            provisional_factory=lambda: load_provisional_engine(s, engine),
+                            triage_over=max(0, s.triage_over))
             self.writer = SidecarWriter.from_settings(catalog, s) if self.xmp else None
             self.totals = worker.totals
             self._worker = worker

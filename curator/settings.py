@@ -21,6 +21,8 @@ in this same format. Every table and key, with its default:
     trunk = "windows"         # "windows" (exact) or "shared" (faster, approximate)
     batch_views = 72          # views per forward pass
     decode_workers = 2        # threads decoding photos ahead of the model
+    backend = "auto"          # who runs the image tower on the CPU: "auto" (the fastest installed
+                              # runtime that gives the same score), "torch", "openvino" or "onnxruntime"
 
     [catalog]
     db = ""                   # the catalog file; "" means <user data dir>/catalog.db
@@ -29,6 +31,9 @@ in this same format. Every table and key, with its default:
     settle_seconds = 2.0      # a file must keep its size and mtime this long before it is scored
     poll_interval_seconds = 0.1  # how often the queue is looked at when it is idle
     scan_batch = 8            # photos per scoring batch and catalog transaction
+    triage_over = 50          # more photos than this waiting with no score at all get provisional scores
+                              # first (the quick "global" protocol), then the exact ones; a negative value
+                              # turns triage off
 
     [flags]                   # the low-quality flags
     bottom_percent = 15.0     # flag the bottom N % of each folder
@@ -128,7 +133,7 @@ DB_FILE_NAME = "catalog.db"
 _ENGINE = EngineConfig()
 # The EngineConfig fields that the settings file's [engine] table and the engine flags set.
 ENGINE_KEYS: tuple[str, ...] = ("method", "model", "pretrained", "weights", "activation", "device", "protocol",
-                                "mode", "precision", "trunk", "batch_views", "decode_workers")
+                                "mode", "precision", "trunk", "batch_views", "decode_workers", "backend")
 
 
 class SettingsError(Exception):
@@ -170,12 +175,16 @@ class Settings:
     trunk: str = _ENGINE.trunk
     batch_views: int = _ENGINE.batch_views
     decode_workers: int = _ENGINE.decode_workers
+    # The app's default, unlike the engine library's ("torch"): the fastest installed runtime
+    # that gives the same score (iqa_engine.backends).
+    backend: str = "auto"
     # [catalog]
     db: str = ""  # "" means <user data dir>/catalog.db
     # [watch]
     settle_seconds: float = 2.0
     poll_interval_seconds: float = 0.1
     scan_batch: int = 8  # photos per scoring batch in scan/watch
+    triage_over: int = 50  # queue length past which provisional scores come first (curator.triage); < 0: off
     # [flags]
     bottom_percent: float = 15.0
     threshold: float | None = None
@@ -289,6 +298,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("watch", "settle_seconds"): "settle_seconds",
     ("watch", "poll_interval_seconds"): "poll_interval_seconds",
     ("watch", "scan_batch"): "scan_batch",
+    ("watch", "triage_over"): "triage_over",
     ("flags", "bottom_percent"): "bottom_percent",
     ("flags", "threshold"): "threshold",
     ("xmp", "naming"): "xmp_naming",
@@ -319,7 +329,7 @@ TABLES: tuple[str, ...] = (*dict.fromkeys(table for table, _ in TOML_KEYS), "dim
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Defaults <- settings file (if present) <- CURATOR_DB. Flags are applied by the caller."""
+    """Defaults <- settings file (if present) <- CURATOR_DB, CURATOR_BACKEND. Flags are applied by the caller."""
     env = os.environ if environ is None else environ
     settings = Settings()
     file_path = path or default_settings_path()
@@ -327,6 +337,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         settings = settings.with_overrides(str(file_path), **_read_toml(file_path))
     if env.get("CURATOR_DB"):
         settings = settings.with_overrides("env CURATOR_DB", db=env["CURATOR_DB"])
+    if env.get("CURATOR_BACKEND"):
+        settings = settings.with_overrides("env CURATOR_BACKEND", backend=env["CURATOR_BACKEND"])
     _validate(settings)
     return settings
 

@@ -19,6 +19,7 @@ only ever opened for reading.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import logging
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
-from curator import culling, settle
+from curator import culling, settle, triage
 from curator.catalog import Catalog, CatalogError, FileStat, Outcome, OutcomeKind, PendingItem, Recorded, ScoreRecord
 from curator.exif import ExifData, read_exif
 from curator.reasons import ReasonRules
@@ -278,9 +279,20 @@ class Worker:
                  on_idle: Callable[[], None] | None = None, run_kind: str = "scan",
                  burst_gap_seconds: float | None = 2.0,
                  on_recorded: Callable[[Sequence[Recorded]], Sequence[str]] | None = None,
-                 reason_rules: "ReasonRules | None" = None, reasons_only: bool = False) -> None:
+                 reason_rules: "ReasonRules | None" = None, reasons_only: bool = False,
+                 provisional_engine: "Engine | None" = None, triage_over: int = 50,
+                 triage_forced: bool = False,
+                 provisional_factory: "Callable[[], Engine | None] | None" = None) -> None:
         self.catalog = catalog
         self.engine = engine
+        # Triage (curator.triage): with a provisional engine, a long backlog gets its quick scores
+        # first and its exact scores after; without one, every photo is scored exactly at once.
+        self.provisional_engine = provisional_engine
+        # builds the provisional engine the first time triage is needed (most queues never need it)
+        self._provisional_factory = provisional_factory
+        self.triage_over = int(triage_over)
+        self.triage_forced = bool(triage_forced)
+        self._triage_on = False
         self.batch_size = max(1, int(batch_size))
         self.settle_seconds = float(settle_seconds)
         self.poll_interval = max(0.01, float(poll_interval))
@@ -314,10 +326,12 @@ class Worker:
 
     # -- select ---------------------------------------------------------------
 
-    def select_ready(self, limit: int, exclude: Sequence[int] = ()) -> tuple[list[PendingItem], float]:
-        """Pending items whose files have settled, and how long until the next one might."""
+    def select_ready(self, limit: int, exclude: Sequence[int] = (),
+                     provisional: bool | None = None) -> tuple[list[PendingItem], float]:
+        """Pending items whose files have settled, and how long until the next one might
+        (provisional: see Catalog.pending_items)."""
         candidates = self.catalog.pending_items(self.scope, limit=limit * 4 + 16, exclude=exclude,
-                                                scored_only=self.reasons_only)
+                                                scored_only=self.reasons_only, provisional=provisional)
         ready: list[PendingItem] = []
         wait = self.poll_interval
         for item in candidates:
@@ -336,19 +350,22 @@ class Worker:
 
     # -- score ----------------------------------------------------------------
 
-    def score(self, inspections: Sequence[Inspection]) -> list[Outcome]:
-        """Stage 3: the model for the batch's decoded photos; a failure is narrowed to the photo that caused it."""
+    def score(self, inspections: Sequence[Inspection], *, provisional: bool = False) -> list[Outcome]:
+        """Stage 3: the model for the batch's decoded photos; a failure is narrowed to the photo that caused it.
+
+        provisional: triage's first pass, by the provisional engine; its scores are marked so."""
+        engine = self.provisional_engine if provisional and self.provisional_engine else self.engine
         to_score = [i for i in inspections if i.kind in ("score", "measure")]
         scores: dict[int, Any] = {}
         failures: dict[int, str] = {}
         if to_score:
             try:
-                results = self.engine.score_prepared([i.prepared for i in to_score])
+                results = engine.score_prepared([i.prepared for i in to_score])
                 scores = {id(i): s for i, s in zip(to_score, results)}
             except Exception:
                 for i in to_score:
                     try:
-                        scores[id(i)] = self.engine.score_prepared([i.prepared])[0]
+                        scores[id(i)] = engine.score_prepared([i.prepared])[0]
                     except Exception as exc:
                         failures[id(i)] = f"scoring failed ({type(exc).__name__}: {exc})"
         outcomes = []
@@ -369,7 +386,8 @@ class Worker:
                 else:
                     outcomes.append(Outcome(i.item.photo_id, "scored", expected, stat=i.stat,
                                             content_hash=i.content_hash, exif=i.exif,
-                                            score=ScoreRecord.from_result(scores[id(i)]),  # the catalog's own record
+                                            score=dataclasses.replace(  # the catalog's own record
+                                                ScoreRecord.from_result(scores[id(i)]), provisional=provisional),
                                             twin_id=i.twin_id, partners=i.partners))
             else:
                 outcomes.append(Outcome(i.item.photo_id, i.kind, expected, stat=i.stat,
@@ -387,7 +405,8 @@ class Worker:
         stays pending); after MAX_FAILURES failures in a row the CatalogError is raised.
         """
         self._started_at = self.clock()
-        self._inflight: deque[tuple[PendingItem, Future[Inspection]]] = deque()
+        # (item, its inspection, the pass it was selected for: "exact" or "provisional")
+        self._inflight: deque[tuple[PendingItem, Future[Inspection], str]] = deque()
         self._next_poll = 0.0
         self._wait = self.poll_interval
         failures = 0
@@ -406,21 +425,44 @@ class Worker:
                         log.warning("catalog unavailable (%s); trying again in %.0f s", exc, pause)
                         stop.wait(pause)
             finally:
-                for _, fut in self._inflight:
+                for _, fut, _ in self._inflight:
                     fut.cancel()
         return self.totals
 
     MAX_FAILURES = 8
 
+    def _plan(self) -> tuple[str, int, bool | None]:
+        """(the pass to feed, its batch size, the provisional filter for selecting its photos)."""
+        if self.provisional_engine is None and self._provisional_factory is None:
+            return "exact", self.batch_size, None
+        unscored, awaiting = self.catalog.backlog(self.scope)
+        step = triage.next_step(triage.Backlog(unscored, awaiting), triage_on=self._triage_on,
+                                triage_over=self.triage_over, forced=self.triage_forced, batch_size=self.batch_size)
+        if step.triage and self.provisional_engine is None and self._provisional_factory is not None:
+            self.provisional_engine = self._provisional_factory()
+            self._provisional_factory = None
+            if self.provisional_engine is None:
+                return "exact", self.batch_size, None
+        self._triage_on = step.triage
+        if step.kind == "provisional":
+            return "provisional", step.batch, False
+        if step.triage:  # the exact pass: only photos that already show a provisional score
+            return "exact", step.batch, True
+        return "exact", self.batch_size, None
+
     def _step(self, pool: ThreadPoolExecutor, stop: threading.Event, until_idle: bool) -> bool:
         """One turn of the loop: top up the decode-ahead, then score one batch or wait. False: stop now."""
         inflight = self._inflight
-        lookahead = 2 * self.batch_size
+        kind, batch_size, provisional = self._plan()
+        engine = self.provisional_engine if kind == "provisional" and self.provisional_engine else self.engine
+        lookahead = 2 * batch_size
         now = time.monotonic()
         if len(inflight) < lookahead and now >= self._next_poll:
-            ready, self._wait = self.select_ready(lookahead - len(inflight), [item.photo_id for item, _ in inflight])
+            ready, self._wait = self.select_ready(lookahead - len(inflight), [item.photo_id for item, _, _ in inflight],
+                                                  provisional)
             for item in ready:
-                inflight.append((item, pool.submit(inspect_photo, item, self.engine, self.catalog, self.reasons_only)))
+                inflight.append((item, pool.submit(inspect_photo, item, engine, self.catalog, self.reasons_only),
+                                 kind))
             self._next_poll = now if ready else now + min(self._wait, self.poll_interval)
         if not inflight:
             if until_idle and self.catalog.queue_length(self.scope, scored_only=self.reasons_only) == 0:
@@ -433,15 +475,20 @@ class Worker:
                 self._next_poll = 0.0
             return True
         t0 = time.monotonic()
-        batch = [inflight.popleft() for _ in range(min(self.batch_size, len(inflight)))]
-        inspections = [_result(item, fut) for item, fut in batch]
+        # one pass per batch: the planned pass's photos first (a new photo's provisional score does not
+        # wait for the exact photos already decoded), else the oldest in flight
+        batch_kind = kind if any(k == kind for _, _, k in inflight) else inflight[0][2]
+        batch = [entry for entry in inflight if entry[2] == batch_kind][:batch_size]
+        for entry in batch:
+            inflight.remove(entry)
+        inspections = [_result(item, fut) for item, fut, _ in batch]
         if stop.is_set():
             return False  # park: nothing recorded, the rows stay pending for the next run
-        self._finish_batch(inspections, t0)
+        self._finish_batch(inspections, t0, provisional=batch_kind == "provisional")
         return True
 
-    def _finish_batch(self, inspections: list[Inspection], t0: float) -> None:
-        outcomes = self.score(inspections)
+    def _finish_batch(self, inspections: list[Inspection], t0: float, *, provisional: bool = False) -> None:
+        outcomes = self.score(inspections, provisional=provisional)
         if self.run_id is None:  # started when run() began, so busy time always fits in the run's span
             self.run_id = self.catalog.start_run(self.run_kind, self.engine.fingerprint, now=self._started_at)
         recorded = self.catalog.record_outcomes(outcomes, now=self.clock(), run_id=self.run_id,

@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import TYPE_CHECKING, Any, ContextManager
 
 import torch
 import torch.nn.functional as F
 
 from .activation import Activation, choose_activation
 from .config import EngineConfig
+from .device_path import keep_fp32_exact, wants_channels_last
 from .errors import EngineError, WeightsUnavailable
 from .weights import (
     cached_pretrained_file,
@@ -30,6 +31,9 @@ from .weights import (
     fix_hint,
     read_weights_file,
 )
+
+if TYPE_CHECKING:
+    from .backends.towers import ImageTower
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class Backbone:
         # text features that came with the weights file (QualiCLIP's), float32 on the device
         self.stored_text_features = (None if stored_text_features is None
                                      else stored_text_features.float().to(device))
+        # Set by iqa_engine.backends when another runtime (OpenVINO, ONNX Runtime) runs the image tower.
+        self.tower: ImageTower | None = None
         visual = model.visual
         self.is_resnet = all(hasattr(visual, a) for a in ("stem", "layer4", "attnpool"))
         if not self.is_resnet:
@@ -76,13 +82,14 @@ class Backbone:
             size = (size, size) if isinstance(size, int) else tuple(size)
             if size != (224, 224):
                 raise EngineError(f"model {info.model} expects {size[0]}x{size[1]} inputs; MA-CLIP views are 224x224")
-        if self.is_resnet and device.type == "cpu":
-            # oneDNN convolutions run faster on NHWC tensors
+        if self.is_resnet and wants_channels_last(device):
+            # oneDNN and cuDNN convolutions run faster on NHWC tensors
             self.model.visual.to(memory_format=torch.channels_last)
         # open_clip's own evaluation transform for this model and weights (resize, centre crop,
         # normalise): what the standard embedding is computed on
         self.preprocess_cfg = dict(getattr(visual, "preprocess_cfg", None) or {})
         self.preprocess = image_transform_v2(PreprocessCfg(**self.preprocess_cfg), is_train=False)
+        keep_fp32_exact(device, precision)
 
     @property
     def parameter_count(self) -> int:
@@ -111,9 +118,11 @@ class Backbone:
 
     def trunk(self, views: torch.Tensor) -> torch.Tensor:
         """ResNet stem + layers: (B, 3, H, W) -> (B, C, H/32, W/32)."""
+        if self.tower is not None:  # another runtime runs the image tower (iqa_engine.backends)
+            return self.tower.trunk(views)
         v = self.model.visual
         x = views.to(self.device, non_blocking=True)
-        if self.device.type == "cpu":
+        if wants_channels_last(self.device):
             x = x.contiguous(memory_format=torch.channels_last)
         x = x.to(v.conv1.weight.dtype)
         x = v.stem(x)
@@ -166,6 +175,8 @@ class Backbone:
 
     def image_features(self, views: torch.Tensor) -> torch.Tensor:
         """(B, 3, 224, 224) normalised views -> (B, D) unnormalised float32 features."""
+        if self.tower is not None:  # another runtime runs the image tower (iqa_engine.backends)
+            return self.tower.features(views)
         with torch.inference_mode(), self.autocast():
             if self.is_resnet:
                 feats = self.attention_pool(self.trunk(views))

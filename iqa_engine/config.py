@@ -41,6 +41,9 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 # "shared" runs a ResNet trunk once per photo and pools 7x7 cell windows of its
 # feature map (an approximation, see README "Performance").
 TRUNKS = ("windows", "shared")
+# The runtime of the image tower on the CPU (iqa_engine.backends). Not part of the
+# fingerprint: a backend is only used when it gives the same score.
+BACKENDS = ("auto", "torch", "openvino", "onnxruntime")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class EngineConfig:
     # also compute the standard CLIP embedding (one more 224-px view per photo); it does not
     # change the score, so it is not part of the score's fingerprint
     clip_embedding: bool = True
+    backend: str = "torch"  # who runs the image tower ("auto" in the app); speed only, never the numbers
 
     def __post_init__(self) -> None:
         _check_choice("method", self.method, METHODS)
@@ -83,6 +87,7 @@ class EngineConfig:
         _check_choice("device", self.device.split(":")[0], DEVICES)
         _check_choice("trunk", self.trunk, TRUNKS)
         _check_choice("activation", self.activation, ACTIVATIONS)
+        _check_choice("backend", self.backend, BACKENDS)
         if not self.prompt_pairs or any(len(p) != 2 for p in self.prompt_pairs):
             raise ValueError("prompt_pairs must be a non-empty list of (positive, negative) pairs")
         if self.batch_views < 1 or self.decode_workers < 1:

@@ -31,9 +31,11 @@ from PIL import Image
 
 from . import views as V
 from .backbone import Backbone, load_backbone, pick_device
+from .backends import attach_backend
 from .config import EngineConfig, clip_fingerprint, dimensions_fingerprint, fingerprint
 from .cues import Cues, compute_cues, dimension_values
 from .decode import DecodedPhoto, decode_photo
+from .device_path import device_views, on_device, pinned
 from .errors import EngineError, ImageDecodeError
 from .hardware import fast_precision
 from .measures import MEASURES_VERSION, Measures, measure
@@ -93,6 +95,8 @@ class Engine:
                                 else None)
         self.dimensions_fingerprint = (dimensions_fingerprint(config, info.identity, info.fingerprint_activation,
                                                               MEASURES_VERSION) if config.reasons else None)
+        # Who runs the image tower (PyTorch, OpenVINO, ONNX Runtime); same score, so not in the fingerprint.
+        self.backend = attach_backend(self.backbone, self.config, self._text_features, self._logit_scale)
 
     def _stored_text_features(self) -> torch.Tensor:
         stored = self.backbone.stored_text_features
@@ -119,7 +123,7 @@ class Engine:
         size = original_size or image.size
         rgb = image.convert("RGB") if image.mode != "RGB" else image
         resized = V.resize_for_protocol(rgb, size, self._view_protocol, self.config.max_long_side)
-        photo = V.prepare_resized(resized, self._view_protocol)
+        photo = pinned(V.prepare_resized(resized, self._view_protocol), self.backbone.device)
         standard = self.backbone.preprocess(rgb) if self.config.clip_embedding else None
         phash = difference_hash(rgb)
         if not self.config.reasons:
@@ -349,12 +353,16 @@ class Engine:
         if self.config.trunk == "shared" and self.config.protocol != "global":
             return torch.cat([self._shared_trunk_features(p.photo) for p in prepared]), \
                 self._standard_embeddings(prepared)
-        views = [V.window_views(p.photo) for p in prepared]
-        riding = bool(standard) and all(v.shape[-2:] == (V.VIEW, V.VIEW) for v in standard.values())
+        views = device_views([p.photo for p in prepared], self.backbone.device)  # cut on the GPU when there is one
+        # the standard views ride in the same passes only on PyTorch: another runtime's graph has no
+        # separate trunk to share (the standard embedding then takes a PyTorch pass of its own)
+        riding = (self.backbone.tower is None and bool(standard)
+                  and all(v.shape[-2:] == (V.VIEW, V.VIEW) for v in standard.values()))
         if not riding:
-            return self._batched(torch.cat(views), 0)[0], self._standard_embeddings(prepared)
-        n_plain = sum(v.shape[0] for v in views)
-        plain, std = self._batched(torch.cat([*views, torch.stack(list(standard.values()))]), n_plain)
+            return self._batched(views, 0)[0], self._standard_embeddings(prepared)
+        n_plain = views.shape[0]
+        riders = torch.stack(list(standard.values())).to(views.device)
+        plain, std = self._batched(torch.cat([views, riders]), n_plain)
         return plain, dict(zip(standard, _unit(std)))
 
     def _batched(self, views: torch.Tensor, n_plain: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -379,6 +387,7 @@ class Engine:
         """
         bb = self.backbone
         cell = V.VIEW // 7  # 32
+        photo = on_device(photo, bb.device)
         with torch.inference_mode(), bb.autocast():
             grid = bb.trunk(photo.tensor.unsqueeze(0))
             crops = [grid[:, :, y0 // cell:y0 // cell + 7, x0 // cell:x0 // cell + 7]

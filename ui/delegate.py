@@ -259,7 +259,11 @@ class TileDelegate(QStyledItemDelegate):
 
         # score badge (top left) and weak marker (top right)
         bx, by = tile.left() + 5, tile.top() + 5
-        if row.fused is not None and score_text is not None:
+        if row.fused is not None and score_text is not None and row.provisional:
+            # hollow: a provisional score (triage's quick pass), until the exact score lands
+            colour = theme.rank_colour(rank, weak)
+            draw_pill(p, bx, by, score_text, _OVERLAY, self._badge_font, fg=colour, outline=colour)
+        elif row.fused is not None and score_text is not None:
             draw_pill(p, bx, by, score_text, theme.rank_colour(rank, weak), self._badge_font)
         elif row.status == "error":
             draw_pill(p, bx, by, "error", QColor(0x7a, 0x24, 0x1e), self._badge_font)

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from curator.catalog import GalleryRow, PhotoDetail
     from curator.explain import Why
 
+# A provisional score: triage's quick first pass (one view of the photo); the exact score replaces it.
+PROVISIONAL_NOTE = "provisional: a quick first-pass score; the exact score follows"
+
 
 # --- formatting ------------------------------------------------------------------------------------
 # What a camera can record; anything outside is corrupt EXIF (4294967295, an unsigned -1) and shows as "—".
@@ -478,6 +481,8 @@ class DetailPane(QWidget):
                 notes.append(f"<span style='color:{theme.WEAK.name()}'>{WEAK_MEANING}</span>")
             if row.flag == "reject" and row.flag_source == "auto" and not weak:
                 notes.append("auto reject")
+            if row.provisional:
+                notes.append(PROVISIONAL_NOTE)
             self.score_note.setText("<br>".join(notes))
         else:
             self.score.setStyleSheet(f"color: {theme.TEXT_DIM.name()};")

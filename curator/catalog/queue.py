@@ -17,6 +17,13 @@ from curator.catalog.records import FileEntry, FileStat, KnownFile, PendingItem,
 from curator.catalog.sql import HAS_A_SCORE, INSERT_PHOTO, REQUEUE_PHOTO, SHOT, in_chunks, new_row, scope_clause
 
 
+# A photo (row of `photos`) holds a provisional score: triage scored it quickly, its exact score is due.
+_HAS_PROVISIONAL = "EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = photos.id AND s.provisional = 1)"
+# Triage's first pass is for photos that show no score at all: one already scored (a changed file, one
+# queued for its quality values, a moved one) keeps showing that score until its exact one lands.
+_NO_SCORE_YET = f"NOT {HAS_A_SCORE}"
+
+
 class QueueMixin(CatalogBase):
     def known_files(self, scope: Sequence[str], fingerprint: str,
                     dimensions_fingerprint: str | None = None) -> dict[str, KnownFile]:
@@ -156,12 +163,19 @@ class QueueMixin(CatalogBase):
                 conn.execute(INSERT_PHOTO, new_row(path, FileStat(0, 0), now, status="error", error=message))
 
     def pending_items(self, scope: Sequence[str] | None = None, limit: int = 64,
-                      exclude: Iterable[int] = (), scored_only: bool = False) -> list[PendingItem]:
-        """Pending photos, longest-quiet first, for the worker's settle check (with scored_only, only those
-        that have a score already)."""
+                      exclude: Iterable[int] = (), scored_only: bool = False, *,
+                      provisional: bool | None = None) -> list[PendingItem]:
+        """Pending photos, longest-quiet first, for the worker's settle check.
+
+        scored_only: only those that have a score already (`scan --reasons-only`).
+        provisional=False: only those whose shot has no score at all yet (triage's first pass);
+        True: only those with a provisional score (its second pass); None: all of them.
+        """
         clause, params = scope_clause(scope, "path")
         if scored_only:
             clause += f" AND {HAS_A_SCORE}"
+        if provisional is not None:
+            clause += f" AND {_HAS_PROVISIONAL if provisional else _NO_SCORE_YET}"
         for in_list, chunk in in_chunks(int(i) for i in exclude):  # the worker's photos in flight
             clause += f" AND id NOT {in_list}"
             params += chunk
@@ -169,6 +183,15 @@ class QueueMixin(CatalogBase):
             "SELECT id, path, folder, size, mtime_ns, settle_since, content_hash FROM photos "
             f"WHERE status = 'pending' AND {clause} ORDER BY settle_since, id LIMIT ?", params + [int(limit)])
         return [PendingItem(r[0], r[1], r[2], FileStat(r[3], r[4]), r[5], r[6]) for r in rows]
+
+    def backlog(self, scope: Sequence[str] | None = None) -> tuple[int, int]:
+        """(pending photos with no score at all, pending photos with a provisional score): triage's counts.
+        Pending photos that already show an exact score are in neither: triage leaves them to the exact pass."""
+        clause, params = scope_clause(scope, "path")
+        row = self._read(
+            f"SELECT COALESCE(SUM({_NO_SCORE_YET}), 0), COALESCE(SUM({_HAS_PROVISIONAL}), 0) "
+            f"FROM photos WHERE status = 'pending' AND {clause}", params)[0]
+        return int(row[0]), int(row[1])
 
     def note_unsettled(self, photo_id: int, stat: FileStat, since: float) -> None:
         """The worker saw a pending file change: restart its quiet period."""

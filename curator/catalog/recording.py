@@ -173,19 +173,19 @@ class RecordingMixin(CatalogBase):
         conn.execute(
             "INSERT INTO scores (photo_id, fingerprint, score, fused, cosine, magnitude, w_cosine, w_magnitude, "
             "mode, protocol, model, scored_width, scored_height, n_views, decode_source, elapsed_ms, "
-            "scored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "scored_at, provisional) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(photo_id, fingerprint) DO UPDATE SET score = excluded.score, fused = excluded.fused, "
             "cosine = excluded.cosine, magnitude = excluded.magnitude, w_cosine = excluded.w_cosine, "
             "w_magnitude = excluded.w_magnitude, mode = excluded.mode, protocol = excluded.protocol, "
             "model = excluded.model, scored_width = excluded.scored_width, "
             "scored_height = excluded.scored_height, n_views = excluded.n_views, "
             "decode_source = excluded.decode_source, elapsed_ms = excluded.elapsed_ms, "
-            "scored_at = excluded.scored_at",
+            "scored_at = excluded.scored_at, provisional = excluded.provisional",
             (pid, score.fingerprint, finite(score.score), finite(score.fused), finite(score.cosine),
              finite(score.magnitude), finite(score.w_cosine), finite(score.w_magnitude), score.mode, score.protocol,
              score.model,
              score.scored_size[0], score.scored_size[1], len(score.views), score.decode_source,
-             float(score.elapsed_ms), now))
+             float(score.elapsed_ms), now, int(score.provisional)))
         score_id = conn.execute("SELECT id FROM scores WHERE photo_id = ? AND fingerprint = ?",
                                 (pid, score.fingerprint)).fetchone()[0]
         conn.execute("INSERT INTO score_views (score_id, views) VALUES (?, ?) "
@@ -195,10 +195,12 @@ class RecordingMixin(CatalogBase):
             "INSERT INTO embeddings (photo_id, fingerprint, dim, vector) VALUES (?,?,?,?) "
             "ON CONFLICT(photo_id, fingerprint) DO UPDATE SET dim = excluded.dim, vector = excluded.vector",
             (pid, score.fingerprint, int(emb.size), emb.tobytes()))
+        # a provisional score leaves the photo in the queue: it still lacks its exact score
+        status = "pending" if score.provisional else "scored"
         conn.execute(
-            "UPDATE photos SET status = 'scored', error = NULL, size = ?, mtime_ns = ?, "
+            "UPDATE photos SET status = ?, error = NULL, size = ?, mtime_ns = ?, "
             "content_hash = COALESCE(?, content_hash), width = ?, height = ?, scored_count = scored_count + 1, "
-            "updated_at = ? WHERE id = ?", (st.size, st.mtime_ns, content_hash, w, h, now, pid))
+            "updated_at = ? WHERE id = ?", (status, st.size, st.mtime_ns, content_hash, w, h, now, pid))
         if exif is not None:
             write_exif(conn, pid, exif)
         if score.quality is not None:

@@ -110,6 +110,8 @@ class ScoreRecord:
     decode_source: str | None = None
     quality: QualityRecord | None = None  # the dimensions and measurements computed with the score
     clip: "ClipEmbedding | None" = None  # the standard CLIP embedding from the same pass
+    # Triage's quick first-pass score: the photo stays in the queue until its exact score lands.
+    provisional: bool = False
 
     @classmethod
     def from_result(cls, result: Any) -> "ScoreRecord":
@@ -163,6 +165,8 @@ class GalleryRow:
     # before a model is trained, or for a photo it has not rated.
     taste: float | None = None
     reasons: tuple[str, ...] = ()  # why the shot is weak (curator.reasons vocabulary), at most two
+    # The score shown is a provisional one (triage's quick first pass), until the exact score lands.
+    provisional: bool = False
 
 
 GALLERY_FIELDS = tuple(f.name for f in fields(GalleryRow))

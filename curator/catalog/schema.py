@@ -22,7 +22,7 @@ import sqlite_utils
 
 from curator.catalog.pairs import link_partners
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 APPLICATION_ID = 0x63757261  # "cura", so a stranger's SQLite file is never mistaken for a catalog
 
 
@@ -203,6 +203,13 @@ def _migrate_v6(db: sqlite_utils.Database) -> None:
         PRIMARY KEY (vocabulary, clip_fingerprint))""")
 
 
+def _migrate_v7(db: sqlite_utils.Database) -> None:
+    """Triage's provisional scores (scores.provisional): a quick first-pass score that a photo shows,
+    marked, while it stays in the queue for its exact score. Every existing score is exact."""
+    db.execute("ALTER TABLE scores ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
-    1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3, 4: _migrate_v4, 5: _migrate_v5, 6: _migrate_v6}
+    1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3, 4: _migrate_v4, 5: _migrate_v5, 6: _migrate_v6,
+    7: _migrate_v7}
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))

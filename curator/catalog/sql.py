@@ -13,9 +13,11 @@ from curator.catalog.records import GALLERY_FIELDS, FileStat, GalleryRow
 # A photo's shot: the scored file of a RAW+JPEG pair holds the score and the decision for both files.
 SHOT = "COALESCE(p.partner_of, p.id)"
 
-# The latest score of photo p's shot, as `s` (LEFT JOIN: photos without a score keep a row of NULLs).
+# The latest score of photo p's shot, as `s` (LEFT JOIN: photos without a score keep a row of NULLs). An exact
+# score wins over a provisional one (triage's), whenever it landed: a photo whose exact score is kept (unchanged,
+# moved, measured) after triage scored it provisionally shows the exact score.
 LATEST_SCORE = ("LEFT JOIN scores s ON s.id = (SELECT s2.id FROM scores s2 WHERE s2.photo_id = " + SHOT +
-                "  ORDER BY s2.scored_at DESC, s2.id DESC LIMIT 1) ")
+                "  ORDER BY s2.provisional, s2.scored_at DESC, s2.id DESC LIMIT 1) ")
 
 # The shots the policies look at: not missing, and the second file of a RAW+JPEG pair left out (a pair is one).
 LIVE_SHOTS = "p.status != 'missing' AND p.partner_of IS NULL"
@@ -31,7 +33,7 @@ GALLERY_SELECT = (
     "e.capture_time, e.camera, e.lens, e.iso, e.exposure_time, e.f_number, e.focal_length, e.orientation, "
     "s.fused, s.cosine, s.magnitude, s.w_cosine, s.w_magnitude, "
     "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0), p.partner_of, t.value, "
-    "COALESCE(q.reasons, '') "
+    "COALESCE(q.reasons, ''), COALESCE(s.provisional, 0) "
     "FROM photos p "
     "LEFT JOIN exif e ON e.photo_id = p.id "
     + LATEST_SCORE + QUALITY_JOIN +
@@ -82,6 +84,7 @@ def gallery_row(r: tuple) -> GalleryRow:
     values["low_quality"] = bool(values["low_quality"])
     reasons = values["reasons"]
     values["reasons"] = tuple(reasons.split(",")) if reasons else ()
+    values["provisional"] = bool(values["provisional"])
     return row
 
 

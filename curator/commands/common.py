@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
 from iqa_engine.activation import ACTIVATIONS
-from iqa_engine.config import METHODS, MODES, PRECISIONS, PROTOCOLS, TRUNKS
+from iqa_engine.config import BACKENDS, METHODS, MODES, PRECISIONS, PROTOCOLS, TRUNKS
 
 from curator.errors import UserError
 from curator.files import iter_photo_paths  # noqa: F401 - re-exported: score, bench and xmp read walk with it
@@ -34,6 +34,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
                    help="fp32 (default, exact), bf16 (CPU/GPU), fp16 (GPU) or auto (what this hardware runs fastest)")
     g.add_argument("--trunk", choices=TRUNKS,
                    help="windows (exact, default) or shared (ResNet trunk once per photo: faster, approximate)")
+    g.add_argument("--backend", choices=BACKENDS,
+                   help="who runs the image tower on the CPU: auto (default: the fastest installed runtime that "
+                        "gives the same score), torch, openvino or onnxruntime; never changes the score")
     g.add_argument("--batch-views", type=int, dest="batch_views", help="views per forward pass (default 72)")
     g.add_argument("--fast", action="store_const", const="fast", dest="preset",
                    help="the fast preset: ResNet trunk once per photo, and bf16/fp16 where the hardware runs "

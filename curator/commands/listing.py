@@ -73,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'fused':>8}  " + (f"{'taste':>5}  " if tasted else "")
           + f"{'flag':<12} {'rating':>6}  {'label':<7} {'status':<8} {'reasons':<22} path")
     for r in rows:
-        fused = f"{r.fused:8.4f}" if r.fused is not None else f"{'-':>8}"
+        # "~": a provisional score (triage's quick first pass); the exact one replaces it
+        fused = (f"{'~' if r.provisional else ''}{r.fused:.4f}".rjust(8) if r.fused is not None
+                 else f"{'-':>8}")
         if tasted:
             fused += f"  {r.taste:5.3f}" if r.taste is not None else f"  {'-':>5}"
         flag = f"{r.flag}({r.flag_source})" if r.flag else ("none(user)" if r.flag_source == "user" else "-")

@@ -46,6 +46,7 @@ def run_info(args: argparse.Namespace) -> int:
     print(f"activation:  {bb.info.activation.name} ({bb.info.activation.reason})")
     print(f"sha256:      {bb.info.sha256 or sha256_of(bb.info.path)}")
     print(f"device:      {bb.device} ({engine.config.precision})")
+    print(f"backend:     {engine.backend.describe()}")
     print(f"parameters:  {bb.parameter_count:,}")
     cfg = engine.config
     if cfg.method == "maclip":

@@ -46,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--embeddings-only", action="store_true", dest="embeddings_only",
                    help="only compute the CLIP embeddings (search, keywords, duplicates) of scored photos that "
                         "have none from this model; scores are not touched (every scan also does this at its end)")
+    p.add_argument("--triage", action="store_true",
+                   help="provisional scores first (one quick view per photo), then the exact scores, whatever the "
+                        "queue's length (without it: only past [watch] triage_over photos, default 50)")
     add_engine_options(p)
     from curator.ray_scan import add_ray_options
 
@@ -166,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
     with graceful_stop() as stop:
         try:
             summary = service.scan(settings, args.paths, flag_policy=policy, retry_errors=args.retry_errors,
+                                   triage=args.triage,
                                    stop=stop, on_start=progress.start if progress else None,
                                    on_progress=progress.update if progress else None,
                                    reasons_only=args.reasons_only, ray=ray)

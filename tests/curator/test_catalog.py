@@ -172,7 +172,7 @@ def test_an_old_schema_migrates_and_keeps_everything(tmp_path):
         [row] = c.gallery_rows()
         assert (row.path, row.status, row.fused, row.flag, row.flag_source, row.rating, row.label, row.camera,
                 row.iso) == ("/p/a.jpg", "scored", 0.4, "pick", "user", 4, "Red", "Canon EOS", 100)
-        assert row.low_quality is False
+        assert row.low_quality is False and row.provisional is False  # every old score is exact
         detail = c.photo_detail(row.photo_id)
         assert detail.scored_count == 1 and detail.exposure_bias is None
         assert c.integrity_check() == "ok"

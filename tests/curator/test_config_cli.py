@@ -37,8 +37,9 @@ def test_config_show_prints_tables_values_and_sources(tmp_path: Path, capsys: py
     assert re.search(r'^model = "RN50"  # default$', out, re.M)
 
 
-def test_config_show_output_loads_back_as_the_same_settings(tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_show_output_loads_back_as_the_same_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CURATOR_BACKEND", raising=False)  # the round trip of a settings file, no environment
     (tmp_path / "settings.toml").write_text('[engine]\nweights = "/w/RN50.pt"\nactivation = "quickgelu"\n'
                                             '[flags]\nthreshold = 0.41\n[xmp]\nwrite_score = true\n')
     assert main(["config", "show", "--db", str(tmp_path / "other.db")]) == 0

@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 
 from iqa_engine import Engine, EngineConfig, EngineError
+from iqa_engine.backends import installed_backends
 from iqa_engine.testing import TinyModel, sample_photos
 from reference_maclip import reference_score
 from reference_qualiclip import load_reference_model, reference_qualiclip
@@ -144,3 +145,16 @@ def test_qualiclip_photo_keeps_dimensions_and_measures(qualiclip_engine: Engine)
     assert score.views[0].dimensions == pytest.approx(score.dimensions, abs=1e-12)
     assert score.measures is not None and score.measures.size == image.size
     assert np.isfinite(score.magnitude)
+
+
+@pytest.mark.parametrize("backend", [b for b in installed_backends() if b != "torch"])
+@pytest.mark.usefixtures("backend_cache")
+def test_qualiclip_on_another_runtime_matches_the_reference(tiny_model: TinyModel, checkpoint: Path, reference,
+                                                            backend: str) -> None:
+    """QualiCLIP's whole photo goes through the ResNet trunk at its own size: a runtime running the
+    image tower runs that trunk too, and gives the same score."""
+    engine = Engine(EngineConfig(method="qualiclip", model=str(tiny_model.config_path), weights=str(checkpoint),
+                                 pretrained=None, backend=backend))
+    assert engine.backend.name == backend, engine.backend.note
+    image = _photo("astronaut", (700, 500))
+    assert engine.score_image(image).score == pytest.approx(reference_qualiclip(*reference, image), abs=TOLERANCE)

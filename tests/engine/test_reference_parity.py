@@ -1,4 +1,5 @@
-"""Our scores equal the reference computation's on identical weights, to 1e-5.
+"""Our scores equal the reference computation's on identical weights, to 1e-5,
+on every image-tower backend installed (PyTorch, OpenVINO, ONNX Runtime).
 
 The weights are seeded random (no pretrained CLIP weights can be had here):
 this proves the computation, not the quality.
@@ -30,10 +31,10 @@ def _photo(name: str, size: tuple[int, int] | None) -> Image.Image:
     [("astronaut", (1024, 768)), ("coffee", (480, 360)), ("chelsea", (448, 448)), ("rocket", None),
      ("motorcycle", (1000, 700))],
 )
-def test_engine_matches_reference_on_tiny_model(tiny_engine: Engine, name: str, size) -> None:
+def test_engine_matches_reference_on_tiny_model(backend_engine: Engine, name: str, size) -> None:
     image = _photo(name, size)
-    ours = tiny_engine.score_image(image)
-    ref = reference_score(tiny_engine.backbone.model, tiny_engine.backbone.tokenizer, image)
+    ours = backend_engine.score_image(image)
+    ref = reference_score(backend_engine.backbone.model, backend_engine.backbone.tokenizer, image)
     assert ours.n_views == ref["views"]
     assert ours.fused == pytest.approx(ref["fused"], abs=TOLERANCE)
     assert ours.cosine == pytest.approx(ref["cosine"], abs=TOLERANCE)
@@ -41,11 +42,12 @@ def test_engine_matches_reference_on_tiny_model(tiny_engine: Engine, name: str, 
     assert ours.w_cosine == pytest.approx(ref["w_cosine"], abs=TOLERANCE)
 
 
-def test_batched_scoring_equals_one_at_a_time(tiny_engine: Engine) -> None:
+def test_batched_scoring_equals_one_at_a_time(backend_engine: Engine) -> None:
+    """Batches of 57, 13 and 5 views through one graph: the backends' batch size is dynamic."""
     images = [_photo("coffee", (480, 360)), _photo("astronaut", (1024, 768)), _photo("chelsea", None)]
-    batched = tiny_engine.score_images(images)
+    batched = backend_engine.score_images(images)
     for image, score in zip(images, batched):
-        alone = tiny_engine.score_image(image)
+        alone = backend_engine.score_image(image)
         assert score.fused == pytest.approx(alone.fused, abs=1e-6)
 
 
