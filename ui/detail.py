@@ -336,7 +336,8 @@ class DetailPane(QWidget):
         self.score_note.setWordWrap(True)
         self.marks = MarksWidget()
         self.cues = CueBars()
-        self.heatmap_box = QCheckBox("Heatmap of window scores  (H)")
+        self.heatmap_box = QCheckBox("Heatmap  (H)")
+        self.heatmap_box.setToolTip("colour the preview by the score (or a quality dimension) of each window")
         self.heatmap_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.heatmap_box.toggled.connect(self._on_heatmap_toggled)
         self.heatmap_layer = QComboBox()
@@ -351,6 +352,7 @@ class DetailPane(QWidget):
         self.legend = Legend()
         self.heatmap_note = QLabel()
         self.heatmap_note.setObjectName("exifKey")
+        self.heatmap_note.setWordWrap(True)
         self.why = WhySection()
         self.exif_labels: dict[str, QLabel] = {}
         self.keywords = QLabel()
@@ -380,8 +382,9 @@ class DetailPane(QWidget):
         hm_row.addWidget(self.heatmap_box, 0)
         hm_row.addWidget(self.heatmap_layer, 0)
         hm_row.addStretch(1)
-        hm_row.addWidget(self.legend, 0)
         info.addLayout(hm_row)
+        # the legend and the note on lines of their own: the pane stays narrow enough for a laptop screen
+        info.addWidget(self.legend, 0, Qt.AlignmentFlag.AlignRight)
         info.addWidget(self.heatmap_note)
         info.addWidget(_heading("Why"))
         info.addWidget(self.why)
