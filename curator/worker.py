@@ -227,7 +227,8 @@ def _prepared(item: PendingItem, engine: "Engine", st: FileStat, digest: str, ki
 
 @dataclass
 class Totals:
-    scored: int = 0
+    scored: int = 0  # exact scores recorded
+    provisional: int = 0  # triage's quick first-pass scores recorded (each photo is scored exactly later)
     measured: int = 0  # quality values computed, the stored score kept
     unchanged: int = 0
     adopted: int = 0
@@ -521,7 +522,9 @@ class Worker:
         for r, i in zip(recorded, inspections):
             if not r.recorded:
                 continue
-            if r.kind == "scored":
+            if r.kind == "scored" and provisional:
+                self.totals.provisional += 1
+            elif r.kind == "scored":
                 self.totals.scored += 1
             elif r.kind == "measured":
                 self.totals.measured += 1

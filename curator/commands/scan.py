@@ -198,7 +198,8 @@ def run(args: argparse.Namespace) -> int:
     earlier = f" ({summary.earlier_errors} more under these folders from earlier runs: `curator list --errors`)" \
         if summary.earlier_errors else ""
     measured = f"measured {t.measured} (stored scores kept), " if t.measured or s.remeasure else ""
-    print(f"scored {t.scored}, {measured}kept {t.adopted + t.unchanged} unchanged or moved, "
+    quick = f" (after {t.provisional} provisional score(s) first)" if t.provisional else ""
+    print(f"scored {t.scored}{quick}, {measured}kept {t.adopted + t.unchanged} unchanged or moved, "
           f"{len(summary.errors)} error(s) this run{earlier}; {summary.flags_changed} auto flag(s) changed, "
           f"{summary.reasons_changed} photo(s) with new reasons")
     if s.skipped:

@@ -25,7 +25,8 @@ from curator.worker import Worker, stat_file
 
 @pytest.fixture()
 def settings(tmp_path, tiny_model):
-    return make_settings(tmp_path, tiny_model)
+    # the photos are written just before the scan: no settle wait, so the first batch sees all of them
+    return make_settings(tmp_path, tiny_model, settle_seconds=0.0)
 
 
 @pytest.fixture(scope="module")
