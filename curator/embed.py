@@ -41,7 +41,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from curator.own_files import TEMP_SUFFIX, temp_sibling
+from curator.own_files import TempNotCreated, remove_quietly, write_temp_sibling
 from curator.xmp import (DEFAULT_MAPPING, KEY_OUR_LABEL, KEY_OUR_RATING, Machine, Mark, PhotoDecision,
                          SidecarError, WriteReport, WriteResult, XmpFields, fsync_dir, patch_fields,
                          plan_sidecars, read_xmp_bytes)
@@ -169,17 +169,13 @@ def embed_xmp(photo: str | os.PathLike[str], fields: XmpFields, *, force: bool =
 
 def _replace_verified(path: Path, original: bytes, new_data: bytes, before: os.stat_result,
                       fields: XmpFields) -> None:
-    tmp = temp_sibling(path, TEMP_SUFFIX)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
+        tmp = write_temp_sibling(path, new_data, before.st_mode & 0o7777, create_mode=0o600)
+    except TempNotCreated as exc:
         raise EmbedError(f"{path}: cannot write in {path.parent} ({exc.strerror or exc})") from None
+    except OSError as exc:
+        raise EmbedError(f"{path}: write failed, original left as it was ({exc.strerror or exc})") from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(new_data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, before.st_mode & 0o7777)
         written = tmp.read_bytes()  # verify what is on disk, not what was meant to be
         try:
             verify_same_image(original, written, path.suffix)
@@ -191,10 +187,7 @@ def _replace_verified(path: Path, original: bytes, new_data: bytes, before: os.s
             raise EmbedError(f"{path}: not changed: the file changed while curator was writing it")
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        remove_quietly(tmp)
         if isinstance(exc, OSError):
             raise EmbedError(f"{path}: write failed, original left as it was ({exc.strerror or exc})") from None
         raise

@@ -11,6 +11,7 @@ clean-up can find them after a crash without touching anyone else's file.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -28,3 +29,36 @@ def temp_sibling(target: Path, suffix: str) -> Path:
 def is_partial_copy(name: str) -> bool:
     """A partial copy left by a move across file systems that was killed (ours by its suffix)."""
     return name.startswith(".") and name.endswith(PARTIAL_SUFFIX)
+
+
+class TempNotCreated(OSError):
+    """The temporary file could not be created at all (a read-only or full folder): nothing was written."""
+
+
+def write_temp_sibling(target: Path, data: bytes, mode: int | None, create_mode: int = 0o666) -> Path:
+    """`data` in a fresh temporary file beside `target` (TEMP_SUFFIX), flushed to disk, with permission bits
+    `mode` (None: create_mode less the umask); returns its path. The caller renames it over the target.
+    Raises TempNotCreated when the file cannot be created, else OSError, having removed the file."""
+    tmp = temp_sibling(target, TEMP_SUFFIX)  # short: target may already have the longest name allowed
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, create_mode)
+    except OSError as exc:
+        raise TempNotCreated(exc.errno, exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+    except BaseException:
+        remove_quietly(tmp)
+        raise
+    return tmp
+
+
+def remove_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

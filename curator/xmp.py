@@ -81,7 +81,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from curator.errors import UserError
 from curator.labels import LABELS, canonical_label, normalise_label
-from curator.own_files import TEMP_SUFFIX, temp_sibling
+from curator.own_files import TempNotCreated, remove_quietly, write_temp_sibling
 from curator.pairs import Shot, group_shots, shot_of, stem_key
 from curator.xmp_keywords import KEY_OUR_KEYWORDS, KEY_SUBJECT, Change, keyword_changes, subject_words_changed
 
@@ -643,31 +643,20 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
     """
     folder = target.parent
     try:
-        mode = os.stat(target).st_mode & 0o7777
+        mode: int | None = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         mode = None
-    tmp = temp_sibling(target, TEMP_SUFFIX)  # short: target may already have the longest name allowed
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 & ~umask, as a new file
-    except OSError as exc:
+        tmp = write_temp_sibling(target, data, mode)
+    except TempNotCreated as exc:
         raise SidecarError(f"{target}: cannot write in {folder} ({exc.strerror or exc})") from None
+    except OSError as exc:
+        raise SidecarError(f"{target}: write failed, old sidecar left as it was ({exc.strerror or exc})") from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise SidecarError(f"{target}: write failed, old sidecar left as it was "
-                               f"({exc.strerror or exc})") from None
-        raise
+    except OSError as exc:
+        remove_quietly(tmp)
+        raise SidecarError(f"{target}: write failed, old sidecar left as it was ({exc.strerror or exc})") from None
     fsync_dir(folder)
 
 
