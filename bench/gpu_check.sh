@@ -57,9 +57,12 @@ if [ -n "${WEIGHTS:-}" ]; then MODEL_ARGS=(--weights "$WEIGHTS"); else MODEL_ARG
 WORKERS=$($PY -c "import os; print(max(2, (os.cpu_count() or 2) - 1))")
 COMMON=(--images "$PHOTOS" --n "$N" --device "$DEVICE" --decode-workers "$WORKERS" --batch-views 512 "${MODEL_ARGS[@]}")
 
-# -- the exact preset (fp32) and the fast preset (fp16 on CUDA: shared trunk + autocast)
+# -- the exact preset (fp32) and the fast preset (fp16 on CUDA: shared trunk + autocast), JPEGs decoded as
+#    "auto" decides; then the exact preset with each decoder forced, to show what auto chose between
 $PY -m curator bench speed "${COMMON[@]}" --exact --json "$OUT/exact.json"
 $PY -m curator bench speed "${COMMON[@]}" --fast --json "$OUT/fast.json"
+$PY -m curator bench speed "${COMMON[@]}" --exact --decoder cpu --json "$OUT/exact-decoder-cpu.json"
+$PY -m curator bench speed "${COMMON[@]}" --exact --decoder device --json "$OUT/exact-decoder-device.json"
 
 # -- deviation from CPU fp32 on a few photos (the same decoded pixels on both devices)
 $PY - "$PHOTOS" "$DEVICE" "${WEIGHTS:-}" <<'PY'
@@ -82,19 +85,26 @@ for label, cfg in (("exact fp32", base.replace(device=device)),
     got = [s.fused for s in e.score_prepared(prepared)]
     d = max(abs(a - b) for a, b in zip(got, ref))
     print(f"gpu_check: {label} on {device} ({e.config.precision}): max |Δfused| vs CPU fp32 over {len(paths)} photos {d:.2e}")
+# JPEGs decoded on the device (nvJPEG, resized there): other pixels, so scored from the files on both sides
+e = Engine(base.replace(device=device, decoder="device"))
+cpu_files = [cpu.score_path(p).fused for p in paths]
+got = [e.score_path(p).fused for p in paths]
+d = max(abs(a - b) for a, b in zip(got, cpu_files))
+print(f"gpu_check: exact fp32, JPEGs decoded on {device}: max |Δfused| vs CPU fp32 with Pillow decoding over "
+      f"{len(paths)} photos {d:.2e}")
 PY
 
 $PY - "$OUT" <<'PY'
 import json, sys
 from pathlib import Path
 out = Path(sys.argv[1])
-for name in ("exact", "fast"):
+for name in ("exact", "fast", "exact-decoder-cpu", "exact-decoder-device"):
     r = json.loads((out / f"{name}.json").read_text())
     e2e = r["end_to_end"]
     dev = (r.get("deviation") or {}).get("max_abs")
     print(f"gpu_check: {name}: {e2e['photos_per_s']:.1f} photos/s end to end (decode included), "
           f"{r['engine']['precision']}, model {r['stages']['forward']['views_per_s']:.0f} views/s"
           + (f", max |Δfused| vs exact fp32 {dev:.2e}" if dev is not None else "")
-          + f"; {r['machine']['gpu'] or 'no GPU'}")
+          + f"; decoder {r['engine'].get('decoder', 'cpu')}; {r['machine']['gpu'] or 'no GPU'}")
 PY
 echo "gpu_check: done in $(( $(date +%s) - start )) s; reports in $OUT"

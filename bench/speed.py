@@ -185,18 +185,23 @@ def child_triage(args: argparse.Namespace) -> dict:
 
 
 def child_start(args: argparse.Namespace) -> dict:
-    """One start: imports, then the engine built (auto backend) until it can score."""
-    t0 = time.perf_counter()
+    """One start: the process launched, torch and open_clip imported, then the engine built (auto backend)
+    until it can score. Times are from the parent's launch of this process (interpreter start included)."""
+    launched = float(args.launched_at)
+    t0 = time.time()
     import torch  # noqa: F401 (counted with the imports)
+
+    t1 = time.time()
+    import open_clip  # noqa: F401 (the engine imports it on first use: counted apart)
 
     from iqa_engine import Engine, EngineConfig
 
-    imports_s = time.perf_counter() - t0
-    t = time.perf_counter()
+    t2 = time.time()
     engine = Engine(EngineConfig(model=args.model, weights=args.weights, pretrained=None, backend="auto",
                                  trunk=args.trunk))
-    ready_s = time.perf_counter() - t
-    return {"imports_s": imports_s, "ready_s": ready_s, "backend": engine.backend.describe()}
+    t3 = time.time()
+    return {"interpreter_s": t0 - launched, "torch_import_s": t1 - t0, "open_clip_import_s": t2 - t1,
+            "imports_s": t2 - t0, "ready_s": t3 - t2, "total_s": t3 - launched, "backend": engine.backend.describe()}
 
 
 def child_gpu(args: argparse.Namespace) -> dict:
@@ -229,7 +234,7 @@ def run_child(kind: str, isa: str, cache: Path, common: list[str], log_dir: Path
     env.update(ISA_ENV[isa])
     out = log_dir / f"{kind}-{isa}-{time.monotonic_ns()}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--isa", isa, "--child-out", str(out),
-           *common]
+           "--launched-at", repr(time.time()), *common]
     proc = subprocess.run(cmd, env=env, cwd=REPO, check=False)
     if proc.returncode != 0 or not out.is_file():
         return {"error": f"child {kind} ({isa}) exited with {proc.returncode}"}
@@ -319,17 +324,23 @@ def format_targets(isa: str, tg: dict, start: list[dict], machine: str, triage: 
     row("  (engine alone: the global protocol end to end)", f"{gl:.2f} photos/s = {_x(gl, ref_ps)} the reference",
         "", None)
     for s in start:
+        second = s.get("label", "").startswith("second")
         if "error" in s:
             row("second start, cached compiled model: model ready", s["error"], "≤ 3 s", False)
-        else:
-            row(f"{s['label']}: model ready (+ {s['imports_s']:.1f} s imports)", f"{s['ready_s']:.1f} s",
-                "≤ 3 s" if s["label"].startswith("second") else "", s["ready_s"] <= 3 if s["label"].startswith("second") else None)
+            continue
+        row(f"{s['label']}: process start to model ready", f"{s['total_s']:.1f} s", "≤ 3 s" if second else "",
+            s["total_s"] <= 3 if second else None)
+        row("  of which: interpreter, torch import, open_clip import",
+            f"{s['interpreter_s']:.1f} + {s['torch_import_s']:.1f} + {s['open_clip_import_s']:.1f} s", "", None)
+        row("  of which: the engine built (weights, text, image tower)", f"{s['ready_s']:.1f} s", "", None)
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=6, help="photos for the end-to-end rows (default 6)")
+    parser.add_argument("--backlog", type=int, default=24,
+                        help="photos in the backlog the triage rows scan, twice (default 24)")
     parser.add_argument("--repeat", type=int, default=2, help="fastest of K runs (default 2)")
     parser.add_argument("--isa", default="native,avx2", help="passes: native, avx2 or both (default both)")
     parser.add_argument("--model", default="RN50")
@@ -343,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", nargs="*", default=[], help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--trunk", default="windows", help=argparse.SUPPRESS)
+    parser.add_argument("--launched-at", default="0", help=argparse.SUPPRESS)
     parser.add_argument("--random-weights", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -370,8 +382,10 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         random_weights = not args.weights
         weights = args.weights or str(build_random_weights(args.model, work / "weights"))
-        print(f"synthesising {args.n} JPEGs of 6000x4000", file=sys.stderr, flush=True)
-        paths = [str(p) for p in synth_photos(work / "photos", max(1, args.n))]
+        total = max(1, args.n, args.backlog)
+        print(f"synthesising {total} JPEGs of 6000x4000", file=sys.stderr, flush=True)
+        backlog = [str(p) for p in synth_photos(work / "photos", total)]
+        paths = backlog[:max(1, args.n)]
         common = ["--model", args.model, "--weights", weights, "--repeat", str(args.repeat)]
         if random_weights:
             common.append("--random-weights")
@@ -386,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             targets = run_child("targets", isa, cache, common + ["--work", str(work / "runs"), "--paths", *paths]
                                 + (["--quick"] if args.quick else []), work)
             triage = run_child("triage", isa, cache, common + ["--work", str(work / f"triage-{isa}"),
-                                                               "--paths", *paths], work)
+                                                               "--paths", *backlog[:max(1, args.backlog)]], work)
             report["passes"][isa] = {"towers": towers, "start": start, "targets": targets, "triage": triage}
         gpu = run_child("gpu", "native", work / "cache-gpu", common + ["--work", str(work / "gpu"), "--paths", *paths],
                         work) if not args.quick else {"gpu": None}

@@ -17,6 +17,11 @@ A decision the user made always wins:
 show that a photo the user picked is technically weak.
 Photos without a score (pending for the first time, errors) are left alone.
 
+A verdict reached on provisional scores (triage's quick first pass) is marked
+provisional: a shot's own provisional score, or, for the bottom N%, any
+provisional score in its folder's ranking. Triage recomputes the policy after
+every batch, so the mark goes when the exact scores land.
+
 Protected photos (the frames of an exposure bracket, curator.bursts.bracketed_ids)
 are never auto-rejected, and they are left out of their folder's ranking: a -2 EV
 frame scores low by design, and must neither take a bottom-N% place nor be
@@ -50,6 +55,15 @@ class FlagInput(Protocol):
     def low_quality(self) -> bool: ...
 
 
+def _provisional(r: FlagInput) -> bool:
+    """Its score is provisional (rows without the attribute, like a plain test row, are exact)."""
+    return bool(getattr(r, "provisional", False))
+
+
+def _stored_provisional(r: FlagInput) -> bool:
+    return bool(getattr(r, "verdict_provisional", False))
+
+
 BASES = ("score", "taste")  # what a photo is ranked and thresholded by
 
 
@@ -65,6 +79,7 @@ class Change:
     low_quality: bool
     flag: str | None  # the auto flag wanted ('reject' or None); ignored for user flags
     flag_changed: bool
+    provisional: bool = False  # the verdict was reached on provisional scores
 
 
 @dataclass(frozen=True)
@@ -114,18 +129,23 @@ def plan(rows: Sequence[FlagInput], *, threshold: float | None, bottom_percent: 
     protected = frozenset(protected)
     low = low_quality_ids(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected,
                           basis=basis)
+    # folders whose bottom-N% ranking holds a provisional score: every ranked verdict there is provisional
+    ranked_on_provisional = ({r.folder for r in rows if _provisional(r) and r.photo_id not in protected
+                              and _value(r, basis) is not None} if bottom_percent > 0 else set())
     changes: list[Change] = []
     flags_changed = 0
     for r in rows:
         if r.fused is None:
             continue
         is_low = r.photo_id in low
+        on_provisional = _provisional(r) or (r.folder in ranked_on_provisional and r.photo_id not in protected
+                                             and _value(r, basis) is not None)
         if r.flag_source == "user":
             wanted, flag_changed = r.flag, False
         else:
             wanted = "reject" if is_low and r.rating <= 0 and r.photo_id not in protected else None
             flag_changed = wanted != r.flag
-        if flag_changed or is_low != bool(r.low_quality):
-            changes.append(Change(r.photo_id, is_low, wanted, flag_changed))
+        if flag_changed or is_low != bool(r.low_quality) or on_provisional != _stored_provisional(r):
+            changes.append(Change(r.photo_id, is_low, wanted, flag_changed, on_provisional))
             flags_changed += flag_changed
     return Plan(tuple(changes), flags_changed, frozenset(low))

@@ -23,6 +23,8 @@ in this same format. Every table and key, with its default:
     decode_workers = 2        # threads decoding photos ahead of the model
     backend = "auto"          # who runs the image tower on the CPU: "auto" (the fastest installed
                               # runtime that gives the same score), "torch", "openvino" or "onnxruntime"
+    decoder = "auto"          # who decodes JPEGs: "auto" (nvJPEG on a CUDA GPU when it beats the CPU's
+                              # draft decoding, else Pillow), "cpu" or "device"; "device" is fingerprinted
 
     [catalog]
     db = ""                   # the catalog file; "" means <user data dir>/catalog.db
@@ -133,7 +135,7 @@ DB_FILE_NAME = "catalog.db"
 _ENGINE = EngineConfig()
 # The EngineConfig fields that the settings file's [engine] table and the engine flags set.
 ENGINE_KEYS: tuple[str, ...] = ("method", "model", "pretrained", "weights", "activation", "device", "protocol",
-                                "mode", "precision", "trunk", "batch_views", "decode_workers", "backend")
+                                "mode", "precision", "trunk", "batch_views", "decode_workers", "backend", "decoder")
 
 
 class SettingsError(Exception):
@@ -178,6 +180,8 @@ class Settings:
     # The app's default, unlike the engine library's ("torch"): the fastest installed runtime
     # that gives the same score (iqa_engine.backends).
     backend: str = "auto"
+    # JPEG decoding on a CUDA GPU where one timed decode says it beats the CPU (iqa_engine.device_decode)
+    decoder: str = "auto"
     # [catalog]
     db: str = ""  # "" means <user data dir>/catalog.db
     # [watch]

@@ -48,7 +48,8 @@ def photo_decisions(rows: Iterable[Any]) -> list[xmp.PhotoDecision]:
     .status, .flag, .flag_source, .low_quality, .fused, .rating, .label, and .reasons when there are any)."""
     return [xmp.PhotoDecision(Path(r.path), verdict_of(r), r.fused, r.rating or None, r.label,
                               tuple(getattr(r, "reasons", ()) or ()), source=getattr(r, "flag_source", None),
-                              weak=bool(getattr(r, "low_quality", False)))
+                              weak=bool(getattr(r, "low_quality", False)),
+                              provisional=bool(getattr(r, "verdict_provisional", False)))
             for r in rows if r.status != "missing"]
 
 

@@ -689,6 +689,9 @@ class PhotoDecision:
     source: str | None = None  # "auto": the auto flag policy made the pick/reject; anything else: the user did
     weak: bool = False  # the auto flag policy finds the photo weak (whatever the user decided since)
     keywords: tuple[str, ...] | None = None  # curator's keywords (xmp write --keywords); None: not written
+    # the machine verdict (weak, auto reject) was reached on provisional scores (triage's quick pass): it
+    # is not written, and what the sidecar holds is left as it is, until the exact scores land
+    provisional: bool = False
 
     @property
     def machine_weak(self) -> bool:
@@ -698,8 +701,10 @@ class PhotoDecision:
     def fields(self, mapping: Mapping[str, Mark] = DEFAULT_MAPPING, write_score: bool = False,
                write_reasons: bool = False, machine: Machine = Machine()) -> XmpFields:
         reasons = tuple(self.reasons) if write_reasons else None
+        machine_verdict = self.verdict if self.source != "auto" or not self.provisional else (
+            "keep" if self.score is not None else None)
         if machine.kind == "legacy":  # every verdict through the mapping, machine or user, as before
-            base = fields_for(self.verdict, mapping, self.score, write_score)
+            base = fields_for(machine_verdict, mapping, self.score, write_score)
             rating = base.rating
             if self.rating and self.verdict != "reject":
                 rating = max(0, min(5, int(self.rating)))
@@ -712,7 +717,9 @@ class PhotoDecision:
             rating = max(0, min(5, int(self.rating)))
         label = canonical_label(self.label) or mark.label
         weak: bool | None = self.machine_weak if machine.kind == "keyword" else False
-        if machine.kind == "label" and self.machine_weak and label is None:
+        if self.provisional:
+            weak = None  # leave the keyword as it is
+        elif machine.kind == "label" and self.machine_weak and label is None:
             label = machine.label
         verdict = self.verdict if self.verdict in mapping else None
         return XmpFields(rating, label, verdict, self.score if write_score else None, reasons, weak, self.keywords)

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from .activation import Activation, choose_activation
 from .config import EngineConfig
 from .device_path import keep_fp32_exact, wants_channels_last
+from . import start_cache
 from .errors import EngineError, WeightsUnavailable
 from .weights import (
     cached_pretrained_file,
@@ -102,10 +103,25 @@ class Backbone:
         return torch.autocast(device_type=self.device.type, dtype=dtype)
 
     def text_features(self, prompts: list[str]) -> torch.Tensor:
-        """MA-CLIP's prompts, through open_clip's encode_text exactly as the reference does."""
-        tokens = self.tokenizer(prompts).to(self.device)
-        with torch.inference_mode():
-            return self.model.encode_text(tokens).float()
+        """MA-CLIP's prompts, through open_clip's encode_text exactly as the reference does.
+
+        The result is kept in the user cache (iqa_engine.start_cache): a later start with the same
+        weights, activation, prompts, precision and device type reads the same tensor back.
+        """
+        def compute() -> torch.Tensor:
+            tokens = self.tokenizer(prompts).to(self.device)
+            with torch.inference_mode():
+                return self.model.encode_text(tokens).float()
+
+        info = self.info
+        try:
+            st = info.path.stat()
+            weights_file: object = (str(info.path.resolve()), st.st_size, st.st_mtime_ns)
+        except OSError:
+            return compute()
+        key = {"identity": info.identity, "weights_file": weights_file, "arch": info.model,
+               "quick_gelu": info.quick_gelu, "precision": self.precision, "device": self.device.type}
+        return start_cache.text_features(key, prompts, compute).to(self.device)
 
     def search_text_features(self, texts: list[str]) -> torch.Tensor:
         """Search texts and vocabulary prompts, encoded up to their end token only (encode_text below)."""
@@ -305,7 +321,7 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
     activation = choose_activation(config.activation, arch, pretrained_tag=pretrained_tag,
                                    openai_layout=weights.openai_layout)
     try:
-        with quiet_root_logger():
+        with quiet_root_logger(), skip_random_init():
             model = _create_model(arch, activation)
     except Exception as exc:
         raise EngineError(f"open_clip could not build model {arch}: {str(exc).splitlines()[0][:160]}") from None
@@ -336,6 +352,34 @@ def _create_model(arch: str, activation: Activation) -> torch.nn.Module:
                                       force_quick_gelu=True)
     overrides = {"quick_gelu": False} if (open_clip.get_model_config(arch) or {}).get("quick_gelu") else {}
     return open_clip.create_model(arch, pretrained=None, precision="fp32", device="cpu", **overrides)
+
+
+# torch.nn.init's random initialisers, looked up by name at call time by torch's layers and open_clip
+_RANDOM_INITS = ("uniform_", "normal_", "trunc_normal_", "kaiming_uniform_", "kaiming_normal_",
+                 "xavier_uniform_", "xavier_normal_", "orthogonal_")
+
+
+@contextmanager
+def skip_random_init() -> Iterator[None]:
+    """Build the model without drawing random initial weights (about a second for RN50's 100 M).
+
+    Safe only because every parameter is then overwritten: _load_state refuses a state dict with a
+    missing key, and loads strictly. Computed buffers (the text attention mask) do not use these.
+    """
+    import torch.nn.init as init
+
+    saved = {name: getattr(init, name) for name in _RANDOM_INITS}
+
+    def keep(tensor: torch.Tensor, *args: object, **kwargs: object) -> torch.Tensor:
+        return tensor
+
+    try:
+        for name in _RANDOM_INITS:
+            setattr(init, name, keep)
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(init, name, fn)
 
 
 @contextmanager

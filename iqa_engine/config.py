@@ -44,6 +44,9 @@ TRUNKS = ("windows", "shared")
 # The runtime of the image tower on the CPU (iqa_engine.backends). Not part of the
 # fingerprint: a backend is only used when it gives the same score.
 BACKENDS = ("auto", "torch", "openvino", "onnxruntime")
+# Who decodes JPEGs (iqa_engine.device_decode): Pillow on the CPU, or torchvision on the engine's device.
+# "device" pixels differ slightly, so a resolved "device" is part of the fingerprint.
+DECODERS = ("auto", "cpu", "device")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class EngineConfig:
     # change the score, so it is not part of the score's fingerprint
     clip_embedding: bool = True
     backend: str = "torch"  # who runs the image tower ("auto" in the app); speed only, never the numbers
+    decoder: str = "cpu"  # who decodes JPEGs ("auto" in the app): see iqa_engine.device_decode
 
     def __post_init__(self) -> None:
         _check_choice("method", self.method, METHODS)
@@ -88,6 +92,7 @@ class EngineConfig:
         _check_choice("trunk", self.trunk, TRUNKS)
         _check_choice("activation", self.activation, ACTIVATIONS)
         _check_choice("backend", self.backend, BACKENDS)
+        _check_choice("decoder", self.decoder, DECODERS)
         if not self.prompt_pairs or any(len(p) != 2 for p in self.prompt_pairs):
             raise ValueError("prompt_pairs must be a non-empty list of (positive, negative) pairs")
         if self.batch_views < 1 or self.decode_workers < 1:
@@ -104,9 +109,11 @@ class EngineConfig:
         MA-CLIP's payload carries no "method" key, so fingerprints from before
         there were methods stay valid; every other method is named in it.
         """
+        # JPEGs decoded on the device give other pixels; Pillow's (cpu) are what every older fingerprint meant
+        decoder = {"decoder": "device"} if self.decoder == "device" else {}
         if self.method == "qualiclip":
             return {"method": self.method, "precision": self.precision, "max_long_side": self.max_long_side,
-                    "jpeg_draft": self.jpeg_draft}
+                    "jpeg_draft": self.jpeg_draft, **decoder}
         return {
             "protocol": self.protocol,
             "mode": self.mode,
@@ -119,6 +126,7 @@ class EngineConfig:
             "alpha": self.alpha,
             "max_long_side": self.max_long_side,
             "jpeg_draft": self.jpeg_draft,
+            **decoder,
         }
 
 
@@ -126,7 +134,8 @@ class EngineConfig:
         """The options that change the views' image features (what the dimensions are computed from)."""
         keys = ("precision", "max_long_side", "jpeg_draft") if self.method == "qualiclip" else (
             "protocol", "precision", "trunk", "max_long_side", "jpeg_draft")
-        return {"method": self.method, **{k: getattr(self, k) for k in keys}}
+        decoder = {"decoder": "device"} if self.decoder == "device" else {}
+        return {"method": self.method, **{k: getattr(self, k) for k in keys}, **decoder}
 
 
 def fingerprint(config: EngineConfig, weights_identity: str, activation: str | None = None) -> str:

@@ -33,6 +33,7 @@ from . import views as V
 from .backbone import Backbone, load_backbone, pick_device
 from .backends import attach_backend
 from .config import EngineConfig, clip_fingerprint, dimensions_fingerprint, fingerprint
+from .device_decode import choose_decoder, decode_on_device
 from .cues import Cues, compute_cues, dimension_values
 from .decode import DecodedPhoto, decode_photo
 from .device_path import device_views, on_device, pinned
@@ -80,6 +81,11 @@ class Engine:
             prompts = [text for pair in self.config.prompt_pairs for text in pair]
             self._text_features = self.backbone.text_features(prompts)
         self._logit_scale = self.backbone.logit_scale()
+        # who decodes JPEGs: resolved before the fingerprint, which names a device decoder
+        self.decoder = choose_decoder(config.decoder, self.backbone.device,
+                                      "global" if self._qualiclip else config.protocol, config.max_long_side,
+                                      config.decode_workers)
+        self.config = config = config.replace(decoder=self.decoder.name)
         info = self.backbone.info
         self.fingerprint = fingerprint(self.config, info.identity, info.fingerprint_activation)
         self.clip_fingerprint = clip_fingerprint(info.identity, self.backbone.preprocess_cfg, info.fingerprint_activation)
@@ -141,6 +147,8 @@ class Engine:
 
     def decode(self, path: PathLike) -> DecodedPhoto:
         """Stage 1: a file -> an upright RGB image, draft-decoded when the protocol allows (thread-safe)."""
+        if self.decoder.name == "device":
+            return decode_on_device(path, self.backbone.device, self._view_protocol, self.config.max_long_side)
         long_side, min_side = V.draft_hint(self._view_protocol, self.config.max_long_side)
         if not self.config.jpeg_draft:
             long_side = min_side = None

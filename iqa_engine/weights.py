@@ -30,6 +30,7 @@ from urllib.parse import urlparse
 import torch
 
 from .errors import EngineError, WeightsUnavailable
+from .start_cache import file_sha256
 
 # Keys only OpenAI's state-dict layout carries; their presence marks weights
 # trained with QuickGELU.
@@ -90,7 +91,8 @@ def read_weights_file(path: str | os.PathLike[str], *, with_sha256: bool = True)
             torchscript = True
             raw = torch.jit.load(str(p), map_location="cpu").state_dict()
         else:
-            raw = torch.load(str(p), map_location="cpu", weights_only=True)
+            # mmap: tensors are paged in as load_state_dict copies them, not read up front
+            raw = torch.load(str(p), map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(p))
     except pickle.UnpicklingError as exc:
         if "unsupported global" in str(exc).lower():  # a real pickle of Python objects
             raise EngineError(f"weights file {p} holds pickled objects beyond tensors; refusing to unpickle it "
@@ -107,7 +109,7 @@ def read_weights_file(path: str | os.PathLike[str], *, with_sha256: bool = True)
                      or any(k in state_dict for k in OPENAI_METADATA_KEYS))
     for key in OPENAI_METADATA_KEYS:
         state_dict.pop(key, None)
-    return WeightsFile(path=p, sha256=sha256_of(p) if with_sha256 else None, openai_layout=openai_layout,
+    return WeightsFile(path=p, sha256=file_sha256(p, sha256_of) if with_sha256 else None, openai_layout=openai_layout,
                        state_dict=state_dict, prompts_features=prompts_features)
 
 

@@ -23,6 +23,14 @@ import pytest
 from iqa_engine.testing import TinyModel, build_tiny_model, sample_photos, write_jpeg
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_cache_for_the_session(tmp_path_factory: pytest.TempPathFactory):
+    """The run's own user cache (converted towers, text features, file hashes): never the real one."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> TinyModel:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))

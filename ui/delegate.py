@@ -272,7 +272,11 @@ class TileDelegate(QStyledItemDelegate):
         if weak:
             # the first reason names what is wrong; a weak photo without one says only that it is weak
             word = row.reasons[0] if row.reasons else "WEAK"
-            draw_pill(p, tile.right() - 5, by, word, theme.WEAK, self._small_bold, anchor_right=True)
+            if row.verdict_provisional:  # hollow, like a provisional score: reached on quick first-pass scores
+                draw_pill(p, tile.right() - 5, by, word, _OVERLAY, self._small_bold, fg=theme.WEAK,
+                          outline=theme.WEAK, anchor_right=True)
+            else:
+                draw_pill(p, tile.right() - 5, by, word, theme.WEAK, self._small_bold, anchor_right=True)
         elif row.reasons:  # a reason on a photo the score policy keeps: said more quietly
             draw_pill(p, tile.right() - 5, by, row.reasons[0], _OVERLAY, self._small_bold, fg=theme.TEXT,
                       outline=theme.WEAK, anchor_right=True)

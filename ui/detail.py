@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 # A provisional score: triage's quick first pass (one view of the photo); the exact score replaces it.
 PROVISIONAL_NOTE = "provisional: a quick first-pass score; the exact score follows"
+PROVISIONAL_VERDICT_NOTE = "provisional verdict: reached on quick first-pass scores; checked again when the exact ones land"
 
 
 # --- formatting ------------------------------------------------------------------------------------
@@ -482,6 +483,8 @@ class DetailPane(QWidget):
                 notes.append(rank_text(rank))
             if weak:
                 notes.append(f"<span style='color:{theme.WEAK.name()}'>{WEAK_MEANING}</span>")
+            if row.verdict_provisional and (weak or row.flag_source == "auto"):
+                notes.append(PROVISIONAL_VERDICT_NOTE)
             if row.flag == "reject" and row.flag_source == "auto" and not weak:
                 notes.append("auto reject")
             if row.provisional:

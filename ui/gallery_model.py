@@ -418,7 +418,8 @@ def tooltip(row: GalleryRow, rank: float | None, partners: Sequence[GalleryRow] 
         pct = f" · better than {rank * 100:.0f}% of its folder" if rank is not None else ""
         lines.append(f"score {row.fused:.3f}{pct}")
     if is_weak(row):
-        lines.append(WEAK_MEANING)
+        lines.append(WEAK_MEANING + (" (provisional: from quick first-pass scores)" if row.verdict_provisional
+                                     else ""))
     for reason in row.reasons:
         lines.append(f"{reason}: {REASON_HINTS.get(reason, '')}")
     if row.status == "error":

@@ -338,6 +338,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
             "trunk": config.trunk, "batch_views": config.batch_views, "decode_workers": config.decode_workers,
             "jpeg_draft": config.jpeg_draft, "fingerprint": engine.fingerprint, "load_seconds": load_s,
             "backend": engine.backend.name, "backend_detail": engine.backend.describe(),
+            "decoder": engine.decoder.name, "decoder_detail": engine.decoder.why,
         },
         "images": _image_summary(good, image_source, failures),
         "stages": stages,
@@ -516,6 +517,7 @@ def format_speed(r: dict) -> str:
         f"{e['batch_views']} views/pass, "
         f"{e['decode_workers']} decode workers, JPEG draft {'on' if e['jpeg_draft'] else 'off'}",
         f"backend: {e.get('backend_detail', 'torch')}",
+        f"JPEG decoder: {e.get('decoder', 'cpu')} ({e.get('decoder_detail', '')})",
         "",
         f"{'stage':<22}{'ms/photo':>10}{'photos/s':>10}",
     ]

@@ -102,11 +102,13 @@ class DecisionsMixin(CatalogBase):
         The second file of a RAW+JPEG pair is left out: the pair is one shot, ranked once.
         """
         sql = ("SELECT p.id, p.folder, s.fused, d.flag, d.flag_source, COALESCE(d.rating, 0), "
-               "COALESCE(d.low_quality, 0), t.value FROM photos p " + LATEST_SCORE +
+               "COALESCE(d.low_quality, 0), t.value, COALESCE(s.provisional, 0), "
+               "COALESCE(d.auto_provisional, 0) FROM photos p " + LATEST_SCORE +
                "LEFT JOIN decisions d ON d.photo_id = p.id LEFT JOIN taste t ON t.photo_id = p.id "
                f"WHERE {LIVE_SHOTS}")
         rows = self._in_folders(sql, folders)
-        return [FlagRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7]) for r in rows]
+        return [FlagRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], bool(r[8]), bool(r[9]))
+                for r in rows]
 
     def apply_flag_changes(self, changes: Iterable[FlagChange], now: float | None = None) -> None:
         """Write the auto policy's verdicts (curator.flags.Change); a flag the user set is never touched."""
@@ -116,13 +118,13 @@ class DecisionsMixin(CatalogBase):
             conn.executemany("INSERT OR IGNORE INTO decisions (photo_id) VALUES (?)",
                              [(c.photo_id,) for c in changes])
             conn.executemany(
-                "UPDATE decisions SET low_quality = ?, "
+                "UPDATE decisions SET low_quality = ?, auto_provisional = ?, "
                 "flag = CASE WHEN flag_source = 'user' THEN flag ELSE ? END, "
                 "flag_source = CASE WHEN flag_source = 'user' THEN flag_source ELSE ? END, "
                 "decided_at = CASE WHEN ? THEN ? ELSE decided_at END "
                 "WHERE photo_id = ?",
-                [(int(c.low_quality), c.flag, "auto" if c.flag else None, int(c.flag_changed), now, c.photo_id)
-                 for c in changes])
+                [(int(c.low_quality), int(c.provisional), c.flag, "auto" if c.flag else None, int(c.flag_changed),
+                  now, c.photo_id) for c in changes])
 
     def decided_ids(self, photo_ids: Iterable[int]) -> set[int]:
         """Those of these shots a person decided on: a flag set or cleared, stars or a colour label."""

@@ -93,11 +93,12 @@ def check_pairs(conn: sqlite3.Connection, photo_ids: Sequence[int], now: float) 
         for sid, spath, sstatus, smtime, pid, ppath, pstatus in links:
             if _pair_holds(ppath, pstatus, spath, sstatus):
                 continue
-            decision = conn.execute("SELECT flag, flag_source, rating, label, decided_at, low_quality "
-                                    "FROM decisions WHERE photo_id = ?", (pid,)).fetchone()
+            decision = conn.execute("SELECT flag, flag_source, rating, label, decided_at, low_quality, "
+                                    "auto_provisional FROM decisions WHERE photo_id = ?", (pid,)).fetchone()
             if decision is not None:
                 conn.execute("INSERT OR REPLACE INTO decisions (photo_id, flag, flag_source, rating, label, "
-                             "decided_at, low_quality) VALUES (?,?,?,?,?,?,?)", (sid, *decision))
+                             "decided_at, low_quality, auto_provisional) VALUES (?,?,?,?,?,?,?,?)",
+                             (sid, *decision))
             if sstatus == "missing":
                 conn.execute("UPDATE photos SET partner_of = NULL, updated_at = ? WHERE id = ?", (now, sid))
             else:

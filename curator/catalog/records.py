@@ -167,6 +167,9 @@ class GalleryRow:
     reasons: tuple[str, ...] = ()  # why the shot is weak (curator.reasons vocabulary), at most two
     # The score shown is a provisional one (triage's quick first pass), until the exact score lands.
     provisional: bool = False
+    # The auto policy's verdict (low_quality, an auto flag) was reached on provisional scores: this shot's
+    # own, or another in its folder's bottom-N% ranking. It is recomputed when the exact scores land.
+    verdict_provisional: bool = False
 
 
 GALLERY_FIELDS = tuple(f.name for f in fields(GalleryRow))
@@ -342,6 +345,8 @@ class FlagRow:
     rating: int
     low_quality: bool
     taste: float | None = None  # the shot's taste value, for the policy's taste basis
+    provisional: bool = False  # its score is provisional (triage's quick first pass)
+    verdict_provisional: bool = False  # the stored verdict was reached on provisional scores
 
 
 class FlagChange(Protocol):
@@ -355,6 +360,8 @@ class FlagChange(Protocol):
     def flag(self) -> str | None: ...  # the auto flag wanted; a user's flag is kept
     @property
     def flag_changed(self) -> bool: ...
+    @property
+    def provisional(self) -> bool: ...  # the verdict was reached on provisional scores
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import sqlite_utils
 
 from curator.catalog.pairs import link_partners
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 APPLICATION_ID = 0x63757261  # "cura", so a stranger's SQLite file is never mistaken for a catalog
 
 
@@ -209,7 +209,13 @@ def _migrate_v7(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE scores ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0")
 
 
+def _migrate_v8(db: sqlite_utils.Database) -> None:
+    """The auto policy's verdict was reached on provisional scores (decisions.auto_provisional): the
+    shot's own, or (bottom N%) another in its folder's ranking. Every existing verdict used exact scores."""
+    db.execute("ALTER TABLE decisions ADD COLUMN auto_provisional INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3, 4: _migrate_v4, 5: _migrate_v5, 6: _migrate_v6,
-    7: _migrate_v7}
+    7: _migrate_v7, 8: _migrate_v8}
 assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))

@@ -33,7 +33,7 @@ GALLERY_SELECT = (
     "e.capture_time, e.camera, e.lens, e.iso, e.exposure_time, e.f_number, e.focal_length, e.orientation, "
     "s.fused, s.cosine, s.magnitude, s.w_cosine, s.w_magnitude, "
     "d.flag, d.flag_source, COALESCE(d.rating, 0), d.label, COALESCE(d.low_quality, 0), p.partner_of, t.value, "
-    "COALESCE(q.reasons, ''), COALESCE(s.provisional, 0) "
+    "COALESCE(q.reasons, ''), COALESCE(s.provisional, 0), COALESCE(d.auto_provisional, 0) "
     "FROM photos p "
     "LEFT JOIN exif e ON e.photo_id = p.id "
     + LATEST_SCORE + QUALITY_JOIN +
@@ -85,6 +85,7 @@ def gallery_row(r: tuple) -> GalleryRow:
     reasons = values["reasons"]
     values["reasons"] = tuple(reasons.split(",")) if reasons else ()
     values["provisional"] = bool(values["provisional"])
+    values["verdict_provisional"] = bool(values["verdict_provisional"])
     return row
 
 

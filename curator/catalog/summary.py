@@ -49,7 +49,8 @@ class SummaryMixin(CatalogBase):
             "s.score, s.fused, s.cosine, s.magnitude, s.w_cosine, s.w_magnitude, s.mode, s.protocol, "
             "s.model AS engine_model, s.fingerprint, s.n_views AS views, s.scored_at, s.elapsed_ms, "
             "d.flag, d.flag_source, COALESCE(d.rating, 0) AS rating, d.label, "
-            "COALESCE(d.low_quality, 0) AS low_quality, "
+            "COALESCE(d.low_quality, 0) AS low_quality, COALESCE(s.provisional, 0) AS provisional, "
+            "COALESCE(d.auto_provisional, 0) AS verdict_provisional, "
             f"(SELECT t.value FROM taste t WHERE t.photo_id = {SHOT}) AS taste, "
             "(SELECT o.path FROM photos o WHERE o.id = p.partner_of) AS partner_of, "
             "q.reasons, q.dimensions, q.measures "
@@ -61,7 +62,8 @@ class SummaryMixin(CatalogBase):
             names = [c[0] for c in cur.description]
             for r in cur:
                 rec = dict(zip(names, r))
-                rec["low_quality"] = bool(rec["low_quality"])
+                for key in ("low_quality", "provisional", "verdict_provisional"):
+                    rec[key] = bool(rec[key])
                 rec["reasons"] = rec["reasons"] or ""  # comma-separated vocabulary words
                 rec["dimensions"] = json.loads(rec["dimensions"]) if rec["dimensions"] else {}
                 rec["measures"] = json.loads(rec["measures"]) if rec["measures"] else {}

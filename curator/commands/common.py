@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
 from iqa_engine.activation import ACTIVATIONS
-from iqa_engine.config import BACKENDS, METHODS, MODES, PRECISIONS, PROTOCOLS, TRUNKS
+from iqa_engine.config import BACKENDS, DECODERS, METHODS, MODES, PRECISIONS, PROTOCOLS, TRUNKS
 
 from curator.errors import UserError
 from curator.files import iter_photo_paths  # noqa: F401 - re-exported: score, bench and xmp read walk with it
@@ -37,6 +37,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--backend", choices=BACKENDS,
                    help="who runs the image tower on the CPU: auto (default: the fastest installed runtime that "
                         "gives the same score), torch, openvino or onnxruntime; never changes the score")
+    g.add_argument("--decoder", choices=DECODERS,
+                   help="who decodes JPEGs: auto (default: nvJPEG on a CUDA GPU when a timed decode beats the "
+                        "CPU, else Pillow), cpu or device (its pixels differ slightly: a score of its own)")
     g.add_argument("--batch-views", type=int, dest="batch_views", help="views per forward pass (default 72)")
     g.add_argument("--fast", action="store_const", const="fast", dest="preset",
                    help="the fast preset: ResNet trunk once per photo, and bf16/fp16 where the hardware runs "

@@ -19,7 +19,8 @@ COLUMNS = (
     "photo_id", "path", "folder", "name", "status", "error", "width", "height", "size", "mtime", "content_hash",
     "fused", "cosine", "magnitude", "w_cosine", "w_magnitude", "score", "mode", "protocol", "engine_model",
     "fingerprint", "views", "scored_at", "elapsed_ms",
-    "flag", "flag_source", "rating", "label", "low_quality", "taste", "partner_of",
+    "flag", "flag_source", "rating", "label", "low_quality", "provisional", "verdict_provisional", "taste",
+    "partner_of",
     "capture_time", "make", "camera_model", "camera", "lens", "iso", "exposure_time", "f_number", "focal_length",
     "orientation", "exposure_bias", "reasons", "keywords",
 )

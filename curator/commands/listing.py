@@ -18,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list photos in the catalog with their scores and flags",
                        description="List the catalog's photos: fused score, flag, rating, colour label, status, "
                                    "why the photo is weak (its reasons) and path (and the error, for errors). "
+                                   "A ~ before a score marks a provisional score (triage's quick first pass); "
+                                   "before a flag, a verdict of the auto policy reached on provisional scores. "
                                    "--json rows also carry each quality dimension and measurement.")
     p.add_argument("--sort", choices=("name", "score", "-score", "time", "taste", "-taste"), default="name",
                    help="name (folder, then file; default), score (worst first), -score (best first), "
@@ -81,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         flag = f"{r.flag}({r.flag_source})" if r.flag else ("none(user)" if r.flag_source == "user" else "-")
         if r.low_quality and r.flag != "reject":
             flag += "!"  # weak by the policy, though the user decided otherwise
+        if r.verdict_provisional and (r.low_quality or r.flag_source == "auto"):
+            flag = "~" + flag  # the policy's verdict rests on provisional scores
         reasons = ",".join(r.reasons) or "-"
         line = f"{fused}  {flag:<12} {r.rating:>6}  {r.label or '-':<7} {r.status:<8} {reasons:<22} {r.path}"
         if r.error:

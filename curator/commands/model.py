@@ -47,6 +47,7 @@ def run_info(args: argparse.Namespace) -> int:
     print(f"sha256:      {bb.info.sha256 or sha256_of(bb.info.path)}")
     print(f"device:      {bb.device} ({engine.config.precision})")
     print(f"backend:     {engine.backend.describe()}")
+    print(f"decoder:     {engine.decoder.name} ({engine.decoder.why})")
     print(f"parameters:  {bb.parameter_count:,}")
     cfg = engine.config
     if cfg.method == "maclip":

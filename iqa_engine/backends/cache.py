@@ -11,36 +11,20 @@ conversion.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+from ..start_cache import cache_key, package_version, user_cache_dir
 
-APP_NAME = "curator"
+__all__ = ["cache_key", "cache_root", "package_version", "read_json", "replace_atomically", "tower_dir",
+           "write_json"]
 
 
 def cache_root() -> Path:
-    """<user cache dir>/backends (platformdirs; XDG_CACHE_HOME is honoured on Linux)."""
-    return Path(platformdirs.user_cache_dir(APP_NAME)) / "backends"
-
-
-def package_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("curator")
-    except Exception:  # noqa: BLE001 (running from a source checkout without an installed distribution)
-        return "source"
-
-
-def cache_key(prefix: str, **parts: object) -> str:
-    """A short stable folder or file name for these parts (and this package's version)."""
-    payload = {"package": package_version(), **parts}
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return f"{prefix}-" + hashlib.sha256(blob).hexdigest()[:16]
+    """<user cache dir>/backends."""
+    return user_cache_dir() / "backends"
 
 
 def tower_dir(key: str) -> Path:

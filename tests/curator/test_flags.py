@@ -117,3 +117,40 @@ def test_by_taste_ranks_by_the_probability_of_a_keep_and_still_never_overrides_t
     assert {r.photo_id: r for r in apply(rows, by_threshold)}[10].flag is None
     with pytest.raises(ValueError):
         plan(rows, threshold=None, bottom_percent=10, basis="stars")
+
+
+@dataclass(frozen=True)
+class TriageRow(Row):
+    provisional: bool = False
+    verdict_provisional: bool = False
+
+
+def test_a_verdict_on_a_provisional_score_is_marked_provisional():
+    rows = [TriageRow(1, "a", 0.1, provisional=True), TriageRow(2, "a", 0.9)]
+    p = plan(rows, threshold=0.5, bottom_percent=0)
+    assert {c.photo_id: (c.low_quality, c.flag, c.provisional) for c in p.changes} == {1: (True, "reject", True)}
+
+
+def test_bottom_percent_verdicts_are_provisional_wherever_the_folder_ranks_a_provisional_score():
+    # ten photos in "a", one provisional: every ranked verdict there rests on it; folder "b" is all exact
+    rows = ([TriageRow(i, "a", i / 10, provisional=(i == 9)) for i in range(10)]
+            + [TriageRow(100 + i, "b", i / 10) for i in range(10)])
+    p = plan(rows, threshold=None, bottom_percent=15)
+    marked = {c.photo_id for c in p.changes if c.provisional}
+    assert marked == set(range(10))
+    assert {c.photo_id for c in p.changes if c.low_quality} == {0, 100}
+
+
+def test_the_mark_goes_when_the_exact_scores_land_and_a_user_flag_stays():
+    before = [TriageRow(1, "a", 0.1, provisional=True, low_quality=True, flag="reject", flag_source="auto",
+                        verdict_provisional=True),
+              TriageRow(2, "a", 0.2, provisional=True, low_quality=True, flag="pick", flag_source="user",
+                        verdict_provisional=True)]
+    exact = [replace(r, provisional=False) for r in before]
+    p = plan(exact, threshold=0.5, bottom_percent=0)
+    by_id = {c.photo_id: c for c in p.changes}
+    assert by_id[1] == type(by_id[1])(1, True, "reject", False, False)  # same verdict, now exact
+    assert not by_id[2].flag_changed and by_id[2].flag == "pick" and not by_id[2].provisional
+    # nothing to change once the stored mark agrees
+    settled = [replace(r, verdict_provisional=False) for r in exact]
+    assert plan(settled, threshold=0.5, bottom_percent=0).changes == ()

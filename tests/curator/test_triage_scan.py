@@ -211,3 +211,26 @@ def test_kill_9_in_either_pass_loses_nothing(tmp_path, tiny_model):
                             "FROM scores").fetchone() == (n, n, n)
     finally:
         conn.close()
+
+
+def test_verdicts_on_provisional_scores_are_marked_until_the_exact_scores_land(settings, photo_dir, engines):
+    exact, quick = engines
+    stop = threading.Event()
+    policy = (2.0, 0.0)  # a threshold above every fused score: every photo is weak, on whatever scores it has
+    with Catalog.open(settings.db_path) as cat:
+        service.sync(cat, [str(photo_dir)], exact.fingerprint)
+        first = Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick,
+                       triage_forced=True, flag_policy=policy, on_batch=lambda r: stop.set())
+        first.run(stop)
+        rows = cat.gallery_rows()
+        assert {(r.provisional, r.low_quality, r.flag, r.verdict_provisional) for r in rows} == {
+            (True, True, "reject", True)}
+        kept = rows[0]
+        cat.set_user_flags([(kept.photo_id, "pick")])  # the photographer disagrees, mid-triage
+        Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick,
+               flag_policy=policy).run(threading.Event(), until_idle=True)
+        rows = {r.photo_id: r for r in cat.gallery_rows()}
+        assert {(r.provisional, r.low_quality, r.verdict_provisional) for r in rows.values()} == {
+            (False, True, False)}
+        assert (rows[kept.photo_id].flag, rows[kept.photo_id].flag_source) == ("pick", "user")
+        assert {(r.flag, r.flag_source) for i, r in rows.items() if i != kept.photo_id} == {("reject", "auto")}

@@ -122,3 +122,22 @@ def test_xmp_write_keywords_end_to_end(capsys, tmp_path, photo_dir, tiny_model) 
     assert props[KEY_SUBJECT] == FOREIGN + tags[coffee]
     assert read_xmp_properties(photo_dir / "chelsea.xmp")[KEY_HIERARCHICAL] == [
         f"curator|subject|{k}" for k in tags[str(photo_dir / "chelsea.jpg")]]
+
+
+def test_a_provisional_machine_verdict_is_not_written_and_leaves_the_sidecar_as_it_is(tmp_path):
+    from pathlib import Path
+
+    from curator.xmp import Machine, PhotoDecision
+
+    photo = Path(tmp_path / "a.jpg")
+    exact = PhotoDecision(photo, "reject", 0.1, source="auto", weak=True)
+    provisional = PhotoDecision(photo, "reject", 0.1, source="auto", weak=True, provisional=True)
+    assert exact.fields().weak is True
+    assert provisional.fields().weak is None  # None: the keyword is neither set nor taken back
+    assert exact.fields(machine=Machine("label", "Purple")).label == "Purple"
+    assert provisional.fields(machine=Machine("label", "Purple")).label is None
+    # legacy writes every verdict through the mapping: a provisional auto reject is written as a keep
+    assert provisional.fields(machine=Machine("legacy")).verdict == "keep"
+    # a user's reject is the user's, provisional scores or not
+    users = PhotoDecision(photo, "reject", 0.1, source="user", weak=True, provisional=True)
+    assert users.fields().verdict == "reject"

@@ -88,7 +88,9 @@ def test_torch_backend_touches_no_cache(tiny_model, tmp_path, monkeypatch) -> No
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     engine = Engine(tiny_model.engine_config(backend="torch"))
     assert engine.backend.name == "torch" and engine.backbone.tower is None
-    assert not (tmp_path / "cache").exists()
+    # no converted tower, no verdict: only what every start keeps (iqa_engine.start_cache)
+    assert not (tmp_path / "cache" / "curator" / "backends").exists()
+    assert {p.name for p in (tmp_path / "cache" / "curator").iterdir()} <= {"text-features", "sha256"}
 
 
 @pytest.mark.skipif("openvino" not in INSTALLED_BACKENDS or not cpu_has_native_bf16(),
