@@ -5,6 +5,7 @@
     python bench/speed.py --weights RN50.pt --n 8 --json bench/out/targets.json
     python bench/speed.py --isa native           # skip the AVX2-capped pass
     python bench/speed.py --quick                # towers and start-up only (minutes, not tens of minutes)
+    python bench/speed.py --parts triage,start   # only some parts (rows of the others say "not measured")
 
 What it runs, each part in a fresh child process (so the ISA cap is set
 before oneDNN starts, and every start-up is a real cold or warm start):
@@ -44,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -273,11 +275,6 @@ def format_towers(t: dict, isa: str) -> list[str]:
 
 
 def format_targets(isa: str, tg: dict, start: list[dict], machine: str, triage: dict | None = None) -> list[str]:
-    if "error" in tg:
-        return [f"targets ({isa}): {tg['error']}"]
-    ex = tg["exact"]
-    base = ex.get("baseline") or {}
-    ref_ps = base.get("photos_per_s")
     capped = " capped at AVX2 (ONEDNN_MAX_CPU_ISA=AVX2)" if isa == "avx2" else " as it is"
     lines = [f"targets, CPU{capped} ({machine}):",
              f"  {'what':<58}{'measured':<40}{'target':<34}met?"]
@@ -285,6 +282,47 @@ def format_targets(isa: str, tg: dict, start: list[dict], machine: str, triage: 
     def row(what: str, measured: str, target: str, met: bool | None) -> None:
         lines.append(f"  {what:<58}{measured:<40}{target:<34}{'yes' if met else ('NO' if met is False else '—')}")
 
+    ref_ps = None
+    if "error" in tg:
+        row("exact, fast and global rows", tg["error"], "", None)
+    else:
+        ref_ps = _engine_rows(tg, row, machine)
+    tri = triage if triage and "error" not in triage else None
+    if tri and tri["triage"]["all_scored_s"]:
+        n = tri["triage"]["photos"]
+        t_prov = tri["triage"]["all_scored_s"]
+        if ref_ps:
+            t_ref = n / ref_ps
+            row(f"all of a {n}-photo backlog scored: scan --triage vs the reference loop",
+                f"{t_prov:.0f} s vs {t_ref:.0f} s = {t_ref / t_prov:.1f}× sooner", "≥ 20× sooner", t_ref / t_prov >= 20)
+        else:
+            row(f"all of a {n}-photo backlog scored: scan --triage", f"{t_prov:.1f} s (reference loop not run)",
+                "≥ 20× sooner", None)
+        cost = tri["triage"]["all_exact_s"] / tri["no_triage"]["all_exact_s"]
+        row("every photo exact: scan --triage vs without",
+            f"{tri['triage']['all_exact_s']:.0f} s vs {tri['no_triage']['all_exact_s']:.0f} s = {cost:.2f}×",
+            "≤ 1.15×", cost <= 1.15)
+    else:
+        row("all of the backlog scored (triage scan)", "not measured", "≥ 20× sooner", None)
+
+    for s in start:
+        second = s.get("label", "").startswith("second")
+        if "error" in s:
+            row("second start, cached compiled model: model ready", s["error"], "≤ 3 s", False)
+            continue
+        row(f"{s['label']}: process start to model ready", f"{s['total_s']:.1f} s", "≤ 3 s" if second else "",
+            s["total_s"] <= 3 if second else None)
+        row("  of which: interpreter, torch import, open_clip import",
+            f"{s['interpreter_s']:.1f} + {s['torch_import_s']:.1f} + {s['open_clip_import_s']:.1f} s", "", None)
+        row("  of which: the engine built (weights, text, image tower)", f"{s['ready_s']:.1f} s", "", None)
+    return lines
+
+
+def _engine_rows(tg: dict, row: Callable[[str, str, str, bool | None], None], machine: str) -> float | None:
+    """The exact, fast and global rows of `targets`; returns the reference loop's photos/s."""
+    ex = tg["exact"]
+    base = ex.get("baseline") or {}
+    ref_ps = base.get("photos_per_s")
     e2e = ex["end_to_end"]["photos_per_s"]
     dev = (ex.get("deviation") or {}).get("max_abs")
     sp = e2e / ref_ps if ref_ps else None
@@ -309,31 +347,9 @@ def format_targets(isa: str, tg: dict, start: list[dict], machine: str, triage: 
         row("  max |Δfused| vs exact", f"{fdev:.4f}" if fdev is not None else "n/a", "≤ 0.002",
             fdev is not None and fdev <= 0.002)
     gl = tg["global"]["end_to_end"]["photos_per_s"]
-    tri = triage if triage and "error" not in triage else None
-    if tri and tri["triage"]["all_scored_s"] and ref_ps:
-        n = tri["triage"]["photos"]
-        t_prov, t_ref = tri["triage"]["all_scored_s"], n / ref_ps
-        row(f"all of a {n}-photo backlog scored: scan --triage vs the reference loop",
-            f"{t_prov:.0f} s vs {t_ref:.0f} s = {t_ref / t_prov:.1f}× sooner", "≥ 20× sooner", t_ref / t_prov >= 20)
-        cost = tri["triage"]["all_exact_s"] / tri["no_triage"]["all_exact_s"]
-        row("every photo exact: scan --triage vs without",
-            f"{tri['triage']['all_exact_s']:.0f} s vs {tri['no_triage']['all_exact_s']:.0f} s = {cost:.2f}×",
-            "≤ 1.15×", cost <= 1.15)
-    else:
-        row("all of the backlog scored (triage scan)", "not measured", "≥ 20× sooner", None)
     row("  (engine alone: the global protocol end to end)", f"{gl:.2f} photos/s = {_x(gl, ref_ps)} the reference",
         "", None)
-    for s in start:
-        second = s.get("label", "").startswith("second")
-        if "error" in s:
-            row("second start, cached compiled model: model ready", s["error"], "≤ 3 s", False)
-            continue
-        row(f"{s['label']}: process start to model ready", f"{s['total_s']:.1f} s", "≤ 3 s" if second else "",
-            s["total_s"] <= 3 if second else None)
-        row("  of which: interpreter, torch import, open_clip import",
-            f"{s['interpreter_s']:.1f} + {s['torch_import_s']:.1f} + {s['open_clip_import_s']:.1f} s", "", None)
-        row("  of which: the engine built (weights, text, image tower)", f"{s['ready_s']:.1f} s", "", None)
-    return lines
+    return ref_ps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="RN50")
     parser.add_argument("--weights", help="CLIP weights file (default: seeded random weights, speed only)")
     parser.add_argument("--quick", action="store_true", help="towers, the exact and global rows, start-up")
+    parser.add_argument("--parts", default="towers,start,targets,triage",
+                        help="which parts to run (default all): towers, start, targets, triage")
     parser.add_argument("--json", dest="json_out", metavar="OUT", help="write every measurement here")
     # children only
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
@@ -373,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     from curator.benchmarks.synth import synth_photos
 
     isas = [i.strip() for i in args.isa.split(",") if i.strip()]
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    if not parts <= {"towers", "start", "targets", "triage"}:
+        parser.error("--parts: a comma-separated list of towers, start, targets, triage")
     if any(i not in ISA_ENV for i in isas):
         parser.error("--isa: native, avx2 or native,avx2")
     started = datetime.datetime.now(datetime.UTC)
@@ -391,16 +412,19 @@ def main(argv: list[str] | None = None) -> int:
             common.append("--random-weights")
         for isa in isas:
             cache = work / f"cache-{isa}"  # one user cache per pass: compiled kernels depend on the ISA
-            towers = run_child("towers", isa, cache, common + ["--photo", paths[0]], work)
+            skipped = {"error": "not run (--parts)"}
+            towers = (run_child("towers", isa, cache, common + ["--photo", paths[0]], work)
+                      if "towers" in parts else skipped)
             start = []
-            for label in ("first start (converts)", "second start (cached)"):
+            for label in ("first start (converts)", "second start (cached)") if "start" in parts else ():
                 s = run_child("start", isa, work / f"start-cache-{isa}", common, work)
                 s["label"] = label
                 start.append(s)
-            targets = run_child("targets", isa, cache, common + ["--work", str(work / "runs"), "--paths", *paths]
-                                + (["--quick"] if args.quick else []), work)
-            triage = run_child("triage", isa, cache, common + ["--work", str(work / f"triage-{isa}"),
-                                                               "--paths", *backlog[:max(1, args.backlog)]], work)
+            targets = (run_child("targets", isa, cache, common + ["--work", str(work / "runs"), "--paths", *paths]
+                                 + (["--quick"] if args.quick else []), work) if "targets" in parts else skipped)
+            triage = (run_child("triage", isa, cache, common + ["--work", str(work / f"triage-{isa}"),
+                                                                "--paths", *backlog[:max(1, args.backlog)]], work)
+                      if "triage" in parts else skipped)
             report["passes"][isa] = {"towers": towers, "start": start, "targets": targets, "triage": triage}
         gpu = run_child("gpu", "native", work / "cache-gpu", common + ["--work", str(work / "gpu"), "--paths", *paths],
                         work) if not args.quick else {"gpu": None}

@@ -135,7 +135,11 @@ def load_provisional_engine(settings: Settings, engine: "Engine", *, forced: boo
         return None
     if engine.config.method == "qualiclip":
         return None
-    quick = engine.config.replace(protocol=PROVISIONAL_PROTOCOL, trunk="windows")
+    # The score only: the exact pass measures the photo and embeds it anyway. On the one-view protocol the
+    # standard embedding alone doubled the quick pass (bench/speed.py, 2026-12-02), and the reasons'
+    # measurements added a quarter.
+    quick = engine.config.replace(protocol=PROVISIONAL_PROTOCOL, trunk="windows", reasons=False,
+                                  clip_embedding=False)
     return Engine(quick, backbone=engine.backbone)
 
 

@@ -44,11 +44,15 @@ def _fingerprints(cat: Catalog) -> dict[str, int]:
 def test_scan_triage_gives_every_photo_a_provisional_then_an_exact_score(settings, photo_dir, engines):
     exact, quick = engines
     seen_after_first_batch: list[tuple[str, bool, str]] = []
+    extras_after_first_batch: list[tuple[int, int]] = []
 
     def first_batch(report) -> None:
         if not seen_after_first_batch:
             with Catalog.open(settings.db_path) as cat:
                 seen_after_first_batch.extend((r.name, r.provisional, r.status) for r in cat.gallery_rows())
+                # the quick pass is the score alone: measurements and the embedding come with the exact one
+                extras_after_first_batch.append((sum(map(len, cat.quality_rows().values())),
+                                                 sum(n for _, n in cat.clip_fingerprints())))
 
     summary = service.scan(settings, [str(photo_dir)], engine=exact, triage=True,
                            on_progress=lambda *a: first_batch(None))
@@ -56,7 +60,10 @@ def test_scan_triage_gives_every_photo_a_provisional_then_an_exact_score(setting
     # the first batch was the provisional pass over all five photos: each shows a provisional score
     assert sorted(seen_after_first_batch) == sorted((n, True, "pending") for n, _, _ in seen_after_first_batch)
     assert len(seen_after_first_batch) == 5
+    assert extras_after_first_batch == [(0, 0)]
     with Catalog.open(settings.db_path) as cat:
+        assert sum(map(len, cat.quality_rows().values())) == 5
+        assert [n for _, n in cat.clip_fingerprints()] == [5]
         rows = cat.gallery_rows()
         assert {(r.status, r.provisional) for r in rows} == {("scored", False)}
         assert _fingerprints(cat) == {exact.fingerprint: 5, quick.fingerprint: 5}
