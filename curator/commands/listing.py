@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     tasted = any(r.taste is not None for r in rows)  # a taste column once a model has rated photos
     print(f"{'fused':>8}  " + (f"{'taste':>5}  " if tasted else "")
-          + f"{'flag':<12} {'rating':>6}  {'label':<7} {'status':<8} {'reasons':<22} path")
+          + f"{'flag':<14} {'rating':>6}  {'label':<7} {'status':<8} {'reasons':<22} path")
     for r in rows:
         # "~": a provisional score (triage's quick first pass); the exact one replaces it
         fused = (f"{'~' if r.provisional else ''}{r.fused:.4f}".rjust(8) if r.fused is not None
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if r.verdict_provisional and (r.low_quality or r.flag_source == "auto"):
             flag = "~" + flag  # the policy's verdict rests on provisional scores
         reasons = ",".join(r.reasons) or "-"
-        line = f"{fused}  {flag:<12} {r.rating:>6}  {r.label or '-':<7} {r.status:<8} {reasons:<22} {r.path}"
+        line = f"{fused}  {flag:<14} {r.rating:>6}  {r.label or '-':<7} {r.status:<8} {reasons:<22} {r.path}"
         if r.error:
             line += f"  ({r.error})"
         print(line)
@@ -139,7 +139,7 @@ def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | Non
                 notes.append("bracketed")
             if f["bracketed"] and f["exposure_bias"] is not None:
                 notes.append(f"{f['exposure_bias']:+.1f} EV")
-            print(f"  {fused}  {flag:<12} {', '.join(notes):<20} {f['name']}")
+            print(f"  {fused}  {flag:<14} {', '.join(notes):<20} {f['name']}")
     frames = sum(g["size"] for g in groups)
     print(f"{len(groups)} group(s) of {frames} frame(s); {singles} frame(s) in no burst")
     return EXIT_OK
