@@ -293,7 +293,7 @@ def format_targets(isa: str, tg: dict, start: list[dict], machine: str, triage: 
         t_prov = tri["triage"]["all_scored_s"]
         if ref_ps:
             t_ref = n / ref_ps
-            row(f"all of a {n}-photo backlog scored: scan --triage vs the reference loop",
+            row(f"{n}-photo backlog all scored: --triage vs reference loop",
                 f"{t_prov:.0f} s vs {t_ref:.0f} s = {t_ref / t_prov:.1f}× sooner", "≥ 20× sooner", t_ref / t_prov >= 20)
         else:
             row(f"all of a {n}-photo backlog scored: scan --triage", f"{t_prov:.1f} s (reference loop not run)",
