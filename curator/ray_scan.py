@@ -401,14 +401,7 @@ class RayWorker(Worker):
                 self._collect(done[0])
             return True
         if not inflight:
-            if until_idle and self.catalog.queue_length(self.scope, scored_only=self.reasons_only) == 0:
-                return False
-            if self.on_idle:
-                self.on_idle()
-            self._wake.wait(min(self._wait, self.poll_interval))
-            if self._wake.is_set():
-                self._wake.clear()
-                self._next_poll = 0.0
+            return self._idle(until_idle)
         return True
 
     def _collect(self, ref: Any) -> None:

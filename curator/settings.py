@@ -150,10 +150,6 @@ def user_config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME))
 
 
-def user_cache_dir() -> Path:
-    return Path(platformdirs.user_cache_dir(APP_NAME))
-
-
 def default_settings_path() -> Path:
     return Path(os.environ.get("CURATOR_SETTINGS") or user_config_dir() / SETTINGS_FILE_NAME)
 

@@ -466,15 +466,7 @@ class Worker:
                                  kind))
             self._next_poll = now if ready else now + min(self._wait, self.poll_interval)
         if not inflight:
-            if until_idle and self.catalog.queue_length(self.scope, scored_only=self.reasons_only) == 0:
-                return False
-            if self.on_idle:
-                self.on_idle()
-            self._wake.wait(min(self._wait, self.poll_interval))
-            if self._wake.is_set():
-                self._wake.clear()
-                self._next_poll = 0.0
-            return True
+            return self._idle(until_idle)
         t0 = time.monotonic()
         # one pass per batch: the planned pass's photos first (a new photo's provisional score does not
         # wait for the exact photos already decoded), else the oldest in flight
@@ -486,6 +478,18 @@ class Worker:
         if stop.is_set():
             return False  # park: nothing recorded, the rows stay pending for the next run
         self._finish_batch(inspections, t0, provisional=batch_kind == "provisional")
+        return True
+
+    def _idle(self, until_idle: bool) -> bool:
+        """Nothing in flight: stop if asked to run until idle and the queue is empty, else wait for news."""
+        if until_idle and self.catalog.queue_length(self.scope, scored_only=self.reasons_only) == 0:
+            return False
+        if self.on_idle:
+            self.on_idle()
+        self._wake.wait(min(self._wait, self.poll_interval))
+        if self._wake.is_set():
+            self._wake.clear()
+            self._next_poll = 0.0
         return True
 
     def _finish_batch(self, inspections: list[Inspection], t0: float, *, provisional: bool = False) -> None:

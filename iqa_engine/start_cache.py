@@ -16,13 +16,17 @@ the cache never fails a start.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-import torch
+
+if TYPE_CHECKING:  # torch loads on first use: the gallery's thumbnail cache asks here for its folder
+    import torch
 
 APP_NAME = "curator"
 
@@ -66,13 +70,18 @@ def file_sha256(path: Path, compute: Callable[[Path], str]) -> str:
     except OSError:
         pass
     digest = compute(path)
-    _write_atomically(record, digest.encode())
+    try:
+        write_atomically(record, digest.encode())
+    except OSError:
+        pass  # no cache: the next start hashes again
     return digest
 
 
 def text_features(key_parts: dict[str, object], prompts: Sequence[str],
                   compute: Callable[[], torch.Tensor]) -> torch.Tensor:
     """compute() (a (len(prompts), D) float32 tensor), or the tensor an earlier start stored for the same key."""
+    import torch
+
     path = user_cache_dir() / "text-features" / (cache_key("text", prompts=list(prompts), torch=torch.__version__,
                                                            **key_parts) + ".pt")
     try:
@@ -82,21 +91,19 @@ def text_features(key_parts: dict[str, object], prompts: Sequence[str],
     except Exception:  # noqa: BLE001 (absent, half-written by an old version, unreadable: compute again)
         pass
     features = compute()
+    buffer = io.BytesIO()
+    torch.save(features.detach().cpu().float().clone(), buffer)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        torch.save(features.detach().cpu().float().clone(), tmp)
-        os.replace(tmp, path)
+        write_atomically(path, buffer.getvalue())
     except OSError:
         pass  # no cache: the next start computes again
     return features
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all (a reader never sees half of one, kill -9 included); its
+    folder is made. Raises OSError: callers decide whether a missing cache file matters."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

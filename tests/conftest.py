@@ -31,6 +31,13 @@ def user_cache_for_the_session(tmp_path_factory: pytest.TempPathFactory):
         yield
 
 
+@pytest.fixture()
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No settings file and no CURATOR_DB from the person running the tests (CLI tests use this)."""
+    monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "no-settings.toml"))
+    monkeypatch.delenv("CURATOR_DB", raising=False)
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> TinyModel:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))

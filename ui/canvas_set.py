@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QWidget
 
-from ui.grid_view import KEYMAP, SHARED_WITH_VIEWS, Command
+from ui.grid_view import Command, shared_view_command
 from ui.loupe_images import FULL, SCREEN, LoupeImages, LoupePicture
 from ui.photo_canvas import PhotoCanvas
 
@@ -98,8 +98,8 @@ class CanvasSetView(QWidget):
         if name is not None:
             self.command.emit(Command(f"{self.PREFIX}:{name}"))
             return
-        grid_command = KEYMAP.get(key)
-        if grid_command is not None and grid_command.name in SHARED_WITH_VIEWS:
+        grid_command = shared_view_command(key)
+        if grid_command is not None:
             self.command.emit(grid_command)
             return
         super().keyPressEvent(event)

@@ -76,6 +76,12 @@ KEYMAP: dict[tuple[int, Qt.KeyboardModifier], Command] = {
     (int(Qt.Key.Key_Question), _SHIFT): Command("cheat_sheet"),
 }
 SHARED_WITH_VIEWS = frozenset({"decide", "undo", "redo", "toggle_auto_advance", "cheat_sheet"})  # grid commands the loupe and other views pass on
+
+
+def shared_view_command(key: tuple[int, Qt.KeyboardModifier]) -> Command | None:
+    """The grid's command for this key when the loupe and the other views pass it on (SHARED_WITH_VIEWS)."""
+    command = KEYMAP.get(key)
+    return command if command is not None and command.name in SHARED_WITH_VIEWS else None
 TILE_SCALES = (0.75, 0.875, 1.0, 1.25, 1.5, 1.75)  # thumbnail sizes: Ctrl+wheel, + and −
 THUMB_KEYS = {int(Qt.Key.Key_Plus): 1, int(Qt.Key.Key_Equal): 1, int(Qt.Key.Key_Minus): -1}
 

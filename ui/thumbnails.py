@@ -41,7 +41,7 @@ WANTED_WINDOW = 400  # requests older than this many newer ones are skipped if n
 
 
 def default_cache_dir() -> Path:
-    from curator.settings import user_cache_dir
+    from iqa_engine.start_cache import user_cache_dir
 
     return user_cache_dir() / "thumbnails"
 

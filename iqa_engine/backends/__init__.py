@@ -157,7 +157,6 @@ def _from_verdict(backbone: Backbone, config: EngineConfig, requested: str, verd
 
 def _write_verdict(path: Path, choice: BackendChoice) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         cache.write_json(path, {"backend": choice.name, "version": choice.version, "ms_per_view": choice.ms_per_view,
                                 "max_deviation": choice.max_deviation, "bound": choice.bound, "note": choice.note,
                                 "checked_at": time.time()})
@@ -232,10 +231,12 @@ class _Checker:
         fp32 = Backbone(backbone.model, backbone.tokenizer, backbone.info, backbone.device, "fp32")
         self.reference = self._fused(self._run(None, fp32))
 
-    def _run(self, tower: ImageTower | None, bb: Backbone | None = None) -> torch.Tensor:
+    def _run(self, tower: ImageTower | None, bb: Backbone | None = None, views: torch.Tensor | None = None
+             ) -> torch.Tensor:
         bb = bb or self.backbone
+        views = self.views if views is None else views
         with torch.inference_mode():
-            feats = [tower.features(self.views) if tower else bb.image_features(self.views)]
+            feats = [tower.features(views) if tower else bb.image_features(views)]
             if self.with_trunk:
                 grid = tower.trunk(self.photo) if tower else bb.trunk(self.photo)
                 with bb.autocast():
@@ -254,20 +255,11 @@ class _Checker:
     def ms_per_view(self, tower: ImageTower | None) -> float:
         """The faster of two timed runs on TIMING_VIEWS views after a warm-up (one-off kernel set-up is not
         counted)."""
-        def run() -> None:
-            with torch.inference_mode():
-                if tower is not None:
-                    tower.features(self.timing_views)
-                else:
-                    self.backbone.image_features(self.timing_views)
-                if self.with_trunk:
-                    (tower.trunk if tower is not None else self.backbone.trunk)(self.photo)
-
-        run()
+        self._run(tower, views=self.timing_views)
         best = math.inf
         for _ in range(2):
             t = time.perf_counter()
-            run()
+            self._run(tower, views=self.timing_views)
             best = min(best, time.perf_counter() - t)
         return best * 1000.0 / (TIMING_VIEWS + (1 if self.with_trunk else 0))
 

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..start_cache import cache_key, package_version, user_cache_dir
+from ..start_cache import cache_key, package_version, user_cache_dir, write_atomically
 
 __all__ = ["cache_key", "cache_root", "package_version", "read_json", "replace_atomically", "tower_dir",
            "write_json"]
@@ -47,6 +47,4 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    replace_atomically(tmp, path)
+    write_atomically(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())

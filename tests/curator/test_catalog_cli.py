@@ -20,23 +20,15 @@ from catalog_support import hash_tree, wait_for
 from curator.catalog import SCHEMA_VERSION, Catalog
 from curator.cli import main
 from iqa_engine.testing import sample_photos, write_jpeg
+from cli_support import run_cli
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch, tmp_path):
-    monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "no-settings.toml"))
-    monkeypatch.delenv("CURATOR_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture()
 def db(tmp_path):
     return tmp_path / "cat" / "catalog.db"
-
-
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture()

@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 
 from curator.catalog import Catalog, CatalogDamaged, FileStat
-from curator.cli import main
+from cli_support import run_cli
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch, tmp_path):
-    monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "no-settings.toml"))
-    monkeypatch.delenv("CURATOR_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 def make_catalog(db: Path, photos: Path, n: int = 6) -> list[int]:
@@ -60,12 +57,6 @@ def damaged(tmp_path: Path) -> tuple[Path, list[int]]:
     conn.close()
     assert report != [("ok",)] and "out of order" in report[0][0]  # the damage is real
     return db, ids
-
-
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_writer_refuses_a_damaged_catalog_and_names_sqlite_recover(tmp_path):

@@ -16,24 +16,15 @@ import pytest
 from iqa_engine.testing import write_jpeg
 
 from curator.catalog import Catalog
-from curator.cli import main
+from cli_support import run_cli
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch, tmp_path):
-    monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "no-settings.toml"))
-    monkeypatch.delenv("CURATOR_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture()
 def db(tmp_path):
     return tmp_path / "cat" / "catalog.db"
-
-
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture()

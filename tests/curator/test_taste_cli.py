@@ -28,20 +28,12 @@ from curator.cli import main
 from curator.learning import Retrainer, learn
 from curator.taste import TasteModel
 from iqa_engine.testing import build_tiny_model
+from cli_support import run_cli
 
 N_PHOTOS, UNDECIDED = 60, 10
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch, tmp_path):
-    monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "no-settings.toml"))
-    monkeypatch.delenv("CURATOR_DB", raising=False)
-
-
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture(scope="module")

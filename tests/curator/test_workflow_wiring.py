@@ -18,27 +18,18 @@ from catalog_support import hash_tree, make_settings, rows_by_name, running_watc
 
 from curator import culling, service, xmp
 from curator.catalog import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Catalog, FileStat, Outcome
-from curator.cli import main
 from curator.settings import SettingsError, load_settings
 from iqa_engine.results import PhotoScore, ViewScore
 from iqa_engine.testing import sample_photos, write_burst_shoot, write_jpeg
+from cli_support import run_cli
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch, tmp_path):
-    monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "no-settings.toml"))
-    monkeypatch.delenv("CURATOR_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture()
 def settings(tmp_path, tiny_model):
     return make_settings(tmp_path, tiny_model)
-
-
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def lightroom_sidecar(extra: str = "") -> str:

@@ -13,22 +13,13 @@ import numpy as np
 import pytest
 
 from curator.benchmarks.degradations import add_luma_noise, gaussian_blur, scale_exposure
-from curator.cli import main
 from iqa_engine.testing import sample_photos, write_jpeg
+from cli_support import run_cli
 
 MEASURED = {"blurry", "noisy", "too-dark"}
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch, tmp_path):
-    monkeypatch.setenv("CURATOR_SETTINGS", str(tmp_path / "no-settings.toml"))
-    monkeypatch.delenv("CURATOR_DB", raising=False)
-
-
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture()
