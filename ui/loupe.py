@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ui.grid_view import KEYMAP, SHARED_WITH_VIEWS, Command
+from ui.grid_view import Command, shared_view_command
 from ui.photo_canvas import PhotoCanvas
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ def info_text(row: GalleryRow, rank: tuple[int, int] | None, zoom: str = "") -> 
         parts.append("★" * int(row.rating))
     flag = _FLAGS.get(row.flag or "")
     if flag:
-        parts.append(flag + (" (auto)" if row.flag_source == "auto" else ""))
+        auto = " (auto, provisional)" if row.verdict_provisional else " (auto)"
+        parts.append(flag + (auto if row.flag_source == "auto" else ""))
     if row.label:
         parts.append(str(row.label))
     exif = [s for s in (fmt_shutter(row.exposure_time), fmt_aperture(row.f_number),
@@ -107,8 +108,8 @@ class LoupeView(QWidget):
         if name is not None:
             self.command.emit(Command("loupe:" + name))
             return
-        grid_command = KEYMAP.get(key)
-        if grid_command is not None and grid_command.name in SHARED_WITH_VIEWS:
+        grid_command = shared_view_command(key)
+        if grid_command is not None:
             self.command.emit(grid_command)
             return
         super().keyPressEvent(event)
