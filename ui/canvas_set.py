@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 from ui.grid_view import Command, shared_view_command
 from ui.loupe_images import FULL, SCREEN, LoupeImages, LoupePicture
 from ui.photo_canvas import PhotoCanvas
+from ui.zoom import Viewport
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow
@@ -90,6 +91,10 @@ class CanvasSetView(QWidget):
     def lay_out(self) -> None:  # the views place their canvases
         raise NotImplementedError
 
+    def held_viewport(self, canvas: PhotoCanvas) -> Viewport | None:
+        """The zoom a canvas takes when its first picture lands (compare: the panes' shared zoom)."""
+        return None
+
     # --- keys --------------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
@@ -110,7 +115,7 @@ class CanvasSetView(QWidget):
             if row.photo_id == picture.photo_id and picture.stamp == (row.mtime, row.size):
                 if picture.kind == SCREEN and canvas.pixmap_kind == FULL:
                     continue
-                viewport = canvas.viewport if canvas.has_picture() else None
+                viewport = canvas.viewport if canvas.has_picture() else self.held_viewport(canvas)
                 canvas.set_picture(row.photo_id, self.images.pixmap(picture), picture.original_size, picture.kind)
                 if viewport is not None and viewport.scale is not None:
                     canvas.set_viewport(viewport)

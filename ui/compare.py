@@ -66,9 +66,20 @@ class CompareView(CanvasSetView):
         super().__init__(images, parent)
         self.setObjectName("compare")
         self._syncing = False
+        # the zoom both panes share (None: fit); a pane whose picture lands later takes it then
+        self._held: Viewport | None = None
+
+    def reset_zoom(self) -> None:
+        """A new compare starts fitted."""
+        self._held = None
+        for canvas in self.canvases:
+            canvas.zoom_to(None)
+
+    def held_viewport(self, canvas: PhotoCanvas) -> Viewport | None:
+        return self._held
 
     def show_pair(self, select: GalleryRow, candidate: GalleryRow) -> None:
-        zoom = self.canvases[0].viewport if self.canvases and self.canvases[0].viewport.zoomed else None
+        zoom = self._held
         self.show_rows([select, candidate], active=self.active_index)
         for canvas in self.canvases:
             if not canvas.property("synced"):  # each canvas joins the sync once
@@ -76,7 +87,10 @@ class CompareView(CanvasSetView):
                 canvas.setProperty("synced", True)
         if zoom is not None:  # a new candidate comes in at the zoom the user is checking
             for canvas in self.canvases:
-                canvas.set_viewport(zoom)
+                if canvas.has_picture():  # one still decoding takes it when its pixels land
+                    canvas.set_viewport(zoom)
+            for row in self.rows:  # at 100 %, every pixel
+                self.images.request(row, FULL, priority=70)
 
     @property
     def select(self) -> GalleryRow | None:
@@ -115,6 +129,8 @@ class CompareView(CanvasSetView):
     def _sync(self, source: PhotoCanvas, viewport: Viewport) -> None:
         if self._syncing:
             return
+        if source.has_picture():
+            self._held = viewport if viewport.zoomed else None
         self._syncing = True
         try:
             for canvas in self.canvases:

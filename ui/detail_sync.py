@@ -1,4 +1,10 @@
-"""Keeps the detail pane on the grid's selection: its row, its catalog detail (windows, EXIF) and its preview."""
+"""Keeps the detail pane on the grid's selection: its row, its catalog detail (windows, EXIF) and its preview.
+
+The pane is "open" while the photographer has it switched on, whether or not it is on screen: the
+loupe, compare and survey hide the grid (and the pane with it) but not the pane's place. A pane on
+screen follows every selection change; one behind another view is brought up to date when the grid
+comes back (`sync`), so that after any view switch it names the photo a decision key acts on.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +35,13 @@ class DetailSync(QObject):
         loader.previewReady.connect(pane.set_preview)
         loader.previewFailed.connect(pane.preview_failed)
 
+    def is_open(self) -> bool:
+        """Switched on by the photographer (on screen, or behind the loupe, compare or survey)."""
+        return not self.pane.isHidden()
+
     def set_visible(self, visible: bool) -> None:
         pane = self.pane
-        if visible == pane.isVisible():
+        if visible == self.is_open():
             return
         if visible:
             pane.show()
@@ -64,7 +74,7 @@ class DetailSync(QObject):
     def rows_reloaded(self) -> None:
         """After a reload: the shown photo's row changed (a decision elsewhere, a new score)?"""
         row, shown = self.view.current_row(), self.pane.row
-        if not self.pane.isVisible() or row is None or shown is None or row.photo_id != shown.photo_id \
+        if not self.is_open() or row is None or shown is None or row.photo_id != shown.photo_id \
                 or row == shown:
             return
         self._show_row(row)
@@ -72,7 +82,7 @@ class DetailSync(QObject):
             self.worker.load_detail(row.photo_id)  # new windows for the heatmap
 
     def row_refreshed(self, row: GalleryRow) -> None:
-        if self.pane.isVisible() and self.pane.photo_id == row.photo_id:
+        if self.is_open() and self.pane.photo_id == row.photo_id:
             self._show_row(row)
 
     def keywords_loaded(self, photo_id: int, keywords: list[tuple[str, float]] | None) -> None:
@@ -85,8 +95,13 @@ class DetailSync(QObject):
     def why_loaded(self, photo_id: int, why: Why | None, layers: dict[str, HeatLayer]) -> None:
         self.pane.set_why(photo_id, why, layers)
 
+    def sync(self) -> None:
+        """After a view switch: an open pane shows the grid's current photo, whatever happened meanwhile."""
+        if self.is_open():
+            self.show_current()
+
     def _on_current_changed(self, *_indexes: object) -> None:
-        if self.pane.isVisible():
+        if self.pane.isVisible():  # behind the loupe it waits for `sync`: no decoding for a pane not seen
             self.show_current()
 
     def _show_row(self, row: GalleryRow) -> None:

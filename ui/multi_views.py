@@ -41,6 +41,9 @@ class MultiViews(QObject):
             stack.addWidget(widget)
         self._detail: PhotoDetail | None = None
         self._best: int | None = None  # the surveyed burst's best frame
+        # compare's arrows step through these: the burst's frames when the pair came from a burst
+        # (a collapsed burst shows one tile in the grid, so the grid's order cannot reach the others)
+        self._frames: list[int] | None = None
         self.handlers: dict[str, Callable[[], None]] = {
             "compare:candidate_next": lambda: self._step(1, 1), "compare:candidate_previous": lambda: self._step(1, -1),
             "compare:select_next": lambda: self._step(0, 1), "compare:select_previous": lambda: self._step(0, -1),
@@ -77,23 +80,31 @@ class MultiViews(QObject):
         select, candidate = self.model.photo(pair[0]), self.model.photo(pair[1])
         if select is None or candidate is None:
             return False
+        self._frames = burst if burst is not None and len(burst) >= 2 else None
         self.stack.setCurrentWidget(self.compare)
         self.compare.active_index = 0
+        self.compare.reset_zoom()
         self.compare.show_pair(select, candidate)
         self.compare.setFocus()
         self._detail = None
         self.worker.load_detail(select.photo_id)
         return True
 
+    def compare_order(self) -> list[int]:
+        """What compare's arrows step through: the burst's frames, or the grid's order."""
+        return list(self._frames) if self._frames is not None else self.view.proxy.photo_ids()
+
     def _step(self, pane: int, delta: int) -> None:
-        """Replace the candidate (pane 1) or the select (pane 0) with the photo before / after it in the grid."""
+        """Replace the candidate (pane 1) or the select (pane 0) with the photo before / after it in
+        compare's order (the burst's frames, else the grid's)."""
         rows = self.compare.rows
         if len(rows) < 2:
             return
-        order = self.view.proxy.photo_ids()
+        order = self.compare_order()
         other = rows[1 - pane].photo_id
-        at = order.index(rows[pane].photo_id) if rows[pane].photo_id in order else 0
-        at += delta
+        if rows[pane].photo_id not in order:  # never jump to an unrelated photo: stay
+            return
+        at = order.index(rows[pane].photo_id) + delta
         if 0 <= at < len(order) and order[at] == other:
             at += delta
         if not 0 <= at < len(order):

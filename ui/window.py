@@ -365,7 +365,7 @@ class GalleryWindow(QMainWindow):
         self._reflag()
 
     def toggle_detail(self) -> None:
-        self.set_detail_visible(not self.detail.isVisible())
+        self.set_detail_visible(not self.details.is_open())
 
     def set_detail_visible(self, visible: bool) -> None:
         self.details.set_visible(visible)
@@ -418,6 +418,7 @@ class GalleryWindow(QMainWindow):
         idx = self.view.currentIndex()
         if idx.isValid():
             self.view.scrollTo(idx)
+        self.details.sync()  # the pane names the photo the keys now act on
         self.view.setFocus()
 
     def set_watch_runner(self, runner: WatchRunner) -> None:

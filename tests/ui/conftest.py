@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from iqa_engine.testing import sample_photos, write_jpeg
@@ -69,3 +70,27 @@ def open_window(qtbot, thumb_cache: Path):
     yield make
     for w in windows:
         w.shutdown()
+
+
+@pytest.fixture()
+def long_shoot_with_a_burst_last(tmp_path):
+    """30 lone frames, then a 5-frame burst, last by name: (db, {name: id})."""
+    from curator.catalog import Catalog
+
+    rng = np.random.default_rng(5)
+    photos = sample_photos()
+    ids: dict[str, int] = {}
+    db = tmp_path / "catalog.db"
+    with Catalog.open(db) as cat:
+        for i in range(30):
+            path = write_jpeg(tmp_path / "shoot" / f"a{i:02d}.jpg", photos["rocket"], size=(64, 48))
+            emb = rng.normal(size=8)
+            ids[f"a{i:02d}"] = add_photo(cat, path, 0.3 + i / 100, capture_time=f"2024-05-01T09:{i:02d}:00",
+                                         embedding=emb / np.linalg.norm(emb))
+        look = rng.normal(size=8)
+        look /= np.linalg.norm(look)
+        for i in range(5):
+            path = write_jpeg(tmp_path / "shoot" / f"z{i}.jpg", photos["astronaut"], size=(64, 64))
+            ids[f"z{i}"] = add_photo(cat, path, 0.5 + i / 50, capture_time=f"2024-05-01T10:00:0{i}.500",
+                                     embedding=look + rng.normal(0, 0.01, 8))
+    return db, ids

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from iqa_engine.testing import sample_photos, write_jpeg
-from ui.demo_catalog import add_photo
 
 
 def test_the_detail_pane_never_shows_the_previous_picture_under_the_next_name(shoot_catalog, open_window, qtbot):
@@ -97,30 +94,6 @@ def test_implausible_exif_shows_as_a_dash(shoot_catalog, open_window, qtbot, fie
     good = dict(exif_lines(dataclasses.replace(row, exposure_time=1 / 250, f_number=2.8, iso=400, focal_length=50)))
     assert (good["Shutter"], good["Aperture"], good["ISO"], good["Focal length"]) == ("1/250 s", "f/2.8", "ISO 400",
                                                                                        "50 mm")
-
-
-@pytest.fixture()
-def long_shoot_with_a_burst_last(tmp_path):
-    """30 lone frames, then a 5-frame burst, last by name: (db, {name: id})."""
-    from curator.catalog import Catalog
-
-    rng = np.random.default_rng(5)
-    photos = sample_photos()
-    ids: dict[str, int] = {}
-    db = tmp_path / "catalog.db"
-    with Catalog.open(db) as cat:
-        for i in range(30):
-            path = write_jpeg(tmp_path / "shoot" / f"a{i:02d}.jpg", photos["rocket"], size=(64, 48))
-            emb = rng.normal(size=8)
-            ids[f"a{i:02d}"] = add_photo(cat, path, 0.3 + i / 100, capture_time=f"2024-05-01T09:{i:02d}:00",
-                                         embedding=emb / np.linalg.norm(emb))
-        look = rng.normal(size=8)
-        look /= np.linalg.norm(look)
-        for i in range(5):
-            path = write_jpeg(tmp_path / "shoot" / f"z{i}.jpg", photos["astronaut"], size=(64, 64))
-            ids[f"z{i}"] = add_photo(cat, path, 0.5 + i / 50, capture_time=f"2024-05-01T10:00:0{i}.500",
-                                     embedding=look + rng.normal(0, 0.01, 8))
-    return db, ids
 
 
 def test_expanding_the_last_burst_scrolls_its_frames_into_view(long_shoot_with_a_burst_last, open_window, qtbot):
