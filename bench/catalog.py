@@ -69,7 +69,7 @@ def _photo(i: int) -> bytes:
 
 def latency(args: argparse.Namespace, work: Path) -> None:
     from curator.catalog import Catalog
-    from curator.service import WatchService
+    from curator.scanning.service import WatchService
     from curator.settings import Settings
     from iqa_engine import Engine
 
@@ -162,9 +162,9 @@ def _quick_check(db: Path, pragma: str = "quick_check") -> None:
 
 
 def rows(args: argparse.Namespace, work: Path) -> None:
-    from curator import culling
+    from curator.actions import culling
     from curator.catalog import Catalog, FileEntry, FileStat, Outcome
-    from curator.exif import ExifData
+    from curator.disk.exif import ExifData
 
     n = args.rows
     db = work / "rows.db"

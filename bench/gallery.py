@@ -39,7 +39,7 @@ FOLDER_SIZE = 50
 
 
 def build_catalog(db: Path, n: int, seed: int = 0) -> float:
-    from curator import culling
+    from curator.actions import culling
     from curator.catalog import Catalog, FileEntry, FileStat, Outcome
     from iqa_engine.results import PhotoScore, ViewScore
 

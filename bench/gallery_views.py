@@ -26,7 +26,7 @@ def build_shoot(root: Path) -> Path:
     from PIL import Image
 
     from curator.catalog import Catalog
-    from ui.demo_catalog import add_photo
+    from curator.testing.demo_catalog import add_photo
 
     db = root / "views.db"
     if db.exists():
@@ -59,7 +59,7 @@ def measure_views(root: Path, cache_dir: Path) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from ui.app import get_app
-    from ui.loupe_images import FULL, SCREEN
+    from ui.viewers.loupe_images import FULL, SCREEN
     from ui.window import GalleryWindow
 
     db = build_shoot(root)

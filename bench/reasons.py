@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from curator.benchmarks.degradations import add_channel_noise, add_luma_noise, gaussian_blur, scale_exposure
+from curator.testing.degradations import add_channel_noise, add_luma_noise, gaussian_blur, scale_exposure
 from iqa_engine.measures import measure
 from iqa_engine.testing import sample_photos
 

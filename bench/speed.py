@@ -150,7 +150,7 @@ def child_targets(args: argparse.Namespace) -> dict:
 def child_triage(args: argparse.Namespace) -> dict:
     """`scan` of the photos into a fresh catalog, with triage forced and with it off: when every photo
     first has a score (provisional allowed), and when every photo has its exact score."""
-    from curator import service
+    from curator.scanning import service
     from curator.catalog import Catalog
     from curator.settings import Settings
     from iqa_engine import Engine, EngineConfig

@@ -23,7 +23,7 @@ does there: reading every photo's features from SQLite, and the whole learn
 (read, train, apply to every photo, store the model and N taste values).
 
 --users prints the figures of the synthetic photographers the tests use
-(curator.benchmarks.taste_users: 144 degraded copies of scikit-image's
+(curator.testing.taste_users: 144 degraded copies of scikit-image's
 photos, labelled by a hidden rule on a measurement), scored by the test
 suite's tiny model with random weights: once with the measurements among the
 features, once with only the embedding and cues.
@@ -84,8 +84,8 @@ def catalog_figures(n: int, dim: int) -> int:
     import tempfile
 
     from curator.catalog import Catalog, FileEntry, FileStat, Outcome
-    from curator.exif import ExifData
-    from curator.learning import learn
+    from curator.disk.exif import ExifData
+    from curator.actions.taste_learning import learn
     from iqa_engine.results import PhotoScore, ViewScore
 
     rng = np.random.default_rng(0)
@@ -129,7 +129,7 @@ def catalog_figures(n: int, dim: int) -> int:
 def users() -> int:
     import tempfile
 
-    from curator.benchmarks.taste_users import USERS, degraded_variants, scored_inputs
+    from curator.testing.taste_users import USERS, degraded_variants, scored_inputs
     from iqa_engine import Engine
     from iqa_engine.testing import build_tiny_model  # the test suite's tiny model (random weights)
 

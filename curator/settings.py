@@ -64,7 +64,7 @@ in this same format. Every table and key, with its default:
                               # NAME = [[positive, negative], ...]: a default's name replaces its
                               # pairs, a new name adds a dimension, [] removes one
 
-    [reasons]                 # why a frame is weak: the rule's constants (curator.reasons.ReasonRules)
+    [reasons]                 # why a frame is weak: the rule's constants (curator.rules.reasons.ReasonRules)
     tail_share = 0.1          # the worst share of a folder on a dimension
     min_folder = 4            # photos with a value before folder-relative guards apply
     focus_ratio = 0.25        # blurry: focus relative to contrast under this x the folder's median
@@ -98,7 +98,7 @@ in this same format. Every table and key, with its default:
     threshold = 0.05          # a keyword's confidence (softmax over the vocabulary) must reach this
     margin = 0.0              # and its cosine must beat the neutral prompt's by this much
 
-    [duplicates]              # curator dupes and the gallery's Duplicates view (curator.duplicates)
+    [duplicates]              # curator dupes and the gallery's Duplicates view (curator.rules.duplicates)
     similarity = 0.95         # cosine of the standard CLIP embeddings, at least
     max_distance = 6          # perceptual-hash bits (of 64) that may differ, at most
 
@@ -119,7 +119,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import platformdirs
 
-from curator.reasons import ReasonRules
+from curator.rules.reasons import ReasonRules
 from iqa_engine.config import EngineConfig
 from iqa_engine.dimensions import Dimension, default_dimensions, with_overrides
 
@@ -184,15 +184,15 @@ class Settings:
     settle_seconds: float = 2.0
     poll_interval_seconds: float = 0.1
     scan_batch: int = 8  # photos per scoring batch in scan/watch
-    triage_over: int = 50  # queue length past which provisional scores come first (curator.triage); < 0: off
+    triage_over: int = 50  # queue length past which provisional scores come first (curator.rules.triage); < 0: off
     # [flags]
     bottom_percent: float = 15.0
     threshold: float | None = None
     # [xmp]
     xmp_naming: str = "adobe"  # "adobe" (IMG_0001.xmp) or "darktable" (IMG_0001.CR2.xmp)
     xmp_write_score: bool = False
-    xmp_map: str = ""  # verdict mapping, "VERDICT=RATING[:LABEL],..." (curator.xmp.parse_mapping); "" = defaults
-    xmp_machine: str = "keyword"  # machine verdicts: "keyword", "label:COLOUR" or "legacy" (curator.xmp.Machine)
+    xmp_map: str = ""  # verdict mapping, "VERDICT=RATING[:LABEL],..." (curator.disk.xmp.parse_mapping); "" = defaults
+    xmp_machine: str = "keyword"  # machine verdicts: "keyword", "label:COLOUR" or "legacy" (curator.disk.xmp.Machine)
     # [bursts]
     burst_gap_seconds: float = 2.0
     burst_similarity: float = 0.9
@@ -206,7 +206,7 @@ class Settings:
     # [reasons]: the reasons rule's constants (the table's keys are ReasonRules' fields)
     reasons: ReasonRules = field(default_factory=ReasonRules)
     # [gallery]
-    tile_number: str = "rank"  # "rank", "percentile" or "raw" (curator.standing.TILE_NUMBERS)
+    tile_number: str = "rank"  # "rank", "percentile" or "raw" (curator.rules.standing.TILE_NUMBERS)
     # [tags]
     tags_vocabulary: str = ""  # "" means the built-in vocabulary
     tags_extra: tuple[str, ...] = ()
@@ -407,7 +407,7 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("[taste] needs 1 <= reject_rating < keep_rating <= 5")
     if settings.taste_min_per_class < 2 or settings.taste_retrain_every < 1:
         raise SettingsError("[taste] min_per_class must be at least 2, and retrain_every at least 1")
-    from curator.standing import TILE_NUMBERS
+    from curator.rules.standing import TILE_NUMBERS
 
     if settings.tile_number not in TILE_NUMBERS:
         raise SettingsError(f"[gallery] tile_number must be one of {', '.join(TILE_NUMBERS)}, "
@@ -427,7 +427,7 @@ def _validate(settings: Settings) -> None:
     if not isinstance(settings.ray_actors, int) or settings.ray_actors < 0:
         raise SettingsError("[scale] ray_actors must be a whole number >= 0")
     from curator.errors import UserError
-    from curator.xmp import parse_machine, parse_mapping
+    from curator.disk.xmp import parse_machine, parse_mapping
 
     if not isinstance(settings.xmp_map, str):
         raise SettingsError("[xmp] map must be a string such as \"reject=-1:Red,keep=3\"")

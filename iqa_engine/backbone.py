@@ -34,7 +34,7 @@ from .weights import (
 )
 
 if TYPE_CHECKING:
-    from .backends.towers import ImageTower
+    from .image_tower import ImageTower
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ built from a model-config JSON, its weights saved to a file and loaded through t
 
 The sample photos are the photographs that ship inside scikit-image's wheel (a test and docs
 dependency, imported only when asked for). The test suite, the gallery's demo catalog
-(ui.demo_catalog), docs/gallery_demo.py and bench/catalog.py all take them from here.
+(curator.testing.demo_catalog), docs/gallery_demo.py and bench/catalog.py all take them from here.
 """
 
 from __future__ import annotations

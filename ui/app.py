@@ -57,7 +57,7 @@ def run_gallery(settings: Settings, *, folder: str | None = None, watch_dirs: Se
     window = build_window(settings, folder=folder, cache_dir=cache_dir,
                           remember=open_settings() if screenshot is None else None)
     if watch_dirs:
-        from ui.watch import WatchRunner
+        from ui.background.watch_runner import WatchRunner
 
         runner = WatchRunner(settings, watch_dirs)
         window.set_watch_runner(runner)

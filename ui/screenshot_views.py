@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Callable
 
-from ui.loupe_images import FULL
+from ui.viewers.loupe_images import FULL
 
 if TYPE_CHECKING:
     from ui.window import GalleryWindow

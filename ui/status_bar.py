@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from ui import theme
-from ui.ordering import GalleryCounts
+from ui.rules.ordering import GalleryCounts
 
 BUSY_AFTER_S = 1.0  # a catalog request slower than this is shown as "busy"
 

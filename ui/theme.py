@@ -34,7 +34,7 @@ NO_RANK = QColor(0x5b, 0x6b, 0x7d)
 
 
 def rank_colour(rank: float | None, weak: bool = False) -> QColor:
-    """The score's colour from where it sits in its folder. Red means weak (curator.culling.is_weak): a photo
+    """The score's colour from where it sits in its folder. Red means weak (curator.actions.culling.is_weak): a photo
     the policy does not mark weak never shows red, even at the bottom of its folder (a folder of 3 and a
     bottom 15% marks none)."""
     if rank is None:

@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
-from curator.culling import WEAK_MEANING
-from curator.explain import REASON_HINTS
-from curator.reasons import VOCABULARY
-from ui.grid_view import KEYS_HINT
-from ui.ordering import FILTERS, SORTS, GalleryCounts, short_folder
+from curator.actions.culling import WEAK_MEANING
+from curator.rules.explain import REASON_HINTS
+from curator.rules.reasons import VOCABULARY
+from ui.grid.grid_view import KEYS_HINT
+from ui.rules.ordering import FILTERS, SORTS, GalleryCounts, short_folder
 from ui.policy_controls import PolicyControls
 
 
@@ -45,7 +45,7 @@ class ViewBar(QToolBar):
 
     sortChosen = Signal(str)
     filterChosen = Signal(str)
-    reasonChosen = Signal(object)  # a curator.reasons word, or None for every photo
+    reasonChosen = Signal(object)  # a curator.rules.reasons word, or None for every photo
     folderChosen = Signal(object)  # str, or None for every folder
     done = Signal()  # a choice was made: the keys go back to the grid
 

@@ -1,19 +1,19 @@
 """The gallery window: builds the parts and wires them together, and saves the keys' decisions.
 
 The parts, each in its own module:
-  ui.grid_view        the grid, its key map and its selection
-  ui.detail_sync      the detail pane, kept on the selection
+  ui.grid.grid_view        the grid, its key map and its selection
+  ui.detail.sync      the detail pane, kept on the selection
   ui.toolbars         the view bar (sort, filter, folder, policy, weak count) and the workflow bar
   ui.policy_controls  the auto flag policy's slider and spin box
-  ui.burst_actions    stacking bursts and "reject all but the best"
-  ui.xmp_actions      "Write XMP" and its report
-  ui.search_actions   Ctrl+F: the search box and the grid ordered by similarity
-  ui.duplicates_view  the Duplicates view and its "reject all but the best"
+  ui.actions.burst_actions    stacking bursts and "reject all but the best"
+  ui.actions.xmp_actions      "Write XMP" and its report
+  ui.actions.search_actions   Ctrl+F: the search box and the grid ordered by similarity
+  ui.actions.duplicates_view  the Duplicates view and its "reject all but the best"
   ui.status_bar       the status bar
-  ui.catalog_worker   every catalog access, on its own thread
-  ui.loupe, ui.loupe_sync  the loupe (E, Enter, double-click), on the grid's selection
-  ui.multi_views      compare (C) and survey (N)
-  ui.undo             the undo history (kept by the catalog worker)
+  ui.background.catalog_worker   every catalog access, on its own thread
+  ui.viewers.loupe, ui.viewers.loupe_sync  the loupe (E, Enter, double-click), on the grid's selection
+  ui.viewers.multi_views      compare (C) and survey (N)
+  ui.background.undo             the undo history (kept by the catalog worker)
 """
 
 from __future__ import annotations
@@ -27,33 +27,33 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
-from ui.burst_actions import BurstActions
+from ui.actions.burst_actions import BurstActions
 from ui.cheat_sheet import CheatSheet
-from ui.catalog_worker import CatalogWorker, OpenCatalog
-from ui.delegate import TileDelegate
-from ui.detail import DetailPane
-from ui.detail_sync import DetailSync
-from ui.duplicates_view import DuplicatesActions
-from ui.gallery_model import GalleryModel
-from ui.grid_view import Command, GalleryView, hint_text
-from ui.loupe import LoupeView
-from ui.loupe_images import LoupeImages, screen_long_side
-from ui.loupe_sync import LoupeSync
-from ui.multi_views import MultiViews
-from ui.ordering import FILTERS
+from ui.background.catalog_worker import CatalogWorker, OpenCatalog
+from ui.grid.delegate import TileDelegate
+from ui.detail.pane import DetailPane
+from ui.detail.sync import DetailSync
+from ui.actions.duplicates_view import DuplicatesActions
+from ui.grid.gallery_model import GalleryModel
+from ui.grid.grid_view import Command, GalleryView, hint_text
+from ui.viewers.loupe import LoupeView
+from ui.viewers.loupe_images import LoupeImages, screen_long_side
+from ui.viewers.loupe_sync import LoupeSync
+from ui.viewers.multi_views import MultiViews
+from ui.rules.ordering import FILTERS
 from ui.policy_controls import PolicyControls
-from ui.proxy import GalleryProxy
+from ui.grid.proxy import GalleryProxy
 from ui.session_state import SessionState, load_state, save_state
-from ui.search_actions import SearchActions, SearchBar
+from ui.actions.search_actions import SearchActions, SearchBar
 from ui.status_bar import GalleryStatusBar
-from ui.thumbnails import ThumbnailCache, ThumbnailLoader, default_cache_dir
+from ui.grid.thumbnails import ThumbnailCache, ThumbnailLoader, default_cache_dir
 from ui.toolbars import ViewBar, WorkflowBar
-from ui.xmp_actions import XmpActions
+from ui.actions.xmp_actions import XmpActions
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow
     from curator.settings import Settings
-    from ui.watch import WatchRunner
+    from ui.background.watch_runner import WatchRunner
 
 log = logging.getLogger(__name__)
 
@@ -428,7 +428,7 @@ class GalleryWindow(QMainWindow):
         runner.stopped.connect(self.status.watch_stopped)
 
     def set_watch_status(self, status: Any) -> None:
-        from ui.watch import describe_status
+        from ui.background.watch_runner import describe_status
 
         n = len(self.watch_runner.dirs) if self.watch_runner is not None else 1
         self.status.show_watch(describe_status(status, n))

@@ -23,7 +23,7 @@ class RunFigures:
 
 
 def _timed_scan(settings: Any, inputs: Sequence[str], engine: Any, ray: Any) -> tuple[int, float, float]:
-    from curator import service
+    from curator.scanning import service
 
     marks: list[tuple[float, int]] = []
     t0 = time.monotonic()
@@ -43,7 +43,7 @@ def measure_scaling(settings: Any, inputs: Sequence[str], work: Path, *, actor_c
     """A local scan with `threads` torch threads, then `scan --ray` with each actor count (`threads` CPUs each)."""
     import torch
 
-    from curator.ray_scan import RayOptions, connect
+    from curator.scanning.ray_scan import RayOptions, connect
     from iqa_engine import Engine
 
     torch.set_num_threads(threads)

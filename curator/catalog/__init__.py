@@ -4,7 +4,7 @@ This package is the only code that speaks SQL (through sqlite-utils over our
 own sqlite3 connections). Everything else hands it plain records
 (curator.catalog.records) and gets plain records back. It holds no policy:
 what to flag, which frames form a burst and which to keep are
-curator.culling's, which calls the primitives here inside one transaction.
+curator.actions.culling's, which calls the primitives here inside one transaction.
 
 One module per question:
   connection  opening, one connection per thread, transactions, the stored flag policy
@@ -85,7 +85,7 @@ from curator.catalog.sidecars import SidecarsMixin
 from curator.catalog.sql import scope_clause
 from curator.catalog.summary import SummaryMixin
 from curator.catalog.taste import TasteMixin
-from curator.labels import LABELS, normalise_label
+from curator.rules.labels import LABELS, normalise_label
 
 
 class Catalog(QueueMixin, RecordingMixin, DecisionsMixin, SidecarsMixin, ReadingMixin, SummaryMixin, TasteMixin,

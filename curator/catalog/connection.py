@@ -7,7 +7,7 @@ same file wait on SQLite's own lock (busy timeout). Readers never block in WAL
 mode; `data_version()` changes when another connection commits, which is how
 the gallery learns about new scores cheaply.
 
-`transaction()` is re-entrant on one thread: a caller (curator.culling) can
+`transaction()` is re-entrant on one thread: a caller (curator.actions.culling) can
 read and write through several catalog methods in one transaction.
 """
 

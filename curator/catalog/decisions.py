@@ -2,7 +2,7 @@
 
 A decision belongs to the shot: on either file of a RAW+JPEG pair it is stored
 once, on the scored file. A user's decision is final: nothing automatic
-overrides it. What to decide (flags, bursts, keep-best) is curator.culling's.
+overrides it. What to decide (flags, bursts, keep-best) is curator.actions.culling's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import CatalogError
 from curator.catalog.records import FLAG_SOURCES, FLAGS, UNCHANGED, DecisionState, FlagChange, FlagRow, FrameRow
 from curator.catalog.sql import LATEST_SCORE, LIVE_SHOTS, QUALITY_JOIN, in_chunks, shot_of
-from curator.labels import normalise_label
+from curator.rules.labels import normalise_label
 
 
 class DecisionsMixin(CatalogBase):
@@ -111,7 +111,7 @@ class DecisionsMixin(CatalogBase):
                 for r in rows]
 
     def apply_flag_changes(self, changes: Iterable[FlagChange], now: float | None = None) -> None:
-        """Write the auto policy's verdicts (curator.flags.Change); a flag the user set is never touched."""
+        """Write the auto policy's verdicts (curator.rules.flags.Change); a flag the user set is never touched."""
         now = time.time() if now is None else now
         changes = list(changes)
         with self.transaction() as conn:

@@ -1,6 +1,6 @@
 """RAW+JPEG pairs as one shot, in SQL: linking the files of a pair, and undoing links that stop holding.
 
-A pair (curator.pairs) is one shot: both files have a row, the second file's
+A pair (curator.disk.raw_pairs) is one shot: both files have a row, the second file's
 `partner_of` points at the scored file's row, and that row holds the shot's
 score and decision, which reads of either file go through (COALESCE(partner_of,
 id)). The worker makes the links as it inspects files; `check_pairs` undoes one
@@ -73,7 +73,7 @@ def link_partners(conn: sqlite3.Connection, primary: int, partners: Sequence[int
 
 
 def _pair_holds(primary_path: str, primary_status: str, partner_path: str, partner_status: str) -> bool:
-    from curator.pairs import stem_key
+    from curator.disk.raw_pairs import stem_key
 
     if stem_key(Path(primary_path)) != stem_key(Path(partner_path)):
         return False  # renamed or moved apart

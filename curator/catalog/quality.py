@@ -2,7 +2,7 @@
 
 One row per shot in `quality` (see schema v4). The values are written with a
 score, or alone (a 'measured' outcome: the stored score is kept); the reasons
-are written by the reasons policy (curator.culling.recompute_reasons), which
+are written by the reasons policy (curator.actions.culling.recompute_reasons), which
 reads every shot of a folder at once.
 """
 

@@ -16,7 +16,7 @@ from curator.catalog.sql import GALLERY_SELECT, LATEST_SCORE, gallery_row, in_ch
 # Shots whose reasons (a comma-separated list in q.reasons) include one word.
 REASON_SQL = "(',' || COALESCE(q.reasons, '') || ',') LIKE ?"
 
-# A weak photo: the auto flag policy marked it low quality (curator.flags). One test, for every reader.
+# A weak photo: the auto flag policy marked it low quality (curator.rules.flags). One test, for every reader.
 WEAK_SQL = "COALESCE(d.low_quality, 0) = 1"
 
 
@@ -31,8 +31,8 @@ class ReadingMixin(CatalogBase):
         """Gallery rows filtered and sorted in SQL (for `curator list`).
 
         flagged: any pick or reject flag; weak: marked weak by the auto flag policy (WEAK_SQL, the
-        same test as curator.culling.is_weak), whatever the user decided since; reason: only shots
-        with this reason (curator.reasons).
+        same test as curator.actions.culling.is_weak), whatever the user decided since; reason: only shots
+        with this reason (curator.rules.reasons).
         """
         where: list[str] = []
         params: list[Any] = []

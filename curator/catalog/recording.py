@@ -26,7 +26,7 @@ from curator.catalog.records import (
 from curator.catalog.sql import INSERT_PHOTO, finite, in_chunks, inserted_id, new_row, one_line
 
 if TYPE_CHECKING:
-    from curator.exif import ExifData
+    from curator.disk.exif import ExifData
 
 
 class RecordingMixin(CatalogBase):

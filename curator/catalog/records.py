@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 import numpy as np
 
-from curator.files import FileStat
+from curator.disk.files import FileStat
 
 if TYPE_CHECKING:
-    from curator.exif import ExifData
+    from curator.disk.exif import ExifData
 
 STATUSES = ("pending", "scored", "error", "missing")
 FLAGS = ("pick", "reject")
@@ -161,10 +161,10 @@ class GalleryRow:
     # The scored file of this file's shot, when this file is the other half of a RAW+JPEG pair (then the
     # score and decision above are the shot's, read through that photo); None for a shot's own scored file.
     partner_of: int | None = None
-    # The probability that the user keeps the shot, by the current taste model (curator.learning); None
+    # The probability that the user keeps the shot, by the current taste model (curator.actions.taste_learning); None
     # before a model is trained, or for a photo it has not rated.
     taste: float | None = None
-    reasons: tuple[str, ...] = ()  # why the shot is weak (curator.reasons vocabulary), at most two
+    reasons: tuple[str, ...] = ()  # why the shot is weak (curator.rules.reasons vocabulary), at most two
     # The score shown is a provisional one (triage's quick first pass), until the exact score lands.
     provisional: bool = False
     # The auto policy's verdict (low_quality, an auto flag) was reached on provisional scores: this shot's
@@ -350,7 +350,7 @@ class FlagRow:
 
 
 class FlagChange(Protocol):
-    """One shot brought in line with the auto policy, as the catalog writes it (curator.flags.Change)."""
+    """One shot brought in line with the auto policy, as the catalog writes it (curator.rules.flags.Change)."""
 
     @property
     def photo_id(self) -> int: ...
@@ -376,7 +376,7 @@ class SidecarMark:
 
 @dataclass(frozen=True)
 class SidecarImport:
-    """What one sidecar says a person decided (curator.xmp.imported_decision), to record as the user's."""
+    """What one sidecar says a person decided (curator.disk.xmp.imported_decision), to record as the user's."""
 
     photo_id: int
     mtime_ns: int  # the sidecar's mtime, noted so an unchanged sidecar is not read again
@@ -388,7 +388,7 @@ class SidecarImport:
 
 @dataclass(frozen=True)
 class FrameRow:
-    """What burst grouping needs of one shot (curator.culling turns it into a curator.bursts.Frame)."""
+    """What burst grouping needs of one shot (curator.actions.culling turns it into a curator.rules.bursts.Frame)."""
 
     photo_id: int
     folder: str

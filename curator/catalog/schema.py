@@ -114,7 +114,7 @@ def _migrate_v3(db: sqlite_utils.Database) -> None:
 
     Pairs already in the catalog are linked here (the worker links new ones as it inspects them); a
     decision on either file becomes the shot's."""
-    from curator.pairs import group_shots
+    from curator.disk.raw_pairs import group_shots
 
     db.execute("ALTER TABLE photos ADD COLUMN partner_of INTEGER REFERENCES photos(id) ON DELETE SET NULL")
     db.execute("ALTER TABLE photos ADD COLUMN sidecar_mtime_ns INTEGER")
@@ -133,7 +133,7 @@ def _migrate_v3(db: sqlite_utils.Database) -> None:
 
 
 def _migrate_v4(db: sqlite_utils.Database) -> None:
-    """The taste model (curator.learning): every training as a versioned JSON record (taste_models; the
+    """The taste model (curator.actions.taste_learning): every training as a versioned JSON record (taste_models; the
     record is curator.taste.model's, never a pickle), the current model's value for each shot (taste),
     and which decisions came from XMP sidecars (decisions.imported), so that only the user's own train
     it unless asked. Decisions imported before this step cannot be told apart: they count as the user's."""
@@ -155,7 +155,7 @@ def _migrate_v4(db: sqlite_utils.Database) -> None:
 
 def _migrate_v5(db: sqlite_utils.Database) -> None:
     """Quality: each shot's zero-shot dimensions and classic measurements, their per-window values, and the
-    reasons derived from them (curator.reasons). One row per shot, beside its scores; existing scores are
+    reasons derived from them (curator.rules.reasons). One row per shot, beside its scores; existing scores are
     kept, and the next scan fills these in without rescoring (see sync_files and the worker).
 
     dimensions / measures: JSON objects {name: value}. focus_windows: little-endian float32, row-major

@@ -1,6 +1,6 @@
 """XMP sidecars, catalog side: which sidecar mtime was imported last, and decisions imported from them.
 
-Reading and writing the sidecar files is curator.xmp's and curator.sidecars' work.
+Reading and writing the sidecar files is curator.disk.xmp's and curator.actions.sidecar_sync' work.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class SidecarsMixin(CatalogBase):
                                        (shot,)).fetchone()
                 flag: Any = item.flag if item.flag is not None else UNCHANGED
                 if item.unreject and flag is UNCHANGED and current is not None and current[0] == "reject":
-                    flag = None  # stars over a reject: the person took the reject back (curator.xmp)
+                    flag = None  # stars over a reject: the person took the reject back (curator.disk.xmp)
                 updates = decision_updates(flag, item.rating if item.rating is not None else UNCHANGED,
                                            item.label if item.label is not None else UNCHANGED, "user")
                 if current is not None:  # already so: no new decided_at (watch --xmp would rewrite for nothing)

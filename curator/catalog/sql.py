@@ -59,7 +59,7 @@ def in_chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[tuple[str, l
 
 
 def scope_clause(scope: Sequence[str] | None, column: str) -> tuple[str, list[Any]]:
-    """SQL matching paths equal to, or under, any of the roots (an index range per root; see curator.files.is_under)."""
+    """SQL matching paths equal to, or under, any of the roots (an index range per root; see curator.disk.files.is_under)."""
     if not scope:
         return "1", []
     parts, params = [], []

@@ -11,7 +11,7 @@ from iqa_engine.activation import ACTIVATIONS
 from iqa_engine.config import BACKENDS, DECODERS, METHODS, MODES, PRECISIONS, PROTOCOLS, TRUNKS
 
 from curator.errors import UserError
-from curator.files import iter_photo_paths  # noqa: F401 - re-exported: score, bench and xmp read walk with it
+from curator.disk.files import iter_photo_paths  # noqa: F401 - re-exported: score, bench and xmp read walk with it
 from curator.settings import ENGINE_KEYS, Settings, load_settings
 
 
@@ -123,3 +123,10 @@ def require_existing(inputs: Iterable[str]) -> None:
     for raw in inputs:
         if not os.path.lexists(Path(raw).expanduser()):
             raise UserError(f"no such file or folder: {raw}")
+
+
+def command_settings(args: argparse.Namespace) -> Settings:
+    """settings_from_args plus the queue options."""
+    settings = settings_from_args(args)
+    extra = {n: getattr(args, n, None) for n in ("settle_seconds", "scan_batch", "ray", "ray_actors")}
+    return settings.with_overrides("flag", **extra)

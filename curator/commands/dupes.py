@@ -28,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from curator import culling
+    from curator.actions import culling
     from curator.catalog import Catalog
-    from curator.keywording import NO_EMBEDDINGS, main_clip_fingerprint
+    from curator.actions.keyword_tagging import NO_EMBEDDINGS, main_clip_fingerprint
 
     settings = settings_from_args(args)
     similarity = settings.dupes_similarity if args.threshold is None else args.threshold

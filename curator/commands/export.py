@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     with Catalog.open(settings.db_path, create=False) as catalog:
         columns = (COLUMNS + tuple(DIMENSION_PREFIX + n for n in catalog.dimension_names())
                    + tuple(MEASURE_PREFIX + n for n in SCALAR_NAMES))
-        from curator.keywording import keyword_dicts, keywords_or_note
+        from curator.actions.keyword_tagging import keyword_dicts, keywords_or_note
 
         # a RAW+JPEG pair is one shot: both files carry the keywords of the one that was scored
         shot = {r.photo_id: r.partner_of or r.photo_id for r in catalog.query_rows(under=under)}

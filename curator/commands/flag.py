@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from curator.commands.common import add_db_option, add_policy_options, settings_from_args
-from curator.commands.scan import describe_policy, policy_overrides, resolve_policy
+from curator.commands.policy_options import describe_policy, policy_overrides, resolve_policy
 from curator.errors import EXIT_OK, UserError
 
 
@@ -39,9 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from curator import culling
+    from curator.actions import culling
     from curator.catalog import UNCHANGED, Catalog
-    from curator.worker import normalize_path
+    from curator.disk.identity import normalize_path
 
     settings = settings_from_args(args)
     if args.bursts:
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         folder = os.path.realpath(os.path.expanduser(args.folder)) if args.folder else None
         basis = args.by or catalog.flag_basis()
         if basis == "taste":
-            from curator.learning import check_taste_basis
+            from curator.actions.taste_learning import check_taste_basis
 
             check_taste_basis(catalog)  # a model exists and fits the catalog's engine, or a one-line refusal
         if folder is None:
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_bursts(settings: Any, folder_arg: str | None, dry_run: bool) -> int:
     """`curator flag --bursts`: "reject all but the best" in every burst under --folder (or everywhere)."""
-    from curator import culling
+    from curator.actions import culling
     from curator.catalog import Catalog
 
     under = os.path.realpath(os.path.expanduser(folder_arg)) if folder_arg else None

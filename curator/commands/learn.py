@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from curator.catalog import Catalog
-    from curator.learning import learn, show, taste_options
+    from curator.actions.taste_learning import learn, show, taste_options
 
     settings = settings_from_args(args)
     if args.show:
@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     with Catalog.open(settings.db_path, create=False) as catalog:
         report = learn(catalog, rule=rule, options=options, include_imported=args.include_xmp, under=under)
         if catalog.flag_basis() == "taste":  # the auto flags rank by taste: bring them in line with the new values
-            from curator import culling
-            from curator.service import flag_policy_for
+            from curator.actions import culling
+            from curator.actions.culling import flag_policy_for
 
             threshold, bottom = flag_policy_for(catalog, settings)
             culling.recompute_flags(catalog, threshold, bottom, burst_gap_seconds=settings.burst_gap_seconds)

@@ -11,7 +11,7 @@ from typing import Any, Hashable, cast
 
 from curator.commands.common import add_db_option, settings_from_args
 from curator.errors import EXIT_OK, UserError
-from curator.reasons import VOCABULARY
+from curator.rules.reasons import VOCABULARY
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                                   limit=args.limit, reason=args.reason)
         quality = catalog.quality_by_id(r.photo_id for r in rows) if args.json else {}
         if args.json:
-            from curator.keywording import keyword_dicts, keywords_or_note
+            from curator.actions.keyword_tagging import keyword_dicts, keywords_or_note
 
             keywords, note = keywords_or_note(catalog, settings, [r.partner_of or r.photo_id for r in rows])
             if note:
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | None) -> int:
     """`curator list --bursts`: every burst and bracket (groups of two or more frames), folder by folder."""
-    from curator import culling
+    from curator.actions import culling
     from curator.catalog import Catalog
 
     groups: list[dict[str, Any]] = []
@@ -108,7 +108,7 @@ def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | Non
             singles += len(bursts) - len(multi)
             if not multi:
                 continue
-            # burst ids are the catalog's photo ids (curator.bursts itself takes any hashable id)
+            # burst ids are the catalog's photo ids (curator.rules.bursts itself takes any hashable id)
             rows: dict[Hashable, Any] = {r.photo_id: r for r in catalog.rows_by_id(
                 cast(int, i) for b in multi for i in b.ids)}
             for b in multi:

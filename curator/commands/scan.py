@@ -1,30 +1,24 @@
-"""`curator scan DIR...`: score every new, changed or stale photo under the folders into the catalog, once.
-
-Also the helpers that `watch` and `flag` share with it (their shared options live in commands.common).
-"""
+"""`curator scan DIR...`: score every new, changed or stale photo under the folders into the catalog, once."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import signal
 import sys
 import threading
 import time
-import warnings
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from curator.commands.common import (
-    _OFF,
     add_db_option,
     add_engine_options,
     add_policy_options,
     add_queue_options,
+    command_settings,
     require_existing,
-    settings_from_args,
 )
+from curator.commands.policy_options import resolve_policy
+from curator.commands.terminal import graceful_stop, is_tty, log_warnings_to_stderr
 from curator.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED
 from curator.settings import Settings
 
@@ -50,108 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="provisional scores first (one quick view per photo), then the exact scores, whatever the "
                         "queue's length (without it: only past [watch] triage_over photos, default 50)")
     add_engine_options(p)
-    from curator.ray_scan import add_ray_options
+    from curator.scanning.ray_scan import add_ray_options
 
     add_ray_options(p)
     p.set_defaults(run=run)
-
-
-def command_settings(args: argparse.Namespace) -> Settings:
-    """settings_from_args plus the queue options."""
-    settings = settings_from_args(args)
-    extra = {n: getattr(args, n, None) for n in ("settle_seconds", "scan_batch", "ray", "ray_actors")}
-    return settings.with_overrides("flag", **extra)
-
-
-def policy_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """The flag policy values given on the command line ({} when none)."""
-    out: dict[str, Any] = {}
-    threshold = getattr(args, "threshold", None)
-    if threshold is not None:
-        out["threshold"] = None if threshold == _OFF else threshold
-    if getattr(args, "bottom_percent", None) is not None:
-        out["bottom_percent"] = args.bottom_percent
-    return out
-
-
-def resolve_policy(catalog: Any, settings: Settings, args: argparse.Namespace) -> tuple[float | None, float]:
-    from curator.service import flag_policy_for
-
-    threshold, bottom = flag_policy_for(catalog, settings)
-    given = policy_overrides(args)
-    return (given.get("threshold", threshold), given.get("bottom_percent", bottom))
-
-
-def describe_policy(policy: tuple[float | None, float], basis: str = "score") -> str:
-    threshold, bottom = policy
-    value = "fused" if basis == "score" else "taste"
-    parts = [f"bottom {bottom:g}% of each folder" + (" by taste" if basis == "taste" else "")]
-    parts.append(f"{value} < {threshold:g}" if threshold is not None else "no absolute threshold")
-    return ", ".join(parts)
-
-
-@contextmanager
-def graceful_stop() -> Iterator[threading.Event]:
-    """SIGINT/SIGTERM set the event (finish or park the batch, then exit); a second SIGINT interrupts at once."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        if stop.is_set() and signum == signal.SIGINT:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            raise KeyboardInterrupt
-        stop.set()
-        print(f"curator: {signal.Signals(signum).name}: finishing the current batch, then stopping "
-              "(Ctrl-C again to stop now)", file=sys.stderr, flush=True)
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-
-
-def _log_warnings_to_stderr() -> None:
-    """Warnings (a catalog busy for a while, a failed flag recompute) as `curator: …` lines, and
-    only once, even when a library has configured the root logger."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("curator: %(message)s"))
-    logger = logging.getLogger("curator")
-    logger.addHandler(handler)
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
-    route_python_warnings()
-
-
-def route_python_warnings() -> None:
-    """Python warnings (Pillow's about malformed EXIF, say) as one `curator: …` line each, through the
-    "curator.warnings" logger, instead of the two-line file:line + source form."""
-
-    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-             file: Any = None, line: str | None = None) -> None:
-        text = str(message).strip().splitlines()
-        origin = filename.replace(os.sep, "/").split("/site-packages/")[-1].split("/")[0]
-        logging.getLogger("curator.warnings").warning("%s: %s", origin or category.__name__,
-                                                      text[0] if text else category.__name__)
-
-    warnings.showwarning = show
-
-
-def is_tty() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 # -- scan -------------------------------------------------------------------------------
 
 
 def run(args: argparse.Namespace) -> int:
-    from curator import service
+    from curator.scanning import service
     from curator.catalog import Catalog
 
     settings = command_settings(args)
@@ -160,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
         policy = resolve_policy(catalog, settings, args)
     if args.embeddings_only:
         return run_embeddings_only(settings, args.paths)
-    _log_warnings_to_stderr()
+    log_warnings_to_stderr()
     progress = _Progress() if is_tty() else None
-    from curator.ray_scan import options_from
+    from curator.scanning.ray_scan import options_from
 
     ray = options_from(settings, args, on_cluster=progress.cluster if progress else None)
     t0 = time.monotonic()
@@ -221,8 +124,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _fill(settings: Settings, engine: Any, paths: list[str], stop: threading.Event) -> Any:
     from curator.catalog import Catalog
-    from curator.embedder import fill_embeddings
-    from curator.worker import normalize_path
+    from curator.actions.embedding_backfill import fill_embeddings
+    from curator.disk.identity import normalize_path
 
     # the scope as scan's walk names it: a folder by its real path, a file with its folder's links resolved
     roots = [os.path.realpath(p) if os.path.isdir(p) else normalize_path(p)
@@ -233,10 +136,10 @@ def _fill(settings: Settings, engine: Any, paths: list[str], stop: threading.Eve
 
 def run_embeddings_only(settings: Settings, paths: list[str]) -> int:
     """`scan --embeddings-only`: the CLIP embeddings of scored photos that lack one; no scoring."""
-    from curator import service
+    from curator.actions.engine_loading import load_engine
 
     t0 = time.monotonic()
-    engine = service.load_engine(settings)
+    engine = load_engine(settings)
     with graceful_stop() as stop:
         filled = _fill(settings, engine, paths, stop)
     for path, reason in filled.errors:

@@ -37,8 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from curator.catalog import Catalog
-    from curator.keywording import NO_EMBEDDINGS, main_clip_fingerprint
-    from curator.searching import Searcher
+    from curator.actions.keyword_tagging import NO_EMBEDDINGS, main_clip_fingerprint
+    from curator.actions.photo_search import Searcher
 
     settings = settings_from_args(args)
     if bool(args.text) == bool(args.like):
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                                 "on its folder")
             hits = Searcher.load(catalog, fingerprint, scope).like(catalog, photo_id, args.limit)
         else:
-            from curator.service import load_engine
+            from curator.actions.engine_loading import load_engine
 
             if main_clip_fingerprint(catalog) is None:
                 raise UserError(NO_EMBEDDINGS)

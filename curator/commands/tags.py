@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from curator.catalog import Catalog
-    from curator.keywording import tagger
+    from curator.actions.keyword_tagging import tagger
 
     settings = settings_from_args(args)
     if args.path and args.folder:

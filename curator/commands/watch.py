@@ -8,15 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from curator.commands.common import add_db_option, add_engine_options, add_policy_options, add_queue_options
-from curator.commands.scan import (
+from curator.commands.common import (
+    add_db_option,
+    add_engine_options,
+    add_policy_options,
+    add_queue_options,
     command_settings,
-    describe_policy,
-    graceful_stop,
-    is_tty,
-    resolve_policy,
-    route_python_warnings,
 )
+from curator.commands.policy_options import describe_policy, resolve_policy
+from curator.commands.terminal import graceful_stop, is_tty, route_python_warnings
 from curator.errors import EXIT_OK
 
 
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from curator.catalog import Catalog
     from curator.errors import UserError
-    from curator.service import WatchService, WatchStatus
+    from curator.scanning.service import WatchService, WatchStatus
 
     settings = command_settings(args)
     dirs = [Path(d) for d in args.paths]

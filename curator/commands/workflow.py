@@ -35,17 +35,17 @@ def decisions_for_folder(catalog: Any, folder: Path | None) -> list[Any]:
     Uses Catalog.query_rows(under=...) rows: .path, .status, .flag, .fused, .rating, .label. The second
     file of a RAW+JPEG pair carries its shot's decision, so both files' sidecars get the same one.
     """
-    from curator.sidecars import photo_decisions
+    from curator.actions.sidecar_sync import photo_decisions
 
     return photo_decisions(catalog.query_rows(under=str(folder) if folder is not None else None))
 
 
 def with_keywords(catalog: Any, settings: Settings, folder: Path | None, decisions: list[Any]) -> list[Any]:
-    """The decisions with each photo's keywords (curator.keywording; a RAW+JPEG pair's shot's). A photo
+    """The decisions with each photo's keywords (curator.actions.keyword_tagging; a RAW+JPEG pair's shot's). A photo
     without an embedding gets no keyword change (None), not an empty list that would remove its keywords."""
     import dataclasses
 
-    from curator.keywording import tagger
+    from curator.actions.keyword_tagging import tagger
 
     rows = catalog.query_rows(under=str(folder) if folder is not None else None)
     shot = {r.path: r.partner_of or r.photo_id for r in rows}
@@ -70,7 +70,7 @@ def record_moves(catalog: Any, moves: Iterable[tuple[Path, Path]]) -> None:
     photo's id, scores and decisions, and keeps a RAW+JPEG pair that moved
     together one shot; sidecars are not in the catalog and are skipped.
     """
-    from curator.files import is_photo_path
+    from curator.disk.files import is_photo_path
 
     catalog.move_paths([(str(src), str(dst)) for src, dst in moves if is_photo_path(dst)])
 
@@ -167,7 +167,7 @@ def _folder(arg: str | None) -> Path | None:
 
 
 def run_xmp_write(args: argparse.Namespace) -> int:
-    from curator.xmp import parse_machine, parse_mapping, write_decisions
+    from curator.disk.xmp import parse_machine, parse_mapping, write_decisions
 
     settings = _settings(args, xmp_naming=args.naming, xmp_write_score=args.score)
     mapping = parse_mapping(args.mapping, parse_mapping(settings.xmp_map))
@@ -187,7 +187,7 @@ def run_xmp_write(args: argparse.Namespace) -> int:
                              write_reasons=args.reasons, machine=machine)
     failed = _print_write_report(report, args.dry_run, "sidecar(s)")
     if args.embed:
-        from curator.embed import embed_decisions
+        from curator.disk.xmp_embedded import embed_decisions
 
         embedded = embed_decisions(decisions, mapping=mapping, write_score=settings.xmp_write_score,
                                    write_reasons=args.reasons, machine=machine, force=args.force,
@@ -198,7 +198,7 @@ def run_xmp_write(args: argparse.Namespace) -> int:
 
 def _confirm_embed(decisions: Sequence[Any], yes: bool) -> None:
     """--embed changes originals: ask on a terminal, unless --yes; without a terminal, refuse."""
-    from curator.embed import embed_targets
+    from curator.disk.xmp_embedded import embed_targets
 
     count = len(embed_targets(decisions))
     if yes or count == 0:
@@ -234,8 +234,8 @@ def _print_write_report(report: Any, dry_run: bool, what: str) -> bool:
 
 
 def run_xmp_read(args: argparse.Namespace) -> int:
-    from curator.files import iter_photo_paths
-    from curator.xmp import SidecarError, read_photo_decision
+    from curator.disk.files import iter_photo_paths
+    from curator.disk.xmp import SidecarError, read_photo_decision
 
     settings = _settings(args, xmp_naming=args.naming)
     rows: list[dict[str, Any]] = []
@@ -272,7 +272,7 @@ def run_xmp_read(args: argparse.Namespace) -> int:
 
 
 def run_move_rejects(args: argparse.Namespace) -> int:
-    from curator.moves import MoveError, move_files
+    from curator.disk.moves import MoveError, move_files
 
     settings = _settings(args)
     folder = _folder(args.folder)
@@ -329,7 +329,7 @@ def _record_in_catalog(settings: Settings, moves: Iterable[tuple[Path, Path]]) -
 
 
 def run_undo(args: argparse.Namespace) -> int:
-    from curator.moves import MoveError, undo_last
+    from curator.disk.moves import MoveError, undo_last
 
     settings = _settings(args)
     log = Path(args.log).expanduser() if args.log else undo_log_path(settings)

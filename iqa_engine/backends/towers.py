@@ -13,12 +13,13 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import torch
 
 from ..backbone import Backbone
+from ..image_tower import ImageTower
 from ..hardware import cpu_model_and_flags
 from . import cache
 from .graphs import FeaturesGraph, TrunkGraph, export_copy
@@ -26,19 +27,6 @@ from .graphs import FeaturesGraph, TrunkGraph, export_copy
 VIEW_SHAPE = (3, 224, 224)
 # The smallest photo the trunk is traced with (the engine never scores a side under 224 px).
 TRUNK_EXAMPLE = (1, 3, 448, 320)
-
-
-class ImageTower(Protocol):
-    name: str
-    precision: str
-    version: str
-
-    @property
-    def has_trunk(self) -> bool: ...  # whether trunk() is converted too (the shared-trunk graph)
-
-    def features(self, views: torch.Tensor) -> torch.Tensor: ...
-
-    def trunk(self, photo: torch.Tensor) -> torch.Tensor: ...
 
 
 class BackendUnavailable(Exception):

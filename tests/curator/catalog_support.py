@@ -45,7 +45,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: floa
 @contextmanager
 def running_watch(settings: Settings, dirs: list[Path], engine: Any, **kwargs: Any) -> Iterator[Any]:
     """A WatchService in a thread, ready (observer running, catch-up queued) when the block starts."""
-    from curator.service import WatchService
+    from curator.scanning.service import WatchService
 
     ready = threading.Event()
     statuses: list[Any] = []

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from curator.bursts import (Burst, Frame, bracket_sets, bracketed_ids, cosine_similarity, group_bursts,
+from curator.rules.bursts import (Burst, Frame, bracket_sets, bracketed_ids, cosine_similarity, group_bursts,
                             reject_all_but_best)
 
 T0 = datetime(2025, 6, 1, 10, 0, 0)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import sqlite_utils
 
-from curator import culling
+from curator.actions import culling
 from curator.catalog import (
     APPLICATION_ID,
     MIGRATIONS,

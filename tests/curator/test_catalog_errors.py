@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 import curator.catalog.connection as connection
-from curator import files
+from curator.disk import files
 from curator.catalog import Catalog, CatalogBusy, CatalogDamaged, CatalogError, CatalogMissing, CatalogReadOnly
 from curator.errors import UserError
 

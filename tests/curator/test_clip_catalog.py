@@ -15,7 +15,7 @@ import sqlite_utils
 import torch
 from catalog_support import make_settings, rows_by_name
 
-from curator import service
+from curator.scanning import service
 from curator.catalog import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -23,8 +23,8 @@ from curator.catalog import (
     Catalog,
     TermFeaturesRecord,
 )
-from curator.embedder import fill_embeddings
-from curator.keywording import tagger
+from curator.actions.embedding_backfill import fill_embeddings
+from curator.actions.keyword_tagging import tagger
 from iqa_engine import Engine
 from iqa_engine.keywords import pick_keywords
 

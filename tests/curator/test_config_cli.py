@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from curator.cli import main
-from curator.reasons import ReasonRules
+from curator.rules.reasons import ReasonRules
 from curator.settings import TOML_KEYS, SettingsError, load_settings
 
 

@@ -1,4 +1,4 @@
-"""curator.culling on a real catalog file: keep-best for a folder or one burst (each one transaction),
+"""curator.actions.culling on a real catalog file: keep-best for a folder or one burst (each one transaction),
 the flag policy through the catalog's primitives, and the one definition of a weak photo."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from curator import culling
+from curator.actions import culling
 from curator.catalog import Catalog, FileStat, Outcome, ScoreRecord, ViewRecord
-from curator.exif import ExifData
+from curator.disk.exif import ExifData
 
 
 def score(fused: float, embedding: np.ndarray) -> ScoreRecord:

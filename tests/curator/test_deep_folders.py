@@ -10,9 +10,9 @@ from catalog_support import make_deep
 
 from iqa_engine.testing import sample_photos, write_jpeg
 
-from curator import service
+from curator.scanning import service
 from curator.catalog import Catalog
-from curator.files import MAX_DEPTH, walk_photos
+from curator.disk.files import MAX_DEPTH, walk_photos
 
 
 def test_walk_survives_1100_levels_and_skips_what_is_past_the_cap_with_one_warning(tmp_path, caplog, deep_roots):
@@ -23,7 +23,7 @@ def test_walk_survives_1100_levels_and_skips_what_is_past_the_cap_with_one_warni
     write_jpeg(tmp_path / "e_after" / "x.jpg", arr, size=(64, 48))
     shallow = tmp_path.joinpath(*(["d"] * 10)) / "shallow.jpg"
     write_jpeg(shallow, arr, size=(64, 48))
-    with caplog.at_level(logging.WARNING, logger="curator.files"):
+    with caplog.at_level(logging.WARNING, logger="curator.disk.files"):
         found = list(walk_photos(tmp_path))
     assert found == [tmp_path / "a_before.jpg", shallow, tmp_path / "e_after" / "x.jpg"]
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]

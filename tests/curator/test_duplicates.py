@@ -19,8 +19,8 @@ import pytest
 from iqa_engine.testing import sample_photos, write_jpeg
 from PIL import Image
 
-from curator.duplicates import Candidate, group_duplicates
-from curator.worker import content_hash
+from curator.rules.duplicates import Candidate, group_duplicates
+from curator.disk.identity import content_hash
 from iqa_engine import Engine
 
 UNIT = np.asarray([1.0, 0.0, 0.0], np.float32)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, TiffImagePlugin
 
-from curator.exif import EMPTY, ExifData, read_exif
+from curator.disk.exif import EMPTY, ExifData, read_exif
 
 
 def write_exif_jpeg(path: Path, *, make: str = "Canon", model: str = "Canon EOS R5", orientation: int = 6) -> Path:

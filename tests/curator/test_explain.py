@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from curator.explain import REASON_HINTS, measure_lines
-from curator.reasons import VOCABULARY
+from curator.rules.explain import REASON_HINTS, measure_lines
+from curator.rules.reasons import VOCABULARY
 
 
 def test_measure_lines_in_photographer_units():
@@ -27,7 +27,7 @@ def test_every_reason_has_a_hint():
 
 def test_explain_ranks_each_dimension_in_the_folder():
     from curator.catalog import QualityRow
-    from curator.explain import explain
+    from curator.rules.explain import explain
 
     m = {"focus_best": 400.0, "contrast_rms": 0.2, "noise_sigma": 6.12, "clipped_white": 0.032}
     folder = [QualityRow(i, "/s", {"sharpness": 0.1 * i, "noise": 0.5}, dict(m, focus_best=400.0 * (i + 1)),

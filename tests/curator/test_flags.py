@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from curator.flags import bottom_count, low_quality_ids, plan
+from curator.rules.flags import bottom_count, low_quality_ids, plan
 
 
 @dataclass(frozen=True)

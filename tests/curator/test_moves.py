@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from curator import moves
-from curator.moves import MoveError, move_files, plan_moves, read_log, undo_last
+from curator.disk import moves
+from curator.disk.moves import MoveError, move_files, plan_moves, read_log, undo_last
 
 
 def _write(path: Path, content: bytes | None = None) -> Path:
@@ -257,7 +257,7 @@ def test_a_255_byte_file_name_moves_across_file_systems(tmp_path: Path, monkeypa
 _KILLED_MOVE = """
 import errno, os, signal, sys
 from pathlib import Path
-from curator import moves
+from curator.disk import moves
 
 def exdev(src, dst):
     raise OSError(errno.EXDEV, "Invalid cross-device link")

@@ -16,7 +16,7 @@ from catalog_support import make_deep
 from iqa_engine.testing import sample_photos, write_jpeg
 
 from curator.catalog import Catalog
-from curator.service import WatchService
+from curator.scanning.service import WatchService
 
 
 @pytest.fixture()

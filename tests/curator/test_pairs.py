@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from curator.pairs import Shot, group_shots, partners_of, shot_of
+from curator.disk.raw_pairs import Shot, group_shots, partners_of, shot_of
 
 
 def test_raw_plus_jpeg_is_one_shot_scored_from_the_jpeg(tmp_path: Path) -> None:

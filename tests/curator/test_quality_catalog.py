@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import sqlite_utils
 
-from curator import culling
-from curator.benchmarks.degradations import add_luma_noise, gaussian_blur
+from curator.actions import culling
+from curator.testing.degradations import add_luma_noise, gaussian_blur
 from curator.catalog import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Catalog, FileEntry, FileStat, Outcome
-from curator.reasons import ReasonRules
+from curator.rules.reasons import ReasonRules
 from iqa_engine.measures import measure
 from iqa_engine.results import PhotoScore, ViewScore
 from iqa_engine.testing import sample_photos
@@ -168,8 +168,8 @@ def test_schema_3_migrates_keeping_scores_and_queues_the_measurements(tmp_path):
 def test_keep_best_passes_over_blurred_and_badly_exposed_frames(cat, photos):
     """A 5-frame burst (sharp, blurred, noisy, dark, +60 % bright) where the bright frame scores highest:
     "keep the best" keeps the sharp one."""
-    from curator.benchmarks.degradations import scale_exposure
-    from curator.exif import ExifData
+    from curator.testing.degradations import scale_exposure
+    from curator.disk.exif import ExifData
 
     sharp = photos["sharp"]
     bright = np.clip(sharp.astype(np.float64) * 1.6, 0, 255).astype(np.uint8)

@@ -14,9 +14,9 @@ from catalog_support import make_settings, rows_by_name, wait_for
 
 ray = pytest.importorskip("ray")
 
-from curator import service  # noqa: E402
+from curator.scanning import service  # noqa: E402
 from curator.catalog import Catalog  # noqa: E402
-from curator.ray_scan import ACTOR_NAME_PREFIX, RayOptions, RemotePhoto, ScoringActor  # noqa: E402
+from curator.scanning.ray_scan import ACTOR_NAME_PREFIX, RayOptions, RemotePhoto, ScoringActor  # noqa: E402
 from iqa_engine.testing import sample_photos, write_jpeg  # noqa: E402
 
 
@@ -93,7 +93,7 @@ def test_a_photo_failing_on_a_worker_is_an_error_row(cluster, tmp_path, tiny_mod
 def test_a_worker_that_cannot_load_the_weights_fails_the_run_naming_the_node(cluster, tmp_path, tiny_model,
                                                                              tiny_engine, photo_dir):
     from curator.errors import UserError
-    from curator.ray_scan import start_actors
+    from curator.scanning.ray_scan import start_actors
 
     config = tiny_model.engine_config().replace(weights=str(tmp_path / "not-on-this-node.pt"))
     with pytest.raises(UserError, match=r"^node \S+ cannot load the model: .*--ray-ship-weights$"):

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from curator.benchmarks.degradations import (
+from curator.testing.degradations import (
     add_luma_noise,
     gaussian_blur,
     scale_exposure,
 )
-from curator.reasons import (
+from curator.rules.reasons import (
     DIMENSION_OF,
     MAX_REASONS,
     VOCABULARY,

@@ -11,10 +11,15 @@ from pathlib import Path
 import pytest
 from catalog_support import hash_tree, make_settings, rows_by_name
 
-from curator import culling, service
+from curator.actions import culling
+from curator.scanning import service
 from curator.catalog import Catalog, FileStat, PendingItem
-from curator.worker import Worker, inspect_photo, stat_file
+from curator.disk.identity import stat_file
+from curator.scanning.inspection import inspect_photo
+from curator.scanning.worker import Worker, WorkerOptions
 from iqa_engine.testing import sample_photos, write_jpeg
+
+FAST = WorkerOptions(settle_seconds=0.0)  # no settling wait: the files are complete
 
 
 @pytest.fixture()
@@ -152,7 +157,7 @@ def test_a_file_that_vanishes_before_scoring_is_marked_missing(settings, photo_d
     with Catalog.open(settings.db_path) as cat:
         cat.enqueue_path(str(path), stat_file(path).stat, now=0.0)
         path.unlink()
-        worker = Worker(cat, tiny_engine, settle_seconds=0.0, scope=[str(photo_dir)])
+        worker = Worker(cat, tiny_engine, options=FAST, scope=[str(photo_dir)])
         worker.run(threading.Event(), until_idle=True)
         row = rows_by_name(cat)["coffee.jpg"]
         assert (row.status, row.error) == ("missing", "vanished before it could be scored")
@@ -228,7 +233,7 @@ def test_flags_are_computed_per_folder_as_photos_land(settings, tmp_path, tiny_e
 
 
 def test_a_second_scorer_only_queues(settings, photo_dir, tiny_engine):
-    from curator.worker import ScoringLock
+    from curator.scanning.lock import ScoringLock
 
     lock = ScoringLock(settings.db_path)
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)

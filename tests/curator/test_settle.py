@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from curator.files import FileStat
-from curator.settle import Settler, check
+from curator.disk.files import FileStat
+from curator.rules.settle import Settler, check
 
 A = FileStat(100, 1_000)
 B = FileStat(200, 2_000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from curator.standing import Standing, percentile_in_folder, standings, tile_text
+from curator.rules.standing import Standing, percentile_in_folder, standings, tile_text
 
 
 def test_percentile_in_folder():

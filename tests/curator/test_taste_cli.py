@@ -2,7 +2,7 @@
 the taste values in list, export and the flag policy, new photos, another engine, the refusals,
 sidecar imports, migrations and watch's retraining.
 
-The shoot is 60 degraded copies of scikit-image's photos (curator.benchmarks.taste_users), scanned
+The shoot is 60 degraded copies of scikit-image's photos (curator.testing.taste_users), scanned
 with the tiny model (random weights). The "user" picks the darker half and rejects the others, and
 leaves 10 frames undecided. What the model scores here is plumbing: with random weights and no stored
 measurements, its figures say nothing about how well taste can be learned (test_taste_users does).
@@ -22,10 +22,10 @@ import pytest
 from PIL import Image
 
 import curator.catalog.connection as connection
-from curator.benchmarks.taste_users import degraded_variants, measurements
+from curator.testing.taste_users import degraded_variants, measurements
 from curator.catalog import MIGRATIONS, Catalog, SidecarImport
 from curator.cli import main
-from curator.learning import Retrainer, learn
+from curator.actions.taste_learning import Retrainer, learn
 from curator.taste import TasteModel
 from iqa_engine.testing import build_tiny_model
 from cli_support import run_cli

@@ -3,7 +3,7 @@
 144 degraded copies of scikit-image's photos are scored by the tiny model
 (random weights, through the product's loading path). Each "user" decides by
 a hidden rule on a classic measurement of the pixels
-(curator.benchmarks.taste_users). The model sees the embedding and cues of
+(curator.testing.taste_users). The model sees the embedding and cues of
 random weights, which know nothing of quality, and the measurements, as the
 catalog stores them: so its cross-validated AUC of 0.9 or more comes from
 finding the right measurement among the other columns, and the fused score
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from curator.benchmarks.taste_users import USERS, degraded_variants, scored_inputs
+from curator.testing.taste_users import USERS, degraded_variants, scored_inputs
 from curator.taste import FeatureInputs, TasteModel, feature_table, predict, train
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from curator.triage import (
+from curator.rules.triage import (
     EXACT_BATCH_DURING_TRIAGE,
     PROVISIONAL_BATCH,
     Backlog,

@@ -18,9 +18,12 @@ import pytest
 from catalog_support import make_settings, rows_by_name, wait_for
 from iqa_engine.testing import sample_photos, write_jpeg
 
-from curator import service
+from curator.scanning import service
 from curator.catalog import Catalog
-from curator.worker import Worker, stat_file
+from curator.disk.identity import stat_file
+from curator.scanning.worker import Worker, WorkerOptions
+
+FAST = WorkerOptions(settle_seconds=0.0)  # no settling wait: the files are complete
 
 
 @pytest.fixture()
@@ -77,14 +80,14 @@ def test_a_stop_after_the_provisional_pass_loses_nothing_and_the_next_run_finish
     stop = threading.Event()
     with Catalog.open(settings.db_path) as cat:
         service.sync(cat, [str(photo_dir)], exact.fingerprint)
-        first = Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick,
+        first = Worker(cat, exact, options=FAST, scope=[str(photo_dir)], provisional_engine=quick,
                        triage_forced=True, on_batch=lambda r: stop.set())
         first.run(stop)
         rows = cat.gallery_rows()
         assert {(r.status, r.provisional) for r in rows} == {("pending", True)}  # the queue still holds them
         assert cat.backlog([str(photo_dir)]) == (0, 5)
         # a fresh worker (as after kill -9), without --triage and under the threshold, resumes the exact pass
-        second = Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick)
+        second = Worker(cat, exact, options=FAST, scope=[str(photo_dir)], provisional_engine=quick)
         second.run(threading.Event(), until_idle=True)
         assert {(r.status, r.provisional) for r in cat.gallery_rows()} == {("scored", False)}
         assert _fingerprints(cat) == {exact.fingerprint: 5, quick.fingerprint: 5}
@@ -105,8 +108,8 @@ def test_a_photo_landing_during_the_exact_pass_is_scored_provisionally_next(sett
                 (tmp_path / "held-back.jpg").rename(newcomer)
                 assert cat.enqueue_path(str(newcomer), newcomer_stat)
 
-        worker = Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick,
-                        triage_forced=True, batch_size=8, on_batch=after)
+        worker = Worker(cat, exact, options=FAST, scope=[str(photo_dir)], provisional_engine=quick,
+                        triage_forced=True, on_batch=after)
         worker.run(threading.Event(), until_idle=True)
         final = rows_by_name(cat)
     # batch 1: provisional for the five; batch 2: the first exact ones (small batches during triage)
@@ -129,11 +132,11 @@ def test_photos_queued_only_for_their_quality_values_get_no_provisional_score(se
     scope = [str(photo_dir)]
     with Catalog.open(settings.db_path) as cat:
         service.sync(cat, scope, exact.fingerprint)
-        Worker(cat, without_reasons, settle_seconds=0.0, scope=scope).run(threading.Event(), until_idle=True)
+        Worker(cat, without_reasons, options=FAST, scope=scope).run(threading.Event(), until_idle=True)
         counts = service.sync(cat, scope, exact.fingerprint, dimensions_fingerprint=exact.dimensions_fingerprint)
         assert counts.remeasure == 5
         assert cat.backlog(scope) == (0, 0)  # each already shows its exact score: nothing for triage's first pass
-        worker = Worker(cat, exact, settle_seconds=0.0, scope=scope, provisional_engine=quick, triage_forced=True)
+        worker = Worker(cat, exact, options=FAST, scope=scope, provisional_engine=quick, triage_forced=True)
         totals = worker.run(threading.Event(), until_idle=True)
         assert (totals.measured, totals.scored) == (5, 0)
         assert {(r.status, r.provisional) for r in cat.gallery_rows()} == {("scored", False)}
@@ -147,12 +150,12 @@ def test_a_moved_photo_scored_provisionally_shows_its_exact_score_again(settings
     scope = [str(photo_dir)]
     with Catalog.open(settings.db_path) as cat:
         service.sync(cat, scope, exact.fingerprint)
-        Worker(cat, exact, settle_seconds=0.0, scope=scope).run(threading.Event(), until_idle=True)
+        Worker(cat, exact, options=FAST, scope=scope).run(threading.Event(), until_idle=True)
         before = {r.name: r.fused for r in cat.gallery_rows()}
         (photo_dir / "rocket.jpg").rename(photo_dir / "moved.jpg")
         service.sync(cat, scope, exact.fingerprint, dimensions_fingerprint=exact.dimensions_fingerprint)
         assert cat.backlog(scope) == (1, 0)
-        worker = Worker(cat, exact, settle_seconds=0.0, scope=scope, provisional_engine=quick, triage_forced=True)
+        worker = Worker(cat, exact, options=FAST, scope=scope, provisional_engine=quick, triage_forced=True)
         worker.run(threading.Event(), until_idle=True)
         rows = rows_by_name(cat)
         assert rows["moved.jpg"].status == "scored" and rows["moved.jpg"].provisional is False
@@ -226,7 +229,7 @@ def test_verdicts_on_provisional_scores_are_marked_until_the_exact_scores_land(s
     policy = (2.0, 0.0)  # a threshold above every fused score: every photo is weak, on whatever scores it has
     with Catalog.open(settings.db_path) as cat:
         service.sync(cat, [str(photo_dir)], exact.fingerprint)
-        first = Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick,
+        first = Worker(cat, exact, options=FAST, scope=[str(photo_dir)], provisional_engine=quick,
                        triage_forced=True, flag_policy=policy, on_batch=lambda r: stop.set())
         first.run(stop)
         rows = cat.gallery_rows()
@@ -234,7 +237,7 @@ def test_verdicts_on_provisional_scores_are_marked_until_the_exact_scores_land(s
             (True, True, "reject", True)}
         kept = rows[0]
         cat.set_user_flags([(kept.photo_id, "pick")])  # the photographer disagrees, mid-triage
-        Worker(cat, exact, settle_seconds=0.0, scope=[str(photo_dir)], provisional_engine=quick,
+        Worker(cat, exact, options=FAST, scope=[str(photo_dir)], provisional_engine=quick,
                flag_policy=policy).run(threading.Event(), until_idle=True)
         rows = {r.photo_id: r for r in cat.gallery_rows()}
         assert {(r.provisional, r.low_quality, r.verdict_provisional) for r in rows.values()} == {

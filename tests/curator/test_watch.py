@@ -12,8 +12,8 @@ import pytest
 from catalog_support import hash_tree, make_settings, rows_by_name, running_watch, wait_for
 
 from curator.catalog import Catalog, CatalogError
-from curator.service import WatchService, WatchStatus
-from curator.worker import stat_file
+from curator.scanning.service import WatchService, WatchStatus
+from curator.disk.identity import stat_file
 from iqa_engine.testing import sample_photos, write_jpeg
 
 
@@ -180,7 +180,7 @@ def test_watching_a_missing_folder_is_a_user_error(settings, tmp_path, tiny_engi
 
 def test_a_scan_while_watching_only_queues_and_the_watcher_scores_it(settings, inbox, small_jpegs, tiny_engine,
                                                                     tmp_path):
-    from curator import service
+    from curator.scanning import service
 
     other = tmp_path / "elsewhere"
     other.mkdir()

@@ -16,7 +16,7 @@ import pytest
 
 from curator.cli import main
 from curator.commands import workflow
-from curator.xmp import read_sidecar
+from curator.disk.xmp import read_sidecar
 
 
 @pytest.fixture(autouse=True)
@@ -245,7 +245,7 @@ def test_xmp_write_from_a_real_catalog_tells_an_auto_reject_from_the_users(tmp_p
     import os
 
     from curator.catalog import Catalog, FileStat
-    from curator.flags import Change
+    from curator.rules.flags import Change
 
     shoot = tmp_path / "shoot"
     auto, mine, undecided = (_write(shoot / n) for n in ("AUTO.JPG", "MINE.JPG", "OPEN.JPG"))
@@ -258,7 +258,7 @@ def test_xmp_write_from_a_real_catalog_tells_an_auto_reject_from_the_users(tmp_p
     a, m = (read_sidecar(shoot / f"{n}.xmp") for n in ("AUTO", "MINE"))
     assert (a.rating, a.label, m.rating, m.label) == (None, None, -1, "Red")
     assert not (shoot / "OPEN.xmp").exists()  # not scored, not decided: nothing to say
-    from curator.xmp import read_xmp_properties
+    from curator.disk.xmp import read_xmp_properties
 
     assert read_xmp_properties(shoot / "AUTO.xmp")["Xmp.lr.hierarchicalSubject"] == ["curator|weak"]
     capsys.readouterr()

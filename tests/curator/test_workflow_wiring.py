@@ -16,7 +16,9 @@ import pytest
 import sqlite_utils
 from catalog_support import hash_tree, make_settings, rows_by_name, running_watch, wait_for
 
-from curator import culling, service, xmp
+from curator.actions import culling
+from curator.scanning import service
+from curator.disk import xmp
 from curator.catalog import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Catalog, FileStat, Outcome
 from curator.settings import SettingsError, load_settings
 from iqa_engine.results import PhotoScore, ViewScore
@@ -155,7 +157,7 @@ def test_watch_xmp_writes_sidecars_for_new_scores_and_decisions(settings, tmp_pa
 def test_the_watcher_ignores_curators_own_files(tmp_path):
     from watchdog.events import FileClosedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
 
-    from curator.watcher import CatalogEventHandler
+    from curator.scanning.watcher import CatalogEventHandler
 
     woken = []
     with Catalog.open(tmp_path / "catalog.db") as cat:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from curator import xmp
+from curator.disk import xmp
 from curator.errors import UserError
-from curator.xmp import (DEFAULT_MAPPING, Mark, PhotoDecision, SidecarError, XmpFields, adobe_sidecar_clashes,
+from curator.disk.xmp import (DEFAULT_MAPPING, Mark, PhotoDecision, SidecarError, XmpFields, adobe_sidecar_clashes,
                          fields_for, find_sidecar, imported_decision, parse_mapping, read_photo_decision,
                          read_sidecar, read_xmp_properties, sidecar_path, write_decisions, write_sidecar)
 
@@ -390,7 +390,7 @@ def test_a_keyword_the_photographer_wrote_is_never_taken_back(tmp_path: Path) ->
     sidecar = tmp_path / "IMG.xmp"
     write_sidecar(sidecar, XmpFields(reasons=("flat",)))
     # a person tags the photo "blurry" themselves, then curator finds it blurry too, then not
-    from curator.xmp import _patch  # the same exiv2 path a keyword tool would take
+    from curator.disk.xmp import _patch  # the same exiv2 path a keyword tool would take
 
     sidecar.write_bytes(_patch(sidecar.read_bytes(), {"Xmp.dc.subject": ("flat", "blurry")}, sidecar))
     write_sidecar(sidecar, XmpFields(reasons=("blurry",)))

@@ -16,8 +16,8 @@ from PIL import Image
 
 from curator.cli import main
 from curator.commands import workflow
-from curator.embed import EmbedError, embed_xmp, stored_image_data, verify_same_image
-from curator.xmp import PhotoDecision, XmpFields
+from curator.disk.xmp_embedded import EmbedError, embed_xmp, stored_image_data, verify_same_image
+from curator.disk.xmp import PhotoDecision, XmpFields
 from iqa_engine.testing import sample_photos, write_jpeg
 
 

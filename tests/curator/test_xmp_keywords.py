@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from curator.xmp import XmpFields, read_xmp_properties, write_sidecar
-from curator.xmp_keywords import KEY_HIERARCHY as KEY_HIERARCHICAL
-from curator.xmp_keywords import KEY_OUR_KEYWORDS, KEY_SUBJECT, keyword_changes, subject_words_changed
+from curator.disk.xmp import XmpFields, read_xmp_properties, write_sidecar
+from curator.disk.xmp_keywords import KEY_HIERARCHY as KEY_HIERARCHICAL
+from curator.disk.xmp_keywords import KEY_OUR_KEYWORDS, KEY_SUBJECT, keyword_changes, subject_words_changed
 
 # A Lightroom-style sidecar: keywords of a person's own (odd characters included) in rdf:Bag form.
 FOREIGN = ["Ünïcödé café", "Paris", "  spaced  ", "a|b", "日本"]
@@ -127,7 +127,7 @@ def test_xmp_write_keywords_end_to_end(capsys, tmp_path, photo_dir, tiny_model) 
 def test_a_provisional_machine_verdict_is_not_written_and_leaves_the_sidecar_as_it_is(tmp_path):
     from pathlib import Path
 
-    from curator.xmp import Machine, PhotoDecision
+    from curator.disk.xmp import Machine, PhotoDecision
 
     photo = Path(tmp_path / "a.jpg")
     exact = PhotoDecision(photo, "reject", 0.1, source="auto", weak=True)

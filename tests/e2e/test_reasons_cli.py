@@ -12,7 +12,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from curator.benchmarks.degradations import add_luma_noise, gaussian_blur, scale_exposure
+from curator.testing.degradations import add_luma_noise, gaussian_blur, scale_exposure
 from iqa_engine.testing import sample_photos, write_jpeg
 from cli_support import run_cli
 
@@ -124,7 +124,7 @@ def test_reasons_fill_in_without_rescoring(capsys, tmp_path, shoot, tiny_model):
 
 
 def test_xmp_write_reasons_as_keywords(capsys, tmp_path, shoot, tiny_model):
-    from curator.xmp import read_xmp_properties
+    from curator.disk.xmp import read_xmp_properties
 
     folder, _ = shoot
     db = tmp_path / "catalog.db"

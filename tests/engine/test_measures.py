@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from curator.benchmarks.degradations import add_luma_noise, gaussian_blur, scale_exposure
+from curator.testing.degradations import add_luma_noise, gaussian_blur, scale_exposure
 from iqa_engine.measures import LUMA_WEIGHTS, SCALAR_NAMES, focus_grid_shape, measure
 from iqa_engine.testing import sample_photos
 

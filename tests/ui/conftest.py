@@ -1,6 +1,6 @@
 """The gallery tests' shared fixtures (pytest finds them here; no test imports them by name).
 
-The photos, scores and catalogs they are made of come from ui.demo_catalog, which the docs' demo uses too.
+The photos, scores and catalogs they are made of come from curator.testing.demo_catalog, which the docs' demo uses too.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from iqa_engine.testing import sample_photos, write_jpeg
-from ui.demo_catalog import add_photo
+from curator.testing.demo_catalog import add_photo
 
 
 @pytest.fixture()
@@ -26,7 +26,7 @@ def shoot_catalog(tmp_path: Path) -> tuple[Path, dict[str, int]]:
     """A catalog of two shoots: 10 real JPEGs with distinct scores and capture times,
     one broken file (error), one missing file and one photo not scored yet."""
     from curator.catalog import Catalog
-    from curator.culling import recompute_flags
+    from curator.actions.culling import recompute_flags
 
     photos = sample_photos()
     db = tmp_path / "catalog.db"

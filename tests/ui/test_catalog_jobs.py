@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from ui.burst_tracker import BurstTracker
-from ui.catalog_actions import top_roots
-from ui.catalog_jobs import (MAX_RETRIES, Decide, GroupBursts, JobQueue, LoadDetail, Poll, Recompute, RejectBurst,
+from ui.background.burst_tracker import BurstTracker
+from ui.background.catalog_actions import top_roots
+from ui.background.catalog_jobs import (MAX_RETRIES, Decide, GroupBursts, JobQueue, LoadDetail, Poll, Recompute, RejectBurst,
                              Reload, WriteXmp)
 
 
@@ -113,7 +113,7 @@ def test_top_roots_keeps_the_outermost_folders() -> None:
 
 
 def test_undo_keeps_its_place_among_the_edits() -> None:
-    from ui.catalog_jobs import Redo, RejectBursts, Undo
+    from ui.background.catalog_jobs import Redo, RejectBursts, Undo
 
     q = JobQueue(lambda: False)
     q.put(Decide(1, (("flag", "pick"),)))

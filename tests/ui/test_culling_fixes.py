@@ -83,8 +83,8 @@ def test_a_folder_switch_clears_the_last_folders_message(shoot_catalog, open_win
                                                ("focal_length", -1.0, "Focal length"),
                                                ("iso", 4294967295, "ISO")])
 def test_implausible_exif_shows_as_a_dash(shoot_catalog, open_window, qtbot, field, value, label):
-    from ui.detail import exif_lines
-    from ui.loupe import info_text
+    from ui.rules.exif_wording import exif_lines
+    from ui.viewers.loupe import info_text
 
     db, ids = shoot_catalog
     w = open_window(db)
@@ -121,7 +121,7 @@ def test_expanding_the_last_burst_scrolls_its_frames_into_view(long_shoot_with_a
 def test_a_collapsed_burst_shows_how_many_of_its_frames_are_rejected(long_shoot_with_a_burst_last, open_window,
                                                                      qtbot):
     from curator.catalog import Catalog
-    from ui.gallery_model import BURST_REJECTS_ROLE
+    from ui.grid.gallery_model import BURST_REJECTS_ROLE
 
     db, ids = long_shoot_with_a_burst_last
     with Catalog.open(db) as cat:

@@ -90,7 +90,7 @@ def test_compare_keeps_the_shared_zoom_on_a_frame_not_yet_decoded(long_shoot_wit
     left = cmp.canvases[0]
     assert left.viewport.zoomed
     # Right onto a frame whose picture is not decoded yet: it lands later, and lands zoomed
-    from ui.loupe_images import FULL, SCREEN
+    from ui.viewers.loupe_images import FULL, SCREEN
 
     coming = w.model.photo(ids["a07"])
     assert w.loupe_images.picture(coming, SCREEN) is None and w.loupe_images.picture(coming, FULL) is None

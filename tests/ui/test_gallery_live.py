@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from iqa_engine.testing import sample_photos, write_jpeg
-from ui.demo_catalog import add_photo, fake_score
+from curator.testing.demo_catalog import add_photo, fake_score
 
 
 def test_scores_from_another_connection_appear_within_2s(shoot_catalog, open_window, qtbot, tmp_path):

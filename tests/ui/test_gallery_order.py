@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 
-from ui.ordering import FILTERS, SORTS, sort_rows
+from ui.rules.ordering import FILTERS, SORTS, sort_rows
 
 
 def _catalog_rows(db):

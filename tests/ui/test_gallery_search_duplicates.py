@@ -32,7 +32,7 @@ def write_frame(path: Path, array: np.ndarray, when: str, subsec: str) -> Path:
 def library(tmp_path, tiny_model, tiny_engine, monkeypatch):
     """2021/: four photographs and a two-frame burst (near-identical, 0.5 s apart); backup/: a byte copy
     of one photograph; exports/: a quality-80, half-size re-save of another."""
-    from curator import service
+    from curator.scanning import service
     from curator.catalog import Catalog
     from curator.settings import Settings
 
@@ -119,7 +119,7 @@ def test_ctrl_f_orders_the_grid_by_similarity_and_esc_goes_back(library, open_wi
 
 def test_detail_pane_shows_the_keywords_once_their_features_exist(library, open_window, qtbot, tiny_engine):
     from curator.catalog import Catalog
-    from curator.keywording import tagger
+    from curator.actions.keyword_tagging import tagger
 
     settings, ids = library
     settings = settings.with_overrides("flag", tags_top_k=3, tags_threshold=0.0, tags_margin=-1.0)

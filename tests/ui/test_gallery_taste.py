@@ -40,7 +40,7 @@ def test_the_taste_badge_is_drawn_only_when_asked(shoot_catalog, open_window, qt
     from PySide6.QtWidgets import QStyleOptionViewItem
 
     from ui import theme
-    from ui.delegate import TILE, taste_text
+    from ui.grid.delegate import TILE, taste_text
 
     db, ids = shoot_catalog
     _store_taste(db, {ids["shoot-a/astronaut"]: 0.873})

@@ -8,7 +8,7 @@ from iqa_engine.testing import sample_photos, write_jpeg
 
 def test_watch_in_process_fills_the_grid_and_the_status_bar(tiny_model, tmp_path, open_window, qtbot):
     from curator.settings import load_settings
-    from ui.watch import WatchRunner
+    from ui.background.watch_runner import WatchRunner
 
     db = tmp_path / "live.db"
     incoming = tmp_path / "incoming"
@@ -37,9 +37,9 @@ def test_a_watcher_that_fails_says_so_and_the_window_stays(tmp_path, open_window
     import sys
     import types
 
-    from ui.watch import WatchRunner
+    from ui.background.watch_runner import WatchRunner
 
-    fake = types.ModuleType("curator.service")
+    fake = types.ModuleType("curator.scanning.service")
 
     class WatchService:  # fails the way the real one does when another process is scoring
         def __init__(self, settings, dirs, on_status=None):
@@ -50,7 +50,7 @@ def test_a_watcher_that_fails_says_so_and_the_window_stays(tmp_path, open_window
             raise RuntimeError("another curator process (pid 42) is already scoring into x.db; stop it first")
 
     fake.WatchService = WatchService
-    monkeypatch.setitem(sys.modules, "curator.service", fake)
+    monkeypatch.setitem(sys.modules, "curator.scanning.service", fake)
     from curator.catalog import Catalog
 
     db = tmp_path / "c.db"

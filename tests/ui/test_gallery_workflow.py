@@ -17,8 +17,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from iqa_engine.testing import sample_photos, write_burst_shoot, write_jpeg
-from ui.demo_catalog import add_photo
-from ui.gallery_model import PAIR_ROLE
+from curator.testing.demo_catalog import add_photo
+from ui.grid.gallery_model import PAIR_ROLE
 
 pytestmark = pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow reading the fake RAW
 
@@ -35,7 +35,7 @@ def scanned(tmp_path, tiny_model, tiny_engine, monkeypatch):
     """`curator scan` of: a burst B1-B3 (near-identical frames 0.5 s apart), a bracket K1-K3 (0, -1, +1 EV
     0.3 s apart), a single frame S1, and a RAW+JPEG pair IMG_0001.CR2 + IMG_0001.JPG.
     Returns (settings, folder, {stem or file name: photo id}, {photo id: fused})."""
-    from curator import service
+    from curator.scanning import service
     from curator.catalog import Catalog
     from curator.settings import Settings
 
@@ -179,7 +179,8 @@ def test_a_raw_jpeg_pair_is_one_tile_and_a_decision_reaches_both_files(scanned, 
 
 def test_write_xmp_writes_sidecars_on_the_catalog_thread_and_never_touches_the_photos(
         scanned, open_window, qtbot, monkeypatch):
-    from curator import sidecars, xmp
+    from curator.actions import sidecar_sync as sidecars
+    from curator.disk import xmp
     from curator.catalog import Catalog
 
     settings, folder, ids, fused = scanned
@@ -328,7 +329,7 @@ def test_a_frame_that_lands_later_joins_its_burst(two_bursts, open_window, qtbot
 
 def test_write_xmp_reports_clashes_in_a_dialog(tmp_path, open_window, qtbot):
     """IMG.CR2 and IMG.DNG are two shots that would share the Adobe sidecar IMG.xmp: not written, and said."""
-    from curator import xmp
+    from curator.disk import xmp
     from curator.catalog import Catalog
 
     folder = tmp_path / "shoot"

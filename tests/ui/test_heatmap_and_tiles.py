@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ui.heatmap import colorize, heatmap_image, score_grid, score_range
+from ui.heatmap.cells import colorize, heatmap_image, score_grid, score_range
 
 
 def V(box, fused):
@@ -78,8 +78,8 @@ def test_every_kind_of_tile_paints(qtbot, rows):
     from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
     from ui import theme
-    from ui.delegate import TILE, TileDelegate
-    from ui.gallery_model import GalleryModel
+    from ui.grid.delegate import TILE, TileDelegate
+    from ui.grid.gallery_model import GalleryModel
 
     class StubLoader:
         def thumbnail(self, row):

@@ -143,7 +143,7 @@ def test_flipping_fast_skips_the_photos_passed_and_shows_the_last(shoot_catalog,
 def test_the_info_line_names_the_reasons_a_frame_is_weak(shoot_catalog, open_window, qtbot):
     import dataclasses
 
-    from ui.loupe import info_text
+    from ui.viewers.loupe import info_text
 
     db, ids = shoot_catalog
     w = open_window(db)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ui.ordering import FILTERS, SORT_KEYS, SORTS, SortColumns, count_rows, in_folder, short_folder, sort_rows
-from ui.tiling import BurstGroup, consecutive_runs, tile_bursts
+from ui.rules.ordering import FILTERS, SORT_KEYS, SORTS, SortColumns, count_rows, in_folder, short_folder, sort_rows
+from ui.rules.tiling import BurstGroup, consecutive_runs, tile_bursts
 
 
 def _row(pid: int, name: str, folder: str = "/p/a", fused: float | None = 0.5, **changes):

@@ -25,8 +25,8 @@ def _paint_tile(row):
     from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
     from ui import theme
-    from ui.delegate import TILE, TileDelegate
-    from ui.gallery_model import GalleryModel
+    from ui.grid.delegate import TILE, TileDelegate
+    from ui.grid.gallery_model import GalleryModel
 
     class Loader:
         def thumbnail(self, row):
@@ -55,7 +55,7 @@ def _badge_pixels(row) -> list[int]:
     """The pixels inside the score badge's pill (top left of the tile), painted by the real delegate."""
     from PySide6.QtGui import QFontMetrics
 
-    from ui.gallery_model import SCORE_TEXT_ROLE
+    from ui.grid.gallery_model import SCORE_TEXT_ROLE
 
     img, delegate, model = _paint_tile(row)
     # a strip inside the pill (drawn 5 px into the tile, itself 4 px into the cell, as wide as its text
@@ -76,7 +76,7 @@ def test_a_provisional_score_has_a_hollow_badge(qtbot):
 
 
 def test_the_detail_pane_says_provisional(qtbot):
-    from ui.detail import PROVISIONAL_NOTE, DetailPane
+    from ui.detail.pane import PROVISIONAL_NOTE, DetailPane
 
     pane = DetailPane()
     qtbot.addWidget(pane)
@@ -90,7 +90,7 @@ def _weak_mark_pixels(row) -> list[int]:
     """The pixels inside the weak mark's pill (top right of the tile, inside the 4 px cell margin)."""
     from PySide6.QtGui import QFontMetrics
 
-    from ui.delegate import TILE
+    from ui.grid.delegate import TILE
 
     img, delegate, _ = _paint_tile(row)
     right = TILE.width() - 4 - 5
@@ -108,8 +108,8 @@ def test_a_weak_mark_reached_on_provisional_scores_is_hollow(qtbot):
 
 
 def test_the_detail_pane_and_the_loupe_say_a_verdict_is_provisional(qtbot):
-    from ui.detail import PROVISIONAL_VERDICT_NOTE, DetailPane
-    from ui.loupe import info_text
+    from ui.detail.pane import PROVISIONAL_VERDICT_NOTE, DetailPane
+    from ui.viewers.loupe import info_text
 
     weak = dict(low_quality=True, flag="reject", flag_source="auto")
     pane = DetailPane()

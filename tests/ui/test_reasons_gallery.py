@@ -1,5 +1,5 @@
 """Reasons in the gallery: the number on each tile, the reason chip and filter, the Why section and the
-heatmap's layers on the shoot's range. Real Qt widgets offscreen, real catalogs (ui.demo_catalog)."""
+heatmap's layers on the shoot's range. Real Qt widgets offscreen, real catalogs (curator.testing.demo_catalog)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def _reason(db, name: str, reasons: tuple[str, ...]) -> int:
 
 
 def test_tiles_show_the_rank_in_the_folder_or_the_setting(shoot_catalog, open_window, qtbot):
-    from ui.gallery_model import SCORE_TEXT_ROLE
+    from ui.grid.gallery_model import SCORE_TEXT_ROLE
 
     db, ids = shoot_catalog
     w = open_window(db)
@@ -91,8 +91,8 @@ def test_the_why_section_and_the_heatmap_layers(shoot_catalog, open_window, qtbo
 
 
 def test_heatmap_layers_span_the_shoot():
-    from ui.heatmap import colorize
-    from ui.heatmap_layers import layers_for
+    from ui.heatmap.cells import colorize
+    from ui.heatmap.layers import layers_for
 
     boxes = [(0, 0, 10, 10), (10, 0, 20, 10), None]
     dims = [{"sharpness": 0.2}, {"sharpness": 0.8}, {"sharpness": 0.5}]

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from iqa_engine.testing import sample_photos, write_jpeg
-from ui.thumbnails import ThumbnailCache, ThumbnailLoader, make_thumbnail
+from ui.grid.thumbnails import ThumbnailCache, ThumbnailLoader, make_thumbnail
 
 
 def _row(photo_id: int, path: Path, status: str = "scored") -> SimpleNamespace:
@@ -88,7 +88,7 @@ def test_disk_cache_is_keyed_by_path_and_mtime_and_written_atomically(qtbot, tmp
     loader.shutdown()
 
     # a second loader (a new session) reads the cache and never decodes the photo
-    import ui.thumbnails as thumbnails
+    import ui.grid.thumbnails as thumbnails
 
     def no_decoding(*a, **k):
         raise AssertionError("decoded although cached")
@@ -154,8 +154,8 @@ def test_scrolling_never_waits_on_decoding(qtbot, tmp_path, monkeypatch):
     """Painting the grid while every thumbnail is still decoding (slowly) takes no time."""
     import time
 
-    import ui.thumbnails as thumbnails
-    from ui.demo_catalog import add_photo
+    import ui.grid.thumbnails as thumbnails
+    from curator.testing.demo_catalog import add_photo
     from ui.app import get_app
     from ui.window import GalleryWindow
 

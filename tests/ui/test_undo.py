@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from iqa_engine.testing import sample_photos, write_jpeg
-from ui.demo_catalog import add_photo
+from curator.testing.demo_catalog import add_photo
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -31,7 +31,7 @@ def burst_shoot(tmp_path):
     """A 4-frame burst (exact scores, alike embeddings) and two lone frames; the auto policy flagged the
     bottom 40 %, so some rows hold auto verdicts that undo must put back as they were."""
     from curator.catalog import Catalog
-    from curator.culling import recompute_flags
+    from curator.actions.culling import recompute_flags
 
     rng = np.random.default_rng(3)
     photos = sample_photos()

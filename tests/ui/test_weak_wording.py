@@ -1,11 +1,11 @@
-"""One definition of "weak" (curator.culling.is_weak) and one wording, wherever the gallery shows or counts it."""
+"""One definition of "weak" (curator.actions.culling.is_weak) and one wording, wherever the gallery shows or counts it."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from curator.culling import WEAK_MEANING
+from curator.actions.culling import WEAK_MEANING
 
 
 def _row(**changes):
@@ -31,7 +31,7 @@ def test_red_means_weak_even_at_the_bottom_of_a_folder():
 
 def test_the_detail_pane_says_weak_only_about_weak_photos(qtbot):
     from ui import theme
-    from ui.detail import DetailPane
+    from ui.detail.pane import DetailPane
 
     pane = DetailPane()
     qtbot.addWidget(pane)

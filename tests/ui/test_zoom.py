@@ -1,8 +1,8 @@
-"""The loupe's geometry (ui.zoom): fit, 100 %, pan limits, wheel steps, the sharpest window. Plain math."""
+"""The loupe's geometry (ui.rules.zoom): fit, 100 %, pan limits, wheel steps, the sharpest window. Plain math."""
 
 from __future__ import annotations
 
-from ui.zoom import Viewport, next_step, sharpest_centre
+from ui.rules.zoom import Viewport, next_step, sharpest_centre
 
 
 def test_fit_centres_the_whole_photo():
@@ -53,6 +53,6 @@ def test_a_small_photo_at_100_percent_is_centred():
 
 
 def test_star_at_maps_a_click_to_a_rating():
-    from ui.detail import star_at
+    from ui.detail.pane import star_at
 
     assert [star_at(x) for x in (0, 14.9, 15, 51, 74.9, 75, -1)] == [1, 1, 2, 4, 5, None, None]

@@ -1,0 +1,1 @@
+"""Policy applied to the catalog: culling, taste, sidecars, keywords, search, embedding backfill."""

@@ -1,0 +1,1 @@
+"""Scanning: the composition root, the scoring worker, the watcher, Ray."""

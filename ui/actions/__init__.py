@@ -1,0 +1,1 @@
+"""The window's actions over the catalog worker: bursts, search, XMP, duplicates."""

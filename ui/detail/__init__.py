@@ -1,0 +1,1 @@
+"""The detail pane and what keeps it on the selection."""

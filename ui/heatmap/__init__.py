@@ -1,0 +1,1 @@
+"""Per-window scores as a heatmap: the cells and colours, and the layers beside the fused score."""

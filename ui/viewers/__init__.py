@@ -1,0 +1,1 @@
+"""The photo viewers: loupe, compare and survey, their canvases and zoom."""
