@@ -163,6 +163,7 @@ def _quick_check(db: Path, pragma: str = "quick_check") -> None:
 
 def rows(args: argparse.Namespace, work: Path) -> None:
     from curator.actions import culling
+    from curator.actions.culling import CullingRules
     from curator.catalog import Catalog, FileEntry, FileStat, Outcome
     from curator.disk.exif import ExifData
 
@@ -195,10 +196,10 @@ def rows(args: argparse.Namespace, work: Path) -> None:
         dt = time.perf_counter() - t0
         say(f"  record scores (score + views + embedding + EXIF, {n // args.batch:,} transactions): {dt:.1f} s "
             f"= {n / dt:,.0f} photos/s")
-        _, dt = timed("flags", lambda: culling.recompute_flags(cat, None, 15.0))
+        _, dt = timed("flags", lambda: culling.recompute_flags(cat, CullingRules(None, 15.0)))
         say(f"  culling.recompute_flags, whole catalog: {dt:.2f} s")
         one_folder = f"{root}/shoot-{(n // FOLDER_SIZE) // 2:05d}"
-        _, dt = timed("flags1", lambda: culling.recompute_flags(cat, None, 15.0, folder=one_folder), repeat=20)
+        _, dt = timed("flags1", lambda: culling.recompute_flags(cat, CullingRules(None, 15.0), folder=one_folder), repeat=20)
         say(f"  culling.recompute_flags, one folder (after each batch): {dt * 1000:.1f} ms")
     size = sum(p.stat().st_size for p in work.glob("rows.db*"))
     say(f"  catalog size: {size / 1e6:,.0f} MB ({size / n / 1000:.1f} kB/photo)")

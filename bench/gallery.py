@@ -40,6 +40,7 @@ FOLDER_SIZE = 50
 
 def build_catalog(db: Path, n: int, seed: int = 0) -> float:
     from curator.actions import culling
+    from curator.actions.culling import CullingRules
     from curator.catalog import Catalog, FileEntry, FileStat, Outcome
     from iqa_engine.results import PhotoScore, ViewScore
 
@@ -73,7 +74,7 @@ def build_catalog(db: Path, n: int, seed: int = 0) -> float:
                 outcomes.append(Outcome(it.photo_id, "scored", expected=it.stat, score=score))
             cat.record_outcomes(outcomes)
             done += len(items)
-        culling.recompute_flags(cat, None, 15.0)
+        culling.recompute_flags(cat, CullingRules(None, 15.0))
     return time.perf_counter() - t0
 
 
@@ -81,6 +82,7 @@ def measure(db: Path, cache_dir: Path) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from ui.app import get_app
+    from curator.settings import Settings
     from ui.window import GalleryWindow
 
     app = get_app()
@@ -97,7 +99,7 @@ def measure(db: Path, cache_dir: Path) -> dict[str, float]:
 
     GalleryWindow._on_rows = timed_on_rows  # type: ignore[method-assign]  # times the GUI thread; restored below
     t0 = time.perf_counter()
-    window = GalleryWindow(db, cache_dir=cache_dir, poll_ms=60_000)
+    window = GalleryWindow(Settings(db=str(db)), cache_dir=cache_dir, poll_ms=60_000)
     window.resize(1440, 900)
     window.show()
     while not window.model.loaded or window.proxy.rowCount() == 0:

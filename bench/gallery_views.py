@@ -60,11 +60,12 @@ def measure_views(root: Path, cache_dir: Path) -> dict[str, float]:
 
     from ui.app import get_app
     from ui.viewers.loupe_images import FULL, SCREEN
+    from curator.settings import Settings
     from ui.window import GalleryWindow
 
     db = build_shoot(root)
     app = get_app()
-    window = GalleryWindow(db, cache_dir=cache_dir, poll_ms=60_000)
+    window = GalleryWindow(Settings(db=str(db)), cache_dir=cache_dir, poll_ms=60_000)
     window.loupe_images.screen_long_side = SCREEN_LONG_SIDE
     window.resize(1920, 1080)
     window.show()

@@ -40,8 +40,7 @@ def _running_app() -> QApplication:
 
 def build_window(settings: Settings, *, folder: str | None = None, cache_dir: Path | str | None = None,
                  **kwargs: Any) -> GalleryWindow:
-    return GalleryWindow(settings.db_path, folder=folder, threshold=settings.threshold,
-                         bottom_percent=settings.bottom_percent, cache_dir=cache_dir, settings=settings, **kwargs)
+    return GalleryWindow(settings, folder=folder, cache_dir=cache_dir, **kwargs)
 
 
 def run_gallery(settings: Settings, *, folder: str | None = None, watch_dirs: Sequence[str] = (),

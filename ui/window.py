@@ -27,6 +27,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
+from curator.settings import Settings
 from ui.actions.burst_actions import BurstActions
 from ui.cheat_sheet import CheatSheet
 from ui.background.catalog_worker import CatalogWorker, OpenCatalog
@@ -52,7 +53,6 @@ from ui.actions.xmp_actions import XmpActions
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow
-    from curator.settings import Settings
     from ui.background.watch_runner import WatchRunner
 
 log = logging.getLogger(__name__)
@@ -75,14 +75,13 @@ def describe_decision(changes: dict[str, Any]) -> str:
 class GalleryWindow(QMainWindow):
     """The culling window over one catalog."""
 
-    def __init__(self, db_path: Path | str, *, folder: str | None = None, threshold: float | None = None,
-                 bottom_percent: float = 15.0, readonly: bool = False, cache_dir: Path | str | None = None,
-                 open_catalog: OpenCatalog | None = None, poll_ms: int = POLL_MS,
-                 thumbnail_threads: int | None = None, settings: Settings | None = None,
-                 remember: QSettings | None = None) -> None:
+    def __init__(self, settings: Settings, *, folder: str | None = None, readonly: bool = False,
+                 cache_dir: Path | str | None = None, open_catalog: OpenCatalog | None = None, poll_ms: int = POLL_MS,
+                 thumbnail_threads: int | None = None, remember: QSettings | None = None) -> None:
+        """The window over `settings.db_path`, with the settings' flag policy, tiles and burst rules."""
         super().__init__()
-        self.setWindowTitle(f"curator — {Path(db_path).name}")
-        self.db_path = Path(db_path)
+        self.db_path = settings.db_path
+        self.setWindowTitle(f"curator — {self.db_path.name}")
         self._open_error: str | None = None
         self._readonly = readonly
         self._selected_once = False
@@ -93,8 +92,7 @@ class GalleryWindow(QMainWindow):
 
         # data; the catalog is opened and read on the worker's thread once everything is connected
         self.model = GalleryModel(self)
-        if settings is not None:
-            self.model.tile_number = settings.tile_number
+        self.model.tile_number = settings.tile_number
         self.proxy = GalleryProxy(self)
         self.proxy.setSourceModel(self.model)
         if folder:
@@ -129,7 +127,7 @@ class GalleryWindow(QMainWindow):
         self.stack.addWidget(self.splitter)
         self.stack.addWidget(self.loupe)
         self.setCentralWidget(self.stack)
-        self.policy = PolicyControls(threshold, bottom_percent, self)
+        self.policy = PolicyControls(settings.threshold, settings.bottom_percent, self)
         self.view_bar = ViewBar(self.policy, self.proxy.folder, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.view_bar)
         self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)

@@ -16,7 +16,7 @@ wrote, and an action is either recorded whole or not at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Hashable, Iterable, Protocol, Sequence, cast
 
 from curator.rules import flags
@@ -47,13 +47,38 @@ def is_weak(row: _WeakInput) -> bool:
     return bool(row.low_quality)
 
 
-def recompute_flags(catalog: "Catalog", threshold: float | None, bottom_percent: float,
-                    folder: str | None = None, folders: Sequence[str] | None = None, *,
-                    burst_gap_seconds: float | None = DEFAULT_GAP_SECONDS, basis: str | None = None) -> int:
+FlagPolicy = tuple[float | None, float]  # (threshold or None, bottom percent)
+
+
+@dataclass(frozen=True)
+class CullingRules:
+    """The culling policy as one value: which shots are weak (a score below `threshold`, or in the bottom
+    `bottom_percent` of their folder), which frames form an exposure bracket (capture times within
+    `burst_gap_seconds`; never auto-rejected, never called badly exposed; None turns that off), and
+    the reasons' rules."""
+
+    threshold: float | None = None
+    bottom_percent: float = 15.0
+    burst_gap_seconds: float | None = DEFAULT_GAP_SECONDS
+    reasons: ReasonRules = field(default_factory=ReasonRules)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, policy: FlagPolicy | None = None) -> CullingRules:
+        """The settings' rules, with `policy` (a resolved flag policy: flag_policy_for) in place of theirs."""
+        threshold, bottom = policy if policy is not None else (settings.threshold, settings.bottom_percent)
+        return cls(threshold, bottom, settings.burst_gap_seconds, settings.reason_rules())
+
+    @property
+    def policy(self) -> FlagPolicy:
+        return (self.threshold, self.bottom_percent)
+
+
+def recompute_flags(catalog: "Catalog", rules: CullingRules, folder: str | None = None,
+                    folders: Sequence[str] | None = None, *, basis: str | None = None) -> int:
     """Apply the auto flag policy (curator.rules.flags) to one folder, some folders or all, in one transaction;
     returns how many auto flags changed. User decisions are never touched.
 
-    Frames of an exposure bracket (capture times within `burst_gap_seconds`, exposure bias changing at
+    Frames of an exposure bracket (capture times within `rules.burst_gap_seconds`, exposure bias changing at
     every frame: curator.rules.bursts.bracketed_ids) are never auto-rejected; None turns that protection off.
 
     `basis` ranks by the fused score ("score") or the user's taste ("taste", curator.actions.taste_learning); None
@@ -66,35 +91,37 @@ def recompute_flags(catalog: "Catalog", threshold: float | None, bottom_percent:
     with catalog.transaction():  # read and write in one transaction: a user decision cannot slip between
         rows = catalog.flag_rows(scope)
         protected: frozenset[int] = frozenset()
-        if burst_gap_seconds is not None:
+        gap = rules.burst_gap_seconds
+        if gap is not None:
             protected = frozenset(_id(i) for shots in catalog.frames_by_folder(scope, embeddings=False).values()
-                                  for i in bracketed_ids(_frames(shots), burst_gap_seconds))
-        plan = flags.plan(rows, threshold=threshold, bottom_percent=bottom_percent, protected=protected,
+                                  for i in bracketed_ids(_frames(shots), gap))
+        plan = flags.plan(rows, threshold=rules.threshold, bottom_percent=rules.bottom_percent, protected=protected,
                           basis=basis)
         if plan.changes:
             catalog.apply_flag_changes(plan.changes)
     return plan.flags_changed
 
 
-def recompute_reasons(catalog: "Catalog", folders: Sequence[str] | None = None, rules: ReasonRules | None = None,
-                      *, burst_gap_seconds: float | None = DEFAULT_GAP_SECONDS) -> int:
+def recompute_reasons(catalog: "Catalog", folders: Sequence[str] | None = None, rules: CullingRules | None = None) -> int:
     """Derive every shot's reasons (curator.rules.reasons) in these folders (None: all) from the quality values
     stored for its folder, in one transaction; returns how many shots' reasons changed.
 
-    Frames of an exposure bracket (curator.rules.bursts.bracketed_ids within `burst_gap_seconds`; None turns
-    that off) are left alone on exposure, as the rule says.
+    Frames of an exposure bracket (curator.rules.bursts.bracketed_ids within `rules.burst_gap_seconds`; None
+    turns that off) are left alone on exposure, as the rule says.
     """
     if folders is not None and not folders:
         return 0
+    rules = rules or CullingRules()
+    gap = rules.burst_gap_seconds
     with catalog.transaction():
         by_folder = catalog.quality_rows(None if folders is None else list(folders))
         bracketed: set[int] = set()
-        if burst_gap_seconds is not None and by_folder:
+        if gap is not None and by_folder:
             shots = catalog.frames_by_folder(list(by_folder), embeddings=False)
-            bracketed = {_id(i) for rows in shots.values() for i in bracketed_ids(_frames(rows), burst_gap_seconds)}
+            bracketed = {_id(i) for rows in shots.values() for i in bracketed_ids(_frames(rows), gap)}
         rows = [r for folder_rows in by_folder.values() for r in folder_rows]
         derived = derive_reasons((Evidence(r.photo_id, r.folder, r.measures, r.dimensions, r.exposure_bias,
-                                           r.photo_id in bracketed) for r in rows), rules)
+                                           r.photo_id in bracketed) for r in rows), rules.reasons)
         changes = [(r.photo_id, derived[r.photo_id]) for r in rows if derived[r.photo_id] != r.reasons]
         if changes:
             catalog.set_reasons(changes)
@@ -220,9 +247,6 @@ def reject_duplicates(catalog: "Catalog", groups: Iterable[Sequence[int]], *, dr
         if not dry_run and decisions:
             catalog.set_user_flags([(d.photo_id, "reject") for d in decisions])
     return KeepBest(decisions, dry_run, "" if decisions else "nothing to reject: the others are already decided")
-
-
-FlagPolicy = tuple[float | None, float]  # (threshold or None, bottom percent)
 
 
 def flag_policy_for(catalog: Catalog, settings: Settings, explicit: FlagPolicy | None = None) -> FlagPolicy:

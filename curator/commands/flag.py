@@ -80,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
                 catalog.set_flag_policy(*policy)
             if args.by:
                 catalog.set_flag_basis(args.by)
-        changed = culling.recompute_flags(catalog, policy[0], policy[1], folder=folder,
-                                          burst_gap_seconds=settings.burst_gap_seconds, basis=basis)
+        changed = culling.recompute_flags(catalog, culling.CullingRules.from_settings(settings, policy), folder=folder,
+                                          basis=basis)
         d = catalog.decision_counts()
     print(f"policy: {describe_policy(policy, basis)}")
     print(f"{changed} auto flag(s) changed; now {d['reject_auto']} auto reject(s), {d['reject_user']} your "

@@ -46,11 +46,9 @@ def run(args: argparse.Namespace) -> int:
     with Catalog.open(settings.db_path, create=False) as catalog:
         report = learn(catalog, rule=rule, options=options, include_imported=args.include_xmp, under=under)
         if catalog.flag_basis() == "taste":  # the auto flags rank by taste: bring them in line with the new values
-            from curator.actions import culling
-            from curator.actions.culling import flag_policy_for
+            from curator.actions.culling import CullingRules, flag_policy_for, recompute_flags
 
-            threshold, bottom = flag_policy_for(catalog, settings)
-            culling.recompute_flags(catalog, threshold, bottom, burst_gap_seconds=settings.burst_gap_seconds)
+            recompute_flags(catalog, CullingRules.from_settings(settings, flag_policy_for(catalog, settings)))
     m, model = report.model.metrics, report.model
     if args.json:
         json.dump({"auc": _num(m.auc), "balanced_accuracy": _num(m.balanced_accuracy),

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from curator.errors import UserError
 from curator.scanning.inspection import Inspection, inspect_photo, inspection_result
+from curator.actions.culling import CullingRules
 from curator.scanning.worker import Worker, WorkerOptions
 
 if TYPE_CHECKING:
@@ -445,7 +446,7 @@ class RayOptions:
 
 
 def run_on_ray(options: RayOptions, catalog: Any, engine: "Engine", stop: threading.Event,
-               worker_options: WorkerOptions, *, flag_policy: tuple[float | None, float] | None,
+               worker_options: WorkerOptions, *, rules: CullingRules,
                scope: Sequence[str] | None, on_batch: Callable[[Any], None] | None, reasons_only: bool) -> Any:
     """Score the scan's queue on the cluster; the Totals, as Worker.run returns them."""
     ray = connect(options.address)
@@ -461,7 +462,7 @@ def run_on_ray(options: RayOptions, catalog: Any, engine: "Engine", stop: thread
     try:
         shipping = _ShippingEngine(engine.fingerprint, engine.config, options.ship_bytes)
         worker = RayWorker(catalog, shipping, handles, worker_options, on_cluster=options.on_cluster,
-                           flag_policy=flag_policy, scope=scope, on_batch=on_batch, reasons_only=reasons_only)
+                           rules=rules, scope=scope, on_batch=on_batch, reasons_only=reasons_only)
         return worker.run(stop, until_idle=True)
     finally:
         for h in handles:

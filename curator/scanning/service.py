@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from curator.actions import culling
-from curator.actions.culling import FlagPolicy, flag_policy_for
+from curator.actions.culling import CullingRules, FlagPolicy, flag_policy_for
 from curator.actions.engine_loading import load_engine, load_provisional_engine
 from curator.catalog import CURRENT_KINDS, Catalog, CatalogError, FileEntry, SyncCounts
 from curator.actions.embedding_backfill import FillSummary, fill_embeddings
@@ -164,7 +164,7 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
         if not have_lock:
             summary.other_scorer = lock.holder() or "?"
             return summary
-        policy = flag_policy_for(catalog, settings, flag_policy)
+        rules = CullingRules.from_settings(settings, flag_policy_for(catalog, settings, flag_policy))
         queued = catalog.queue_length(found.roots, scored_only=reasons_only)
         if queued and engine is None:  # photos queued earlier under these folders, not walked now
             engine = load_engine(settings)
@@ -183,10 +183,10 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
             if ray is not None:  # the actors score exactly: no triage on a cluster
                 from curator.scanning.ray_scan import run_on_ray
 
-                summary.totals = run_on_ray(ray, catalog, engine, stop, options, flag_policy=policy,
+                summary.totals = run_on_ray(ray, catalog, engine, stop, options, rules=rules,
                                             scope=found.roots, on_batch=batch_done, reasons_only=reasons_only)
             else:
-                worker = Worker(catalog, engine, options, flag_policy=policy, scope=found.roots, on_batch=batch_done,
+                worker = Worker(catalog, engine, options, rules=rules, scope=found.roots, on_batch=batch_done,
                                 reasons_only=reasons_only,
                                 # --reasons-only scores nothing, so it has nothing to triage
                                 provisional_factory=None if reasons_only else (
@@ -203,12 +203,9 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
             folders = set(imported.folders)
             if summary.sync.missing or summary.sync.reappeared:
                 folders |= {os.path.dirname(r) for r in found.roots} | set(catalog.folders(under=found.roots))
-            summary.flags_changed += culling.recompute_flags(catalog, policy[0], policy[1], folders=sorted(folders),
-                                                             burst_gap_seconds=settings.burst_gap_seconds)
+            summary.flags_changed += culling.recompute_flags(catalog, rules, folders=sorted(folders))
         if not summary.interrupted:
-            summary.reasons_changed += culling.recompute_reasons(
-                catalog, catalog.folders(under=found.roots), settings.reason_rules(),
-                burst_gap_seconds=settings.burst_gap_seconds)
+            summary.reasons_changed += culling.recompute_reasons(catalog, catalog.folders(under=found.roots), rules)
         return summary
     finally:
         lock.release()
@@ -275,7 +272,8 @@ class WatchService:
             engine = self.engine or load_engine(self.settings)
             policy = flag_policy_for(catalog, self.settings, self.flag_policy)
             s = self.settings
-            worker = Worker(catalog, engine, WorkerOptions.from_settings(s), flag_policy=policy,
+            rules = CullingRules.from_settings(s, policy)
+            worker = Worker(catalog, engine, WorkerOptions.from_settings(s), rules=rules,
                             # The lock holder scores the whole queue: pending photos left by a killed scan
                             # of other folders, or queued by a scan while we run, are not stranded.
                             scope=None, on_batch=lambda r: self._batch_done(catalog, roots, r), run_kind="watch",
@@ -339,18 +337,17 @@ class WatchService:
         for _sidecar, reason in report.failures:
             log.warning("%s", reason)
         if report.folders:
-            culling.recompute_flags(catalog, policy[0], policy[1], folders=report.folders,
-                                    burst_gap_seconds=self.settings.burst_gap_seconds)
+            culling.recompute_flags(catalog, CullingRules.from_settings(self.settings, policy), folders=report.folders)
 
     def _retrainer(self, policy: FlagPolicy) -> "Retrainer":
         from curator.actions.taste_learning import Retrainer, taste_options
 
         rule, options = taste_options(self.settings)
-        gap = self.settings.burst_gap_seconds
+        rules = CullingRules.from_settings(self.settings, policy)
 
         def reflag(catalog: Catalog) -> None:  # flags ranked by taste follow the new values
             if catalog.flag_basis() == "taste":
-                culling.recompute_flags(catalog, policy[0], policy[1], burst_gap_seconds=gap)
+                culling.recompute_flags(catalog, rules)
 
         return Retrainer(lambda: Catalog.open(self.settings.db_path), every=self.settings.taste_retrain_every,
                          say=log.info, rule=rule, options=options, on_trained=reflag)

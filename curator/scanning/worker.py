@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from curator.actions import culling
+from curator.actions.culling import CullingRules
 from curator.catalog import Catalog, CatalogError, Outcome, PendingItem, Recorded, ScoreRecord
 from curator.disk.identity import stat_file
 from curator.rules import settle, triage
-from curator.rules.reasons import ReasonRules
 from curator.scanning.inspection import Inspection, inspect_photo, inspection_result
 from curator.settings import Settings
 
@@ -98,22 +98,19 @@ class WorkerOptions:
     batch_size: int = 8
     settle_seconds: float = 2.0  # a file is scored once its size and mtime held this long (curator.rules.settle)
     poll_interval: float = 0.1
-    burst_gap_seconds: float | None = 2.0  # bracketed frames within this gap are never auto-rejected
-    reason_rules: ReasonRules = field(default_factory=ReasonRules)
     triage_over: int = 50  # a backlog longer than this gets provisional scores first (curator.rules.triage)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerOptions:
         return cls(batch_size=settings.scan_batch, settle_seconds=settings.settle_seconds,
-                   poll_interval=settings.poll_interval_seconds, burst_gap_seconds=settings.burst_gap_seconds,
-                   reason_rules=settings.reason_rules(), triage_over=max(0, settings.triage_over))
+                   poll_interval=settings.poll_interval_seconds, triage_over=max(0, settings.triage_over))
 
 
 class Worker:
     """Scores the catalog's pending photos in batches until stopped (or, with until_idle, until none are left)."""
 
     def __init__(self, catalog: Catalog, engine: "Engine", options: WorkerOptions | None = None, *,
-                 flag_policy: tuple[float | None, float] | None = (None, 15.0),
+                 rules: CullingRules | None = None,
                  scope: Sequence[str] | None = None, clock: Callable[[], float] = time.time,
                  on_batch: Callable[[BatchReport], None] | None = None,
                  on_idle: Callable[[], None] | None = None, run_kind: str = "scan",
@@ -135,17 +132,16 @@ class Worker:
         self.batch_size = max(1, int(options.batch_size))
         self.settle_seconds = float(options.settle_seconds)
         self.poll_interval = max(0.01, float(options.poll_interval))
-        self.flag_policy = flag_policy
+        # each batch's folders get their flags and reasons again, by these rules
+        self.rules = rules or CullingRules()
         self.scope = list(scope) if scope else None
         self.clock = clock
         self.on_batch = on_batch
         self.on_idle = on_idle
         self.run_kind = run_kind
-        self.burst_gap_seconds = options.burst_gap_seconds  # bracketed frames within this gap are never auto-rejected
         # Called with each batch's records before the flags are recomputed (the XMP import at scan time);
         # returns more folders whose flags need recomputing.
         self.on_recorded = on_recorded
-        self.reason_rules = options.reason_rules  # each batch's folders get their reasons again
         self.reasons_only = reasons_only  # measure photos that have a score; score nothing
         self.reasons_changed = 0  # shots whose reasons changed, over the batches so far
         self.run_id: int | None = None
@@ -344,17 +340,14 @@ class Worker:
                 folders.update(self.on_recorded(recorded))
             except CatalogError as exc:  # the next scan imports what was missed
                 log.warning("could not import XMP sidecars: %s", exc)
-        if self.flag_policy is not None and folders:
-            threshold, bottom = self.flag_policy
+        if folders:
             try:
-                flags_changed = culling.recompute_flags(self.catalog, threshold, bottom, folders=sorted(folders),
-                                                        burst_gap_seconds=self.burst_gap_seconds)
+                flags_changed = culling.recompute_flags(self.catalog, self.rules, folders=sorted(folders))
             except CatalogError as exc:  # flags are derived data: the next batch recomputes them
                 log.warning("could not recompute flags: %s", exc)
         if folders:
             try:
-                self.reasons_changed += culling.recompute_reasons(self.catalog, sorted(folders), self.reason_rules,
-                                                                  burst_gap_seconds=self.burst_gap_seconds)
+                self.reasons_changed += culling.recompute_reasons(self.catalog, sorted(folders), self.rules)
             except CatalogError as exc:  # reasons are derived data too
                 log.warning("could not recompute reasons: %s", exc)
         seconds = time.monotonic() - t0  # waiting for the decode-ahead, scoring and recording

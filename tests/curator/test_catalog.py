@@ -13,6 +13,7 @@ import pytest
 import sqlite_utils
 
 from curator.actions import culling
+from curator.actions.culling import CullingRules
 from curator.catalog import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -176,7 +177,7 @@ def test_an_old_schema_migrates_and_keeps_everything(tmp_path):
         detail = c.photo_detail(row.photo_id)
         assert detail.scored_count == 1 and detail.exposure_bias is None
         assert c.integrity_check() == "ok"
-        culling.recompute_flags(c, None, 100)  # the new columns work
+        culling.recompute_flags(c, CullingRules(None, 100))  # the new columns work
         assert c.gallery_rows()[0].flag == "pick"
     backup = tmp_path / "catalog.db.v1.bak"
     assert backup.exists()
@@ -282,7 +283,7 @@ def test_auto_never_overrides_a_user_flag(cat):
 
 def test_a_user_decision_survives_re_flagging(cat):
     ids = [add_scored(cat, f"/p/{i}.jpg", i / 10) for i in range(10)]
-    assert culling.recompute_flags(cat, None, 30) == 3
+    assert culling.recompute_flags(cat, CullingRules(None, 30)) == 3
     rows = {r.photo_id: r for r in cat.gallery_rows()}
     assert {i for i, r in rows.items() if r.flag == "reject"} == set(ids[:3])
     # the user picks the worst, clears the second worst's reject, and rejects a good one
@@ -290,23 +291,23 @@ def test_a_user_decision_survives_re_flagging(cat):
     cat.set_decision(ids[1], flag=None)
     cat.set_decision(ids[9], flag="reject")
     for threshold, bottom in ((None, 30), (0.95, 100), (None, 0), (0.5, 50)):
-        culling.recompute_flags(cat, threshold, bottom)
+        culling.recompute_flags(cat, CullingRules(threshold, bottom))
         rows = {r.photo_id: r for r in cat.gallery_rows()}
         assert (rows[ids[0]].flag, rows[ids[0]].flag_source) == ("pick", "user")
         assert (rows[ids[1]].flag, rows[ids[1]].flag_source) == (None, "user")
         assert (rows[ids[9]].flag, rows[ids[9]].flag_source) == ("reject", "user")
-    culling.recompute_flags(cat, None, 30)
+    culling.recompute_flags(cat, CullingRules(None, 30))
     rows = {r.photo_id: r for r in cat.gallery_rows()}
     assert rows[ids[0]].low_quality and rows[ids[0]].flag == "pick"  # weak, though the user picked it
     assert rows[ids[2]].flag == "reject" and rows[ids[2]].flag_source == "auto"
-    assert culling.recompute_flags(cat, None, 30) == 0  # nothing left to change
+    assert culling.recompute_flags(cat, CullingRules(None, 30)) == 0  # nothing left to change
 
 
 def test_recompute_flags_for_one_folder_only(cat):
     for i in range(10):
         add_scored(cat, f"/p/a/{i}.jpg", i / 10)
         add_scored(cat, f"/p/b/{i}.jpg", i / 10)
-    assert culling.recompute_flags(cat, None, 20, folder="/p/a") == 2
+    assert culling.recompute_flags(cat, CullingRules(None, 20), folder="/p/a") == 2
     assert {r.folder for r in cat.gallery_rows() if r.flag} == {"/p/a"}
 
 
@@ -419,7 +420,7 @@ def test_threads_each_use_their_own_connection_and_writes_serialise(cat):
                 cat.set_decision(pid, rating=(k + offset) % 6)
                 cat.gallery_rows()
                 if k % 10 == 0:
-                    culling.recompute_flags(cat, None, 15)
+                    culling.recompute_flags(cat, CullingRules(None, 15))
         except BaseException as exc:
             errors.append(exc)
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from curator.actions import culling
+from curator.actions.culling import CullingRules
 from curator.catalog import Catalog, FileStat, Outcome, ScoreRecord, ViewRecord
 from curator.disk.exif import ExifData
 
@@ -88,9 +89,9 @@ def test_keep_best_is_one_transaction(two_bursts, monkeypatch):
 
 def test_recompute_flags_and_the_one_meaning_of_weak(two_bursts):
     cat, ids = two_bursts
-    assert culling.recompute_flags(cat, None, 34.0) == 2  # floor(6 * 0.34) = 2: c1 and b2
+    assert culling.recompute_flags(cat, CullingRules(None, 34.0)) == 2  # floor(6 * 0.34) = 2: c1 and b2
     cat.set_decision(ids["a1"], flag="reject")  # rejected by the user, but not weak
     weak = {r.photo_id for r in cat.gallery_rows() if culling.is_weak(r)}
     assert weak == {ids["c1"], ids["b2"]}
     assert {r.photo_id for r in cat.query_rows(weak=True)} == weak  # `list --flagged` agrees
-    assert culling.recompute_flags(cat, None, 34.0, folders=[]) == 0
+    assert culling.recompute_flags(cat, CullingRules(None, 34.0), folders=[]) == 0

@@ -126,7 +126,8 @@ def test_reasons_are_derived_per_folder_and_filter_the_rows(cat, photos):
     assert cat.query_rows(reason="too-dark") == []
     assert culling.recompute_reasons(cat) == 0  # nothing changed: nothing written
     # stricter rules, read from settings: the blurred frame no longer qualifies
-    assert culling.recompute_reasons(cat, ["/s"], ReasonRules(focus_ratio=0.0001, focus_floor=1e-9)) == 1
+    strict = culling.CullingRules(reasons=ReasonRules(focus_ratio=0.0001, focus_floor=1e-9))
+    assert culling.recompute_reasons(cat, ["/s"], strict) == 1
     assert [r.path for r in cat.query_rows(reason="blurry")] == ["/t/alone.jpg"]
     # the burst frames carry the reasons (a blurred frame is never a burst's best)
     culling.recompute_reasons(cat, ["/s"])

@@ -12,6 +12,7 @@ import pytest
 from catalog_support import hash_tree, make_settings, rows_by_name
 
 from curator.actions import culling
+from curator.actions.culling import CullingRules
 from curator.scanning import service
 from curator.catalog import Catalog, FileStat, PendingItem
 from curator.disk.identity import stat_file
@@ -257,7 +258,7 @@ def test_scan_never_touches_the_originals(settings, photo_dir, tiny_engine):
     (photo_dir / "coffee.jpg").rename(photo_dir / "moved.jpg")
     scan(settings, photo_dir, engine=tiny_engine)
     with Catalog.open(settings.db_path) as cat:
-        culling.recompute_flags(cat, 0.99, 50)
+        culling.recompute_flags(cat, CullingRules(0.99, 50))
         list(cat.export_records())
     after = hash_tree(photo_dir)
     assert sorted(after.values()) == sorted(before.values())

@@ -21,6 +21,7 @@ from iqa_engine.testing import sample_photos, write_jpeg
 from curator.scanning import service
 from curator.catalog import Catalog
 from curator.disk.identity import stat_file
+from curator.actions.culling import CullingRules
 from curator.scanning.worker import Worker, WorkerOptions
 
 FAST = WorkerOptions(settle_seconds=0.0)  # no settling wait: the files are complete
@@ -226,11 +227,11 @@ def test_kill_9_in_either_pass_loses_nothing(tmp_path, tiny_model):
 def test_verdicts_on_provisional_scores_are_marked_until_the_exact_scores_land(settings, photo_dir, engines):
     exact, quick = engines
     stop = threading.Event()
-    policy = (2.0, 0.0)  # a threshold above every fused score: every photo is weak, on whatever scores it has
+    rules = CullingRules(2.0, 0.0)  # a threshold above every fused score: every photo is weak, on whatever scores it has
     with Catalog.open(settings.db_path) as cat:
         service.sync(cat, [str(photo_dir)], exact.fingerprint)
         first = Worker(cat, exact, options=FAST, scope=[str(photo_dir)], provisional_engine=quick,
-                       triage_forced=True, flag_policy=policy, on_batch=lambda r: stop.set())
+                       triage_forced=True, rules=rules, on_batch=lambda r: stop.set())
         first.run(stop)
         rows = cat.gallery_rows()
         assert {(r.provisional, r.low_quality, r.flag, r.verdict_provisional) for r in rows} == {
@@ -238,7 +239,7 @@ def test_verdicts_on_provisional_scores_are_marked_until_the_exact_scores_land(s
         kept = rows[0]
         cat.set_user_flags([(kept.photo_id, "pick")])  # the photographer disagrees, mid-triage
         Worker(cat, exact, options=FAST, scope=[str(photo_dir)], provisional_engine=quick,
-               flag_policy=policy).run(threading.Event(), until_idle=True)
+               rules=rules).run(threading.Event(), until_idle=True)
         rows = {r.photo_id: r for r in cat.gallery_rows()}
         assert {(r.provisional, r.low_quality, r.verdict_provisional) for r in rows.values()} == {
             (False, True, False)}

@@ -17,6 +17,7 @@ import sqlite_utils
 from catalog_support import hash_tree, make_settings, rows_by_name, running_watch, wait_for
 
 from curator.actions import culling
+from curator.actions.culling import CullingRules
 from curator.scanning import service
 from curator.disk import xmp
 from curator.catalog import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Catalog, FileStat, Outcome
@@ -85,8 +86,8 @@ def test_scan_imports_sidecar_decisions_as_the_users_once_per_change(settings, p
         # bottom 100%: everything else is an auto reject; the imported decisions are the user's
         assert {n: (r.flag, r.flag_source) for n, r in rows.items() if n in ("rocket.jpg", "motorcycle.jpg")} == {
             "rocket.jpg": ("reject", "auto"), "motorcycle.jpg": ("reject", "auto")}
-        culling.recompute_flags(cat, None, 100.0)  # re-flagging does not override them
-        culling.recompute_flags(cat, None, 0.0)
+        culling.recompute_flags(cat, CullingRules(None, 100.0))  # re-flagging does not override them
+        culling.recompute_flags(cat, CullingRules(None, 0.0))
         again = rows_by_name(cat)
         assert (again["coffee.jpg"].flag, again["coffee.jpg"].flag_source) == ("reject", "user")
         assert (again["astronaut.jpg"].rating, again["chelsea.jpg"].rating) == (4, 2)
@@ -206,13 +207,13 @@ def test_bursts_brackets_list_and_reject_all_but_the_best(settings, burst_dir, t
         fused = {n: frames[i].fused for n, i in ids.items()}
 
         # the flag policy never auto-rejects bracketed frames, even when it rejects everything else
-        culling.recompute_flags(cat, None, 100.0)
+        culling.recompute_flags(cat, CullingRules(None, 100.0))
         rows = by_stem(cat)
         assert {n: rows[n].flag for n in rows} == {**{n: "reject" for n in ("B1", "B2", "B3", "S1")},
                                                    **{n: None for n in ("K1", "K2", "K3")}}
-        culling.recompute_flags(cat, None, 100.0, burst_gap_seconds=None)  # protection off: they would be
+        culling.recompute_flags(cat, CullingRules(None, 100.0, burst_gap_seconds=None))  # protection off: they would be
         assert {by_stem(cat)[n].flag for n in ("K1", "K2", "K3")} == {"reject"}
-        culling.recompute_flags(cat, None, 0.0)
+        culling.recompute_flags(cat, CullingRules(None, 0.0))
 
     code, out, _ = run_cli(capsys, "list", "--bursts", "--db", db)
     assert code == 0

@@ -26,7 +26,7 @@ def shoot_catalog(tmp_path: Path) -> tuple[Path, dict[str, int]]:
     """A catalog of two shoots: 10 real JPEGs with distinct scores and capture times,
     one broken file (error), one missing file and one photo not scored yet."""
     from curator.catalog import Catalog
-    from curator.actions.culling import recompute_flags
+    from curator.actions.culling import CullingRules, recompute_flags
 
     photos = sample_photos()
     db = tmp_path / "catalog.db"
@@ -44,22 +44,25 @@ def shoot_catalog(tmp_path: Path) -> tuple[Path, dict[str, int]]:
         ids["shoot-b/gone"] = add_photo(cat, tmp_path / "shoot-b" / "gone.jpg", None, status="missing")
         late = write_jpeg(tmp_path / "shoot-a" / "late.jpg", photos["coffee"], size=(120, 80))
         ids["shoot-a/late"] = add_photo(cat, late, None)
-        recompute_flags(cat, None, 20.0)
+        recompute_flags(cat, CullingRules(None, 20.0))
     return db, ids
 
 
 @pytest.fixture()
 def open_window(qtbot, thumb_cache: Path):
     """open_window(db, **kwargs) -> a GalleryWindow shown offscreen with its first catalog load done."""
+    from curator.settings import Settings
     from ui.app import get_app
     from ui.window import GalleryWindow
 
     get_app()  # the dark theme, on pytest-qt's QApplication
     windows: list[GalleryWindow] = []
 
-    def make(db: Path, **kwargs) -> GalleryWindow:
+    def make(db: Path, settings: Settings | None = None, **kwargs) -> GalleryWindow:
         kwargs.setdefault("poll_ms", 200)
-        w = GalleryWindow(db, cache_dir=thumb_cache, **kwargs)
+        settings = settings or Settings(db=str(db))
+        assert settings.db_path == Path(db).absolute()
+        w = GalleryWindow(settings, cache_dir=thumb_cache, **kwargs)
         windows.append(w)
         qtbot.addWidget(w)
         w.resize(1200, 800)

@@ -157,6 +157,7 @@ def test_scrolling_never_waits_on_decoding(qtbot, tmp_path, monkeypatch):
     import ui.grid.thumbnails as thumbnails
     from curator.testing.demo_catalog import add_photo
     from ui.app import get_app
+    from curator.settings import Settings
     from ui.window import GalleryWindow
 
     from curator.catalog import Catalog
@@ -171,7 +172,7 @@ def test_scrolling_never_waits_on_decoding(qtbot, tmp_path, monkeypatch):
         for i in range(40):
             add_photo(cat, write_jpeg(tmp_path / "s" / f"p{i}.jpg", sample_photos()["coffee"], size=(60, 40)), 0.5 + i / 100)
     get_app()
-    w = GalleryWindow(db, cache_dir=tmp_path / "thumbs", thumbnail_threads=1)
+    w = GalleryWindow(Settings(db=str(db)), cache_dir=tmp_path / "thumbs", thumbnail_threads=1)
     qtbot.addWidget(w)
     w.resize(900, 700)
     w.show()

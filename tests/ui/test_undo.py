@@ -31,7 +31,7 @@ def burst_shoot(tmp_path):
     """A 4-frame burst (exact scores, alike embeddings) and two lone frames; the auto policy flagged the
     bottom 40 %, so some rows hold auto verdicts that undo must put back as they were."""
     from curator.catalog import Catalog
-    from curator.actions.culling import recompute_flags
+    from curator.actions.culling import CullingRules, recompute_flags
 
     rng = np.random.default_rng(3)
     photos = sample_photos()
@@ -48,7 +48,7 @@ def burst_shoot(tmp_path):
             path = write_jpeg(tmp_path / "shoot" / f"{name}.jpg", photos["rocket"], size=(96, 64))
             emb = rng.normal(size=8)
             ids[name] = add_photo(cat, path, score, capture_time=f"2024-05-01T{t}", embedding=emb / np.linalg.norm(emb))
-        recompute_flags(cat, None, 40.0)
+        recompute_flags(cat, CullingRules(None, 40.0))
     return db, ids
 
 

@@ -66,6 +66,10 @@ class Recompute:
     folder: str | None = None
     name: ClassVar[str] = "recompute"
 
+    @property
+    def policy(self) -> tuple[float | None, float]:
+        return (self.threshold, self.bottom_percent)
+
 
 @dataclass(frozen=True)
 class Reload:

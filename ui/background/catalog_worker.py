@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 from PySide6.QtCore import QObject, Signal
 
 from curator.catalog.errors import CatalogBusy
-from curator.actions.culling import bursts, recompute_flags
+from curator.actions.culling import CullingRules, bursts, recompute_flags
 from curator.rules.explain import explain
 from iqa_engine.measures import focus_boxes
 from curator.settings import Settings
@@ -377,7 +377,7 @@ class CatalogWorker(QObject):
             self._reload(Reload())
 
     def _recompute(self, job: Recompute) -> None:
-        n = recompute_flags(self.catalog, job.threshold, job.bottom_percent, job.folder)
+        n = recompute_flags(self.catalog, CullingRules.from_settings(self.settings, job.policy), job.folder)
         if job.folder is None:  # what later scans and watches re-flag with
             self.catalog.set_flag_policy(job.threshold, job.bottom_percent)
         self.flagsRecomputed.emit(int(n or 0))
