@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
 from curator import culling, settle, triage
 from curator.catalog import Catalog, CatalogError, FileStat, Outcome, OutcomeKind, PendingItem, Recorded, ScoreRecord
+from curator.display import shown
 from curator.exif import ExifData, read_exif
 from curator.reasons import ReasonRules
 
@@ -549,7 +550,7 @@ class Worker:
         self.totals.busy_seconds += seconds
         self._rate.add(time.monotonic(), done, seconds)
         for path, reason in errors:  # INFO: scan prints them itself, watch shows INFO
-            log.info("%s: %s", path, reason)
+            log.info("%s: %s", shown(path), shown(reason))
         if self.on_batch:
             self.on_batch(BatchReport(tuple(recorded), paths, tuple(errors), self.totals, seconds, self.rate,
                                       flags_changed))
