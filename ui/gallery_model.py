@@ -29,6 +29,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from curator.culling import WEAK_MEANING, is_weak
+from curator.display import shown
 from curator.explain import REASON_HINTS
 from curator.files import HEIF_EXTENSIONS, JPEG_EXTENSIONS, RAW_EXTENSIONS
 from curator.standing import Standing, standings, tile_text
@@ -109,7 +110,7 @@ class GalleryModel(QAbstractListModel):
                 return f"{row.fused:.{self.score_decimals}f}"
             return tile_text(self.standing(row), row.fused, self.tile_number) or None
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.name
+            return shown(row.name)
         if role == PAIR_ROLE:
             return self.pair_badge(row.photo_id)
         if role == BURST_REJECTS_ROLE:
@@ -406,9 +407,9 @@ def folder_percentiles(rows: Iterable[GalleryRow]) -> dict[int, float]:
 
 def tooltip(row: GalleryRow, rank: float | None, partners: Sequence[GalleryRow] = (),
             burst: BurstGroup | None = None) -> str:
-    lines = [row.path]
+    lines = [shown(row.path)]
     for other in partners:
-        lines.append(f"+ {other.name} (the same shot: one score, one decision)")
+        lines.append(f"+ {shown(other.name)} (the same shot: one score, one decision)")
     if burst is not None:
         kind = "bracket" if burst.is_bracket else "burst"
         where = burst.ids.index(row.photo_id) + 1 if row.photo_id in burst.ids else 0

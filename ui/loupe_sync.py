@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
+from curator.display import shown
 from ui.heatmap import heatmap_image, window_views
 from ui.loupe import LoupeView, info_text
 from ui.loupe_images import FULL, SCREEN, LoupeImages, LoupePicture
@@ -199,13 +200,13 @@ class LoupeSync(QObject):
     def _on_failed(self, photo_id: int, kind: str, reason: str) -> None:
         row = self.loupe.row
         if self.active and row is not None and photo_id == row.photo_id and kind == SCREEN:
-            self.canvas.show_placeholder(photo_id, f"Cannot show {row.name}:\n{reason}")
+            self.canvas.show_placeholder(photo_id, f"Cannot show {shown(row.name)}:\n{reason}")
 
     def _waiting_text(self, row: GalleryRow) -> str:
         if row.status == "missing":
-            return f"{row.name} is missing.\nIt was moved or deleted since it was catalogued."
+            return f"{shown(row.name)} is missing.\nIt was moved or deleted since it was catalogued."
         failed = self.images.failure(row, SCREEN)
-        return f"Cannot show {row.name}:\n{failed}" if failed else f"Loading {row.name}…"
+        return f"Cannot show {shown(row.name)}:\n{failed}" if failed else f"Loading {shown(row.name)}…"
 
     # --- the info line -------------------------------------------------------------------------------
     def _show_info(self) -> None:

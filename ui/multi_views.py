@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
+from curator.display import shown
 from ui.compare import CompareView, compare_pair
 from ui.grid_view import Command
 from ui.loupe_images import LoupeImages
@@ -171,7 +172,7 @@ class MultiViews(QObject):
             return
         self.survey.remove_current()
         what = "Rejected and took" if rejected else "Took"
-        self._say(f"{what} {row.name} out of the survey")
+        self._say(f"{what} {shown(row.name)} out of the survey")
         if len(self.survey.rows) < 1:
             self._back()
 
@@ -190,7 +191,7 @@ class MultiViews(QObject):
     def _caption(self, row: GalleryRow) -> str:
         ranks = shoot_ranks([r for r in self.model.rows() if r.folder == row.folder])
         rank = ranks.get(row.partner_of or row.photo_id)
-        parts = [row.name]
+        parts = [shown(row.name)]
         if rank is not None:
             parts.append(f"#{rank[0]} of {rank[1]}")
         if row.reasons:

@@ -27,6 +27,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
+from curator.display import shown
 from ui.burst_actions import BurstActions
 from ui.cheat_sheet import CheatSheet
 from ui.catalog_worker import CatalogWorker, OpenCatalog
@@ -344,7 +345,7 @@ class GalleryWindow(QMainWindow):
         self.model.apply_decision(photo_id, **changes)
         self.worker.set_decision(photo_id, **changes)
         row = self.model.photo(photo_id)
-        self.status.say(describe_decision(changes) + (f": {row.name}" if row is not None else ""))
+        self.status.say(describe_decision(changes) + (f": {shown(row.name)}" if row is not None else ""))
 
     def undo(self) -> None:
         """Undo the last decision (Ctrl+Z): the catalog's thread keeps the session's history, in order."""
