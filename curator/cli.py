@@ -4,7 +4,9 @@ and maps expected failures to one-line errors and exit codes (see README, "Exit 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import os
 import sys
 from typing import NoReturn, Sequence
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _readable_output()
     parser = build_parser()
     args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     try:
@@ -65,8 +68,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = expected_error_message(exc)
         if message is None:
             raise
-        print(f"curator: error: {message}", file=sys.stderr)
+        from curator.display import shown
+
+        print(f"curator: error: {shown(message)}", file=sys.stderr)  # a path in it may not be UTF-8
         return EXIT_USAGE
+
+
+def _readable_output() -> None:
+    """A name that is not valid UTF-8, printed without curator.display.shown, still never stops a command: the
+    streams write it readable (U+FFFD) instead of raising UnicodeEncodeError."""
+    from curator.display import UNENCODABLE
+
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError):  # a closed stream: nothing will be printed on it
+                stream.reconfigure(errors=UNENCODABLE)
 
 
 def _join_dash_values(argv: list[str]) -> list[str]:

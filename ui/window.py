@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QS
 
 from curator.settings import Settings
 from ui.actions.burst_actions import BurstActions
+from curator.display import shown
 from ui.cheat_sheet import CheatSheet
 from ui.background.catalog_worker import CatalogWorker, OpenCatalog
 from ui.grid.delegate import TileDelegate
@@ -342,7 +343,7 @@ class GalleryWindow(QMainWindow):
         self.model.apply_decision(photo_id, **changes)
         self.worker.set_decision(photo_id, **changes)
         row = self.model.photo(photo_id)
-        self.status.say(describe_decision(changes) + (f": {row.name}" if row is not None else ""))
+        self.status.say(describe_decision(changes) + (f": {shown(row.name)}" if row is not None else ""))
 
     def undo(self) -> None:
         """Undo the last decision (Ctrl+Z): the catalog's thread keeps the session's history, in order."""

@@ -11,6 +11,7 @@ One module per question:
   schema      the schema version and its migrations
   records     the dataclasses handed in and out
   sql         SQL written once (latest score, the shot of a file, scope and IN (...) clauses)
+  paths       file paths to catalog text and back, exactly (names that are not valid UTF-8)
   queue       walk results in, pending photos out, moves and deletions
   recording   outcomes, scores, EXIF, runs
   decisions   flags, stars and labels, and the policy's write primitives

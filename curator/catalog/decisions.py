@@ -15,6 +15,7 @@ import numpy as np
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import CatalogError
+from curator.catalog.paths import all_to_db, from_db
 from curator.catalog.records import FLAG_SOURCES, FLAGS, UNCHANGED, DecisionState, FlagChange, FlagRow, FrameRow
 from curator.catalog.sql import LATEST_SCORE, LIVE_SHOTS, QUALITY_JOIN, in_chunks, shot_of
 from curator.rules.labels import normalise_label
@@ -107,7 +108,7 @@ class DecisionsMixin(CatalogBase):
                "LEFT JOIN decisions d ON d.photo_id = p.id LEFT JOIN taste t ON t.photo_id = p.id "
                f"WHERE {LIVE_SHOTS}")
         rows = self._in_folders(sql, folders)
-        return [FlagRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], bool(r[8]), bool(r[9]))
+        return [FlagRow(r[0], from_db(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), r[7], bool(r[8]), bool(r[9]))
                 for r in rows]
 
     def apply_flag_changes(self, changes: Iterable[FlagChange], now: float | None = None) -> None:
@@ -159,6 +160,7 @@ class DecisionsMixin(CatalogBase):
         out: dict[str, list[FrameRow]] = {}
         for pid, folder, capture, fused, bias, blob, reasons in sorted(self._in_folders(sql, folders),
                                                                         key=lambda r: r[1]):
+            folder = from_db(folder)
             emb = np.frombuffer(blob, dtype="<f4") if blob else None
             out.setdefault(folder, []).append(FrameRow(pid, folder, capture, fused, bias, emb,
                                                        tuple(w for w in (reasons or "").split(",") if w)))
@@ -168,7 +170,7 @@ class DecisionsMixin(CatalogBase):
         """Rows of `sql` (photos p, a WHERE already) limited to these folders (None: all), in folder, name order."""
         if folders is None:
             return self._read(sql + " ORDER BY p.folder, p.name")
-        return [r for in_list, chunk in in_chunks(folders)
+        return [r for in_list, chunk in in_chunks(all_to_db(folders))
                 for r in self._read(sql + f" AND p.folder {in_list} ORDER BY p.folder, p.name", chunk)]
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from curator.catalog.connection import CatalogBase
+from curator.catalog.paths import from_db
 from curator.catalog.records import (
     ClipEmbedding,
     DuplicateRow,
@@ -63,7 +64,7 @@ class EmbeddingsMixin(CatalogBase):
                                       scope: Sequence[str] | None = None) -> list[tuple[int, str]]:
         """(id, path) of every scored live shot under scope without an embedding from this engine."""
         where, params = scope_clause(scope, "p.path")
-        return [(r[0], r[1]) for r in self._read(
+        return [(r[0], from_db(r[1])) for r in self._read(
             f"SELECT p.id, p.path FROM photos p WHERE {LIVE_SHOTS} AND p.status = 'scored' AND {where} "
             "AND NOT EXISTS (SELECT 1 FROM clip_embeddings c WHERE c.photo_id = p.id AND c.fingerprint = ?) "
             "ORDER BY p.folder, p.name", [*params, fingerprint])]
@@ -103,7 +104,7 @@ class EmbeddingsMixin(CatalogBase):
             "LEFT JOIN clip_embeddings c ON c.photo_id = p.id AND c.fingerprint = ? "
             f"WHERE {LIVE_SHOTS} AND p.status = 'scored' AND {where} ORDER BY p.folder, p.name",
             [fingerprint, *params])
-        return [DuplicateRow(pid, path, folder, digest, capture, fused, _unsigned(ph),
+        return [DuplicateRow(pid, from_db(path), from_db(folder), digest, capture, fused, _unsigned(ph),
                              np.frombuffer(blob, dtype=_F16) if blob else None)
                 for pid, path, folder, digest, capture, fused, ph, blob in rows]
 

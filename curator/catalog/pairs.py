@@ -14,13 +14,14 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Sequence
 
+from curator.catalog.paths import from_db, to_db
 from curator.catalog.records import FileStat
 from curator.catalog.sql import INSERT_PHOTO, REQUEUE_PHOTO, in_chunks, inserted_id, new_row
 
 
 def primary_row(conn: sqlite3.Connection, path: str, stat: FileStat | None, now: float) -> int:
     """The id of the shot's scored file; a row is queued for it if the catalog does not know it yet."""
-    row = conn.execute("SELECT id, status, size, mtime_ns FROM photos WHERE path = ?", (path,)).fetchone()
+    row = conn.execute("SELECT id, status, size, mtime_ns FROM photos WHERE path = ?", (to_db(path),)).fetchone()
     st = stat or FileStat(0, 0)
     if row is None:
         return inserted_id(conn.execute(INSERT_PHOTO, new_row(path, st, now, status="pending")))
@@ -75,7 +76,7 @@ def link_partners(conn: sqlite3.Connection, primary: int, partners: Sequence[int
 def _pair_holds(primary_path: str, primary_status: str, partner_path: str, partner_status: str) -> bool:
     from curator.disk.raw_pairs import stem_key
 
-    if stem_key(Path(primary_path)) != stem_key(Path(partner_path)):
+    if stem_key(Path(from_db(primary_path))) != stem_key(Path(from_db(partner_path))):
         return False  # renamed or moved apart
     # The scored file is gone or unreadable while the other file is here: that file is a shot of its own.
     return not (primary_status in ("missing", "error") and partner_status != "missing")

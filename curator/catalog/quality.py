@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from curator.catalog.connection import CatalogBase
+from curator.catalog.paths import all_to_db, from_db
 from curator.catalog.records import QualityDetail, QualityRecord, QualityRow
 from curator.catalog.sql import LIVE_SHOTS, SHOT, in_chunks
 
@@ -60,7 +61,7 @@ def _values(text: str | None) -> dict[str, float]:
 
 
 def _row(r: tuple) -> QualityRow:
-    return QualityRow(r[0], r[1], _values(r[2]), _values(r[3]), split_reasons(r[4]), r[5], r[6], r[7])
+    return QualityRow(r[0], from_db(r[1]), _values(r[2]), _values(r[3]), split_reasons(r[4]), r[5], r[6], r[7])
 
 
 class QualityMixin(CatalogBase):
@@ -76,11 +77,12 @@ class QualityMixin(CatalogBase):
         if folders is None:
             rows = self._read(sql + " ORDER BY p.folder, p.name")
         else:
-            rows = [r for in_list, chunk in in_chunks(folders)
+            rows = [r for in_list, chunk in in_chunks(all_to_db(folders))
                     for r in self._read(sql + f" AND p.folder {in_list} ORDER BY p.folder, p.name", chunk)]
         out: dict[str, list[QualityRow]] = {}
         for r in rows:
-            out.setdefault(r[1], []).append(_row(r))
+            row = _row(r)
+            out.setdefault(row.folder, []).append(row)
         return out
 
     def quality_by_id(self, photo_ids: Iterable[int]) -> dict[int, QualityRow]:

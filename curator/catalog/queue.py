@@ -13,8 +13,18 @@ from typing import Any, Callable, Iterable, Sequence
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.pairs import check_pairs
+from curator.catalog.paths import all_to_db, from_db, to_db
 from curator.catalog.records import FileEntry, FileStat, KnownFile, PendingItem, SyncCounts, Twin
-from curator.catalog.sql import HAS_A_SCORE, INSERT_PHOTO, REQUEUE_PHOTO, SHOT, in_chunks, new_row, scope_clause
+from curator.catalog.sql import (
+    HAS_A_SCORE,
+    INSERT_PHOTO,
+    REQUEUE_PHOTO,
+    SHOT,
+    in_chunks,
+    new_row,
+    one_line,
+    scope_clause,
+)
 
 
 # A photo (row of `photos`) holds a provisional score: triage scored it quickly, its exact score is due.
@@ -36,7 +46,7 @@ class QueueMixin(CatalogBase):
                      dimensions_fingerprint: str | None = None) -> dict[str, KnownFile]:
         """Rows for these exact paths (files found outside the scope's path range, e.g. through a symlink)."""
         out: dict[str, KnownFile] = {}
-        for in_list, chunk in in_chunks(paths):
+        for in_list, chunk in in_chunks(all_to_db(paths)):
             out.update(self._known_where(f"p.path {in_list}", chunk, fingerprint, dimensions_fingerprint))
         return out
 
@@ -50,7 +60,8 @@ class QueueMixin(CatalogBase):
             f"EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = {SHOT} AND s.fingerprint = ?), {quality} "
             f"FROM photos p WHERE {clause}",
             [fingerprint] + ([] if dimensions_fingerprint is None else [dimensions_fingerprint]) + params)
-        return {r[1]: KnownFile(r[0], r[1], FileStat(r[2], r[3]), r[4], bool(r[5]), bool(r[6])) for r in rows}
+        known = (KnownFile(r[0], from_db(r[1]), FileStat(r[2], r[3]), r[4], bool(r[5]), bool(r[6])) for r in rows)
+        return {k.path: k for k in known}
 
     def sync_files(self, scope: Sequence[str], found: Iterable[FileEntry], *, fingerprint: str,
                    gone: Callable[[str], bool] = lambda p: not os.path.lexists(p),
@@ -87,7 +98,7 @@ class QueueMixin(CatalogBase):
                     new_errors.append(new_row(entry.path, FileStat(0, 0), now, status="error",
                                                error=entry.error))
                 else:
-                    errors.append((entry.error, now, k.photo_id))
+                    errors.append((one_line(entry.error), now, k.photo_id))
                 continue
             st = entry.stat
             since = min(st.mtime_ns / 1e9, now)  # a file already quiet since its mtime need not wait again
@@ -143,7 +154,8 @@ class QueueMixin(CatalogBase):
         """
         now = time.time() if now is None else now
         with self.transaction() as conn:
-            row = conn.execute("SELECT id, size, mtime_ns, status FROM photos WHERE path = ?", (path,)).fetchone()
+            row = conn.execute("SELECT id, size, mtime_ns, status FROM photos WHERE path = ?",
+                               (to_db(path),)).fetchone()
             if row is None:
                 conn.execute(INSERT_PHOTO, new_row(path, stat, now, status="pending"))
                 return True
@@ -158,7 +170,7 @@ class QueueMixin(CatalogBase):
         now = time.time() if now is None else now
         with self.transaction() as conn:
             cur = conn.execute("UPDATE photos SET status = 'error', error = ?, updated_at = ? WHERE path = ?",
-                               (message, now, path))
+                               (one_line(message), now, to_db(path)))
             if cur.rowcount == 0:
                 conn.execute(INSERT_PHOTO, new_row(path, FileStat(0, 0), now, status="error", error=message))
 
@@ -182,7 +194,7 @@ class QueueMixin(CatalogBase):
         rows = self._read(
             "SELECT id, path, folder, size, mtime_ns, settle_since, content_hash FROM photos "
             f"WHERE status = 'pending' AND {clause} ORDER BY settle_since, id LIMIT ?", params + [int(limit)])
-        return [PendingItem(r[0], r[1], r[2], FileStat(r[3], r[4]), r[5], r[6]) for r in rows]
+        return [PendingItem(r[0], from_db(r[1]), from_db(r[2]), FileStat(r[3], r[4]), r[5], r[6]) for r in rows]
 
     def backlog(self, scope: Sequence[str] | None = None) -> tuple[int, int]:
         """(pending photos with no score at all, pending photos with a provisional score): triage's counts.
@@ -210,7 +222,7 @@ class QueueMixin(CatalogBase):
             "EXISTS(SELECT 1 FROM scores s WHERE s.photo_id = p.id AND s.fingerprint = ?) "
             "FROM photos p WHERE p.content_hash = ? AND p.id != ? ORDER BY p.status = 'missing' DESC, p.id",
             (fingerprint, content_hash, int(exclude)))
-        return [Twin(r[0], r[1], r[2], bool(r[3])) for r in rows]
+        return [Twin(r[0], from_db(r[1]), r[2], bool(r[3])) for r in rows]
 
     def move_path(self, src: str, dest: str, now: float | None = None) -> bool:
         """A file was renamed or moved: the photo keeps its id, scores and decisions.
@@ -228,7 +240,7 @@ class QueueMixin(CatalogBase):
         with self.transaction() as conn:
             self.note_user_decision()  # move-rejects and undo: where a person put their files
             for src, dest in moves:
-                src, dest = str(src), str(dest)
+                src, dest = to_db(str(src)), to_db(str(dest))
                 folder, name = os.path.split(dest)
                 row = conn.execute("SELECT id FROM photos WHERE path = ?", (src,)).fetchone()
                 if row is None:
@@ -245,13 +257,21 @@ class QueueMixin(CatalogBase):
         now = time.time() if now is None else now
         src_clause, src_params = scope_clause([src], "path")
         dest_clause, dest_params = scope_clause([dest], "path")
+        src, dest = to_db(str(src)), to_db(str(dest))
         n = len(src)
+        # substr() stops at the NUL of an escaped name (curator.catalog.paths): SQL renames the paths that
+        # hold none, in one statement; Python renames the others.
+        has_nul = "instr(CAST(path AS BLOB), x'00') > 0"
         with self.transaction() as conn:
             conn.execute(f"DELETE FROM photos WHERE {dest_clause} AND NOT ({src_clause})", dest_params + src_params)
+            odd = conn.execute(f"SELECT id, path, folder FROM photos WHERE {src_clause} AND {has_nul}",
+                               src_params).fetchall()
             cur = conn.execute(
                 f"UPDATE photos SET path = ? || substr(path, ?), folder = ? || substr(folder, ?), updated_at = ? "
-                f"WHERE {src_clause}", [dest, n + 1, dest, n + 1, now] + src_params)
-            return cur.rowcount
+                f"WHERE {src_clause} AND NOT {has_nul}", [dest, n + 1, dest, n + 1, now] + src_params)
+            conn.executemany("UPDATE photos SET path = ?, folder = ?, updated_at = ? WHERE id = ?",
+                             [(dest + path[n:], dest + folder[n:], now, pid) for pid, path, folder in odd])
+            return cur.rowcount + len(odd)
 
     def mark_missing(self, path: str, now: float | None = None) -> int:
         """A file (or every photo under a folder) was deleted: keep the rows, mark them missing."""

@@ -9,6 +9,7 @@ import numpy as np
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import CatalogError
+from curator.catalog.paths import from_db, to_db
 from curator.catalog.recording import decode_views
 from curator.catalog.records import SORTS, GalleryRow, PhotoDetail
 from curator.catalog.sql import GALLERY_SELECT, LATEST_SCORE, gallery_row, in_chunks, scope_clause
@@ -38,7 +39,7 @@ class ReadingMixin(CatalogBase):
         params: list[Any] = []
         if folder is not None:
             where.append("p.folder = ?")
-            params.append(str(folder))
+            params.append(to_db(str(folder)))
         if under is not None:
             clause, extra = scope_clause([str(under)], "p.path")
             where.append(clause)
@@ -95,18 +96,19 @@ class ReadingMixin(CatalogBase):
             scored_count=scored_count or 0)
 
     def photo_id_for_path(self, path: str | os.PathLike[str]) -> int | None:
-        rows = self._read("SELECT id FROM photos WHERE path = ?", (str(path),))
+        rows = self._read("SELECT id FROM photos WHERE path = ?", (to_db(str(path)),))
         return rows[0][0] if rows else None
 
     def path_status(self, path: str | os.PathLike[str]) -> str | None:
         """The status of the photo at this path, or None when the catalog does not know it."""
-        rows = self._read("SELECT status FROM photos WHERE path = ?", (str(path),))
+        rows = self._read("SELECT status FROM photos WHERE path = ?", (to_db(str(path)),))
         return rows[0][0] if rows else None
 
     def folders(self, under: Sequence[str] | None = None) -> list[str]:
         """The catalog's folders, sorted; only those equal to or inside one of `under` when given (see is_under)."""
         where, params = scope_clause(under, "folder")
-        return [r[0] for r in self._read(f"SELECT DISTINCT folder FROM photos WHERE {where} ORDER BY folder", params)]
+        return [from_db(r[0]) for r in self._read(f"SELECT DISTINCT folder FROM photos WHERE {where} ORDER BY folder",
+                                                  params)]
 
     def embedding(self, photo_id: int, fingerprint: str | None = None) -> np.ndarray | None:
         sql = "SELECT vector FROM embeddings WHERE photo_id = ?"

@@ -12,6 +12,7 @@ from curator.catalog.connection import CatalogBase
 from curator.catalog.embeddings import write_clip_embedding
 from curator.catalog.errors import CatalogError
 from curator.catalog.pairs import check_pairs, link_partners, primary_row
+from curator.catalog.paths import all_to_db, from_db, to_db
 from curator.catalog.quality import write_quality
 from curator.catalog.records import (
     OUTCOME_KINDS,
@@ -85,7 +86,7 @@ class RecordingMixin(CatalogBase):
             raise CatalogError(f"unknown status {status!r}")
         now = time.time() if now is None else now
         with self.transaction() as conn:
-            row = conn.execute("SELECT id FROM photos WHERE path = ?", (path,)).fetchone()
+            row = conn.execute("SELECT id FROM photos WHERE path = ?", (to_db(path),)).fetchone()
             if row is None:
                 return inserted_id(conn.execute(INSERT_PHOTO, new_row(path, stat, now, status=status)))
             conn.execute("UPDATE photos SET size = ?, mtime_ns = ?, status = ?, updated_at = ? WHERE id = ?",
@@ -95,6 +96,8 @@ class RecordingMixin(CatalogBase):
     def _record_one(self, conn: sqlite3.Connection, o: Outcome, now: float) -> Recorded:
         row = conn.execute("SELECT status, size, mtime_ns, folder, path FROM photos WHERE id = ?",
                            (o.photo_id,)).fetchone()
+        if row is not None:  # folder and path as the caller names them
+            row = (*row[:3], from_db(row[3]), from_db(row[4]))
         if row is None or row[0] != "pending" or (row[1], row[2]) != (o.expected.size, o.expected.mtime_ns):
             return Recorded(o.photo_id, o.kind, False, row[3] if row else None)
         if o.path is not None and o.path != row[4] and o.kind in ("missing", "error"):
@@ -143,7 +146,7 @@ class RecordingMixin(CatalogBase):
             primary = primary_row(conn, o.primary, o.primary_stat, now)
             link_partners(conn, primary, [pid])
         elif o.partners:
-            ids = [r[0] for in_list, chunk in in_chunks(o.partners)
+            ids = [r[0] for in_list, chunk in in_chunks(all_to_db(o.partners))
                    for r in conn.execute(f"SELECT id FROM photos WHERE path {in_list}", chunk)]
             link_partners(conn, pid, ids)
         else:

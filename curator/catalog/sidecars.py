@@ -10,6 +10,7 @@ from typing import Any, Iterable, Sequence
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.decisions import apply_decision, decision_updates
+from curator.catalog.paths import from_db
 from curator.catalog.records import UNCHANGED, SidecarImport, SidecarMark
 from curator.catalog.sql import in_chunks, scope_clause, shot_of
 
@@ -30,11 +31,11 @@ class SidecarsMixin(CatalogBase):
         """Photos (under the roots in `scope`, or these ids, or all) that are not missing, each with the
         sidecar mtime last imported: what the import at scan time compares against."""
         if photo_ids is not None:
-            return [SidecarMark(*r) for in_list, chunk in in_chunks(int(i) for i in photo_ids)
+            return [_mark(r) for in_list, chunk in in_chunks(int(i) for i in photo_ids)
                     for r in self._read("SELECT id, path, folder, sidecar_mtime_ns FROM photos "
                                         f"WHERE status != 'missing' AND id {in_list}", chunk)]
         clause, params = scope_clause(scope, "path")
-        return [SidecarMark(*r) for r in self._read(
+        return [_mark(r) for r in self._read(
             "SELECT id, path, folder, sidecar_mtime_ns FROM photos WHERE status != 'missing' "
             f"AND {clause} ORDER BY folder, name", params)]
 
@@ -66,7 +67,7 @@ class SidecarsMixin(CatalogBase):
                 if updates:
                     updates["imported"] = 1  # learnt from only with `curator learn --include-xmp`
                 if updates and apply_decision(conn, int(item.photo_id), updates, "user", now):
-                    folders.add(row[0])
+                    folders.add(from_db(row[0]))
         return sorted(folders)
 
     def decided_since(self, since: float) -> list[tuple[int, float]]:
@@ -75,3 +76,8 @@ class SidecarsMixin(CatalogBase):
         return [(r[0], r[1]) for r in self._read(
             "SELECT photo_id, decided_at FROM decisions WHERE decided_at >= ? ORDER BY decided_at", (float(since),))]
 
+
+
+def _mark(r: tuple) -> SidecarMark:
+    """A SidecarMark from (id, path, folder, sidecar_mtime_ns)."""
+    return SidecarMark(r[0], from_db(r[1]), from_db(r[2]), r[3])

@@ -8,7 +8,9 @@ import sqlite3
 import time
 from typing import Any, Iterable, Iterator, Sequence
 
+from curator.catalog.paths import ESCAPE, from_db, to_db
 from curator.catalog.records import GALLERY_FIELDS, FileStat, GalleryRow
+from curator.display import readable
 
 # A photo's shot: the scored file of a RAW+JPEG pair holds the score and the decision for both files.
 SHOT = "COALESCE(p.partner_of, p.id)"
@@ -66,7 +68,7 @@ def scope_clause(scope: Sequence[str] | None, column: str) -> tuple[str, list[An
     sep = os.sep
     after_sep = chr(ord(sep) + 1)
     for root in scope:
-        root = str(root)
+        root = to_db(str(root))
         prefix = root if root.endswith(sep) else root + sep
         parts.append(f"({column} = ? OR ({column} >= ? AND {column} < ?))")
         params += [root, prefix, prefix[:-1] + after_sep]
@@ -86,11 +88,15 @@ def gallery_row(r: tuple) -> GalleryRow:
     values["reasons"] = tuple(reasons.split(",")) if reasons else ()
     values["provisional"] = bool(values["provisional"])
     values["verdict_provisional"] = bool(values["verdict_provisional"])
+    if ESCAPE in values["path"]:  # a name that is not UTF-8 (curator.catalog.paths); folder and name are in path
+        values["path"], values["folder"], values["name"] = map(from_db, (values["path"], values["folder"],
+                                                                          values["name"]))
     return row
 
 
 def new_row(path: str, stat: FileStat, since: float, *, status: str, error: str | None = None) -> tuple:
     """INSERT_PHOTO's parameters for a new photo row."""
+    path = to_db(path)
     folder, name = os.path.split(path)
     now = time.time()
     return (path, folder, name, stat.size, stat.mtime_ns, status, one_line(error) if error else None, since,
@@ -122,5 +128,6 @@ def finite(x: float) -> float | None:
 def one_line(message: str | None) -> str | None:
     if message is None:
         return None
-    text = " ".join(str(message).split())
+    # a message may quote a name that is not UTF-8: shown with U+FFFD, as SQLite cannot store it as it is
+    text = " ".join(readable(str(message)).split())
     return text[:300] if text else "unknown error"

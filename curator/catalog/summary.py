@@ -8,6 +8,7 @@ from typing import Any, Iterator, Sequence
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import use_error
+from curator.catalog.paths import from_db
 from curator.catalog.records import STATUSES
 from curator.catalog.sql import HAS_A_SCORE, LATEST_SCORE, LIVE_SHOTS, QUALITY_JOIN, SHOT, scope_clause
 
@@ -29,7 +30,8 @@ class SummaryMixin(CatalogBase):
     def error_paths(self, scope: Sequence[str] | None = None) -> set[str]:
         """The photos (under scope) that could not be scored: what `list --errors` shows."""
         clause, params = scope_clause(scope, "path")
-        return {r[0] for r in self._read(f"SELECT path FROM photos WHERE status = 'error' AND {clause}", params)}
+        return {from_db(r[0]) for r in self._read(f"SELECT path FROM photos WHERE status = 'error' AND {clause}",
+                                                  params)}
 
     def score_count(self, photo_id: int | None = None) -> int:
         """Score rows in total (or of one photo)."""
@@ -62,6 +64,9 @@ class SummaryMixin(CatalogBase):
             names = [c[0] for c in cur.description]
             for r in cur:
                 rec = dict(zip(names, r))
+                for key in ("path", "folder", "name", "partner_of"):
+                    if rec[key] is not None:
+                        rec[key] = from_db(rec[key])
                 for key in ("low_quality", "provisional", "verdict_provisional"):
                     rec[key] = bool(rec[key])
                 rec["reasons"] = rec["reasons"] or ""  # comma-separated vocabulary words

@@ -9,6 +9,7 @@ import sys
 from typing import cast
 
 from curator.commands.common import add_db_option, settings_from_args
+from curator.display import json_ready, shown
 from curator.errors import EXIT_OK, UserError
 
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         rows = {r.photo_id: r for r in catalog.rows_by_id(i for g in ids for i in g)}
     paths = [[rows[i].path for i in g] for g in ids]
     if args.json:
-        json.dump(paths, sys.stdout, indent=2)
+        json.dump(json_ready(paths), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     for g, group_ids in zip(groups, ids):
@@ -57,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
         for n, pid in enumerate(group_ids):
             fused, path = rows[pid].fused, rows[pid].path
             score = f"{fused:8.4f}" if fused is not None else f"{'-':>8}"
-            print(f"  {score}  {'best ' if n == 0 else '     '}{path}")
+            print(f"  {score}  {'best ' if n == 0 else '     '}{shown(path)}")
     print(f"{len(groups)} group(s) of {sum(len(p) for p in paths)} photo(s)")
     return EXIT_OK

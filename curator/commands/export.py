@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
         keywords, note = keywords_or_note(catalog, settings, sorted(set(shot.values())))
         if note:
             print(f"curator: {note}", file=sys.stderr)
-        records = ({**_flat(rec), "keywords": keyword_dicts(keywords.get(shot.get(rec["photo_id"], rec["photo_id"]), ()))}
+        from curator.display import json_ready  # names that are not UTF-8: readable, with their bytes
+
+        records = (json_ready({**_flat(rec), "keywords": keyword_dicts(keywords.get(shot.get(rec["photo_id"], rec["photo_id"]), ()))})
                    for rec in catalog.export_records(under=under))
         if args.output:
             n = _write_atomically(Path(args.output).expanduser(), args.format, records, columns)
@@ -87,10 +89,13 @@ def write(out: IO[str], fmt: str, records: Iterable[dict[str, Any]], columns: Se
             writer.writerow(row)
             n += 1
         return n
+    from curator.display import PATH_BYTES  # beside a path that is not UTF-8: its bytes (json_ready)
+
     out.write("[")
     for rec in records:
         out.write(",\n  " if n else "\n  ")
-        json.dump({k: rec.get(k) for k in columns}, out)
+        extra = {PATH_BYTES: rec[PATH_BYTES]} if PATH_BYTES in rec else {}
+        json.dump({**{k: rec.get(k) for k in columns}, **extra}, out)
         n += 1
     out.write("\n]\n" if n else "]\n")
     return n

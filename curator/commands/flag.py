@@ -64,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
                 catalog.set_decision(pid, flag=args.set_flag if args.set_flag is not None else UNCHANGED,
                                      rating=args.rating if args.rating is not None else UNCHANGED,
                                      label=args.label if args.label is not None else UNCHANGED, source="user")
+            from curator.display import shown
+
             for raw in unknown:
-                print(f"curator: {raw}: not in the catalog", file=sys.stderr)
+                print(f"curator: {shown(raw)}: not in the catalog", file=sys.stderr)
             print(f"set a decision on {len(args.paths) - len(unknown)} photo(s)")
             return EXIT_OK if not unknown else 1
         policy = resolve_policy(catalog, settings, args)
@@ -103,9 +105,12 @@ def run_bursts(settings: Any, folder_arg: str | None, dry_run: bool) -> int:
                                                 similarity=settings.burst_similarity, dry_run=dry_run).decisions
         rows = {r.photo_id: r for r in catalog.rows_by_id(
             [d.photo_id for d in decisions] + [d.best_id for d in decisions])}
+    from curator.display import shown
+
     verb = "would reject" if dry_run else "rejected"
     for d in decisions:
-        print(f"{verb} {rows[d.photo_id].path} (best of its burst of {d.burst_size}: {rows[d.best_id].name})")
+        print(f"{verb} {shown(rows[d.photo_id].path)} (best of its burst of {d.burst_size}: "
+              f"{shown(rows[d.best_id].name)})")
     bursts = len({d.best_id for d in decisions})
     print(f"{len(decisions)} frame(s) {verb} in {bursts} burst(s)" + ("" if dry_run else " (as your decision)"))
     return EXIT_OK

@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
             if note:
                 print(f"curator: {note}", file=sys.stderr)
     if args.json:
+        from curator.display import json_ready  # names that are not UTF-8: readable, with their bytes
+
         out = []
         for r in rows:
             q = quality.get(r.photo_id)
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             out.append({**dataclasses.asdict(r), "reasons": list(r.reasons),
                         "dimensions": dict(q.dimensions) if q else {}, "measures": dict(q.measures) if q else {},
                         "keywords": keyword_dicts(keywords.get(r.partner_of or r.photo_id, ()))})
-        json.dump(out, sys.stdout, indent=2)
+        json.dump(json_ready(out), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     tasted = any(r.taste is not None for r in rows)  # a taste column once a model has rated photos
@@ -123,7 +125,9 @@ def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | Non
                 groups = groups[:limit]
                 break
     if as_json:
-        json.dump(groups, sys.stdout, indent=2)
+        from curator.display import json_ready
+
+        json.dump(json_ready(groups), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     for g in groups:

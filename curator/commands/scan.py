@@ -19,6 +19,7 @@ from curator.commands.common import (
 )
 from curator.commands.policy_options import resolve_policy
 from curator.commands.terminal import graceful_stop, is_tty, log_warnings_to_stderr
+from curator.display import shown
 from curator.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED
 from curator.settings import Settings
 
@@ -82,15 +83,15 @@ def run(args: argparse.Namespace) -> int:
     filled = summary.embeddings
     elapsed = time.monotonic() - t0
     for path in summary.not_photos:
-        print(f"curator: skipping {path}: not a photo (by extension)", file=sys.stderr)
+        print(f"curator: skipping {shown(path)}: not a photo (by extension)", file=sys.stderr)
     for path, reason in summary.errors:
-        print(f"{path}: {reason}", file=sys.stderr)
+        print(f"{shown(path)}: {shown(reason)}", file=sys.stderr)
     for _sidecar, reason in summary.sidecar_failures:
-        print(f"curator: {reason}; its ratings were not imported", file=sys.stderr)
+        print(f"curator: {shown(reason)}; its ratings were not imported", file=sys.stderr)
     s, t = summary.sync, summary.totals
     if not summary.found and not t.done and not summary.other_scorer:  # the one empty-folder rule (score's): exit 0
         gone = f" ({s.missing} catalogued photo(s) there marked missing)" if s.missing else ""
-        print("curator: no photos found in: " + ", ".join(args.paths) + gone, file=sys.stderr)
+        print("curator: no photos found in: " + ", ".join(map(shown, args.paths)) + gone, file=sys.stderr)
         return EXIT_OK
     print(describe_sync(summary.found, s))
     if summary.other_scorer:
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if filled is not None and filled.missing:
         print(f"added the CLIP embedding of {filled.stored} photo(s) scored before; scores unchanged")
         for path, reason in filled.errors:
-            print(f"{path}: {reason}", file=sys.stderr)
+            print(f"{shown(path)}: {shown(reason)}", file=sys.stderr)
     if summary.interrupted:
         print("curator: interrupted; the rest stays queued for the next scan or watch", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -143,7 +144,7 @@ def run_embeddings_only(settings: Settings, paths: list[str]) -> int:
     with graceful_stop() as stop:
         filled = _fill(settings, engine, paths, stop)
     for path, reason in filled.errors:
-        print(f"{path}: {reason}", file=sys.stderr)
+        print(f"{shown(path)}: {shown(reason)}", file=sys.stderr)
     print(f"{filled.missing} scored photo(s) had no CLIP embedding from {engine.model_name}: "
           f"{filled.stored} added, {len(filled.errors)} error(s); scores unchanged "
           f"({time.monotonic() - t0:.1f} s, loading the model included)")

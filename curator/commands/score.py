@@ -7,6 +7,7 @@ import json
 import sys
 
 from curator.commands.common import add_engine_options, iter_photo_paths, require_existing, settings_from_args
+from curator.display import json_ready, shown
 from curator.errors import EXIT_OK, EXIT_SOME_FAILED
 
 
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     require_existing(args.paths)  # a typo is a one-line usage error, before the model loads
     paths = list(iter_photo_paths(args.paths))
     if not paths:  # not an error, as for `scan`: there is nothing to score
-        print("curator: no photos found in: " + ", ".join(args.paths), file=sys.stderr)
+        print("curator: no photos found in: " + ", ".join(map(shown, args.paths)), file=sys.stderr)
         if args.json:
             print("[]")
         return EXIT_OK
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     for path, result in engine.score_paths(paths):
         if isinstance(result, Exception):
             failures += 1
-            print(f"{path}: {result}", file=sys.stderr, flush=True)
+            print(f"{shown(str(path))}: {shown(str(result))}", file=sys.stderr, flush=True)
             continue
         if args.json:
             rows.append({"path": str(path), "fused": result.fused, "cosine": result.cosine,
@@ -48,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
                          "protocol": result.protocol, "model": result.model, "method": result.method})
         else:
             print(f"{result.fused:8.4f} {result.cosine:8.4f} {result.magnitude:9.4f} {result.w_cosine:8.4f}  "
-                  f"{path}", flush=True)
+                  f"{shown(str(path))}", flush=True)
     if args.json:
-        json.dump(rows, sys.stdout, indent=2)
+        json.dump(json_ready(rows), sys.stdout, indent=2)
         sys.stdout.write("\n")
     return EXIT_SOME_FAILED if failures else EXIT_OK
 

@@ -13,6 +13,7 @@ from curator.commands.common import (
     add_engine_options,
     settings_from_args,
 )
+from curator.display import json_ready, shown
 from curator.errors import EXIT_OK, UserError
 
 DEFAULT_LIMIT = 20
@@ -70,11 +71,11 @@ def run(args: argparse.Namespace) -> int:
     out = [{"path": rows[pid].path, "similarity": round(sim, 4), "fused": rows[pid].fused}
            for pid, sim in ranked if pid in rows]
     if args.json:
-        json.dump(out, sys.stdout, indent=2)
+        json.dump(json_ready(out), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     print(f"{'similarity':>10}  {'fused':>8}  path")
     for o in out:
         fused = f"{o['fused']:8.4f}" if o["fused"] is not None else f"{'-':>8}"
-        print(f"{o['similarity']:>10.4f}  {fused}  {o['path']}")
+        print(f"{o['similarity']:>10.4f}  {fused}  {shown(str(o['path']))}")
     return EXIT_OK

@@ -13,6 +13,7 @@ from curator.commands.common import (
     add_engine_options,
     settings_from_args,
 )
+from curator.display import json_ready, shown
 from curator.errors import EXIT_OK, UserError
 
 
@@ -47,18 +48,18 @@ def run(args: argparse.Namespace) -> int:
         tags = tagger(catalog, settings)
         rows = {r.photo_id: r for r in catalog.query_rows(under=scope[0] if scope else None)}
         if scope and not rows and os.path.isfile(scope[0]):
-            raise UserError(f"{target} is not in the catalog: run `curator scan` on its folder")
+            raise UserError(f"{shown(target)} is not in the catalog: run `curator scan` on its folder")
         keywords = tags.for_photos(catalog, sorted(rows))
     out: list[dict[str, Any]] = [{"path": rows[pid].path, "keywords": [{"keyword": k.keyword, "confidence": round(k.confidence, 4),
                                                    "margin": round(k.margin, 4)} for k in kws]}
            for pid, kws in sorted(keywords.items(), key=lambda kv: rows[kv[0]].path)]
     if args.json:
-        json.dump(out, sys.stdout, indent=2)
+        json.dump(json_ready(out), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     for item in out:
         words = ", ".join(f"{k['keyword']} ({k['confidence']:.2f})" for k in item["keywords"]) or "-"
-        print(f"{item['path']}: {words}")
+        print(f"{shown(item['path'])}: {words}")
     missing = len(rows) - len(keywords)
     if missing:
         print(f"curator: {missing} photo(s) have no CLIP embedding yet (curator scan --embeddings-only DIR)",

@@ -17,6 +17,7 @@ from curator.commands.common import (
 )
 from curator.commands.policy_options import describe_policy, resolve_policy
 from curator.commands.terminal import graceful_stop, is_tty, route_python_warnings
+from curator.display import shown
 from curator.errors import EXIT_OK
 
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     propagate, logger.propagate = logger.propagate, False  # not twice, if a library configured the root logger
     route_python_warnings()
     log = logging.getLogger("curator.watch")
-    folders = ", ".join(str(d) for d in dirs)
+    folders = ", ".join(shown(str(d)) for d in dirs)
 
     def on_status(status: WatchStatus) -> None:
         text = (f"watching {folders} · queue {status.queue_length} · scored {status.scored} · "

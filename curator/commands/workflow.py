@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from curator.commands.common import add_db_option
+from curator.display import json_ready, shown
 from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
 from curator.settings import Settings, load_settings
 
@@ -217,16 +218,18 @@ def _print_write_report(report: Any, dry_run: bool, what: str) -> bool:
     for result in report.written:
         if result.changed:
             words = " ".join([f"+{k}" for k in result.keywords_added] + [f"-{k}" for k in result.keywords_removed])
-            print(f"{verb} {result.sidecar}{' (new)' if result.created else ''}" + (f": keywords {words}" if words else ""))
+            print(f"{verb} {shown(str(result.sidecar))}{' (new)' if result.created else ''}"
+                  + (f": keywords {words}" if words else ""))
             if dry_run:
                 for key, value in result.changes.items():
                     print(f"  {key} = {'(removed)' if value is None else value}")
         for name in result.kept_user:
-            print(f"kept the {name} a person set in {result.sidecar} (--force overwrites it)", file=sys.stderr)
+            print(f"kept the {name} a person set in {shown(str(result.sidecar))} (--force overwrites it)",
+                  file=sys.stderr)
     for clash in report.clashes:
-        print(f"curator: {clash.message}", file=sys.stderr)
+        print(f"curator: {shown(clash.message)}", file=sys.stderr)
     for _path, reason in report.failures:
-        print(f"curator: {reason}", file=sys.stderr)
+        print(f"curator: {shown(reason)}", file=sys.stderr)
     print(f"{report.changed} {what} {'to write' if dry_run else 'written'}, "
           f"{len(report.written) - report.changed} already up to date, "
           f"{len(report.clashes) + len(report.failures)} skipped")
@@ -242,13 +245,13 @@ def run_xmp_read(args: argparse.Namespace) -> int:
     failures = 0
     paths = list(iter_photo_paths(args.paths))
     if not paths:
-        raise UserError("no photos found in: " + ", ".join(args.paths))
+        raise UserError("no photos found in: " + ", ".join(map(shown, args.paths)))
     for photo in paths:
         try:
             d = read_photo_decision(photo, settings.xmp_naming)
         except SidecarError as exc:
             failures += 1
-            print(f"curator: {exc}", file=sys.stderr)
+            print(f"curator: {shown(str(exc))}", file=sys.stderr)
             continue
         if d is None:
             rows.append({"path": str(photo), "sidecar": None, "rating": None, "label": None,
@@ -258,13 +261,13 @@ def run_xmp_read(args: argparse.Namespace) -> int:
         rows.append({"path": str(photo), "sidecar": str(d.sidecar), "rating": d.rating, "label": d.label,
                      "rejected": d.rejected, "set_by": set_by, "score": d.score})
     if args.json:
-        json.dump(rows, sys.stdout, indent=2)
+        json.dump(json_ready(rows), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         print(f"{'rating':>6} {'label':<7} {'by':<7}  path")
         for row in rows:
             rating = "reject" if row["rejected"] else ("-" if row["rating"] is None else str(row["rating"]))
-            print(f"{rating:>6} {row['label'] or '-':<7} {row['set_by'] or '-':<7}  {row['path']}")
+            print(f"{rating:>6} {row['label'] or '-':<7} {row['set_by'] or '-':<7}  {shown(row['path'])}")
     return EXIT_SOME_FAILED if failures else EXIT_OK
 
 
@@ -300,14 +303,15 @@ def run_move_rejects(args: argparse.Namespace) -> int:
         if catalog is not None:
             catalog.close()
     for note in plan.notes:
-        print(f"curator: {note}", file=sys.stderr)
+        print(f"curator: {shown(note)}", file=sys.stderr)
     verb = "would move" if args.dry_run else "moved"
     for m in plan.moves:
-        print(f"{verb} {m.src} -> {m.dst}{'' if m.role == 'photo' else f' ({m.role})'}")
+        print(f"{verb} {shown(str(m.src))} -> {shown(str(m.dst))}{'' if m.role == 'photo' else f' ({m.role})'}")
     if batch is not None and batch.partials_removed:
         print(_partials_line(batch.partials_removed, removed=True))
     if batch is not None:
-        print(f"{len(batch.moved)} file(s) moved; undo log: {batch.log_path} (`curator undo` reverses this)")
+        print(f"{len(batch.moved)} file(s) moved; undo log: {shown(str(batch.log_path))} "
+              "(`curator undo` reverses this)")
     elif not plan.moves:
         print("nothing to move")
     return EXIT_OK
@@ -315,7 +319,7 @@ def run_move_rejects(args: argparse.Namespace) -> int:
 
 def _partials_line(paths: Sequence[Path], *, removed: bool) -> str:
     """Partial copies an interrupted move across file systems left (curator's own, by their suffix)."""
-    where = ", ".join(sorted({str(p.parent) for p in paths}))
+    where = ", ".join(sorted({shown(str(p.parent)) for p in paths}))
     return (f"{'removed' if removed else 'would remove'} {len(paths)} partial copy file(s) left by an "
             f"interrupted move, in {where}")
 
@@ -341,7 +345,7 @@ def run_undo(args: argparse.Namespace) -> int:
         raise
     verb = "would move back" if args.dry_run else "moved back"
     for here, back in result.restored:
-        print(f"{verb} {here} -> {back}")
+        print(f"{verb} {shown(str(here))} -> {shown(str(back))}")
     if result.partials_removed:
         print(_partials_line(result.partials_removed, removed=not args.dry_run))
     if not args.dry_run:

@@ -45,6 +45,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
 from curator.catalog import Catalog
+from curator.display import shown
 from curator.errors import UserError
 from curator.disk.files import MAX_DEPTH, is_photo_path, is_under
 from curator.disk.own_files import OWN_SUFFIXES
@@ -86,7 +87,7 @@ class CatalogEventHandler(FileSystemEventHandler):
             self.handle(event)
         except Exception as exc:  # never let one event stop the observer; a rescan catches up
             self.failures += 1
-            log.warning("could not record %s of %s: %s", event.event_type, _decode(event.src_path), exc)
+            log.warning("could not record %s of %s: %s", event.event_type, shown(_decode(event.src_path)), exc)
 
     def handle(self, event: FileSystemEvent) -> None:
         src = _path(_decode(event.src_path))

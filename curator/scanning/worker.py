@@ -35,6 +35,7 @@ from curator.disk.identity import stat_file
 from curator.rules import settle, triage
 from curator.scanning.inspection import Inspection, inspect_photo, inspection_result
 from curator.settings import Settings
+from curator.display import shown
 
 if TYPE_CHECKING:
     from iqa_engine import Engine
@@ -380,7 +381,7 @@ class Worker:
         self.totals.busy_seconds += seconds
         self._rate.add(time.monotonic(), done, seconds)
         for path, reason in errors:  # INFO: scan prints them itself, watch shows INFO
-            log.info("%s: %s", path, reason)
+            log.info("%s: %s", shown(path), shown(reason))
         if self.on_batch:
             self.on_batch(BatchReport(tuple(recorded), paths, tuple(errors), self.totals, seconds, self.rate,
                                       flags_changed))

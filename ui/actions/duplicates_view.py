@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from ui.background.catalog_worker import CatalogWorker
 from ui.grid.gallery_model import GalleryModel
+from curator.display import shown
 
 Group = tuple[tuple[int, ...], bool]  # (photo ids best first, identical files?)
 
@@ -57,8 +58,8 @@ class DuplicatesDialog(QDialog):
             for i, pid in enumerate(ids):
                 row = model.photo(pid)
                 score = "" if row is None or row.fused is None else f"{row.fused:.3f}"
-                name = (row.name if row is not None else str(pid)) + ("  (best)" if i == 0 else "")
-                leaf = QTreeWidgetItem([name, score, row.path if row is not None else ""])
+                name = (shown(row.name) if row is not None else str(pid)) + ("  (best)" if i == 0 else "")
+                leaf = QTreeWidgetItem([name, score, shown(row.path) if row is not None else ""])
                 leaf.setData(0, Qt.ItemDataRole.UserRole, pid)
                 branch.addChild(leaf)
             self.tree.addTopLevelItem(branch)

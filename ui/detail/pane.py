@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxL
                                QSizePolicy, QVBoxLayout, QWidget)
 
 from curator.actions.culling import WEAK_MEANING, is_weak
+from curator.display import shown
 from ui import theme
 from ui.grid.delegate import draw_flag, draw_stars
 from ui.heatmap.cells import _STOPS, heatmap_image, score_range, window_views
@@ -379,14 +380,14 @@ class DetailPane(QWidget):
             else:
                 # never the previous picture under this photo's name: a decision key would act on a photo
                 # the user has not seen
-                self.preview.set_pixmap(None, f"Loading {row.name}…")
+                self.preview.set_pixmap(None, f"Loading {shown(row.name)}…")
             self.heatmap_note.setText("")
             self.why.clear("…")
             self.layers = {}  # the new photo's arrive with its Why
         self.row = row
-        self.title.setText(row.name)
-        self.title.setToolTip(row.path)
-        self.folder.setText(os.path.basename(row.folder.rstrip("/\\")) or row.folder)
+        self.title.setText(shown(row.name))
+        self.title.setToolTip(shown(row.path))
+        self.folder.setText(shown(os.path.basename(row.folder.rstrip("/\\")) or row.folder))
         self.marks.set_marks(row.flag, row.flag_source, int(row.rating or 0))
         if row.fused is not None:
             weak = is_weak(row)
@@ -413,7 +414,7 @@ class DetailPane(QWidget):
         self.cues.set_values(row.cosine, row.magnitude, row.w_cosine, row.w_magnitude)
         for key, value in exif_lines(row):
             self.exif_labels[key].setText(value)
-        self.path.setText("\n".join((row.path,) + tuple(f"+ {p}" for p in also)))
+        self.path.setText("\n".join((shown(row.path),) + tuple(f"+ {shown(p)}" for p in also)))
 
     def set_detail(self, detail: PhotoDetail) -> None:
         if detail is None or detail.row.photo_id != self.photo_id:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from curator.actions.culling import is_weak
 from curator.rules.labels import LABELS
+from curator.display import shown
 from ui import theme
 from ui.grid.gallery_model import BURST_REJECTS_ROLE, BURST_ROLE, PAIR_ROLE, RANK_ROLE, ROW_ROLE, SCORE_TEXT_ROLE
 from ui.rules.tiling import BurstTile
@@ -290,7 +291,7 @@ class TileDelegate(QStyledItemDelegate):
         p.setPen(theme.TEXT if selected else theme.TEXT_DIM)
         fm = QFontMetrics(self._name_font)
         p.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   fm.elidedText(row.name, Qt.TextElideMode.ElideMiddle, name_rect.width()))
+                   fm.elidedText(shown(row.name), Qt.TextElideMode.ElideMiddle, name_rect.width()))
         marks_y = tile.bottom() - 13
         draw_stars(p, tile.left() + 9, marks_y, int(row.rating or 0))
         label_colour = _LABEL_COLOURS.get(row.label) if row.label else None

@@ -33,6 +33,7 @@ from curator.rules.explain import REASON_HINTS
 from curator.disk.files import HEIF_EXTENSIONS, JPEG_EXTENSIONS, RAW_EXTENSIONS
 from curator.rules.standing import Standing, standings, tile_text
 from ui.rules.tiling import BurstGroup, consecutive_runs
+from curator.display import shown
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow
@@ -109,7 +110,7 @@ class GalleryModel(QAbstractListModel):
                 return f"{row.fused:.{self.score_decimals}f}"
             return tile_text(self.standing(row), row.fused, self.tile_number) or None
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.name
+            return shown(row.name)
         if role == PAIR_ROLE:
             return self.pair_badge(row.photo_id)
         if role == BURST_REJECTS_ROLE:
@@ -406,9 +407,9 @@ def folder_percentiles(rows: Iterable[GalleryRow]) -> dict[int, float]:
 
 def tooltip(row: GalleryRow, rank: float | None, partners: Sequence[GalleryRow] = (),
             burst: BurstGroup | None = None) -> str:
-    lines = [row.path]
+    lines = [shown(row.path)]
     for other in partners:
-        lines.append(f"+ {other.name} (the same shot: one score, one decision)")
+        lines.append(f"+ {shown(other.name)} (the same shot: one score, one decision)")
     if burst is not None:
         kind = "bracket" if burst.is_bracket else "burst"
         where = burst.ids.index(row.photo_id) + 1 if row.photo_id in burst.ids else 0

@@ -13,6 +13,7 @@ from ui.grid.grid_view import Command, shared_view_command
 from ui.viewers.loupe_images import FULL, SCREEN, LoupeImages, LoupePicture
 from ui.viewers.photo_canvas import PhotoCanvas
 from ui.rules.zoom import Viewport
+from curator.display import shown
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow
@@ -34,7 +35,7 @@ class CanvasSetView(QWidget):
         self.rows: list[GalleryRow] = []
         self.canvases: list[PhotoCanvas] = []
         self.active_index = 0
-        self.caption: Caption = lambda row: row.name
+        self.caption: Caption = lambda row: shown(row.name)
         images.ready.connect(self._on_ready)
         images.failed.connect(self._on_failed)
 
@@ -54,10 +55,10 @@ class CanvasSetView(QWidget):
                     canvas.set_picture(row.photo_id, self.images.pixmap(picture), picture.original_size,
                                        picture.kind)
                 elif self.images.failure(row, SCREEN) is not None or row.status == "missing":
-                    canvas.show_placeholder(row.photo_id, f"Cannot show {row.name}:\n"
+                    canvas.show_placeholder(row.photo_id, f"Cannot show {shown(row.name)}:\n"
                                             f"{self.images.failure(row, SCREEN) or 'the file is missing'}")
                 else:
-                    canvas.show_placeholder(row.photo_id, f"Loading {row.name}…")
+                    canvas.show_placeholder(row.photo_id, f"Loading {shown(row.name)}…")
                     self.images.request(row, SCREEN, priority=90 - i)
             keep.append(canvas)
         for canvas in old.values():
@@ -75,8 +76,8 @@ class CanvasSetView(QWidget):
             canvas.update()
 
     def update_row(self, row: GalleryRow) -> None:
-        for i, shown in enumerate(self.rows):
-            if shown.photo_id == row.photo_id:
+        for i, old in enumerate(self.rows):
+            if old.photo_id == row.photo_id:
                 self.rows[i] = row
         self.refresh_captions()
 
@@ -123,7 +124,7 @@ class CanvasSetView(QWidget):
     def _on_failed(self, photo_id: int, kind: str, reason: str) -> None:
         for row, canvas in zip(self.rows, self.canvases):
             if row.photo_id == photo_id and kind == SCREEN:
-                canvas.show_placeholder(photo_id, f"Cannot show {row.name}:\n{reason}")
+                canvas.show_placeholder(photo_id, f"Cannot show {shown(row.name)}:\n{reason}")
 
     def _click(self, canvas: PhotoCanvas) -> None:
         if canvas in self.canvases:

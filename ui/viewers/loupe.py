@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ui.grid.grid_view import Command, shared_view_command
 from ui.viewers.photo_canvas import PhotoCanvas
+from curator.display import shown
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow
@@ -53,7 +54,7 @@ def info_text(row: GalleryRow, rank: tuple[int, int] | None, zoom: str = "") -> 
     ISO focal."""
     from ui.rules.exif_wording import fmt_aperture, fmt_focal, fmt_iso, fmt_shutter
 
-    parts = [row.name]
+    parts = [shown(row.name)]
     if rank is not None:
         parts.append(f"#{rank[0]} of {rank[1]} in this shoot")
     if row.reasons:  # why curator finds it weak: what to check at 100 %

@@ -16,6 +16,7 @@ from ui.heatmap.cells import heatmap_image, window_views
 from ui.viewers.loupe import LoupeView, info_text
 from ui.viewers.loupe_images import FULL, SCREEN, LoupeImages, LoupePicture
 from ui.rules.zoom import sharpest_centre
+from curator.display import shown
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow, PhotoDetail
@@ -199,13 +200,13 @@ class LoupeSync(QObject):
     def _on_failed(self, photo_id: int, kind: str, reason: str) -> None:
         row = self.loupe.row
         if self.active and row is not None and photo_id == row.photo_id and kind == SCREEN:
-            self.canvas.show_placeholder(photo_id, f"Cannot show {row.name}:\n{reason}")
+            self.canvas.show_placeholder(photo_id, f"Cannot show {shown(row.name)}:\n{reason}")
 
     def _waiting_text(self, row: GalleryRow) -> str:
         if row.status == "missing":
-            return f"{row.name} is missing.\nIt was moved or deleted since it was catalogued."
+            return f"{shown(row.name)} is missing.\nIt was moved or deleted since it was catalogued."
         failed = self.images.failure(row, SCREEN)
-        return f"Cannot show {row.name}:\n{failed}" if failed else f"Loading {row.name}…"
+        return f"Cannot show {shown(row.name)}:\n{failed}" if failed else f"Loading {shown(row.name)}…"
 
     # --- the info line -------------------------------------------------------------------------------
     def _show_info(self) -> None:

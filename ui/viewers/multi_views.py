@@ -18,6 +18,7 @@ from ui.viewers.loupe_images import LoupeImages
 from ui.viewers.loupe_sync import shoot_ranks
 from ui.viewers.survey import MAX_FRAMES, SurveyView
 from ui.rules.zoom import sharpest_centre
+from curator.display import shown
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow, PhotoDetail
@@ -171,7 +172,7 @@ class MultiViews(QObject):
             return
         self.survey.remove_current()
         what = "Rejected and took" if rejected else "Took"
-        self._say(f"{what} {row.name} out of the survey")
+        self._say(f"{what} {shown(row.name)} out of the survey")
         if len(self.survey.rows) < 1:
             self._back()
 
@@ -190,7 +191,7 @@ class MultiViews(QObject):
     def _caption(self, row: GalleryRow) -> str:
         ranks = shoot_ranks([r for r in self.model.rows() if r.folder == row.folder])
         rank = ranks.get(row.partner_of or row.photo_id)
-        parts = [row.name]
+        parts = [shown(row.name)]
         if rank is not None:
             parts.append(f"#{rank[0]} of {rank[1]}")
         if row.reasons:
