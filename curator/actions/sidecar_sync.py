@@ -89,9 +89,8 @@ def import_sidecars(catalog: "Catalog", naming: str = "adobe", *, scope: Sequenc
         sidecar = next((s for s in (xmp.find_sidecar(photo, n, listing) for n in order) if s is not None), None)
         if sidecar is None:
             continue
-        try:
-            mtime_ns = os.stat(sidecar).st_mtime_ns
-        except OSError:
+        mtime_ns = _mtime_ns(sidecar)
+        if mtime_ns is None:
             continue
         if mtime_ns == mark.seen_mtime_ns:
             continue
@@ -111,6 +110,17 @@ def import_sidecars(catalog: "Catalog", naming: str = "adobe", *, scope: Sequenc
     if imports:
         report.folders = catalog.import_sidecar_decisions(imports)
     return report
+
+
+def _mtime_ns(sidecar: Path) -> int | None:
+    """The sidecar's mtime, or a dangling link's own: that link is then reported once, like any sidecar
+    that cannot be read, rather than skipped in silence."""
+    for follow in (True, False):
+        try:
+            return os.stat(sidecar, follow_symlinks=follow).st_mtime_ns
+        except OSError:
+            pass
+    return None
 
 
 def _sidecars_by_base(folder: str) -> dict[str, list[str]]:

@@ -6,7 +6,9 @@ them), orientation, and exposure bias (for bracket detection later).
 
 RAW files Pillow cannot parse are read through their embedded JPEG preview,
 which most cameras write with the full EXIF. Reading EXIF never raises: a
-photo with broken or no EXIF simply has None in those fields.
+photo with broken or no EXIF simply has None in those fields. A text field is
+cut to MAX_EXIF_TEXT characters: a file can claim a Make of many megabytes,
+and the catalog keeps what it reads.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ _OFFSET_TIME_ORIGINAL, _SUBSEC_ORIGINAL = 0x9011, 0x9291
 _EXPOSURE_BIAS, _FOCAL_LENGTH = 0x9204, 0x920A
 _LENS_MAKE, _LENS_MODEL = 0xA433, 0xA434
 
+# The longest text the catalog keeps from one EXIF field (real makes, models and lenses are under 100).
+MAX_EXIF_TEXT = 256
+
 
 @dataclass(frozen=True)
 class ExifData:
@@ -53,7 +58,7 @@ class ExifData:
             return self.make
         if not self.make or self.model.lower().startswith(self.make.split()[0].lower()):
             return self.model
-        return f"{self.make} {self.model}"
+        return _capped(f"{self.make} {self.model}")
 
 
 EMPTY = ExifData()
@@ -93,7 +98,7 @@ def exif_from_image(im: Image.Image) -> ExifData:
     lens = _text(get(_LENS_MODEL))
     lens_make = _text(get(_LENS_MAKE))
     if lens and lens_make and not lens.lower().startswith(lens_make.lower()):
-        lens = f"{lens_make} {lens}"
+        lens = _capped(f"{lens_make} {lens}")
     orientation = _int(exif.get(_ORIENTATION))
     if orientation is not None and not 1 <= orientation <= 8:
         orientation = None
@@ -142,10 +147,17 @@ def _text(value: Any) -> str | None:
     value = _first(value)
     if value is None:
         return None
+    # Cut before the clean-up too, so a huge value costs no more than a short one (whitespace runs collapse,
+    # hence the margin).
+    margin = MAX_EXIF_TEXT * 4
     if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    text = " ".join(str(value).replace("\x00", " ").split())
-    return text or None
+        value = value[:margin].decode("utf-8", "replace")
+    text = " ".join(str(value)[:margin].replace("\x00", " ").split())
+    return _capped(text) or None
+
+
+def _capped(text: str) -> str:
+    return text[:MAX_EXIF_TEXT].rstrip()
 
 
 def _float(value: Any) -> float | None:

@@ -40,8 +40,10 @@ def write_temp_sibling(target: Path, data: bytes, mode: int | None, create_mode:
     `mode` (None: create_mode less the umask); returns its path. The caller renames it over the target.
     Raises TempNotCreated when the file cannot be created, else OSError, having removed the file."""
     tmp = temp_sibling(target, TEMP_SUFFIX)  # short: target may already have the longest name allowed
+    # A fresh file only: O_EXCL fails on anything already there, a planted link included.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, create_mode)
+        fd = os.open(tmp, flags, create_mode)
     except OSError as exc:
         raise TempNotCreated(exc.errno, exc.strerror or str(exc)) from None
     try:
@@ -49,12 +51,19 @@ def write_temp_sibling(target: Path, data: bytes, mode: int | None, create_mode:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+            if mode is not None:  # on the open file: a name swapped for a link meanwhile is not followed
+                _chmod_open(fh.fileno(), tmp, mode)
     except BaseException:
         remove_quietly(tmp)
         raise
     return tmp
+
+
+def _chmod_open(fd: int, path: Path, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # Windows before Python 3.13 has no fchmod
+        os.chmod(path, mode)
 
 
 def remove_quietly(path: Path) -> None:

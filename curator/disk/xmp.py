@@ -67,11 +67,19 @@ applications above read either.
 Writes are atomic: the new sidecar is written to a temporary file in the same
 folder, fsynced, then ``os.replace``-d over the old one, so an interrupted
 write leaves the old sidecar byte-identical. Only ``.xmp`` files are written.
+
+A sidecar is a file anyone with access to the folder can plant, so: a sidecar
+that is a symbolic link is never written (the link could lead to any file the
+user may write) and is read only when it leads to a file inside its own
+folder's tree; only regular files are opened (a FIFO would block ``open()``
+for ever), non-blocking and without following a link; and a file over
+``MAX_SIDECAR_BYTES`` is skipped, not read whole. Each is one line in the report.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -98,6 +106,10 @@ KEY_VERDICT = f"Xmp.{CURATOR_PREFIX}.Verdict"  # the verdict the rating/label ca
 KEY_OUR_RATING = f"Xmp.{CURATOR_PREFIX}.Rating"  # the xmp:Rating curator last wrote
 KEY_OUR_LABEL = f"Xmp.{CURATOR_PREFIX}.Label"  # the xmp:Label curator last wrote
 OUR_KEYS = (KEY_RATING, KEY_LABEL, KEY_SCORE, KEY_VERDICT, KEY_OUR_RATING, KEY_OUR_LABEL, KEY_OUR_KEYWORDS)
+
+# The most curator reads of one sidecar. A real one is kilobytes (a long darktable history, Camera Raw's masks:
+# well under a megabyte); a bigger file named .xmp is skipped rather than read whole into memory.
+MAX_SIDECAR_BYTES = 8 << 20
 
 # The standard XMP packet wrapper with no properties: what a new sidecar starts from.
 _EMPTY_PACKET = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
@@ -380,11 +392,63 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-def _read_bytes(path: Path) -> bytes:
+def _cannot_read(path: Path, exc: OSError) -> SidecarError:
+    return SidecarError(f"{path}: cannot read ({exc.strerror or exc})")
+
+
+def _lstat(path: Path) -> os.stat_result:
     try:
-        return path.read_bytes()
+        return os.lstat(path)
     except OSError as exc:
-        raise SidecarError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise _cannot_read(path, exc) from None
+
+
+def _linked_inside(link: Path) -> Path:
+    """Where a linked sidecar leads, when that is inside its own folder's tree: a link that leads elsewhere
+    (another shoot's sidecar, a system file) does not hold this photo's decisions."""
+    folder = os.path.realpath(link.parent)
+    target = os.path.realpath(link)
+    if os.path.commonpath([folder, target]) != folder:
+        raise SidecarError(f"skipped {link}: a symbolic link that leads out of its folder; curator reads "
+                           "only links that stay inside it")
+    return Path(target)
+
+
+def _check_regular(st: os.stat_result, shown: Path) -> None:
+    """Refuse what is not a sidecar-sized regular file, before and after opening it."""
+    if not stat.S_ISREG(st.st_mode):
+        raise SidecarError(f"skipped {shown}: not a regular file (a FIFO, device or folder named like a sidecar)")
+    if st.st_size > MAX_SIDECAR_BYTES:
+        raise SidecarError(f"skipped {shown}: its size ({st.st_size / (1 << 20):,.1f} MB) is over the "
+                           f"{MAX_SIDECAR_BYTES >> 20} MB a sidecar may have")
+
+
+def _read_bytes(path: Path, *, links: bool = True) -> bytes:
+    """A sidecar's bytes, read only from a regular file of at most MAX_SIDECAR_BYTES (a FIFO would block
+    open() for ever). A symbolic link is followed only with `links` and only inside its folder's tree."""
+    st = _lstat(path)
+    opened = path
+    if stat.S_ISLNK(st.st_mode):
+        if not links:
+            raise SidecarError(f"skipped {path}: a symbolic link; curator never writes through links")
+        opened = _linked_inside(path)
+        st = _lstat(opened)
+    _check_regular(st, path)
+    # Non-blocking and not following a link: what is at the path may have changed since the lstat.
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(opened, flags)
+    except OSError as exc:
+        raise _cannot_read(path, exc) from None
+    with os.fdopen(fd, "rb") as fh:
+        _check_regular(os.fstat(fd), path)
+        try:
+            data = fh.read(MAX_SIDECAR_BYTES + 1)
+        except OSError as exc:
+            raise _cannot_read(path, exc) from None
+    if len(data) > MAX_SIDECAR_BYTES:  # it grew since the fstat
+        raise SidecarError(f"skipped {path}: its size is over the {MAX_SIDECAR_BYTES >> 20} MB a sidecar may have")
+    return data
 
 
 # --------------------------------------------------------------------------- reading
@@ -600,19 +664,23 @@ def write_sidecar(sidecar: str | os.PathLike[str], fields: XmpFields, *, force: 
     curator.disk.xmp_keywords); everything else in the file (develop settings,
     other keywords, history) is kept as exiv2 read it. A rating or label that a person set is
     kept unless `force`. Nothing is written when nothing changes. The write is
-    atomic (temp file in the same folder, fsync, os.replace).
+    atomic (temp file in the same folder, fsync, os.replace). A sidecar that is a
+    symbolic link, not a regular file, or over MAX_SIDECAR_BYTES is skipped
+    (SidecarError); os.replace puts a new file in place of a link that appears
+    meanwhile, never writing through it.
     """
     path = Path(sidecar)
     if path.suffix.lower() != SIDECAR_SUFFIX:
         raise SidecarError(f"{path}: refusing to write a file that is not a .xmp sidecar")
-    target = path.resolve() if path.is_symlink() else path
-    created = not target.exists()
-    data = _EMPTY_PACKET if created else _read_bytes(target)
-    new_data, changes, kept = patch_fields(data, fields, target, force=force, dry_run=dry_run)
+    created = not os.path.lexists(path)
+    # A link is never written through (it may lead to any file the person can write); nor is a FIFO,
+    # a device or an oversized file read: _read_bytes refuses them all with one line.
+    data = _EMPTY_PACKET if created else _read_bytes(path, links=False)
+    new_data, changes, kept = patch_fields(data, fields, path, force=force, dry_run=dry_run)
     if new_data is None:
-        return WriteResult(path, created, bool(changes), kept, changes, *_words_changed(data, target, changes))
-    atomic_write_bytes(target, new_data)
-    return WriteResult(path, created, True, kept, changes, *_words_changed(data, target, changes))
+        return WriteResult(path, created, bool(changes), kept, changes, *_words_changed(data, path, changes))
+    atomic_write_bytes(path, new_data)
+    return WriteResult(path, created, True, kept, changes, *_words_changed(data, path, changes))
 
 
 def patch_fields(data: bytes, fields: XmpFields, where: Path, *, force: bool = False, dry_run: bool = False,
@@ -643,7 +711,8 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
     """
     folder = target.parent
     try:
-        mode: int | None = os.stat(target).st_mode & 0o7777
+        st = os.lstat(target)  # a link's target's permission bits are not the sidecar's
+        mode: int | None = stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else None
     except FileNotFoundError:
         mode = None
     try:

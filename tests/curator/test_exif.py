@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pytest
+from cli_support import run_cli
 from PIL import Image, TiffImagePlugin
 
-from curator.disk.exif import EMPTY, ExifData, read_exif
+from curator.disk.exif import EMPTY, MAX_EXIF_TEXT, ExifData, read_exif
+from iqa_engine.testing import sample_photos
 
 
 def write_exif_jpeg(path: Path, *, make: str = "Canon", model: str = "Canon EOS R5", orientation: int = 6) -> Path:
@@ -78,3 +82,35 @@ def test_nonsense_values_are_dropped(tmp_path):
     im.save(path, exif=exif)
     e = read_exif(path)
     assert e.orientation is None and e.capture_time is None and e.f_number is None
+
+
+@pytest.mark.usefixtures("isolated_settings")
+def test_huge_exif_strings_are_capped_before_they_reach_the_catalog(tmp_path: Path, tiny_model, capsys) -> None:
+    """A file can claim a Make of megabytes; the catalog keeps MAX_EXIF_TEXT characters of it."""
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    photos = sample_photos(2)
+    jpeg = Image.fromarray(photos["astronaut"]).resize((96, 72))
+    exif = jpeg.getexif()
+    exif[0x010F] = "M" * 60_000  # Make: as much as a JPEG's EXIF segment holds
+    exif[0x0110] = "Model " + "m" * 5_000
+    jpeg.save(shoot / "big_make.jpg", "JPEG", exif=exif)
+    png = Image.fromarray(photos["coffee"]).resize((96, 72))
+    exif = png.getexif()
+    exif[0x010F] = "P" * 10_000_000  # a PNG's eXIf chunk has no such limit: 10 MB
+    png.save(shoot / "big_make.png", "PNG", exif=exif)
+
+    db = tmp_path / "catalog.db"
+    code, out, err = run_cli(capsys, "scan", shoot, "--db", db, "--settle", "0", *tiny_model.cli_args())
+    assert code == 0 and "scored 2" in out, err
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT p.path, e.make, e.model, e.camera FROM exif e JOIN photos p "
+                            "ON p.id = e.photo_id").fetchall()
+    finally:
+        conn.close()
+    assert len(rows) == 2
+    for path, make, model, camera in rows:
+        assert len(make) <= MAX_EXIF_TEXT, f"{path}: {len(make):,} characters of Make stored"
+        assert make.strip("MP") == "" and len(camera) <= MAX_EXIF_TEXT, path
+        assert model is None or len(model) <= MAX_EXIF_TEXT, path

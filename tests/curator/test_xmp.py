@@ -254,17 +254,20 @@ def test_interrupted_write_leaves_the_old_sidecar_byte_identical(tmp_path: Path,
     assert [p.name for p in tmp_path.iterdir()] == ["IMG_0001.CR2.xmp"]  # the temp file is gone too
 
 
-def test_write_keeps_permissions_and_follows_a_symlink(tmp_path: Path) -> None:
+def test_write_keeps_permissions_and_never_writes_through_a_symlink(tmp_path: Path) -> None:
     real = tmp_path / "real" / "IMG.xmp"
     real.parent.mkdir()
     write_sidecar(real, fields_for("keep"))
     os.chmod(real, 0o640)
+    write_sidecar(real, fields_for("pick"))
+    assert real.stat().st_mode & 0o777 == 0o640
+    before = real.read_bytes()
     link = tmp_path / "IMG.xmp"
     link.symlink_to(real)
-    write_sidecar(link, fields_for("reject"))
-    assert link.is_symlink()
-    assert read_sidecar(real).rejected
-    assert real.stat().st_mode & 0o777 == 0o640
+    with pytest.raises(SidecarError, match="a symbolic link; curator never writes through links"):
+        write_sidecar(link, fields_for("reject"))
+    assert link.is_symlink() and real.read_bytes() == before
+    assert read_sidecar(link).rating == 4  # reading it is fine: it stays inside the folder's tree
 
 
 def test_refuses_to_write_anything_but_xmp(tmp_path: Path) -> None:
