@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "workflow",
     "config",
     "gallery",
+    "demo",
     "scan",
     "watch",
     "listing",
