@@ -234,8 +234,8 @@ TABLES: tuple[str, ...] = (*dict.fromkeys(table for table, _ in TOML_KEYS), "dim
 # What each table is for, and what each key sets (Markdown). The settings reference is generated from these
 # and from the defaults above (docs/gen_reference.py); tests/test_docs_reference.py fails on a key without one.
 TABLE_HELP: dict[str, str] = {
-    "engine": "What scores, and how (`iqa_engine.EngineConfig`). Each key is also an engine flag of `score`, "
-              "`scan`, `watch`, `gallery --watch` and `bench`.",
+    "engine": "What scores, and how (`iqa_engine.EngineConfig`). Each key is also one of the engine options of "
+              "`score`, `model info`, `scan`, `watch`, `gallery --watch`, `tags`, `search` and `bench`.",
     "catalog": "Where the catalog lives.",
     "watch": "The queue of `scan` and `watch`.",
     "flags": "The low-quality flags. They apply only until `curator flag` (or the gallery) stores a policy "
