@@ -1,5 +1,5 @@
 """The `curator` command: a thin layer that parses arguments, runs one command
-and maps expected failures to one-line errors and exit codes (see README, "Exit codes")."""
+and maps expected failures to one-line errors and exit codes (curator.errors.EXIT_CODES)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "workflow",
     "config",
     "gallery",
+    "demo",
     "scan",
     "watch",
     "listing",

@@ -5,107 +5,11 @@ The settings file is `settings.toml` in the user config directory
 CURATOR_SETTINGS names. Every key is optional, and every key belongs in a
 table; an unknown key, or a key outside its table, is an error, so a typo is
 never silently ignored. `curator config show` prints the effective settings
-in this same format. Every table and key, with its default:
+in this same format.
 
-    [engine]                  # what scores, and how (iqa_engine.EngineConfig)
-    preset = "exact"          # "exact" (the paper's computation) or "fast"
-    method = "maclip"         # "maclip" or "qualiclip" (needs QualiCLIP's checkpoint as weights)
-    model = "RN50"            # an open_clip model name, or a model-config JSON path
-    pretrained = "openai"     # an open_clip pretrained tag (ignored when weights is set)
-    weights = "FILE"          # a local weights file instead of the tag (default: unset)
-    activation = "auto"       # "auto", "quickgelu" or "gelu" (auto: see iqa_engine.activation)
-    device = "auto"           # "auto", "cpu", "cuda", "cuda:N" or "mps"
-    protocol = "koniq"        # views: "koniq", "spaq" or "global"
-    mode = "fused"            # "fused", "cosine" or "magnitude"
-    precision = "fp32"        # "fp32", "bf16", "fp16" or "auto"
-    trunk = "windows"         # "windows" (exact) or "shared" (faster, approximate)
-    batch_views = 72          # views per forward pass
-    decode_workers = 2        # threads decoding photos ahead of the model
-    backend = "auto"          # who runs the image tower on the CPU: "auto" (the fastest installed
-                              # runtime that gives the same score), "torch", "openvino" or "onnxruntime"
-    decoder = "auto"          # who decodes JPEGs: "auto" (nvJPEG on a CUDA GPU when it beats the CPU's
-                              # draft decoding, else Pillow), "cpu" or "device"; "device" is fingerprinted
-
-    [catalog]
-    db = ""                   # the catalog file; "" means <user data dir>/catalog.db
-
-    [watch]                   # scan and watch
-    settle_seconds = 2.0      # a file must keep its size and mtime this long before it is scored
-    poll_interval_seconds = 0.1  # how often the queue is looked at when it is idle
-    scan_batch = 8            # photos per scoring batch and catalog transaction
-    triage_over = 50          # more photos than this waiting with no score at all get provisional scores
-                              # first (the quick "global" protocol), then the exact ones; a negative value
-                              # turns triage off
-
-    [flags]                   # the low-quality flags
-    bottom_percent = 15.0     # flag the bottom N % of each folder
-    threshold = 0.5           # also flag a fused score below this (default: unset, no threshold)
-
-    [xmp]
-    naming = "adobe"          # "adobe" (IMG_0001.xmp) or "darktable" (IMG_0001.CR2.xmp)
-    write_score = false       # also write curator:Score
-    map = ""                  # verdict mapping, "reject=-1:Red,keep=3"; "" means the defaults
-    machine = "keyword"       # where machine verdicts (weak, auto-rejected) go: "keyword" (curator|weak),
-                              # "label:COLOUR" (e.g. "label:Purple"), or "legacy" (ratings and labels
-                              # like the user's own: undecided = 3 stars, auto reject = -1 + Red)
-
-    [bursts]
-    gap_seconds = 2.0         # frames closer than this in time may form a burst
-    similarity = 0.9          # and must look this alike (cosine of their CLIP embeddings)
-
-    [taste]                   # the taste model (`curator learn`)
-    keep_rating = 3           # a rating of this many stars or more is a keep
-    reject_rating = 1         # a rating from 1 to this many stars is a reject
-    min_per_class = 20        # learn only from at least this many keeps and as many rejects
-    retrain_every = 50        # watch retrains after this many new decisions
-
-    [dimensions]              # the quality dimensions (defaults: iqa_engine/dimensions.toml)
-    noise = [["a clean photo", "a noisy photo"], ["a smooth photo", "a grainy photo"]]
-                              # NAME = [[positive, negative], ...]: a default's name replaces its
-                              # pairs, a new name adds a dimension, [] removes one
-
-    [reasons]                 # why a frame is weak: the rule's constants (curator.rules.reasons.ReasonRules)
-    tail_share = 0.1          # the worst share of a folder on a dimension
-    min_folder = 4            # photos with a value before folder-relative guards apply
-    focus_ratio = 0.25        # blurry: focus relative to contrast under this x the folder's median
-    focus_floor = 0.01        #   or under this, whatever the folder
-    noise_ratio = 2.5         # noisy: noise sigma over this x the folder's median
-    noise_min = 6.0           #   and over this (8-bit levels)
-    noise_max = 15.0          #   or over this, whatever the folder
-    dark_highlights = 150.0   # too-dark: the brightest 1 % stays under this luma (0-255)
-    dark_ratio = 0.6          #   and mean luma under this x the folder's median
-    dark_mean = 32.0          #   or under this, whatever the folder
-    clip_share = 0.05         # too-bright: over this share clipped to white
-    clip_ratio = 2.0          #   and over this x the folder's median share
-    clip_max = 0.25           #   or over this share, whatever the folder
-    bright_ratio = 1.25       # too-bright too: mean luma over this x the folder's median
-    bright_clip = 0.01        #   with over this share clipped
-    flat_spread = 64.0        # flat: 5-95 % luma spread under this (levels)
-    flat_ratio = 0.5          #   and under this x the folder's median
-    flat_floor = 32.0         #   or under this, whatever the folder
-    cast_min = 0.2            # colour-cast: grey-world deviation over this
-    cast_ratio = 3.0          #   and over this x the folder's median
-    cast_max = 0.6            #   or over this, whatever the folder
-    composition_max = 0.5     # composition: in the folder's worst tail_share and under this
-
-    [gallery]
-    tile_number = "rank"      # on each tile: "rank" (3/24 in its folder), "percentile" (top 12%) or "raw"
-
-    [tags]                    # keywords (iqa_engine.keywords; README, "Keywords")
-    vocabulary = ""           # a terms file replacing the built-in vocabulary; "" means the built-in one
-    extra = []                # more terms, each "keyword" or "keyword = phrase used in the prompts"
-    top_k = 5                 # at most this many keywords per photo
-    threshold = 0.05          # a keyword's confidence (softmax over the vocabulary) must reach this
-    margin = 0.0              # and its cosine must beat the neutral prompt's by this much
-
-    [duplicates]              # curator dupes and the gallery's Duplicates view (curator.rules.duplicates)
-    similarity = 0.95         # cosine of the standard CLIP embeddings, at least
-    max_distance = 6          # perceptual-hash bits (of 64) that may differ, at most
-
-    [scale]                   # scan on a Ray cluster (pip install ".[ray]")
-    ray = ""                  # "" (score here), "auto" (the cluster `ray start` runs on this machine),
-                              # "local" (a one-machine cluster started by the scan) or "HOST:PORT"
-    ray_actors = 0            # scoring actors; 0: one per GPU, else one per CPU of the cluster
+Every table and key is described once, in TABLE_HELP and KEY_HELP below; the
+reference page docs/reference/settings.md is generated from them and from the
+defaults themselves (docs/gen_reference.py).
 """
 
 from __future__ import annotations
@@ -159,7 +63,7 @@ class Settings:
     # [engine]: the EngineConfig fields in ENGINE_KEYS, with EngineConfig's own defaults.
     # "exact": the paper's computation (fp32, every window through the whole network).
     # "fast": the ResNet trunk once per photo (trunk "shared") and the reduced precision the
-    # hardware runs faster (precision "auto"); see README, Performance.
+    # hardware runs faster (precision "auto"); see docs/performance.md.
     preset: str = "exact"
     method: str = _ENGINE.method
     model: str = _ENGINE.model
@@ -326,6 +230,110 @@ TOML_KEYS: dict[tuple[str, str], str] = {
 WHOLE_TABLES: dict[str, str] = {"reasons": "reasons"}
 WHOLE_TABLES_READ: dict[str, Callable[[Mapping[str, Any]], Any]] = {"reasons": ReasonRules.from_table}
 TABLES: tuple[str, ...] = (*dict.fromkeys(table for table, _ in TOML_KEYS), "dimensions", *WHOLE_TABLES)
+
+# What each table is for, and what each key sets (Markdown). The settings reference is generated from these
+# and from the defaults above (docs/gen_reference.py); tests/test_docs_reference.py fails on a key without one.
+TABLE_HELP: dict[str, str] = {
+    "engine": "What scores, and how (`iqa_engine.EngineConfig`). Each key is also one of the engine options of "
+              "`score`, `model info`, `scan`, `watch`, `gallery --watch`, `tags`, `search` and `bench`.",
+    "catalog": "Where the catalog lives.",
+    "watch": "The queue of `scan` and `watch`.",
+    "flags": "The low-quality flags. They apply only until `curator flag` (or the gallery) stores a policy "
+             "in the catalog.",
+    "xmp": "XMP sidecars: `curator xmp write`, `watch --xmp` and the gallery's Write XMP.",
+    "bursts": "Which frames form a burst.",
+    "taste": "The taste model (`curator learn`).",
+    "dimensions": "The quality dimensions. This table has no fixed keys: each key names a dimension, "
+                  "`NAME = [[positive, negative], ...]`. A default's name replaces its prompt pairs, a new name "
+                  "adds a dimension, and `[]` removes one. `config show` prints the defaults commented out, and "
+                  "your overrides as set.",
+    "reasons": "Why a frame is weak: the constants of the rule (`curator.rules.reasons.ReasonRules`).",
+    "gallery": "The gallery window.",
+    "tags": "Keywords (`iqa_engine.keywords`).",
+    "duplicates": "`curator dupes` and the gallery's Duplicates view (`curator.rules.duplicates`).",
+    "scale": 'Scanning on a Ray cluster (`pip install ".[ray]"`).',
+}
+KEY_HELP: dict[tuple[str, str], str] = {
+    ("engine", "preset"): '`"exact"` (the paper\'s computation: fp32, every window through the whole network) or '
+                          '`"fast"` (the ResNet trunk once per photo and the reduced precision the hardware runs '
+                          'faster: an approximation)',
+    ("engine", "method"): '`"maclip"` or `"qualiclip"` (needs QualiCLIP\'s checkpoint as `weights`)',
+    ("engine", "model"): "an open_clip model name, or the path to a model-config JSON",
+    ("engine", "pretrained"): "an open_clip pretrained tag (ignored when `weights` is set)",
+    ("engine", "weights"): "a local weights file instead of the tag (OpenAI `.pt`, an open_clip checkpoint or "
+                           "`.safetensors`)",
+    ("engine", "activation"): '`"auto"` (what open_clip\'s pretrained registry says the weights were trained '
+                              'with), `"quickgelu"` or `"gelu"`',
+    ("engine", "device"): '`"auto"` (CUDA, then MPS, then the CPU), `"cpu"`, `"cuda"`, `"cuda:N"` or `"mps"`',
+    ("engine", "protocol"): 'the views: `"koniq"`, `"spaq"` or `"global"`',
+    ("engine", "mode"): '`"fused"`, `"cosine"` or `"magnitude"`',
+    ("engine", "precision"): '`"fp32"`, `"bf16"`, `"fp16"` or `"auto"`',
+    ("engine", "trunk"): '`"windows"` (exact) or `"shared"` (faster, approximate)',
+    ("engine", "batch_views"): "views per forward pass",
+    ("engine", "decode_workers"): "threads decoding photos ahead of the model",
+    ("engine", "backend"): 'who runs the image tower on the CPU: `"auto"` (the fastest installed runtime that '
+                           'gives the same score), `"torch"`, `"openvino"` or `"onnxruntime"`; the '
+                           '`CURATOR_BACKEND` environment variable overrides it',
+    ("engine", "decoder"): 'who decodes JPEGs: `"auto"` (nvJPEG on a CUDA GPU when a timed decode beats the '
+                           'CPU\'s draft decoding, else Pillow), `"cpu"` or `"device"` (its pixels differ '
+                           'slightly, so its scores have a fingerprint of their own)',
+    ("catalog", "db"): 'the catalog file; `""` means `<user data dir>/catalog.db`; `--db` and the `CURATOR_DB` '
+                       'environment variable override it',
+    ("watch", "settle_seconds"): "a file must keep its size and mtime this long before it is scored",
+    ("watch", "poll_interval_seconds"): "how often an idle queue is looked at",
+    ("watch", "scan_batch"): "photos per scoring batch and catalog transaction",
+    ("watch", "triage_over"): 'more photos than this waiting with no score at all get provisional scores first '
+                              '(the quick `"global"` protocol), then the exact ones; a negative value turns '
+                              'triage off',
+    ("flags", "bottom_percent"): "flag the bottom N % of each folder",
+    ("flags", "threshold"): "also flag a fused score below this (unset: no threshold)",
+    ("xmp", "naming"): '`"adobe"` (`IMG_0001.xmp`) or `"darktable"` (`IMG_0001.CR2.xmp`)',
+    ("xmp", "write_score"): "also write `curator:Score`",
+    ("xmp", "map"): 'the verdict mapping, as `--map` (`"reject=-1:Red,keep=3"`); `""` means the defaults',
+    ("xmp", "machine"): 'where machine verdicts (weak, auto-rejected) go: `"keyword"` (`curator|weak`), '
+                        '`"label:COLOUR"` (e.g. `"label:Purple"`), or `"legacy"` (ratings and labels like your '
+                        'own: undecided = 3 stars, auto reject = −1 + Red)',
+    ("bursts", "gap_seconds"): "frames closer than this in time may form a burst",
+    ("bursts", "similarity"): "and must look this alike (cosine of their CLIP embeddings)",
+    ("taste", "keep_rating"): "a rating of this many stars or more is a keep",
+    ("taste", "reject_rating"): "a rating from 1 to this many stars is a reject",
+    ("taste", "min_per_class"): "learn only from at least this many keeps and as many rejects",
+    ("taste", "retrain_every"): "`watch` retrains after this many new decisions",
+    ("reasons", "tail_share"): "the worst share of a folder on a quality dimension",
+    ("reasons", "min_folder"): "photos with a value before folder-relative guards apply",
+    ("reasons", "focus_ratio"): "`blurry`: focus relative to contrast under this × the folder's median",
+    ("reasons", "focus_floor"): "`blurry`: or under this, whatever the folder",
+    ("reasons", "noise_ratio"): "`noisy`: noise σ over this × the folder's median",
+    ("reasons", "noise_min"): "`noisy`: and over this (8-bit levels)",
+    ("reasons", "noise_max"): "`noisy`: or over this, whatever the folder",
+    ("reasons", "dark_highlights"): "`too-dark`: the brightest 1 % of the frame stays under this luma (0–255)",
+    ("reasons", "dark_ratio"): "`too-dark`: and its mean luma is under this × the folder's median",
+    ("reasons", "dark_mean"): "`too-dark`: or under this, whatever the folder",
+    ("reasons", "clip_share"): "`too-bright`: over this share of pixels clipped to white",
+    ("reasons", "clip_ratio"): "`too-bright`: and over this × the folder's median share",
+    ("reasons", "clip_max"): "`too-bright`: or over this share, whatever the folder",
+    ("reasons", "bright_ratio"): "`too-bright` too: mean luma over this × the folder's median",
+    ("reasons", "bright_clip"): "`too-bright` too: with over this share clipped",
+    ("reasons", "flat_spread"): "`flat`: 5–95 % luma spread under this many levels",
+    ("reasons", "flat_ratio"): "`flat`: and under this × the folder's median",
+    ("reasons", "flat_floor"): "`flat`: or under this, whatever the folder",
+    ("reasons", "cast_min"): "`colour-cast`: grey-world deviation over this",
+    ("reasons", "cast_ratio"): "`colour-cast`: and over this × the folder's median",
+    ("reasons", "cast_max"): "`colour-cast`: or over this, whatever the folder",
+    ("reasons", "composition_max"): "`composition`: in the folder's worst `tail_share` and under this",
+    ("gallery", "tile_number"): 'on each tile: `"rank"` (3/24 in its folder), `"percentile"` (top 12%) or '
+                                '`"raw"` (the fused score)',
+    ("tags", "vocabulary"): 'a terms file replacing the built-in vocabulary; `""` means the built-in one',
+    ("tags", "extra"): 'more terms, each `"keyword"` or `"keyword = phrase used in the prompts"`',
+    ("tags", "top_k"): "at most this many keywords per photo",
+    ("tags", "threshold"): "a keyword's confidence (softmax over the vocabulary) must reach this",
+    ("tags", "margin"): "and its cosine must beat the neutral prompt's by this much",
+    ("duplicates", "similarity"): "cosine of the standard CLIP embeddings, at least",
+    ("duplicates", "max_distance"): "perceptual-hash bits (of 64) that may differ, at most",
+    ("scale", "ray"): '`""` (score here), `"auto"` (the cluster `ray start` runs on this machine), `"local"` '
+                      '(a one-machine cluster started by the scan) or `"HOST:PORT"`, as `--ray`',
+    ("scale", "ray_actors"): "scoring actors; 0: one per GPU, else one per CPU of the cluster",
+}
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -46,8 +46,10 @@ def build_window(settings: Settings, *, folder: str | None = None, cache_dir: Pa
 def run_gallery(settings: Settings, *, folder: str | None = None, watch_dirs: Sequence[str] = (),
                 screenshot: str | Path | None = None, cache_dir: Path | str | None = None,
                 screenshot_timeout: float = 60.0, screenshot_view: str = "grid",
-                screenshot_size: tuple[int, int] | None = None) -> int:
-    """Open the window (or render it once to a PNG) and return the exit code."""
+                screenshot_size: tuple[int, int] | None = None, notice: str | None = None) -> int:
+    """Open the window (or render it once to a PNG) and return the exit code.
+
+    notice: a standing line in the title and the status bar (the demo's: its scores mean nothing)."""
     app = get_app()
     _quiet_qt_noise()
     from ui.session_state import open_settings
@@ -55,6 +57,8 @@ def run_gallery(settings: Settings, *, folder: str | None = None, watch_dirs: Se
     # an interactive window reopens where it was left; a screenshot neither reads nor writes that
     window = build_window(settings, folder=folder, cache_dir=cache_dir,
                           remember=open_settings() if screenshot is None else None)
+    if notice:
+        show_notice(window, notice)
     if watch_dirs:
         from ui.background.watch_runner import WatchRunner
 
@@ -75,6 +79,12 @@ def run_gallery(settings: Settings, *, folder: str | None = None, watch_dirs: Se
     finally:
         window.shutdown()
         window.deleteLater()
+
+
+def show_notice(window: GalleryWindow, text: str) -> None:
+    """Say it in the title bar and, for a screenshot too, in the status bar."""
+    window.setWindowTitle(f"{window.windowTitle()} — {text}")
+    window.status.show_notice(text)
 
 
 _NOISE = ("propagateSizeHints",)  # the offscreen platform's harmless complaint, once per window

@@ -52,10 +52,13 @@ class GalleryStatusBar(QStatusBar):
         self.busy_label.setStyleSheet(f"color: {theme.WEAK.name()};")
         self.watch_label = QLabel("")
         self.catalog_label = QLabel(str(db_path))
+        self.notice_label = QLabel("")  # what must stay in view, such as a demo's random-weight scores
+        self.notice_label.setStyleSheet(f"color: {theme.WEAK.name()}; font-weight: bold;")
         self.addWidget(self.summary_label)
         self.addWidget(self.message_label, 1)
         self.addWidget(self.busy_label)
         self.addPermanentWidget(self.watch_label)
+        self.addPermanentWidget(self.notice_label)
         self.addPermanentWidget(self.catalog_label)
 
     def say(self, text: str, details: str | None = None) -> None:
@@ -71,6 +74,13 @@ class GalleryStatusBar(QStatusBar):
         text = busy_text(job, seconds)
         if text != self.busy_label.text():
             self.busy_label.setText(text)
+
+    def show_notice(self, text: str) -> None:
+        """A standing notice, in view for the whole session (never replaced by the last message). It takes
+        the catalog path's place, which moves to its tooltip, so the window keeps its smallest width."""
+        self.notice_label.setText(text)
+        self.notice_label.setToolTip(str(self.db_path))
+        self.catalog_label.hide()
 
     def show_read_only(self) -> None:
         self.catalog_label.setText(f"{self.db_path} (read-only)")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QShortcut
 from PySide6.QtWidgets import QListView, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
 from curator.settings import Settings
@@ -37,7 +37,8 @@ from ui.detail.pane import DetailPane
 from ui.detail.sync import DetailSync
 from ui.actions.duplicates_view import DuplicatesActions
 from ui.grid.gallery_model import GalleryModel
-from ui.grid.grid_view import Command, GalleryView, hint_text
+from ui.grid.grid_view import WINDOW_KEYS, Command, GalleryView, hint_text
+from ui.grid.key_names import key_sequence
 from ui.viewers.loupe import LoupeView
 from ui.viewers.loupe_images import LoupeImages, screen_long_side
 from ui.viewers.loupe_sync import LoupeSync
@@ -160,7 +161,9 @@ class GalleryWindow(QMainWindow):
         self.duplicates = DuplicatesActions(self.worker, self.model, folder=lambda: self.proxy.folder,
                                             say=self.status.say, confirm=lambda title, text: self.confirm(title, text),
                                             can_write=self._can_write, window=self)
-        self.find_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        # the window's own keys (WINDOW_KEYS: Ctrl+F), whatever view has the focus
+        search_key = next(binding for binding, name in WINDOW_KEYS.items() if name == "search")
+        self.find_shortcut = QShortcut(key_sequence(search_key), self)
         self.find_shortcut.activated.connect(self.search.open)
         self._update_hint()
 

@@ -214,7 +214,7 @@ def format_quality(result: dict, engine, list_path: Path) -> str:
     meaning = ("fused is MA-CLIP, cosine is CLIP-IQA, magnitude is the magnitude cue alone" if cfg.method == "maclip"
                else f"fused and cosine are {cfg.method}'s score, magnitude is the magnitude cue of its feature")
     lines.append(f"* the --mode shown first; {meaning}. "
-                 "PLCC and RMSE after the 5-parameter logistic mapping; the paper's figures are in the README, under 'The paper's figures'.")
+                 "PLCC and RMSE after the 5-parameter logistic mapping; the paper's figures are in the docs, The score › The paper's figures.")
     lines.append(f"{result['seconds']:.1f} s, {result['scored'] / result['seconds']:.2f} images/s"
                  if result["seconds"] > 0 else "")
     return "\n".join(lines).rstrip()

@@ -82,4 +82,4 @@ def checkpoint(conn: sqlite3.Connection) -> None:
 def lost_changes_message(db: Path, have: int, marked: int) -> str:
     return (f"the catalog {db} is older than its last recorded change ({marked - have} committed change(s) "
             f"missing): its -wal file was probably deleted after a crash; scores will be redone, but "
-            f"decisions made since its last checkpoint are lost (README, Reliability, says how to recover)")
+            f"decisions made since its last checkpoint are lost (the docs, Workflow and XMP › Reliability, say how to recover)")

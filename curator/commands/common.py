@@ -43,7 +43,7 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--batch-views", type=int, dest="batch_views", help="views per forward pass (default 72)")
     g.add_argument("--fast", action="store_const", const="fast", dest="preset",
                    help="the fast preset: ResNet trunk once per photo, and bf16/fp16 where the hardware runs "
-                        "them faster (an approximation of the exact score; see README, Performance)")
+                        "them faster (an approximation of the exact score; see the docs, Performance)")
     g.add_argument("--exact", action="store_const", const="exact", dest="preset",
                    help="the paper's exact computation (the default; overrides preset = \"fast\" in settings)")
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from curator.commands.common import add_db_option, add_engine_options, settings_from_args
 from curator.errors import UserError
+from curator.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--folder", metavar="DIR", help="show only this folder (shoot) and its subfolders")
     p.add_argument("--watch", metavar="DIR", nargs="+", action="extend", default=[],
                    help="also watch these folders and score new photos in the background (loads the model)")
+    add_screenshot_options(p)
+    add_engine_options(p)  # used by --watch only
+    p.set_defaults(run=run)
+
+
+def add_screenshot_options(p: argparse.ArgumentParser) -> None:
+    """--screenshot, --view, --size: the gallery's, and the demo's."""
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="render the window once (catalog loaded, thumbnails done, first photo's details open), "
                         "save it as a PNG and exit")
@@ -29,30 +38,40 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "compare and survey: the first burst, when there is one)")
     p.add_argument("--size", metavar="WxH", type=_size,
                    help="with --screenshot: the window's size in pixels, e.g. 1366x768 (default 1440x900)")
-    add_engine_options(p)  # used by --watch only
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    if args.screenshot is not None and Path(args.screenshot).suffix.lower() != ".png":
-        raise UserError(f"--screenshot needs a .png file name, not {args.screenshot!r}")
     watch_dirs = [str(Path(d).expanduser()) for d in args.watch]
     for d in watch_dirs:
         if not Path(d).is_dir():
             raise UserError(f"--watch: not a folder: {d}")
     folder = str(Path(args.folder).expanduser().resolve()) if args.folder else None
-    _check_catalog(settings.db_path)
-    _choose_qt_platform(screenshot=args.screenshot is not None)
+    return open_gallery(settings, args, folder=folder, watch_dirs=watch_dirs)
 
+
+def open_gallery(settings: Settings, args: argparse.Namespace, *, folder: str | None = None,
+                 watch_dirs: Sequence[str] = (), notice: str | None = None) -> int:
+    """The window on settings' catalog (or, with args.screenshot, its picture): the one way into `ui`
+    from the commands, so `curator demo` opens it here too. notice: a standing line in the window."""
+    check_window_options(args)
+    _check_catalog(settings.db_path)
     try:
         from ui.app import run_gallery
     except ImportError as exc:  # PySide6 missing or its Qt libraries not loadable
         raise UserError(f"the gallery needs PySide6 and a working Qt: {exc}") from None
+    return run_gallery(settings, folder=folder, watch_dirs=watch_dirs, screenshot=args.screenshot,
+                       screenshot_view=args.view, screenshot_size=args.size, notice=notice)
+
+
+def check_window_options(args: argparse.Namespace) -> None:
+    """--screenshot, --view and --size, and a display to show a window on: one-line errors (exit 2)
+    before any work is done."""
+    if args.screenshot is not None and Path(args.screenshot).suffix.lower() != ".png":
+        raise UserError(f"--screenshot needs a .png file name, not {args.screenshot!r}")
     if args.screenshot is None and (args.view != "grid" or args.size is not None):
         raise UserError("--view and --size go with --screenshot FILE.png")
-    return run_gallery(settings, folder=folder, watch_dirs=watch_dirs, screenshot=args.screenshot,
-                       screenshot_view=args.view, screenshot_size=args.size)
+    _choose_qt_platform(screenshot=args.screenshot is not None)
 
 
 def _size(text: str) -> tuple[int, int]:

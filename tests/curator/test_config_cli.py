@@ -87,14 +87,3 @@ def test_a_key_outside_its_table_names_the_table(tmp_path: Path, text: str, expe
     (tmp_path / "settings.toml").write_text(text)
     with pytest.raises(SettingsError, match=re.escape(expected)):
         load_settings(tmp_path / "settings.toml", environ={})
-
-
-def test_every_settings_key_is_documented() -> None:
-    import curator.settings
-
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    for table, key in TOML_KEYS:
-        assert re.search(rf"^    {key} = ", curator.settings.__doc__ or "", re.M), (table, key)
-        assert re.search(rf"^{key} = ", readme, re.M), (table, key)
-    for table in {t for t, _ in TOML_KEYS}:
-        assert f"[{table}]" in readme

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from ui import theme
 from ui.grid.delegate import TILE, TileDelegate
+from ui.grid.key_names import Binding, keys_label
 from ui.rules.ordering import FILTERS, short_folder
 
 if TYPE_CHECKING:
@@ -94,8 +96,29 @@ def reflow(viewport_width: int, tile: QSize) -> QSize:
     return QSize(max(tile.width(), usable // cols), tile.height())
 
 
-KEYS_HINT = ("P pick · X reject · U unflag · 0–5 rate · S burst · ⇧X keep best · E/Enter loupe · Z 100 % · "
-             "Space details · H heatmap · Ctrl+F search")
+# Keys the window binds whatever view has the focus (a QShortcut each): (key, modifiers) -> command name
+WINDOW_KEYS: dict[Binding, str] = {(int(Qt.Key.Key_F), _CTRL): "search"}
+
+
+def command_id(command: Command) -> str:
+    """How the key guides name a grid command: "toggle_burst", "decide:flag=pick", "decide:rating=3"."""
+    return command.name + "".join(f":{k}={v}" for k, v in command.changes)
+
+
+def grid_bindings() -> list[tuple[Binding, str]]:
+    """Every key the grid and the window bind, with its command's id, in the maps' order."""
+    out = [(binding, command_id(command)) for binding, command in KEYMAP.items()]
+    out += [((key, _NONE), "thumbnail_larger" if step > 0 else "thumbnail_smaller") for key, step in THUMB_KEYS.items()]
+    return out + list(WINDOW_KEYS.items())
+
+
+# The bottom toolbar's reminder: (command ids, word), its keys read from the maps (`?` lists them all)
+_HINT = (("decide:flag=pick", "pick"), ("decide:flag=reject", "reject"), ("decide:flag=None", "unflag"),
+         ("decide:rating=*", "rate"), ("toggle_burst", "burst"), ("reject_burst_others", "keep best"),
+         ("open_loupe", "loupe"), ("open_loupe_zoomed", "100 %"), ("toggle_detail", "details"),
+         ("toggle_heatmap", "heatmap"), ("search", "search"))
+KEYS_HINT = " · ".join(
+    f"{keys_label((b for b, c in grid_bindings() if fnmatchcase(c, pattern)), '/')} {word}" for pattern, word in _HINT)
 
 
 def hint_text(db_path: Path, open_error: str | None, loaded: bool, photos: int, filter_label: str,
