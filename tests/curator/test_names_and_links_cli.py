@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from curator.catalog import Catalog
-from iqa_engine.testing import sample_photos, write_jpeg
+from iqa_engine.testing import sample_photos, write_burst_shoot, write_jpeg
 from cli_support import run_cli
 from ui.demo_catalog import add_photo
 
@@ -78,4 +78,34 @@ def test_csv_export_neutralises_formulas_in_text_cells_only(capsys, tmp_path, ti
     data = json.loads(run_cli(capsys, "export", "--format", "json", "--db", db)[1])
     assert set(FORMULA_NAMES) <= {r["name"] for r in data}
     assert {r["exposure_bias"] for r in data if r["name"] == "under.jpg"} == {-0.7}
+
+
+def test_list_shows_control_characters_escaped_one_line_per_photo(capsys, tmp_path, tiny_model):
+    folder = shoot_with(tmp_path / "shoot", CONTROL_NAMES)
+    db = tmp_path / "catalog.db"
+    scan(capsys, db, folder, tiny_model)
+    code, out, _ = run_cli(capsys, "list", "--db", db)
+    assert code == 0 and "\r" not in out
+    lines = out.splitlines()
+    assert len(lines) == 1 + 5 + len(CONTROL_NAMES)
+    for escaped in ("cr\\ronly.jpg", "lf\\nonly.jpg", "cr\\r\\nlf.jpg"):
+        assert sum(line.endswith(f"{folder}/{escaped}") for line in lines) == 1
+    # --json stays lossless: JSON escapes the control characters itself
+    data = json.loads(run_cli(capsys, "list", "--json", "--db", db)[1])
+    assert set(CONTROL_NAMES) <= {Path(r["path"]).name for r in data}
+
+
+def test_list_bursts_shows_control_characters_escaped(capsys, tmp_path, tiny_model):
+    folder = write_burst_shoot(tmp_path / "day\none")
+    (folder / "B2.jpg").rename(folder / "B\r2.jpg")
+    db = tmp_path / "catalog.db"
+    scan(capsys, db, folder, tiny_model)
+    code, out, _ = run_cli(capsys, "list", "--bursts", "--db", db)
+    assert code == 0 and "\r" not in out
+    lines = out.splitlines()
+    assert f"burst of 3 in {tmp_path}/day\\none" in lines
+    assert sum(line.endswith(" B\\r2.jpg") for line in lines) == 1
+    assert lines[-1] == "2 group(s) of 6 frame(s); 1 frame(s) in no burst"
+    data = json.loads(run_cli(capsys, "list", "--bursts", "--json", "--db", db)[1])
+    assert data[0]["folder"] == str(folder) and "B\r2.jpg" in {f["name"] for f in data[0]["frames"]}
 
