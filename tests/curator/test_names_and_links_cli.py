@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,48 @@ def test_list_bursts_shows_control_characters_escaped(capsys, tmp_path, tiny_mod
     data = json.loads(run_cli(capsys, "list", "--bursts", "--json", "--db", db)[1])
     assert data[0]["folder"] == str(folder) and "B\r2.jpg" in {f["name"] for f in data[0]["frames"]}
 
+
+@pytest.fixture()
+def linked_library(tmp_path):
+    """library/trip -> elsewhere/trip: the photos live in a folder the library reaches through a symlink."""
+    real = tmp_path / "elsewhere" / "trip"
+    for name, arr in sample_photos().items():
+        write_jpeg(real / f"{name}.jpg", arr)
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "trip").symlink_to(real, target_is_directory=True)
+    return library, real
+
+
+def decisions(capsys, db: Path) -> dict[str, tuple[object, object, object]]:
+    rows = json.loads(run_cli(capsys, "list", "--json", "--db", db)[1])
+    return {Path(r["path"]).name: (r["flag"], r["flag_source"], r["rating"]) for r in rows}
+
+
+def test_flag_finds_a_photo_in_a_symlinked_folder_by_link_or_real_path(capsys, tmp_path, tiny_model, monkeypatch,
+                                                                         linked_library):
+    library, real = linked_library
+    db = tmp_path / "catalog.db"
+    scan(capsys, db, library, tiny_model)
+    rows = json.loads(run_cli(capsys, "list", "--json", "--db", db)[1])
+    assert {r["path"] for r in rows} == {str(library / "trip" / p.name) for p in real.iterdir()}  # as walked
+
+    code, out, err = run_cli(capsys, "flag", library / "trip" / "astronaut.jpg", "--set", "pick", "--db", db)
+    assert (code, err) == (0, "") and "set a decision on 1 photo(s)" in out
+    code, out, err = run_cli(capsys, "flag", real / "coffee.jpg", "--set", "reject", "--db", db)
+    assert (code, err) == (0, "") and "set a decision on 1 photo(s)" in out
+    monkeypatch.chdir(library)
+    code, out, err = run_cli(capsys, "flag", os.path.join("trip", "rocket.jpg"), "--rating", "4", "--db", db)
+    assert (code, err) == (0, "")
+    monkeypatch.chdir(real.parent)
+    code, out, err = run_cli(capsys, "flag", os.path.join("trip", "chelsea.jpg"), "--rating", "2", "--db", db)
+    assert (code, err) == (0, "")
+
+    got = decisions(capsys, db)
+    assert got["astronaut.jpg"] == ("pick", "user", 0)
+    assert got["coffee.jpg"] == ("reject", "user", 0)
+    assert got["rocket.jpg"][2] == 4 and got["chelsea.jpg"][2] == 2
+    assert len(rows) == len(got)  # no photo was added under the real path
+
+    code, _, err = run_cli(capsys, "flag", real / "nothere.jpg", "--set", "pick", "--db", db)
+    assert code == 1 and err == f"curator: {real / 'nothere.jpg'}: not in the catalog\n"
