@@ -9,7 +9,7 @@ import numpy as np
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import CatalogError
-from curator.catalog.paths import from_db, to_db
+from curator.catalog.paths import all_to_db, from_db, to_db
 from curator.catalog.recording import decode_views
 from curator.catalog.records import SORTS, GalleryRow, PhotoDetail
 from curator.catalog.sql import GALLERY_SELECT, LATEST_SCORE, gallery_row, in_chunks, scope_clause
@@ -98,6 +98,20 @@ class ReadingMixin(CatalogBase):
     def photo_id_for_path(self, path: str | os.PathLike[str]) -> int | None:
         rows = self._read("SELECT id FROM photos WHERE path = ?", (to_db(str(path)),))
         return rows[0][0] if rows else None
+
+    def photo_id_resolving_to(self, real: str, names: Iterable[str]) -> int | None:
+        """The photo, named `names` in the catalog, whose stored path resolves to `real` (a resolved path).
+
+        A photo walked through a symlinked folder is stored under the link's path; asked for by its real
+        path, it is found here. Only rows of those names are resolved, so the cost stays small."""
+        wanted = all_to_db(sorted(set(names)))
+        if not wanted:
+            return None
+        marks = ", ".join("?" * len(wanted))
+        for pid, path in self._read(f"SELECT id, path FROM photos WHERE name IN ({marks}) ORDER BY id", wanted):
+            if os.path.realpath(from_db(path)) == real:
+                return int(pid)
+        return None
 
     def path_status(self, path: str | os.PathLike[str]) -> str | None:
         """The status of the photo at this path, or None when the catalog does not know it."""

@@ -27,6 +27,8 @@ COLUMNS = (
 # then one column per quality dimension stored ("dimension_sharpness", ...) and per classic measurement
 # ("measure_focus", ...; iqa_engine.measures.SCALAR_NAMES)
 DIMENSION_PREFIX, MEASURE_PREFIX = "dimension_", "measure_"
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV-injection list).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -81,11 +83,15 @@ def _flat(rec: dict[str, Any]) -> dict[str, Any]:
 def write(out: IO[str], fmt: str, records: Iterable[dict[str, Any]], columns: Sequence[str] = COLUMNS) -> int:
     n = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        # Every text cell quoted: QUOTE_MINIMAL with a "\n" terminator leaves a lone "\r" in a name bare,
+        # and a reader then ends the row there.
+        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n",
+                                quoting=csv.QUOTE_NONNUMERIC)
         writer.writeheader()
         for rec in records:
-            row = {k: ("" if rec.get(k) is None else rec.get(k)) for k in columns}
-            row["keywords"] = "; ".join(k["keyword"] for k in rec.get("keywords") or ())  # confidence in JSON
+            row = {k: csv_cell(rec.get(k)) for k in columns}
+            # "; "-separated here, with their confidence in JSON
+            row["keywords"] = csv_cell("; ".join(k["keyword"] for k in rec.get("keywords") or ()))
             writer.writerow(row)
             n += 1
         return n
@@ -99,6 +105,16 @@ def write(out: IO[str], fmt: str, records: Iterable[dict[str, Any]], columns: Se
         n += 1
     out.write("\n]\n" if n else "]\n")
     return n
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: None empty, numbers as they are, text that a spreadsheet would run as a formula
+    behind a single quote (as OWASP recommends), so a file name shows as text and never runs."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def _write_atomically(path: Path, fmt: str, records: Iterable[dict[str, Any]], columns: Sequence[str]) -> int:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curator.commands.common import add_db_option, add_policy_options, settings_from_args
 from curator.commands.policy_options import describe_policy, policy_overrides, resolve_policy
 from curator.errors import EXIT_OK, UserError
+
+if TYPE_CHECKING:
+    from curator.catalog import Catalog
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,7 +44,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from curator.actions import culling
     from curator.catalog import UNCHANGED, Catalog
-    from curator.disk.identity import normalize_path
 
     settings = settings_from_args(args)
     if args.bursts:
@@ -57,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                 raise UserError("with PATHs, say what to set: --set pick|reject|none, --rating N or --label COLOUR")
             unknown = []
             for raw in args.paths:
-                pid = catalog.photo_id_for_path(normalize_path(os.path.expanduser(raw)))
+                pid = photo_id_for_argument(catalog, raw)
                 if pid is None:
                     unknown.append(raw)
                     continue
@@ -91,6 +93,23 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def photo_id_for_argument(catalog: Catalog, raw: str) -> int | None:
+    """The photo a PATH argument names, by whichever path reaches it.
+
+    A photo walked through a symlinked folder is stored under the link's path, a file scanned by itself
+    with its folder's links resolved; so the argument is tried as given, absolute, with its folder's links
+    resolved, fully resolved, and last against the resolved paths of the catalog's photos of that name."""
+    from curator.disk.identity import normalize_path
+
+    given = os.path.expanduser(raw)
+    real = os.path.realpath(given)
+    for path in dict.fromkeys((given, os.path.abspath(given), normalize_path(given), real)):
+        pid = catalog.photo_id_for_path(path)
+        if pid is not None:
+            return pid
+    return catalog.photo_id_resolving_to(real, (os.path.basename(given), os.path.basename(real)))
+
+
 def run_bursts(settings: Any, folder_arg: str | None, dry_run: bool) -> int:
     """`curator flag --bursts`: "reject all but the best" in every burst under --folder (or everywhere)."""
     from curator.actions import culling
@@ -98,7 +117,7 @@ def run_bursts(settings: Any, folder_arg: str | None, dry_run: bool) -> int:
 
     under = os.path.realpath(os.path.expanduser(folder_arg)) if folder_arg else None
     if under is not None and not os.path.isdir(under):
-        raise UserError(f"{folder_arg}: not a folder")
+        raise UserError(f"{shown(folder_arg)}: not a folder")
     with Catalog.open(settings.db_path, create=False) as catalog:
         folders = catalog.folders(under=[under]) if under is not None else None
         decisions = culling.reject_all_but_best(catalog, folders, gap_seconds=settings.burst_gap_seconds,

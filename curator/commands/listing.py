@@ -10,6 +10,7 @@ import sys
 from typing import Any, Hashable, cast
 
 from curator.commands.common import add_db_option, settings_from_args
+from curator.display import shown
 from curator.errors import EXIT_OK, UserError
 from curator.rules.reasons import VOCABULARY
 
@@ -88,9 +89,11 @@ def run(args: argparse.Namespace) -> int:
         if r.verdict_provisional and (r.low_quality or r.flag_source == "auto"):
             flag = "~" + flag  # the policy's verdict rests on provisional scores
         reasons = ",".join(r.reasons) or "-"
-        line = f"{fused}  {flag:<14} {r.rating:>6}  {r.label or '-':<7} {r.status:<8} {reasons:<22} {r.path}"
+        # names, labels and errors may come from files: escaped, so one photo is always one line
+        line = (f"{fused}  {flag:<14} {r.rating:>6}  {shown(r.label or '-'):<7} {r.status:<8} {reasons:<22} "
+                f"{shown(r.path)}")
         if r.error:
-            line += f"  ({r.error})"
+            line += f"  ({shown(r.error)})"
         print(line)
     return EXIT_OK
 
@@ -132,7 +135,7 @@ def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | Non
         return EXIT_OK
     for g in groups:
         marker = " (bracket: never auto-rejected)" if g["kind"] == "bracket" else ""
-        print(f"{g['kind']} of {g['size']}{marker} in {g['folder']}")
+        print(f"{g['kind']} of {g['size']}{marker} in {shown(g['folder'])}")
         for f in g["frames"]:
             fused = f"{f['fused']:8.4f}" if f["fused"] is not None else f"{'-':>8}"
             flag = f"{f['flag']}({f['flag_source']})" if f["flag"] else "-"
@@ -143,7 +146,7 @@ def run_bursts(settings: Any, under: str | None, as_json: bool, limit: int | Non
                 notes.append("bracketed")
             if f["bracketed"] and f["exposure_bias"] is not None:
                 notes.append(f"{f['exposure_bias']:+.1f} EV")
-            print(f"  {fused}  {flag:<14} {', '.join(notes):<20} {f['name']}")
+            print(f"  {fused}  {flag:<14} {', '.join(notes):<20} {shown(f['name'])}")
     frames = sum(g["size"] for g in groups)
     print(f"{len(groups)} group(s) of {frames} frame(s); {singles} frame(s) in no burst")
     return EXIT_OK
