@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from curator.commands.common import add_db_option, add_policy_options, settings_from_args
 from curator.commands.policy_options import describe_policy, policy_overrides, resolve_policy
+from curator.display import shown
 from curator.errors import EXIT_OK, UserError
 
 if TYPE_CHECKING:
@@ -66,7 +67,6 @@ def run(args: argparse.Namespace) -> int:
                 catalog.set_decision(pid, flag=args.set_flag if args.set_flag is not None else UNCHANGED,
                                      rating=args.rating if args.rating is not None else UNCHANGED,
                                      label=args.label if args.label is not None else UNCHANGED, source="user")
-            from curator.display import shown
 
             for raw in unknown:
                 print(f"curator: {shown(raw)}: not in the catalog", file=sys.stderr)
@@ -117,14 +117,13 @@ def run_bursts(settings: Any, folder_arg: str | None, dry_run: bool) -> int:
 
     under = os.path.realpath(os.path.expanduser(folder_arg)) if folder_arg else None
     if under is not None and not os.path.isdir(under):
-        raise UserError(f"{shown(folder_arg)}: not a folder")
+        raise UserError(f"{shown(folder_arg or '')}: not a folder")
     with Catalog.open(settings.db_path, create=False) as catalog:
         folders = catalog.folders(under=[under]) if under is not None else None
         decisions = culling.reject_all_but_best(catalog, folders, gap_seconds=settings.burst_gap_seconds,
                                                 similarity=settings.burst_similarity, dry_run=dry_run).decisions
         rows = {r.photo_id: r for r in catalog.rows_by_id(
             [d.photo_id for d in decisions] + [d.best_id for d in decisions])}
-    from curator.display import shown
 
     verb = "would reject" if dry_run else "rejected"
     for d in decisions:
