@@ -116,3 +116,19 @@ def remove_deep(top: Path) -> None:
             os.chdir("..")
     finally:
         os.chdir(cwd)
+
+
+def scored_count(db: Path) -> int:
+    """Photos the catalog file holds as scored, read by a separate read-only connection (0 before it exists)."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM photos WHERE status = 'scored'").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0

@@ -15,7 +15,7 @@ import threading
 import time
 
 import pytest
-from catalog_support import hash_tree, wait_for
+from catalog_support import hash_tree, scored_count, wait_for
 
 from curator.catalog import SCHEMA_VERSION, Catalog
 from curator.cli import main
@@ -187,21 +187,9 @@ def test_kill_9_mid_batch_then_restart_loses_nothing_and_scores_nothing_twice(tm
     cmd = [sys.executable, "-m", "curator", "watch", str(inbox), "--db", str(db), "--settle", "0.2",
            "--batch", "4", *tiny_model.cli_args()]
 
-    def scored_count() -> int:
-        if not db.exists():
-            return 0
-        try:
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-            try:
-                return conn.execute("SELECT COUNT(*) FROM photos WHERE status = 'scored'").fetchone()[0]
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            return 0
-
     first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: scored_count() >= 4 or first.poll() is not None, timeout=120, interval=0.01,
+        wait_for(lambda: scored_count(db) >= 4 or first.poll() is not None, timeout=120, interval=0.01,
                  what="the first batches")
         assert first.poll() is None, first.stdout.read().decode()
         first.send_signal(signal.SIGKILL)
@@ -209,7 +197,7 @@ def test_kill_9_mid_batch_then_restart_loses_nothing_and_scores_nothing_twice(tm
     finally:
         if first.poll() is None:
             first.kill()
-    at_kill = scored_count()
+    at_kill = scored_count(db)
     assert 0 < at_kill < n, "the kill did not land mid-run"
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -218,7 +206,7 @@ def test_kill_9_mid_batch_then_restart_loses_nothing_and_scores_nothing_twice(tm
 
     second = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: scored_count() == n or second.poll() is not None, timeout=120, what="all scored")
+        wait_for(lambda: scored_count(db) == n or second.poll() is not None, timeout=120, what="all scored")
         time.sleep(0.3)
         second.send_signal(signal.SIGTERM)
         out, _ = second.communicate(timeout=30)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from catalog_support import make_settings, rows_by_name, running_watch, wait_for
+from catalog_support import make_settings, rows_by_name, running_watch, scored_count, wait_for
 from cli_support import run_cli
 
 from curator.disk import xmp
@@ -192,19 +191,9 @@ def test_a_fifo_named_like_a_sidecar_never_hangs_watch(shoot: Path, tmp_path: Pa
     cmd = [sys.executable, "-m", "curator", "watch", str(shoot), "--db", str(db), "--settle", "0.2",
            *tiny_model.cli_args()]
 
-    def scored() -> int:
-        try:
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-            try:
-                return conn.execute("SELECT COUNT(*) FROM photos WHERE status = 'scored'").fetchone()[0]
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            return 0
-
     proc = subprocess.Popen(cmd, env=_subprocess_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: scored() == 3 or proc.poll() is not None, timeout=120, what="the three photos scored")
+        wait_for(lambda: scored_count(db) == 3 or proc.poll() is not None, timeout=120, what="the three photos scored")
         proc.send_signal(signal.SIGTERM)
         try:
             out, _ = proc.communicate(timeout=30)

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
+from ui_support import stored_decision
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
-
-
-def _decision(db, photo_id):
-    from curator.catalog import Catalog
-
-    with Catalog.open(db, readonly=True) as cat:
-        row = cat.photo_detail(photo_id).row
-    return row.flag, row.flag_source
 
 
 def test_compare_keeps_both_panes_on_the_same_spot(shoot_catalog, open_window, qtbot):
@@ -52,7 +45,7 @@ def test_compare_keeps_both_panes_on_the_same_spot(shoot_catalog, open_window, q
     assert [r.photo_id for r in cmp.rows] == [order[1], order[2]]
     # a decision acts on the pane with the outline (the select, until another pane is clicked)
     qtbot.keyClick(cmp, Qt.Key.Key_P)
-    qtbot.waitUntil(lambda: _decision(db, order[1]) == ("pick", "user"), timeout=5000)
+    qtbot.waitUntil(lambda: stored_decision(db, order[1]) == ("pick", "user"), timeout=5000)
     qtbot.keyClick(cmp, Qt.Key.Key_Escape)
     assert w.view_name() == "grid" and w.view_bar.isVisible()
 
@@ -79,8 +72,8 @@ def test_survey_of_a_multi_selection_with_x_on_a_frame(shoot_catalog, open_windo
     assert sv.current_row().photo_id == order[1]
     qtbot.keyClick(sv, Qt.Key.Key_X)  # rejects that frame and takes it out of the survey
     assert [r.photo_id for r in sv.rows] == [order[0], order[2]]
-    qtbot.waitUntil(lambda: _decision(db, order[1]) == ("reject", "user"), timeout=5000)
-    assert _decision(db, order[0])[1] != "user" and _decision(db, order[2])[1] != "user"
+    qtbot.waitUntil(lambda: stored_decision(db, order[1]) == ("reject", "user"), timeout=5000)
+    assert stored_decision(db, order[0])[1] != "user" and stored_decision(db, order[2])[1] != "user"
     qtbot.keyClick(sv, Qt.Key.Key_Escape)
     assert w.view_name() == "grid"
 
@@ -94,10 +87,10 @@ def test_a_decision_key_on_a_multi_selection_is_one_undo_step(shoot_catalog, ope
     for _ in range(3):
         qtbot.keyClick(w.view, Qt.Key.Key_Right, SHIFT)
     qtbot.keyClick(w.view, Qt.Key.Key_P)
-    qtbot.waitUntil(lambda: all(_decision(db, i) == ("pick", "user") for i in order[:4]), timeout=5000)
+    qtbot.waitUntil(lambda: all(stored_decision(db, i) == ("pick", "user") for i in order[:4]), timeout=5000)
     qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: w.status.message_label.text() == "Undid: pick 4 photos", timeout=5000)
-    assert all(_decision(db, i)[1] != "user" for i in order[:4])
+    assert all(stored_decision(db, i)[1] != "user" for i in order[:4])
 
 
 def test_a_photo_that_cannot_be_decoded_says_so_in_the_survey(shoot_catalog, open_window, qtbot):

@@ -5,14 +5,7 @@ on, and the shared zoom holds for a frame whose pixels arrive late. Each on the 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-
-
-def _decision(db, photo_id):
-    from curator.catalog import Catalog
-
-    with Catalog.open(db, readonly=True) as cat:
-        row = cat.photo_detail(photo_id).row
-    return row.flag, row.flag_source
+from ui_support import stored_decision
 
 
 def test_the_detail_pane_names_the_photo_selected_in_the_loupe_after_esc(shoot_catalog, open_window, qtbot):
@@ -35,8 +28,8 @@ def test_the_detail_pane_names_the_photo_selected_in_the_loupe_after_esc(shoot_c
     assert w.detail.photo_id == shown_in_loupe
     assert w.detail.title.text() == w.current_row().name
     qtbot.keyClick(w.view, Qt.Key.Key_X)
-    qtbot.waitUntil(lambda: _decision(db, shown_in_loupe) == ("reject", "user"), timeout=5000)
-    assert _decision(db, w.proxy.photo_ids()[0])[1] != "user"
+    qtbot.waitUntil(lambda: stored_decision(db, shown_in_loupe) == ("reject", "user"), timeout=5000)
+    assert stored_decision(db, w.proxy.photo_ids()[0])[1] != "user"
 
 
 def test_compare_on_a_collapsed_burst_steps_through_its_frames_only(long_shoot_with_a_burst_last, open_window, qtbot):
@@ -66,25 +59,25 @@ def test_compare_on_a_collapsed_burst_steps_through_its_frames_only(long_shoot_w
     assert cmp.select.photo_id in burst
 
 
-def test_compare_lone_photos_still_step_through_the_grid(long_shoot_with_a_burst_last, open_window, qtbot):
-    db, ids = long_shoot_with_a_burst_last
+def _compare_on_a05(shoot, open_window, qtbot):
+    """The window in compare, opened on the lone frame a05 (its candidate: a06, the grid's next)."""
+    db, ids = shoot
     w = open_window(db)
     w.set_sort("name")
     w.select_photo(ids["a05"])
     qtbot.keyClick(w.view, Qt.Key.Key_C)
-    cmp = w.multi.compare
+    return w, ids, w.multi.compare
+
+
+def test_compare_lone_photos_still_step_through_the_grid(long_shoot_with_a_burst_last, open_window, qtbot):
+    w, ids, cmp = _compare_on_a05(long_shoot_with_a_burst_last, open_window, qtbot)
     assert [r.photo_id for r in cmp.rows] == [ids["a05"], ids["a06"]]
     qtbot.keyClick(cmp, Qt.Key.Key_Right)
     assert cmp.candidate.photo_id == ids["a07"]
 
 
 def test_compare_keeps_the_shared_zoom_on_a_frame_not_yet_decoded(long_shoot_with_a_burst_last, open_window, qtbot):
-    db, ids = long_shoot_with_a_burst_last
-    w = open_window(db)
-    w.set_sort("name")
-    w.select_photo(ids["a05"])
-    qtbot.keyClick(w.view, Qt.Key.Key_C)
-    cmp = w.multi.compare
+    w, ids, cmp = _compare_on_a05(long_shoot_with_a_burst_last, open_window, qtbot)
     qtbot.waitUntil(lambda: all(c.has_picture() for c in cmp.canvases), timeout=10_000)
     qtbot.keyClick(cmp, Qt.Key.Key_Z)
     left = cmp.canvases[0]
