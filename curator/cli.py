@@ -7,7 +7,8 @@ import argparse
 import importlib
 import os
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from curator import __version__
 from curator.errors import EXIT_INTERRUPTED, EXIT_USAGE, UserError

@@ -113,9 +113,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -250,12 +251,12 @@ class Settings:
         """The reasons rule's constants: ReasonRules' defaults with the [reasons] table's keys."""
         return self.reasons
 
-    def keyword_rule(self) -> "KeywordRule":
+    def keyword_rule(self) -> KeywordRule:
         from iqa_engine.keywords import KeywordRule
 
         return KeywordRule(top_k=self.tags_top_k, threshold=self.tags_threshold, margin=self.tags_margin)
 
-    def vocabulary(self) -> "Vocabulary":
+    def vocabulary(self) -> Vocabulary:
         """The built-in vocabulary (or the [tags] vocabulary file instead), plus the [tags] extra terms."""
         from iqa_engine.keywords import VocabularyError, load_vocabulary
 
@@ -264,7 +265,7 @@ class Settings:
         except VocabularyError as exc:
             raise SettingsError(str(exc)) from None
 
-    def with_overrides(self, source: str, **values: Any) -> "Settings":
+    def with_overrides(self, source: str, **values: Any) -> Settings:
         """New settings with the given non-None values, recording where they came from."""
         changes = {k: v for k, v in values.items() if v is not None}
         unknown = set(changes) - _FIELD_NAMES

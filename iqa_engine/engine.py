@@ -21,9 +21,9 @@ import dataclasses
 import os
 import time
 from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Generator, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch

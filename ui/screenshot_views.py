@@ -4,7 +4,8 @@ rendered window, and wait until its pictures are painted."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ui.viewers.loupe_images import FULL
 

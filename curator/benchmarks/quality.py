@@ -20,9 +20,10 @@ import math
 import sys
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from iqa_engine.config import MODES
 from iqa_engine.evaluate import MIN_FIT_POINTS

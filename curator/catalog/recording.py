@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class RecordingMixin(CatalogBase):
             "WHERE photos > 0 ORDER BY id DESC LIMIT ?", (int(limit),))]
 
     def record_score(self, photo_id: int, score: ScoreRecord, *, stat: FileStat | None = None,
-                     content_hash: str | None = None, exif: "ExifData | None" = None,
+                     content_hash: str | None = None, exif: ExifData | None = None,
                      now: float | None = None) -> None:
         """Record a score for a photo directly (not through the queue)."""
         now = time.time() if now is None else now
@@ -166,7 +167,7 @@ class RecordingMixin(CatalogBase):
         return twin_id
 
     def _write_score(self, conn: sqlite3.Connection, pid: int, result: ScoreRecord, st: FileStat,
-                     content_hash: str | None, exif: "ExifData | None", now: float) -> None:
+                     content_hash: str | None, exif: ExifData | None, now: float) -> None:
         # Callers outside the worker (tests, benchmarks) may hand the engine's result as it is.
         score = ScoreRecord.from_result(result)
         w, h = score.original_size
@@ -209,7 +210,7 @@ class RecordingMixin(CatalogBase):
             write_clip_embedding(conn, pid, score.clip, now)
 
 
-def write_exif(conn: sqlite3.Connection, pid: int, exif: "ExifData") -> None:
+def write_exif(conn: sqlite3.Connection, pid: int, exif: ExifData) -> None:
     conn.execute(
         "INSERT INTO exif (photo_id, make, model, camera, lens, iso, exposure_time, f_number, focal_length, "
         "capture_time, orientation, exposure_bias) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "

@@ -6,7 +6,8 @@ Reading and writing the sidecar files is curator.disk.xmp's and curator.actions.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.decisions import apply_decision, decision_updates

@@ -6,7 +6,8 @@ import math
 import os
 import sqlite3
 import time
-from typing import Any, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from curator.catalog.records import GALLERY_FIELDS, FileStat, GalleryRow
 

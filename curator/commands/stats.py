@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from curator.commands.common import add_db_option, settings_from_args
 from curator.errors import EXIT_OK

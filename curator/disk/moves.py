@@ -40,10 +40,11 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from curator.errors import UserError
 from curator.disk.files import is_photo_path

@@ -38,8 +38,9 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from curator.disk.own_files import TempNotCreated, remove_quietly, write_temp_sibling
 from curator.disk.xmp import (DEFAULT_MAPPING, KEY_OUR_LABEL, KEY_OUR_RATING, Machine, Mark, PhotoDecision,

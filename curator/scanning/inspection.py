@@ -58,7 +58,7 @@ def _shot(path: str, catalog: Catalog) -> tuple[str | None, FileStat | None, tup
     return primary, result.stat, ()
 
 
-def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog, reasons_only: bool = False) -> Inspection:
+def inspect_photo(item: PendingItem, engine: Engine, catalog: Catalog, reasons_only: bool = False) -> Inspection:
     """Everything about one pending photo that can run in a thread. Never raises for a bad file.
 
     A photo whose score is current but whose quality values (dimensions, measurements) are missing or
@@ -109,7 +109,7 @@ def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog, reasons
                      partners=partners)
 
 
-def _prepared(item: PendingItem, engine: "Engine", st: FileStat, digest: str, kind: Literal["score", "measure"], *,
+def _prepared(item: PendingItem, engine: Engine, st: FileStat, digest: str, kind: Literal["score", "measure"], *,
               exif: ExifData | None = None, twin_id: int | None = None, partners: tuple[str, ...] = ()) -> Inspection:
     """Decode the photo into the engine's views: an Inspection of `kind` ("score" or "measure") ready for it.
     A photo that cannot be decoded for a "measure" keeps its stored score ("unchanged")."""

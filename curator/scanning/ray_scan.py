@@ -31,10 +31,11 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from curator.errors import UserError
 from curator.scanning.inspection import Inspection, inspect_photo, inspection_result
@@ -102,7 +103,7 @@ class _ShippingEngine:
     """Stands in for the engine in the driver's inspect stage: same fingerprint, but 'preparing' a photo
     only packs it for a remote actor (its bytes read here with ship_bytes)."""
 
-    def __init__(self, fingerprint: str, config: "EngineConfig", ship_bytes: bool) -> None:
+    def __init__(self, fingerprint: str, config: EngineConfig, ship_bytes: bool) -> None:
         self.fingerprint = fingerprint
         self.config = config
         self.ship_bytes = ship_bytes
@@ -120,7 +121,7 @@ class _ShippingEngine:
 class ScoringActor:
     """Loads the engine once, from the driver's EngineConfig; decodes and scores batches of RemotePhotos."""
 
-    def __init__(self, config: "EngineConfig", shipped: Sequence[Any] = (),
+    def __init__(self, config: EngineConfig, shipped: Sequence[Any] = (),
                  threads: int | None = None) -> None:
         from iqa_engine import Engine
 
@@ -255,7 +256,7 @@ def connect(address: str) -> Any:
     return ray
 
 
-def ship_files(config: "EngineConfig") -> tuple[ShippedFile | None, ShippedFile | None]:
+def ship_files(config: EngineConfig) -> tuple[ShippedFile | None, ShippedFile | None]:
     """The model-config and weights files named by the config, read here to send to the actors."""
     out: list[ShippedFile | None] = []
     for value in (config.model, config.weights):
@@ -264,7 +265,7 @@ def ship_files(config: "EngineConfig") -> tuple[ShippedFile | None, ShippedFile 
     return out[0], out[1]
 
 
-def start_actors(ray: Any, config: "EngineConfig", fingerprint: str, *, actors: int, cpus_per_actor: float,
+def start_actors(ray: Any, config: EngineConfig, fingerprint: str, *, actors: int, cpus_per_actor: float,
                  gpus_per_actor: float, ship_weights: bool) -> tuple[list[Any], list[ActorInfo], list[Any]]:
     """The actor pool, each actor's engine loaded and checked: a node that cannot load the weights, or
     that computes another fingerprint, fails the run here with one line naming it and the fix.
@@ -444,7 +445,7 @@ class RayOptions:
     on_cluster: Callable[[ClusterStatus], None] | None = None  # live actors and photos/s per node
 
 
-def run_on_ray(options: RayOptions, catalog: Any, engine: "Engine", stop: threading.Event,
+def run_on_ray(options: RayOptions, catalog: Any, engine: Engine, stop: threading.Event,
                worker_options: WorkerOptions, *, flag_policy: tuple[float | None, float] | None,
                scope: Sequence[str] | None, on_batch: Callable[[Any], None] | None, reasons_only: bool) -> Any:
     """Score the scan's queue on the cluster; the Totals, as Worker.run returns them."""

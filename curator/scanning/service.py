@@ -12,9 +12,10 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from curator.actions import culling
 from curator.actions.culling import FlagPolicy, flag_policy_for
@@ -122,12 +123,12 @@ def sync(catalog: Catalog, roots: Sequence[str], fingerprint: str, *, retry_erro
 # -- curator scan -------------------------------------------------------------------
 
 
-def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" = None,
+def scan(settings: Settings, inputs: Sequence[str], *, engine: Engine | None = None,
          flag_policy: FlagPolicy | None = None, retry_errors: bool = False, triage: bool = False,
          stop: threading.Event | None = None,
          on_start: Callable[[int], None] | None = None,
          on_progress: Callable[[int, int, float], None] | None = None,
-         reasons_only: bool = False, ray: "RayOptions | None" = None) -> ScanSummary:
+         reasons_only: bool = False, ray: RayOptions | None = None) -> ScanSummary:
     """Score every new, changed or stale photo under `inputs` into the catalog, then return.
 
     Scored photos without current quality values (dimensions, measurements) get them, their stored score
@@ -228,7 +229,7 @@ class WatchService:
     """
 
     def __init__(self, settings: Settings, dirs: list[Path], on_status: Callable[[WatchStatus], None] | None = None,
-                 engine: "Engine | None" = None, *, flag_policy: FlagPolicy | None = None, polling: bool = False,
+                 engine: Engine | None = None, *, flag_policy: FlagPolicy | None = None, polling: bool = False,
                  rescan_seconds: float = 600.0, on_batch: Callable[[BatchReport], None] | None = None,
                  on_ready: Callable[[], None] | None = None, xmp: bool = False,
                  xmp_interval: float = 1.0) -> None:
@@ -250,7 +251,7 @@ class WatchService:
         self._last_status_at = 0.0
         self._worker: Worker | None = None
         self.observer: GuardedObserver | None = None  # while run() runs
-        self.retrainer: "Retrainer | None" = None  # retrains the taste model after every N decisions
+        self.retrainer: Retrainer | None = None  # retrains the taste model after every N decisions
         self._last_taste_poke = 0.0
 
     def roots(self) -> list[str]:
@@ -342,7 +343,7 @@ class WatchService:
             culling.recompute_flags(catalog, policy[0], policy[1], folders=report.folders,
                                     burst_gap_seconds=self.settings.burst_gap_seconds)
 
-    def _retrainer(self, policy: FlagPolicy) -> "Retrainer":
+    def _retrainer(self, policy: FlagPolicy) -> Retrainer:
         from curator.actions.taste_learning import Retrainer, taste_options
 
         rule, options = taste_options(self.settings)

@@ -25,7 +25,7 @@ import logging
 import os
 import threading
 import time
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from watchdog.events import (
     DirCreatedEvent,

@@ -24,9 +24,10 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from curator.actions import culling
 from curator.catalog import Catalog, CatalogError, Outcome, PendingItem, Recorded, ScoreRecord
@@ -112,15 +113,15 @@ class WorkerOptions:
 class Worker:
     """Scores the catalog's pending photos in batches until stopped (or, with until_idle, until none are left)."""
 
-    def __init__(self, catalog: Catalog, engine: "Engine", options: WorkerOptions | None = None, *,
+    def __init__(self, catalog: Catalog, engine: Engine, options: WorkerOptions | None = None, *,
                  flag_policy: tuple[float | None, float] | None = (None, 15.0),
                  scope: Sequence[str] | None = None, clock: Callable[[], float] = time.time,
                  on_batch: Callable[[BatchReport], None] | None = None,
                  on_idle: Callable[[], None] | None = None, run_kind: str = "scan",
                  on_recorded: Callable[[Sequence[Recorded]], Sequence[str]] | None = None,
-                 reasons_only: bool = False, provisional_engine: "Engine | None" = None,
+                 reasons_only: bool = False, provisional_engine: Engine | None = None,
                  triage_forced: bool = False,
-                 provisional_factory: "Callable[[], Engine | None] | None" = None) -> None:
+                 provisional_factory: Callable[[], Engine | None] | None = None) -> None:
         options = options or WorkerOptions()
         self.catalog = catalog
         self.engine = engine

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class TasteModel:
         return json.dumps(_as_dict(self), separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> "TasteModel":
+    def from_json(cls, text: str) -> TasteModel:
         try:
             data = json.loads(text)
             return _from_dict(data)

@@ -107,7 +107,7 @@ def _check_counts(n_pos: int, n_neg: int, minimum: int) -> None:
 # -- cross-validation -----------------------------------------------------------------
 
 
-def _cross_validate(table: FeatureTable, axes: "_Axes", y: np.ndarray, folds: int,
+def _cross_validate(table: FeatureTable, axes: _Axes, y: np.ndarray, folds: int,
                     options: TrainOptions) -> TasteMetrics:
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold
@@ -154,7 +154,7 @@ def _best_cut(score: np.ndarray, y: np.ndarray) -> float:
 # -- one fit --------------------------------------------------------------------------
 
 
-def _fit(table: FeatureTable, axes: "_Axes", rows: np.ndarray, y: np.ndarray,
+def _fit(table: FeatureTable, axes: _Axes, rows: np.ndarray, y: np.ndarray,
          options: TrainOptions) -> tuple[float, tuple[GroupWeights, ...]]:
     """Standardise the scalar groups on `rows`, fit on them and the embedding's axes; returns the
     intercept and per-group weights per raw unit."""

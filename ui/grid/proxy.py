@@ -21,7 +21,8 @@ functions and arrays in ui.rules.ordering.
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 

@@ -9,7 +9,8 @@ on the pane with the outline (click a pane to choose it). Esc goes back.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QResizeEvent
