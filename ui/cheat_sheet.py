@@ -73,5 +73,5 @@ class CheatSheet(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 - any key closes it
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001 - any key closes it
         self.close()

@@ -81,7 +81,7 @@ class PolicyControls(QObject):
         self.bottom_spin.installEventFilter(self)
         self._show_threshold()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The spin box hands the keys back to the grid: after a click (its arrows), and on a key that is
         no part of a number (that key then goes on to the grid: 3 then P is "3 stars, pick", not "3 %")."""
         kind = event.type()

@@ -566,7 +566,7 @@ class GalleryWindow(QMainWindow):
         self.view.viewport().update()
 
     # --- shutdown -------------------------------------------------------------------------------
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
 

@@ -59,7 +59,7 @@ class PreviewWidget(QWidget):
         r.moveCenter(area.center())
         return r
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(0x1c, 0x1c, 0x1c))
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
@@ -95,10 +95,10 @@ class CueBars(QWidget):
             self.values = (float(cosine), float(magnitude), float(w_cosine), float(w_magnitude))
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(300, 84)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setFont(self._font)
@@ -160,7 +160,7 @@ class Legend(QWidget):
         self._font = QFont()
         self._font.setPixelSize(10)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setFont(self._font)
@@ -206,7 +206,7 @@ class MarksWidget(QWidget):
         self.flag, self.source, self.rating = flag, source, rating
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         draw_stars(p, 0, 10, self.rating, r=STAR_R, gap=STAR_GAP)
@@ -214,7 +214,7 @@ class MarksWidget(QWidget):
         p.end()
 
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt naming)
+    def mousePressEvent(self, event) -> None:  # noqa: ANN001 (Qt naming)
         n = star_at(event.position().x())
         if n is not None:
             self.ratingClicked.emit(0 if n == self.rating else n)

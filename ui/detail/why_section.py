@@ -37,10 +37,10 @@ class DimensionBars(QWidget):
         self.setFixedHeight(max(1, len(dimensions)) * _ROW_H)
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(300, max(1, len(self.dimensions)) * _ROW_H)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setFont(self._font)

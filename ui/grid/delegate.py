@@ -166,7 +166,7 @@ class TileDelegate(QStyledItemDelegate):
         self._small_bold.setBold(True)
         self.show_taste = False  # the "Taste badge" toggle: each tile's taste value under its score
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(self.tile)
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:

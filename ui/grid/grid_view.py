@@ -170,18 +170,18 @@ class GalleryView(QListView):
                 delegate.tile = QSize(cell)  # the tiles fill their cells
             self.setGridSize(cell)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._reflow()
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.angleDelta().y():
             self.step_tile_size(1 if event.angleDelta().y() > 0 else -1)
             event.accept()
             return
         super().wheelEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         step = THUMB_KEYS.get(int(event.key()))
         if step is not None and not mods & ~Qt.KeyboardModifier.ShiftModifier:
@@ -249,7 +249,7 @@ class GalleryView(QListView):
             self.select_row(0)
 
     # --- the empty grid's hint ----------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt naming)
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         model = self.model()
         if self.hint and (model is None or model.rowCount() == 0):

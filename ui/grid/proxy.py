@@ -185,10 +185,10 @@ class GalleryProxy(QAbstractListModel):
         return count_rows(rows, shown=len(self._order), pairs=pairs, bursts=groups)
 
     # --- mapping --------------------------------------------------------------------------------
-    def sourceModel(self) -> GalleryModel | None:  # noqa: N802 (Qt naming)
+    def sourceModel(self) -> GalleryModel | None:
         return self._source
 
-    def setSourceModel(self, model: GalleryModel | None) -> None:  # noqa: N802
+    def setSourceModel(self, model: GalleryModel | None) -> None:
         old = self._source
         if old is not None:
             for sig, slot in self._connections(old):
@@ -211,7 +211,7 @@ class GalleryProxy(QAbstractListModel):
                 (model.dataChanged, self._on_data_changed), (model.layoutChanged, self._on_layout_changed),
                 (model.burstsChanged, self._on_bursts_changed))
 
-    def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+    def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
         src = self._source
         if src is None or not proxy_index.isValid():
             return QModelIndex()
@@ -220,7 +220,7 @@ class GalleryProxy(QAbstractListModel):
             return QModelIndex()
         return src.index(self._order[r], 0)
 
-    def mapFromSource(self, source_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+    def mapFromSource(self, source_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
         if not source_index.isValid():
             return QModelIndex()
         r = self.proxy_row(source_index.row())
@@ -231,7 +231,7 @@ class GalleryProxy(QAbstractListModel):
             self._pos = {s: i for i, s in enumerate(self._order)}
         return self._pos.get(source_row)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._order)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -97,7 +97,7 @@ class CanvasSetView(QWidget):
         return None
 
     # --- keys --------------------------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         key = (int(event.key()), mods)
         name = self.KEYS.get(key)

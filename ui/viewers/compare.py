@@ -149,6 +149,6 @@ class CompareView(CanvasSetView):
             canvas.setGeometry(QRect(i * (w + GAP), 0, w, self.height()))
             canvas.show()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.lay_out()

@@ -82,6 +82,6 @@ class SurveyView(CanvasSetView):
             canvas.setGeometry(QRect(c * (w + GAP), r * (h + GAP), w, h))
             canvas.show()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.lay_out()
