@@ -139,7 +139,7 @@ def users() -> int:
         inputs = scored_inputs(engine, degraded_variants(seed=0))
     without = FeatureInputs(inputs.n, embedding=inputs.embedding, cues=inputs.cues)
     say(f"{inputs.n} photos; embedding and cues from the tiny model with random weights")
-    for name, (rule, measure) in USERS.items():
+    for name, (rule, _measure) in USERS.items():
         y = rule(dict(inputs.measures))
         for label, features in (("with measurements", inputs), ("embedding + cues only", without)):
             model = train(feature_table(features), y, fingerprint="tiny")

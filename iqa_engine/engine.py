@@ -245,12 +245,12 @@ class Engine:
 
         source = iter(paths)
         with ThreadPoolExecutor(max_workers=self.config.decode_workers, thread_name_prefix="decode") as pool:
-            while chunk := [p for _, p in zip(range(batch), source)]:
+            while chunk := [p for _, p in zip(range(batch), source, strict=False)]:
                 ready = list(pool.map(prepare, chunk))
                 good = [r for r in ready if not isinstance(r, ImageDecodeError)]
                 unit = iter(_unit(self.backbone.standard_features(torch.stack([r[0] for r in good])))
                             if good else [])
-                for p, r in zip(chunk, ready):
+                for p, r in zip(chunk, ready, strict=True):
                     yield p, (r if isinstance(r, ImageDecodeError)
                               else PhotoEmbedding(next(unit), self.clip_fingerprint, r[1], r[2]))
 
@@ -322,7 +322,7 @@ class Engine:
         views = {i: p.standard_view for i, p in enumerate(prepared) if p.standard_view is not None}
         if not views:
             return {}
-        return dict(zip(views, _unit(self.backbone.standard_features(torch.stack(list(views.values()))))))
+        return dict(zip(views, _unit(self.backbone.standard_features(torch.stack(list(views.values())))), strict=True))
 
     def encode_query(self, text: str) -> np.ndarray:
         """(D,) one search text, L2-normalised, encoded on one CPU thread.
@@ -371,7 +371,7 @@ class Engine:
         n_plain = views.shape[0]
         riders = torch.stack(list(standard.values())).to(views.device)
         plain, std = self._batched(torch.cat([views, riders]), n_plain)
-        return plain, dict(zip(standard, _unit(std)))
+        return plain, dict(zip(standard, _unit(std), strict=True))
 
     def _batched(self, views: torch.Tensor, n_plain: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Views in passes of batch_views: the first n_plain pooled as MA-CLIP does (unless n_plain

@@ -76,7 +76,7 @@ def learn(catalog: Catalog, *, rule: KeepRule = KeepRule(), options: TrainOption
         TasteModelRow(fingerprint=fingerprint, trained_at=model.trained_at, n_positive=model.n_positive,
                       n_negative=model.n_negative, auc=model.metrics.auc, baseline_auc=model.metrics.baseline_auc,
                       record=model.to_json()),
-        values=list(zip(map(int, all_ids), map(float, values))))
+        values=list(zip(map(int, all_ids), map(float, values), strict=True)))
     return LearnReport(model_id, model, len(all_ids))
 
 
@@ -132,7 +132,7 @@ def refresh(catalog: Catalog, photo_ids: Sequence[int], fingerprint: str) -> int
     if len(ids) == 0:
         return 0
     values = predict(model, feature_table(inputs))
-    return catalog.write_taste_values(model_id, list(zip(map(int, ids), map(float, values))))
+    return catalog.write_taste_values(model_id, list(zip(map(int, ids), map(float, values), strict=True)))
 
 
 class Retrainer:

@@ -235,7 +235,7 @@ def plot_quality(result: dict, engine, out: Path, title: str) -> None:
     order = [engine.config.mode] + [m for m in MODES if m != engine.config.mode]
     names = {"fused": "fused (MA-CLIP)", "cosine": "cosine (CLIP-IQA)", "magnitude": "magnitude cue"}
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), constrained_layout=True)
-    for ax, mode in zip(axes, order):
+    for ax, mode in zip(axes, order, strict=True):
         x = np.array([r[mode] for r in rows], dtype=np.float64)
         e = result["metrics"][mode]
         ax.scatter(x, mos, s=8 if len(x) > 500 else 20, alpha=0.5, edgecolors="none")

@@ -267,7 +267,7 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
     sink = open_sink(work_dir / "stages.db", good)
     cat_ms = 0.0
     try:
-        for p, s in zip(good, scores):
+        for p, s in zip(good, scores, strict=True):
             t = time.perf_counter()
             sink.record(p, s)
             cat_ms += (time.perf_counter() - t) * 1000.0
@@ -310,8 +310,9 @@ def measure_speed(config: EngineConfig, paths: Sequence[Path], work_dir: Path, *
         dev = deviation([s.fused for s in scores], [s.fused for s in exact],
                         bound=DEVIATION_BOUND if approximate else EXACT_BOUND)
         dev["against"] = "exact fp32 windows on PyTorch, same decoded pixels"
-        dev["cosine_max_abs"] = float(np.max(np.abs([a.cosine - b.cosine for a, b in zip(scores, exact)])))
-        dev["magnitude_max_abs"] = float(np.max(np.abs([a.magnitude - b.magnitude for a, b in zip(scores, exact)])))
+        dev["cosine_max_abs"] = float(np.max(np.abs([a.cosine - b.cosine for a, b in zip(scores, exact, strict=True)])))
+        dev["magnitude_max_abs"] = float(np.max(np.abs([a.magnitude - b.magnitude
+                                                        for a, b in zip(scores, exact, strict=True)])))
     del prepared
 
     # -- the reference-style loop

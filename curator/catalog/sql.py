@@ -81,7 +81,7 @@ def gallery_row(r: tuple) -> GalleryRow:
     # Built without the frozen dataclass's per-field __setattr__: 100k rows load twice as fast.
     row = _new_object(GalleryRow)
     values = row.__dict__
-    values.update(zip(GALLERY_FIELDS, r))
+    values.update(zip(GALLERY_FIELDS, r, strict=True))
     values["low_quality"] = bool(values["low_quality"])
     reasons = values["reasons"]
     values["reasons"] = tuple(reasons.split(",")) if reasons else ()

@@ -62,7 +62,7 @@ class SummaryMixin(CatalogBase):
             cur = self._conn().execute(sql, params)
             names = [c[0] for c in cur.description]
             for r in cur:
-                rec = dict(zip(names, r))
+                rec = dict(zip(names, r, strict=True))
                 for key in ("low_quality", "provisional", "verdict_provisional"):
                     rec[key] = bool(rec[key])
                 rec["reasons"] = rec["reasons"] or ""  # comma-separated vocabulary words

@@ -30,7 +30,7 @@ def quantiles(values: Sequence[float], qs: Sequence[float] = QUANTILES) -> dict[
         return {}
     out = np.quantile(np.asarray(values, dtype=np.float64), qs)
     names = ["min" if q == 0 else "max" if q == 1 else "median" if q == 0.5 else f"p{round(q * 100)}" for q in qs]
-    return dict(zip(names, (float(v) for v in out)))
+    return dict(zip(names, (float(v) for v in out), strict=True))
 
 
 def throughput(catalog: Any) -> dict[str, Any]:

@@ -183,7 +183,7 @@ def plan_moves(paths: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[
             targets = [dest_dir / f.relative_to(base) for f in members]
             if n:
                 targets = [t.with_name(_with_suffix_number(t.name, len(_unit_stem(f)), n))
-                           for f, t in zip(members, targets)]
+                           for f, t in zip(members, targets, strict=True)]
             clash = next((t for t in targets if os.path.lexists(t) or os.path.normcase(str(t)) in taken), None)
             if clash is None:
                 break
@@ -192,7 +192,7 @@ def plan_moves(paths: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[
                                 f"(use --on-collision suffix to move it under a free name)")
         else:  # pragma: no cover - 10,000 copies of one name
             raise MoveError(f"no free name for {members[0].name} in {dest_dir}")
-        for f, t in zip(members, targets):
+        for f, t in zip(members, targets, strict=True):
             taken.add(os.path.normcase(str(t)))
             moves.append(PlannedMove(f, t, files[f], f.stat().st_size))
     return MovePlan(base, dest_dir, tuple(moves), tuple(notes))

@@ -80,7 +80,7 @@ def stored_image_data(data: bytes) -> list[bytes]:
         pages: list[Any] = list(tif.pages)  # TiffPage objects (tifffile loads pages, not frames, here)
         while pages:
             page = pages.pop(0)
-            for offset, count in zip(page.dataoffsets, page.databytecounts):
+            for offset, count in zip(page.dataoffsets, page.databytecounts, strict=True):
                 out.append(data[offset:offset + count])
             subifds = getattr(page, "pages", None)  # the SubIFDs (a DNG's raw image sits in one)
             if subifds is not None:
@@ -96,7 +96,8 @@ _MOVABLE_TAGS = frozenset({273, 279, 324, 325, 330, 513, 514, 700, 33723, 34377,
 
 def _comparable(value: object) -> object:
     if hasattr(value, "tobytes") and hasattr(value, "dtype"):  # a numpy array
-        return (str(getattr(value, "dtype")), getattr(value, "shape", None), getattr(value, "tobytes")())
+        array: Any = value
+        return (str(array.dtype), getattr(array, "shape", None), array.tobytes())
     return value
 
 

@@ -136,7 +136,7 @@ class ScoringActor:
 
             shipped = ray.get(shipped[0])  # [a reference]: fetched here, not inlined in the constructor's arguments
             changes: dict[str, str] = {}
-            for kind, f in zip(("model", "weights"), shipped):
+            for kind, f in zip(("model", "weights"), shipped, strict=True):
                 if f is None:
                     continue
                 target = Path(self._tmp) / f.name
@@ -188,7 +188,7 @@ class ScoringActor:
         if todo:
             try:
                 scores = self.engine.score_prepared([prepared[i] for i in todo])
-                for i, s in zip(todo, scores):
+                for i, s in zip(todo, scores, strict=True):
                     results[i] = RemoteResult(score=s)
             except Exception:  # narrow the failure to the photo that caused it
                 for i in todo:
@@ -421,7 +421,7 @@ class RayWorker(Worker):
                                 "for the next scan") from None
             self._retry.append((inspections, t0, photos))
             return
-        for i, r in zip([i for i in inspections if i.kind in _FOR_MODEL], results):
+        for i, r in zip([i for i in inspections if i.kind in _FOR_MODEL], results, strict=True):
             i.prepared = r
         rate = self.cluster.nodes.setdefault(node, NodeRate())
         rate.photos += len(results)

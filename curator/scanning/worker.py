@@ -201,7 +201,7 @@ class Worker:
         if to_score:
             try:
                 results = engine.score_prepared([i.prepared for i in to_score])
-                scores = {id(i): s for i, s in zip(to_score, results)}
+                scores = {id(i): s for i, s in zip(to_score, results, strict=True)}
             except Exception:
                 for i in to_score:
                     try:
@@ -362,7 +362,7 @@ class Worker:
         done = 0
         errors = []
         paths = {i.item.photo_id: i.item.path for i in inspections}
-        for r, i in zip(recorded, inspections):
+        for r, i in zip(recorded, inspections, strict=True):
             if not r.recorded:
                 continue
             if r.kind == "scored" and provisional:

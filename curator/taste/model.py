@@ -95,7 +95,7 @@ class TasteModel:
         """The scalar columns (all but the embedding's) with the largest change in log-odds per training
         standard deviation: what the model leans on. Positive: a larger value makes a keep likelier."""
         pairs = [(name, c * s) for g in self.groups if g.group != "embedding"
-                 for name, c, s in zip(g.columns, g.coef, g.scale)]
+                 for name, c, s in zip(g.columns, g.coef, g.scale, strict=True)]
         pairs.sort(key=lambda p: (-abs(p[1]), p[0]))
         return pairs[:count]
 

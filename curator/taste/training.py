@@ -179,7 +179,7 @@ def _fit(table: FeatureTable, axes: _Axes, rows: np.ndarray, y: np.ndarray,
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(np.hstack(blocks), y)
     w, at, groups = clf.coef_[0], 0, []
-    for back, block in zip(unfold, blocks):
+    for back, block in zip(unfold, blocks, strict=True):
         groups.append(back.weights(w[at:at + back.width], block))
         at += back.width
     return float(clf.intercept_[0]), tuple(groups)
@@ -218,7 +218,7 @@ def _standardised(x: np.ndarray, group: FeatureGroup) -> tuple[np.ndarray, _Unfo
     std = np.sqrt(np.divide((dev ** 2).sum(axis=0), count, out=np.zeros(x.shape[1]), where=usable))
     keep = usable & (std > 1e-12 * np.maximum(1.0, np.abs(mean)))
     z = dev[:, keep] / std[keep]
-    columns = tuple(c for c, k in zip(group.columns, keep) if k)
+    columns = tuple(c for c, k in zip(group.columns, keep, strict=True) if k)
     return z, _Unfold(group.name, columns, mean[keep], std[keep], np.diag(1.0 / std[keep]))
 
 

@@ -29,6 +29,7 @@ TILE = QSize(208, 232)  # grid cell, including the gap between tiles
 _GAP = 4
 _INFO_H = 44  # the strip under the thumbnail: name, stars, flag
 _OVERLAY = QColor(0x16, 0x16, 0x16, 215)  # badges drawn over the picture
+_PILL_TEXT = QColor(255, 255, 255)  # a pill's text unless told otherwise
 _BRACKET = QColor(0x3f, 0x8f, 0xa8)  # the bracket marker
 _LABEL_COLOURS = dict(zip(LABELS, (  # the catalog's colour labels, in its order and spelling
     QColor(0xd9, 0x4a, 0x4a), QColor(0xe0, 0xc0, 0x3a), QColor(0x4c, 0xaf, 0x50), QColor(0x4a, 0x8a, 0xd9),
@@ -102,7 +103,7 @@ def taste_text(taste: float) -> str:
 
 
 def draw_pill(p: QPainter, x: float, y: float, text: str, fill: QColor, font: QFont,
-              fg: QColor = QColor(255, 255, 255), outline: QColor | None = None, anchor_right: bool = False) -> QRectF:
+              fg: QColor = _PILL_TEXT, outline: QColor | None = None, anchor_right: bool = False) -> QRectF:
     fm = QFontMetrics(font)
     w = fm.horizontalAdvance(text) + 10
     h = fm.height() + 2

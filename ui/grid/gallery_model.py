@@ -350,7 +350,7 @@ class GalleryModel(QAbstractListModel):
         self.beginResetModel()
         self._rows = rows
         self._partners = None
-        self._pos = dict(zip(map(attrgetter("photo_id"), rows), range(len(rows))))
+        self._pos = dict(zip(map(attrgetter("photo_id"), rows), range(len(rows)), strict=True))
         self._forget_ranks()
         self.endResetModel()
 
@@ -402,7 +402,7 @@ def folder_percentiles(rows: Iterable[GalleryRow]) -> dict[int, float]:
     n = end - start
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(n > 1, ((lo + hi) / 2.0 - start) / np.maximum(n - 1, 1), 0.5)
-    return dict(zip(ids, pct.tolist()))
+    return dict(zip(ids, pct.tolist(), strict=True))
 
 
 def tooltip(row: GalleryRow, rank: float | None, partners: Sequence[GalleryRow] = (),

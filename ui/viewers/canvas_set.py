@@ -70,7 +70,7 @@ class CanvasSetView(QWidget):
         self.lay_out()
 
     def refresh_captions(self) -> None:
-        for i, (row, canvas) in enumerate(zip(self.rows, self.canvases)):
+        for i, (row, canvas) in enumerate(zip(self.rows, self.canvases, strict=True)):
             canvas.set_caption(self.caption(row))
             canvas.marked = i == self.active_index and len(self.canvases) > 1
             canvas.update()
@@ -112,7 +112,7 @@ class CanvasSetView(QWidget):
 
     # --- pictures ----------------------------------------------------------------------------------
     def _on_ready(self, picture: LoupePicture) -> None:
-        for row, canvas in zip(self.rows, self.canvases):
+        for row, canvas in zip(self.rows, self.canvases, strict=True):
             if row.photo_id == picture.photo_id and picture.stamp == (row.mtime, row.size):
                 if picture.kind == SCREEN and canvas.pixmap_kind == FULL:
                     continue
@@ -122,7 +122,7 @@ class CanvasSetView(QWidget):
                     canvas.set_viewport(viewport)
 
     def _on_failed(self, photo_id: int, kind: str, reason: str) -> None:
-        for row, canvas in zip(self.rows, self.canvases):
+        for row, canvas in zip(self.rows, self.canvases, strict=True):
             if row.photo_id == photo_id and kind == SCREEN:
                 canvas.show_placeholder(photo_id, f"Cannot show {row.name}:\n{reason}")
 
