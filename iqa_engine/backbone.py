@@ -323,7 +323,7 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
     try:
         with quiet_root_logger(), skip_random_init():
             model = _create_model(arch, activation)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - open_clip fails in many ways on a config it cannot build: one line
         raise EngineError(f"open_clip could not build model {arch}: {str(exc).splitlines()[0][:160]}") from None
     _load_state(model, weights.state_dict, arch, weights.path)
     if pretrained_tag:

@@ -213,7 +213,7 @@ class Engine:
                         prepared: Prepared | ImageDecodeError = fut.result()
                     except ImageDecodeError as exc:
                         prepared = exc
-                    except Exception as exc:  # anything else about one file stays with that file
+                    except Exception as exc:  # noqa: BLE001 - anything else about one file stays with that file
                         prepared = ImageDecodeError(f"could not be read ({type(exc).__name__}: {exc})"[:200])
                     if isinstance(prepared, Prepared):
                         if on_decoded:
@@ -238,7 +238,7 @@ class Engine:
                 decoded = self.decode(path)
             except ImageDecodeError as exc:
                 return exc
-            except Exception as exc:  # anything else about one file stays with that file
+            except Exception as exc:  # noqa: BLE001 - anything else about one file stays with that file
                 return ImageDecodeError(f"could not be read ({type(exc).__name__}: {exc})"[:200])
             image = decoded.image
             return self.backbone.preprocess(image), difference_hash(image), decoded.original_size

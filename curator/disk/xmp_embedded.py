@@ -134,7 +134,7 @@ def verify_same_image(original: bytes, new: bytes, suffix: str) -> str:
             raise EmbedError(f"cannot read the image data to verify it ({type(exc).__name__}: {exc})") from None
         try:
             after = read(new)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - likewise: a rewritten file that cannot be decoded is refused
             raise EmbedError(f"the rewritten file's image data cannot be read ({type(exc).__name__})") from None
         if before != after or not before:
             raise EmbedError(f"the rewritten file's {what} differ from the original's")

@@ -122,7 +122,7 @@ def _prepared(item: PendingItem, engine: Engine, st: FileStat, digest: str, kind
         if kind == "measure":
             return Inspection(item, "unchanged", stat=st, content_hash=digest, partners=partners)
         return Inspection(item, "error", stat=st, content_hash=digest, error=str(exc) or "cannot be decoded")
-    except Exception as exc:  # anything about one file stays with that file
+    except Exception as exc:  # noqa: BLE001 - anything about one file stays with that file
         if kind == "measure":
             return Inspection(item, "unchanged", stat=st, content_hash=digest, partners=partners)
         return Inspection(item, "error", stat=st, content_hash=digest, error=read_error(exc))
@@ -138,5 +138,5 @@ def _prepared(item: PendingItem, engine: Engine, st: FileStat, digest: str, kind
 def inspection_result(item: PendingItem, fut: Future[Inspection]) -> Inspection:
     try:
         return fut.result()
-    except Exception as exc:  # a bug in inspect must not lose the batch: record it on the photo
+    except Exception as exc:  # noqa: BLE001 - a bug in inspect must not lose the batch: record it on the photo
         return Inspection(item, "error", stat=item.stat, error=f"could not be inspected ({type(exc).__name__}: {exc})")

@@ -146,7 +146,7 @@ class ScoringActor:
         self.engine: Engine | None = None
         try:
             self.engine = Engine(config, allow_download=False)
-        except Exception as exc:  # reported by ready() as one line naming this node
+        except Exception as exc:  # noqa: BLE001 - reported by ready() as one line naming this node
             self.load_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         else:
             self.load_error = ""
@@ -177,7 +177,7 @@ class ScoringActor:
             except ImageDecodeError as exc:
                 prepared.append(None)
                 results.append(RemoteResult(error=str(exc) or "cannot be decoded"))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - anything about one file stays with that file
                 prepared.append(None)
                 results.append(RemoteResult(error=f"could not be read on node {self.node} "
                                                   f"({type(exc).__name__}: {exc})"))
@@ -190,11 +190,11 @@ class ScoringActor:
                 scores = self.engine.score_prepared([prepared[i] for i in todo])
                 for i, s in zip(todo, scores, strict=True):
                     results[i] = RemoteResult(score=s)
-            except Exception:  # narrow the failure to the photo that caused it
+            except Exception:  # noqa: BLE001 - narrow the failure to the photo that caused it
                 for i in todo:
                     try:
                         results[i] = RemoteResult(score=self.engine.score_prepared([prepared[i]])[0])
-                    except Exception as exc:
+                    except Exception as exc:  # noqa: BLE001 - that photo's error, the batch goes on
                         results[i] = RemoteResult(error=f"scoring failed ({type(exc).__name__}: {exc})")
         return (token, self.node, [r if r is not None else RemoteResult(error="not scored") for r in results],
                 time.perf_counter() - t0)
@@ -249,7 +249,7 @@ def connect(address: str) -> Any:
             ray.init(include_dashboard=False, log_to_driver=False)
         else:
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    except Exception as exc:  # ConnectionError and friends: the message is Ray's
+    except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError...: the message is Ray's
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"cannot reach the Ray cluster at {address!r}: {first} "
                         "(start it with `ray start --head`, or use --ray local)") from None

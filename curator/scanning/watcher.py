@@ -84,7 +84,7 @@ class CatalogEventHandler(FileSystemEventHandler):
         self.events += 1
         try:
             self.handle(event)
-        except Exception as exc:  # never let one event stop the observer; a rescan catches up
+        except Exception as exc:  # noqa: BLE001 - never let one event stop the observer; a rescan catches up
             self.failures += 1
             log.warning("could not record %s of %s: %s", event.event_type, _decode(event.src_path), exc)
 

@@ -202,11 +202,11 @@ class Worker:
             try:
                 results = engine.score_prepared([i.prepared for i in to_score])
                 scores = {id(i): s for i, s in zip(to_score, results, strict=True)}
-            except Exception:
+            except Exception:  # noqa: BLE001 - narrow the failure to the photo that caused it
                 for i in to_score:
                     try:
                         scores[id(i)] = engine.score_prepared([i.prepared])[0]
-                    except Exception as exc:
+                    except Exception as exc:  # noqa: BLE001 - that photo's error, the batch goes on
                         failures[id(i)] = f"scoring failed ({type(exc).__name__}: {exc})"
         outcomes = []
         for i in inspections:

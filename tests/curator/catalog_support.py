@@ -58,7 +58,7 @@ def running_watch(settings: Settings, dirs: list[Path], engine: Any, **kwargs: A
     def target() -> None:
         try:
             service.run(stop)
-        except BaseException as exc:  # surfaced in the test thread
+        except BaseException as exc:  # noqa: BLE001 - surfaced in the test thread
             errors.append(exc)
             ready.set()
 

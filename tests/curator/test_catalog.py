@@ -420,7 +420,7 @@ def test_threads_each_use_their_own_connection_and_writes_serialise(cat):
                 cat.gallery_rows()
                 if k % 10 == 0:
                     culling.recompute_flags(cat, None, 15)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - surfaced in the test thread
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
