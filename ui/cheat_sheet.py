@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 # (view, [(keys, what they do)]): the key tables' meaning, as a photographer reads it
@@ -73,5 +74,5 @@ class CheatSheet(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
 
-    def keyPressEvent(self, event) -> None:  # noqa: ANN001 - any key closes it
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # any key closes it
         self.close()

@@ -27,7 +27,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from curator.actions.culling import WEAK_MEANING, is_weak
 from curator.rules.explain import REASON_HINTS
@@ -68,7 +68,7 @@ _MAX_RANGES = 64
 class GalleryModel(QAbstractListModel):
     burstsChanged = Signal()  # set_bursts changed which photos form bursts
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[GalleryRow] = []
         self._pos: dict[int, int] = {}  # photo id -> model row

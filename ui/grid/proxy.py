@@ -371,7 +371,7 @@ class GalleryProxy(QAbstractListModel):
         self.endResetModel()
         self.countsChanged.emit()
 
-    def _on_layout_changed(self, *args) -> None:
+    def _on_layout_changed(self, *args: object) -> None:  # Qt passes parents and a hint: all rows change anyway
         self.beginResetModel()
         self._rekey()
         self._order = self._wanted_order()
@@ -379,7 +379,7 @@ class GalleryProxy(QAbstractListModel):
         self.endResetModel()
         self.countsChanged.emit()
 
-    def _on_rows_about_to_be_removed(self, parent, first: int, last: int) -> None:
+    def _on_rows_about_to_be_removed(self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int) -> None:
         gone = sorted(p for p in (self.proxy_row(s) for s in range(first, last + 1)) if p is not None)
         for lo, hi in reversed(consecutive_runs(gone)):
             self.beginRemoveRows(QModelIndex(), lo, hi)
@@ -387,14 +387,14 @@ class GalleryProxy(QAbstractListModel):
             self._pos = None
             self.endRemoveRows()
 
-    def _on_rows_removed(self, parent, first: int, last: int) -> None:
+    def _on_rows_removed(self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int) -> None:
         n = last - first + 1
         self._order = [s - n if s > last else s for s in self._order]
         self._rekey()
         self._pos = None
         self.countsChanged.emit()
 
-    def _on_rows_inserted(self, parent, first: int, last: int) -> None:
+    def _on_rows_inserted(self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int) -> None:
         n = last - first + 1
         if first < self._cols.n:  # not an append: shift what follows
             self._order = [s + n if s >= first else s for s in self._order]
@@ -402,7 +402,7 @@ class GalleryProxy(QAbstractListModel):
         self._rekey()
         self._apply(self._wanted_order())
 
-    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles=()) -> None:
+    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: Sequence[int] = ()) -> None:
         first, last = top_left.row(), bottom_right.row()
         if roles and ROW_ROLE not in roles and int(Qt.ItemDataRole.DisplayRole) not in roles:
             # presentation only (e.g. percentile colours): repaint the shown range

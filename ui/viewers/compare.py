@@ -17,7 +17,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ui.viewers.canvas_set import CanvasSetView
-from ui.viewers.loupe_images import FULL
+from ui.viewers.loupe_images import FULL, LoupeImages
 from ui.viewers.photo_canvas import PhotoCanvas
 from ui.rules.zoom import Viewport
 
@@ -63,7 +63,7 @@ class CompareView(CanvasSetView):
     KEYS = COMPARE_KEYS
     PREFIX = "compare"
 
-    def __init__(self, images, parent: QWidget | None = None) -> None:  # noqa: ANN001 - a LoupeImages
+    def __init__(self, images: LoupeImages, parent: QWidget | None = None) -> None:
         super().__init__(images, parent)
         self.setObjectName("compare")
         self._syncing = False

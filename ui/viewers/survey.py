@@ -15,6 +15,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ui.viewers.canvas_set import CanvasSetView
+from ui.viewers.loupe_images import LoupeImages
 
 _NONE = Qt.KeyboardModifier.NoModifier
 GAP = 4
@@ -51,7 +52,7 @@ class SurveyView(CanvasSetView):
     KEYS = SURVEY_KEYS
     PREFIX = "survey"
 
-    def __init__(self, images, parent: QWidget | None = None) -> None:  # noqa: ANN001 - a LoupeImages
+    def __init__(self, images: LoupeImages, parent: QWidget | None = None) -> None:
         super().__init__(images, parent)
         self.setObjectName("survey")
 
