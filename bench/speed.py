@@ -191,10 +191,10 @@ def child_start(args: argparse.Namespace) -> dict:
     until it can score. Times are from the parent's launch of this process (interpreter start included)."""
     launched = float(args.launched_at)
     t0 = time.time()
-    import torch  # noqa: F401 (counted with the imports)
+    import torch  # noqa: F401 - counted with the imports
 
     t1 = time.time()
-    import open_clip  # noqa: F401 (the engine imports it on first use: counted apart)
+    import open_clip  # noqa: F401 - the engine imports it on first use: counted apart
 
     from iqa_engine import Engine, EngineConfig
 

@@ -317,8 +317,8 @@ class RayWorker(Worker):
 
     def __init__(self, catalog: Any, engine: _ShippingEngine, actors: Sequence[Any], options: WorkerOptions, *,
                  on_cluster: Callable[[ClusterStatus], None] | None = None, **wiring: Any) -> None:
-        # duck-typed engine: the driver needs only its fingerprint and prepare_path
-        super().__init__(catalog, engine, options, **wiring)  # type: ignore[arg-type]
+        # a duck-typed engine: the driver needs only its fingerprint and prepare_path
+        super().__init__(catalog, engine, options, **wiring)  # type: ignore[arg-type]  # duck-typed, as above
         import ray
 
         self._ray = ray

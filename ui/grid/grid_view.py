@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
@@ -196,7 +196,7 @@ class GalleryView(QListView):
     # --- selection --------------------------------------------------------------------------------
     @property
     def proxy(self) -> GalleryProxy:
-        return self.model()  # type: ignore[return-value]  # the window sets a GalleryProxy, nothing else
+        return cast("GalleryProxy", self.model())  # the window sets a GalleryProxy, nothing else
 
     def current_row(self) -> GalleryRow | None:
         idx = self.currentIndex()
