@@ -175,13 +175,15 @@ class Engine:
         return self.score_prepared([self.prepare_path(path)])[0]
 
     def score_paths(self, paths: Iterable[PathLike],
-                    on_decoded: Callable[[PathLike], None] | None = None
+                    on_decoded: Callable[[PathLike], None] | None = None, *,
+                    on_pass: Callable[[Sequence[Prepared], float], None] | None = None
                     ) -> Generator[tuple[PathLike, PhotoScore | ImageDecodeError], None, None]:
         """Score files, yielding results in input order; a bad file yields its error, never raises.
 
         Decoding runs ahead in a thread pool, far enough to fill the next
         forward pass while the model runs this one: on a CPU a full pass of
-        many photos beats several small ones.
+        many photos beats several small ones. on_pass(photos, seconds) hears of
+        each forward pass and how long the model took (`curator bench speed`).
         """
         workers = self.config.decode_workers
         per_pass = max(1, self.config.batch_views // self._n_views_hint())
@@ -222,9 +224,18 @@ class Engine:
                     group.append((p, prepared))
                     refill()
                 ready = [prep for _, prep in group if isinstance(prep, Prepared)]
-                scores = iter(self.score_prepared(ready) if ready else [])
+                scores = iter(self._score_pass(ready, on_pass) if ready else [])
                 for p, prep in group:
                     yield p, (prep if isinstance(prep, ImageDecodeError) else next(scores))
+
+    def _score_pass(self, prepared: Sequence[Prepared],
+                    on_pass: Callable[[Sequence[Prepared], float], None] | None) -> list[PhotoScore]:
+        if on_pass is None:
+            return self.score_prepared(prepared)
+        t = time.perf_counter()
+        scores = self.score_prepared(prepared)
+        on_pass(prepared, time.perf_counter() - t)
+        return scores
 
     def embed_paths(self, paths: Iterable[PathLike], batch: int = 32
                     ) -> Iterator[tuple[PathLike, PhotoEmbedding | ImageDecodeError]]:
