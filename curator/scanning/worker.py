@@ -64,6 +64,25 @@ class Totals:
         return (self.scored + self.measured + self.unchanged + self.adopted + self.paired + self.errors
                 + self.missing)
 
+    def count(self, kind: str, *, provisional: bool = False) -> None:
+        """One photo recorded as `kind` (an Outcome's); "changed" counts nowhere: it is queued again."""
+        if kind == "scored" and provisional:
+            self.provisional += 1
+        elif kind == "scored":
+            self.scored += 1
+        elif kind == "measured":
+            self.measured += 1
+        elif kind == "unchanged":
+            self.unchanged += 1
+        elif kind == "adopted":
+            self.adopted += 1
+        elif kind == "partner":
+            self.paired += 1
+        elif kind == "error":
+            self.errors += 1
+        elif kind == "missing":
+            self.missing += 1
+
 
 @dataclass(frozen=True)
 class BatchReport:
@@ -338,26 +357,7 @@ class Worker:
         recorded = self.catalog.record_outcomes(outcomes, now=self.clock(), run_id=self.run_id,
                                                 busy_seconds=time.monotonic() - t0)
         self._refresh_taste(recorded)
-        flags_changed = 0
-        folders = {r.folder for r in recorded if r.recorded and r.folder and r.kind != "changed"}
-        if self.on_recorded is not None:
-            try:
-                folders.update(self.on_recorded(recorded))
-            except CatalogError as exc:  # the next scan imports what was missed
-                log.warning("could not import XMP sidecars: %s", exc)
-        if self.flag_policy is not None and folders:
-            threshold, bottom = self.flag_policy
-            try:
-                flags_changed = culling.recompute_flags(self.catalog, threshold, bottom, folders=sorted(folders),
-                                                        burst_gap_seconds=self.burst_gap_seconds)
-            except CatalogError as exc:  # flags are derived data: the next batch recomputes them
-                log.warning("could not recompute flags: %s", exc)
-        if folders:
-            try:
-                self.reasons_changed += culling.recompute_reasons(self.catalog, sorted(folders), self.reason_rules,
-                                                                  burst_gap_seconds=self.burst_gap_seconds)
-            except CatalogError as exc:  # reasons are derived data too
-                log.warning("could not recompute reasons: %s", exc)
+        flags_changed = self._recompute_folders(recorded)
         seconds = time.monotonic() - t0  # waiting for the decode-ahead, scoring and recording
         done = 0
         errors = []
@@ -365,23 +365,9 @@ class Worker:
         for r, i in zip(recorded, inspections, strict=True):
             if not r.recorded:
                 continue
-            if r.kind == "scored" and provisional:
-                self.totals.provisional += 1
-            elif r.kind == "scored":
-                self.totals.scored += 1
-            elif r.kind == "measured":
-                self.totals.measured += 1
-            elif r.kind == "unchanged":
-                self.totals.unchanged += 1
-            elif r.kind == "adopted":
-                self.totals.adopted += 1
-            elif r.kind == "partner":
-                self.totals.paired += 1
-            elif r.kind == "error":
-                self.totals.errors += 1
+            self.totals.count(r.kind, provisional=provisional)
+            if r.kind == "error":
                 errors.append((i.item.path, i.error or "could not be scored"))
-            elif r.kind == "missing":
-                self.totals.missing += 1
             if r.kind != "changed":
                 done += 1
         self.totals.batches += 1
@@ -392,6 +378,32 @@ class Worker:
         if self.on_batch:
             self.on_batch(BatchReport(tuple(recorded), paths, tuple(errors), self.totals, seconds, self.rate,
                                       flags_changed))
+
+    def _recompute_folders(self, recorded: Sequence[Recorded]) -> int:
+        """The derived data of the folders a batch touched: sidecars imported (on_recorded), then flags and
+        reasons recomputed; the flags changed. A catalog failure is logged: the next batch or scan catches up."""
+        flags_changed = 0
+        folders = {r.folder for r in recorded if r.recorded and r.folder and r.kind != "changed"}
+        if self.on_recorded is not None:
+            try:
+                folders.update(self.on_recorded(recorded))
+            except CatalogError as exc:  # the next scan imports what was missed
+                log.warning("could not import XMP sidecars: %s", exc)
+        if not folders:
+            return flags_changed
+        if self.flag_policy is not None:
+            threshold, bottom = self.flag_policy
+            try:
+                flags_changed = culling.recompute_flags(self.catalog, threshold, bottom, folders=sorted(folders),
+                                                        burst_gap_seconds=self.burst_gap_seconds)
+            except CatalogError as exc:  # flags are derived data: the next batch recomputes them
+                log.warning("could not recompute flags: %s", exc)
+        try:
+            self.reasons_changed += culling.recompute_reasons(self.catalog, sorted(folders), self.reason_rules,
+                                                              burst_gap_seconds=self.burst_gap_seconds)
+        except CatalogError as exc:  # reasons are derived data too
+            log.warning("could not recompute reasons: %s", exc)
+        return flags_changed
 
     def _refresh_taste(self, recorded: Sequence[Recorded]) -> None:
         """Give the photos just scored their taste value, before the flags (which may rank by it)."""
