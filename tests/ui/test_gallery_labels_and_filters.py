@@ -1,4 +1,5 @@
-"""Colour labels on 6-9, auto-advance (Caps Lock and the toolbar), and the `?` sheet."""
+"""Colour labels on 6-9, auto-advance (Caps Lock and the toolbar), the `?` sheet, the detail pane's stars,
+the window reopening where it was left, and the Show filters with their shortcuts."""
 
 from __future__ import annotations
 
