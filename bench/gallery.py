@@ -33,7 +33,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
-import numpy as np  # noqa: E402 (after the environment is set)
+import numpy as np  # after the environment is set
 
 FOLDER_SIZE = 50
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -95,7 +95,7 @@ def measure_views(root: Path, cache_dir: Path) -> dict[str, float]:
     preloaded, cold, paint_share = [], [], []
     for _ in range(3):  # forward through the shoot, the neighbours preloaded
         nxt = window.proxy.row_at(window.view.currentIndex().row() + 1)
-        wait(lambda: images.picture(nxt, SCREEN) is not None)
+        wait(lambda row=nxt: images.picture(row, SCREEN) is not None)
         t = time.perf_counter()
         key(Qt.Key.Key_Right)
         wait(painted(nxt.photo_id))
@@ -112,7 +112,7 @@ def measure_views(root: Path, cache_dir: Path) -> dict[str, float]:
         nxt = window.proxy.row_at(window.view.currentIndex().row() + 1)
         t = time.perf_counter()
         key(Qt.Key.Key_Right)
-        wait(lambda: painted(nxt.photo_id)() and canvas.pixmap_kind == SCREEN)  # not the thumbnail shown first
+        wait(lambda pid=nxt.photo_id: painted(pid)() and canvas.pixmap_kind == SCREEN)  # not the thumbnail shown first
         canvas.repaint()
         cold.append(time.perf_counter() - t)
     out["next_preloaded_ms"] = _median_ms(preloaded)

@@ -143,7 +143,7 @@ def child_targets(args: argparse.Namespace) -> dict:
         report = S.measure_speed(config, paths, run_dir, baseline=baseline, repeat=args.repeat,
                                  random_weights=args.random_weights, image_source="synthetic 24-MP JPEGs")
         print(S.format_speed(report), file=sys.stderr, flush=True)
-        out[name] = report
+        out[name] = report.to_dict()
     return out
 
 
@@ -191,10 +191,10 @@ def child_start(args: argparse.Namespace) -> dict:
     until it can score. Times are from the parent's launch of this process (interpreter start included)."""
     launched = float(args.launched_at)
     t0 = time.time()
-    import torch  # noqa: F401 (counted with the imports)
+    import torch  # noqa: F401 - counted with the imports
 
     t1 = time.time()
-    import open_clip  # noqa: F401 (the engine imports it on first use: counted apart)
+    import open_clip  # noqa: F401 - the engine imports it on first use: counted apart
 
     from iqa_engine import Engine, EngineConfig
 
@@ -218,7 +218,7 @@ def child_gpu(args: argparse.Namespace) -> dict:
                           batch_views=512, decode_workers=max(2, os.cpu_count() or 2))
     report = S.measure_speed(config, [Path(p) for p in args.paths], Path(args.work), repeat=args.repeat,
                              random_weights=args.random_weights, image_source="synthetic 24-MP JPEGs")
-    return {"gpu": torch.cuda.get_device_name(0), "report": report}
+    return {"gpu": torch.cuda.get_device_name(0), "report": report.to_dict()}
 
 
 CHILDREN = {"towers": child_towers, "targets": child_targets, "triage": child_triage, "start": child_start,
@@ -377,10 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.child:
-        from curator.commands.bench import _finite
+        from curator.benchmarks.report_json import json_ready
 
         result = CHILDREN[args.child](args)
-        Path(args.child_out).write_text(json.dumps(_finite(result)))
+        Path(args.child_out).write_text(json.dumps(json_ready(result)))
         return 0
 
     from curator.benchmarks.machine import describe, machine_info
@@ -457,11 +457,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("GPU, exact preset, 24-MP JPEGs: not measured (torch sees no CUDA GPU here)")
     if args.json_out:
-        from curator.commands.bench import _finite
+        from curator.benchmarks.report_json import json_ready
 
         out = Path(args.json_out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(_finite(report), indent=2) + "\n")
+        out.write_text(json.dumps(json_ready(report), indent=2) + "\n")
     return 0
 
 

@@ -37,15 +37,19 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402 - after sys.path has the checkout
 
-from curator.taste import FeatureInputs, feature_table, predict, train  # noqa: E402
-from iqa_engine.hardware import cpu_model_and_flags  # noqa: E402
+from curator.taste import FeatureInputs, feature_table, predict, train  # noqa: E402 - likewise
+from iqa_engine.hardware import cpu_model_and_flags  # noqa: E402 - likewise
+
+T = TypeVar("T")
 
 
 def say(text: str) -> None:
@@ -70,7 +74,7 @@ def synthetic_inputs(n: int, dim: int, rng: np.random.Generator) -> tuple[Featur
     return FeatureInputs(n, embedding=emb, cues=cues, measures=measures, exif=exif), labels
 
 
-def timed(fn, repeats: int) -> tuple[float, object]:
+def timed(fn: Callable[[], T], repeats: int) -> tuple[float, T]:
     result = fn()  # warm-up
     times = []
     for _ in range(repeats):
@@ -139,7 +143,7 @@ def users() -> int:
         inputs = scored_inputs(engine, degraded_variants(seed=0))
     without = FeatureInputs(inputs.n, embedding=inputs.embedding, cues=inputs.cues)
     say(f"{inputs.n} photos; embedding and cues from the tiny model with random weights")
-    for name, (rule, measure) in USERS.items():
+    for name, (rule, _measure) in USERS.items():
         y = rule(dict(inputs.measures))
         for label, features in (("with measurements", inputs), ("embedding + cues only", without)):
             model = train(feature_table(features), y, fingerprint="tiny")
@@ -176,23 +180,23 @@ def main() -> int:
     inputs, labels = synthetic_inputs(args.decisions, args.dim, rng)
     table = feature_table(inputs)
     t0 = time.perf_counter()
-    import sklearn  # noqa: F401  # its import is paid once per process; said apart from the fit
+    import sklearn  # noqa: F401 - its import is paid once per process; said apart from the fit
 
     say(f"scikit-learn import: {time.perf_counter() - t0:.2f} s")
     seconds, model = timed(lambda: train(table, labels, fingerprint="bench"), args.repeats)
-    m = model.metrics  # type: ignore[attr-defined]
+    m = model.metrics
     say(f"train on {args.decisions:,} decisions ({int(labels.sum()):,} keeps, {int(len(labels) - labels.sum()):,} "
         f"rejects; {args.dim}-d embedding + {len(table.columns) - args.dim} other columns): {seconds:.2f} s "
         f"(median of {args.repeats}; 5-fold CV AUC {m.auc:.3f}, balanced accuracy {m.balanced_accuracy:.3f}, "
         f"fused-score baseline AUC {m.baseline_auc:.3f})")
-    say(f"model record: {len(model.to_json()) / 1024:.0f} KiB of JSON")  # type: ignore[attr-defined]
+    say(f"model record: {len(model.to_json()) / 1024:.0f} KiB of JSON")
 
     photos, _ = synthetic_inputs(args.photos, args.dim, np.random.default_rng(1))
     seconds_adapter, photo_table = timed(lambda: feature_table(photos), args.repeats)
     say(f"feature adapter for {args.photos:,} photos: {seconds_adapter:.3f} s")
-    seconds_apply, taste = timed(lambda: predict(model, photo_table), args.repeats)  # type: ignore[arg-type]
+    seconds_apply, taste = timed(lambda: predict(model, photo_table), args.repeats)
     say(f"apply to {args.photos:,} photos: {seconds_apply:.3f} s (median of {args.repeats}; "
-        f"{args.photos / seconds_apply:,.0f} photos/s; mean taste {float(np.mean(taste)):.3f})")  # type: ignore
+        f"{args.photos / seconds_apply:,.0f} photos/s; mean taste {float(np.mean(taste)):.3f})")
     return 0
 
 

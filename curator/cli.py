@@ -9,7 +9,8 @@ import importlib
 import io
 import os
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from curator import __version__
 from curator.errors import EXIT_INTERRUPTED, EXIT_USAGE, UserError

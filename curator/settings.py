@@ -17,9 +17,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -154,12 +155,12 @@ class Settings:
         """The reasons rule's constants: ReasonRules' defaults with the [reasons] table's keys."""
         return self.reasons
 
-    def keyword_rule(self) -> "KeywordRule":
+    def keyword_rule(self) -> KeywordRule:
         from iqa_engine.keywords import KeywordRule
 
         return KeywordRule(top_k=self.tags_top_k, threshold=self.tags_threshold, margin=self.tags_margin)
 
-    def vocabulary(self) -> "Vocabulary":
+    def vocabulary(self) -> Vocabulary:
         """The built-in vocabulary (or the [tags] vocabulary file instead), plus the [tags] extra terms."""
         from iqa_engine.keywords import VocabularyError, load_vocabulary
 
@@ -168,7 +169,7 @@ class Settings:
         except VocabularyError as exc:
             raise SettingsError(str(exc)) from None
 
-    def with_overrides(self, source: str, **values: Any) -> "Settings":
+    def with_overrides(self, source: str, **values: Any) -> Settings:
         """New settings with the given non-None values, recording where they came from."""
         changes = {k: v for k, v in values.items() if v is not None}
         unknown = set(changes) - _FIELD_NAMES
@@ -396,6 +397,16 @@ def _misplaced(name: str) -> str:
 
 
 def _validate(settings: Settings) -> None:
+    """Raise SettingsError naming the first bad value, table by table."""
+    _validate_scoring(settings)
+    _validate_taste(settings)
+    _validate_gallery_tags_and_duplicates(settings)
+    _validate_scale(settings)
+    _validate_xmp(settings)
+
+
+def _validate_scoring(settings: Settings) -> None:
+    """[engine], [watch] settle_seconds, [flags] bottom_percent, [xmp] naming and [bursts] gap_seconds."""
     if settings.preset not in ("exact", "fast"):
         raise SettingsError(f"unknown preset {settings.preset!r}; choose exact or fast")
     settings.engine_config()  # raises SettingsError on a bad engine option
@@ -407,6 +418,9 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("xmp naming must be 'adobe' or 'darktable'")
     if settings.burst_gap_seconds < 0:
         raise SettingsError("burst gap must be >= 0 seconds")
+
+
+def _validate_taste(settings: Settings) -> None:
     for name in ("taste_keep_rating", "taste_reject_rating", "taste_min_per_class", "taste_retrain_every"):
         value = getattr(settings, name)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -415,6 +429,9 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("[taste] needs 1 <= reject_rating < keep_rating <= 5")
     if settings.taste_min_per_class < 2 or settings.taste_retrain_every < 1:
         raise SettingsError("[taste] min_per_class must be at least 2, and retrain_every at least 1")
+
+
+def _validate_gallery_tags_and_duplicates(settings: Settings) -> None:
     from curator.rules.standing import TILE_NUMBERS
 
     if settings.tile_number not in TILE_NUMBERS:
@@ -430,10 +447,16 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("[duplicates] similarity must be between -1 and 1")
     if not isinstance(settings.dupes_max_distance, int) or not 0 <= settings.dupes_max_distance <= 64:
         raise SettingsError("[duplicates] max_distance must be a whole number from 0 to 64")
+
+
+def _validate_scale(settings: Settings) -> None:
     if not isinstance(settings.ray, str):
         raise SettingsError('[scale] ray must be a string: "", "auto", "local" or "HOST:PORT"')
     if not isinstance(settings.ray_actors, int) or settings.ray_actors < 0:
         raise SettingsError("[scale] ray_actors must be a whole number >= 0")
+
+
+def _validate_xmp(settings: Settings) -> None:
     from curator.errors import UserError
     from curator.disk.xmp import parse_machine, parse_mapping
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ContextManager
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -96,7 +96,7 @@ class Backbone:
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 
-    def autocast(self) -> ContextManager:
+    def autocast(self) -> AbstractContextManager[Any]:
         if self.precision == "fp32":
             return nullcontext()
         dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
@@ -323,7 +323,7 @@ def load_backbone(config: EngineConfig, allow_download: bool = True) -> Backbone
     try:
         with quiet_root_logger(), skip_random_init():
             model = _create_model(arch, activation)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - open_clip fails in many ways on a config it cannot build: one line
         raise EngineError(f"open_clip could not build model {arch}: {str(exc).splitlines()[0][:160]}") from None
     _load_state(model, weights.state_dict, arch, weights.path)
     if pretrained_tag:

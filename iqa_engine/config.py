@@ -100,7 +100,7 @@ class EngineConfig:
         if self.max_long_side < 224:
             raise ValueError("max_long_side must be at least 224")
 
-    def replace(self, **changes: Any) -> "EngineConfig":
+    def replace(self, **changes: Any) -> EngineConfig:
         return dataclasses.replace(self, **changes)
 
     def math_parameters(self) -> dict[str, object]:

@@ -120,7 +120,7 @@ def _finish(im: Image.Image, draft_long_side: int | None, draft_min_side: int | 
 def _exif_orientation(im: Image.Image) -> int:
     try:
         return int(im.getexif().get(0x0112, 1))
-    except Exception:  # malformed EXIF must not make a readable photo unreadable
+    except Exception:  # noqa: BLE001 - malformed EXIF must not make a readable photo unreadable
         return 1
 
 

@@ -68,7 +68,7 @@ def choose_decoder(requested: str, device: torch.device, protocol: str, max_long
         cpu_ms = _time(lambda: decode_photo(sample, *V.draft_hint(protocol, max_long_side)))
         decode_on_device(sample, device, protocol, max_long_side)  # warm-up: nvJPEG's first call sets it up
         dev_ms = _time(lambda: decode_on_device(sample, device, protocol, max_long_side))
-    except Exception as exc:  # noqa: BLE001 (no nvJPEG in this build, a driver error: decode on the CPU)
+    except Exception as exc:  # noqa: BLE001 - no nvJPEG in this build, a driver error: decode on the CPU
         return DecoderChoice("cpu", f"auto: device decoding failed ({type(exc).__name__})")
     # the CPU decodes on decode_workers threads at once; the device decodes one photo at a time
     per_photo_cpu = cpu_ms / max(1, decode_workers)
@@ -86,7 +86,7 @@ def decode_on_device(path: str | os.PathLike[str], device: torch.device, protoco
         with Image.open(p) as im:  # the header only: format, size, colour mode, orientation
             fmt, (w, h), mode = im.format, im.size, im.mode
             orientation = int(im.getexif().get(0x0112, 1)) if fmt == "JPEG" else 1
-    except Exception:  # noqa: BLE001 (the CPU path gives the one-line reason)
+    except Exception:  # noqa: BLE001 - the CPU path gives the one-line reason
         return decode_photo(p, *V.draft_hint(protocol, max_long_side))
     if fmt != "JPEG" or mode not in ("RGB", "L") or w * h > MAX_PIXELS:
         return decode_photo(p, *V.draft_hint(protocol, max_long_side))

@@ -21,9 +21,9 @@ import dataclasses
 import os
 import time
 from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Generator, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -175,13 +175,15 @@ class Engine:
         return self.score_prepared([self.prepare_path(path)])[0]
 
     def score_paths(self, paths: Iterable[PathLike],
-                    on_decoded: Callable[[PathLike], None] | None = None
+                    on_decoded: Callable[[PathLike], None] | None = None, *,
+                    on_pass: Callable[[Sequence[Prepared], float], None] | None = None
                     ) -> Generator[tuple[PathLike, PhotoScore | ImageDecodeError], None, None]:
         """Score files, yielding results in input order; a bad file yields its error, never raises.
 
         Decoding runs ahead in a thread pool, far enough to fill the next
         forward pass while the model runs this one: on a CPU a full pass of
-        many photos beats several small ones.
+        many photos beats several small ones. on_pass(photos, seconds) hears of
+        each forward pass and how long the model took (`curator bench speed`).
         """
         workers = self.config.decode_workers
         per_pass = max(1, self.config.batch_views // self._n_views_hint())
@@ -213,7 +215,7 @@ class Engine:
                         prepared: Prepared | ImageDecodeError = fut.result()
                     except ImageDecodeError as exc:
                         prepared = exc
-                    except Exception as exc:  # anything else about one file stays with that file
+                    except Exception as exc:  # noqa: BLE001 - anything else about one file stays with that file
                         prepared = ImageDecodeError(f"could not be read ({type(exc).__name__}: {exc})"[:200])
                     if isinstance(prepared, Prepared):
                         if on_decoded:
@@ -222,9 +224,18 @@ class Engine:
                     group.append((p, prepared))
                     refill()
                 ready = [prep for _, prep in group if isinstance(prep, Prepared)]
-                scores = iter(self.score_prepared(ready) if ready else [])
+                scores = iter(self._score_pass(ready, on_pass) if ready else [])
                 for p, prep in group:
                     yield p, (prep if isinstance(prep, ImageDecodeError) else next(scores))
+
+    def _score_pass(self, prepared: Sequence[Prepared],
+                    on_pass: Callable[[Sequence[Prepared], float], None] | None) -> list[PhotoScore]:
+        if on_pass is None:
+            return self.score_prepared(prepared)
+        t = time.perf_counter()
+        scores = self.score_prepared(prepared)
+        on_pass(prepared, time.perf_counter() - t)
+        return scores
 
     def embed_paths(self, paths: Iterable[PathLike], batch: int = 32
                     ) -> Iterator[tuple[PathLike, PhotoEmbedding | ImageDecodeError]]:
@@ -238,19 +249,19 @@ class Engine:
                 decoded = self.decode(path)
             except ImageDecodeError as exc:
                 return exc
-            except Exception as exc:  # anything else about one file stays with that file
+            except Exception as exc:  # noqa: BLE001 - anything else about one file stays with that file
                 return ImageDecodeError(f"could not be read ({type(exc).__name__}: {exc})"[:200])
             image = decoded.image
             return self.backbone.preprocess(image), difference_hash(image), decoded.original_size
 
         source = iter(paths)
         with ThreadPoolExecutor(max_workers=self.config.decode_workers, thread_name_prefix="decode") as pool:
-            while chunk := [p for _, p in zip(range(batch), source)]:
+            while chunk := [p for _, p in zip(range(batch), source, strict=False)]:
                 ready = list(pool.map(prepare, chunk))
                 good = [r for r in ready if not isinstance(r, ImageDecodeError)]
                 unit = iter(_unit(self.backbone.standard_features(torch.stack([r[0] for r in good])))
                             if good else [])
-                for p, r in zip(chunk, ready):
+                for p, r in zip(chunk, ready, strict=True):
                     yield p, (r if isinstance(r, ImageDecodeError)
                               else PhotoEmbedding(next(unit), self.clip_fingerprint, r[1], r[2]))
 
@@ -322,7 +333,7 @@ class Engine:
         views = {i: p.standard_view for i, p in enumerate(prepared) if p.standard_view is not None}
         if not views:
             return {}
-        return dict(zip(views, _unit(self.backbone.standard_features(torch.stack(list(views.values()))))))
+        return dict(zip(views, _unit(self.backbone.standard_features(torch.stack(list(views.values())))), strict=True))
 
     def encode_query(self, text: str) -> np.ndarray:
         """(D,) one search text, L2-normalised, encoded on one CPU thread.
@@ -371,7 +382,7 @@ class Engine:
         n_plain = views.shape[0]
         riders = torch.stack(list(standard.values())).to(views.device)
         plain, std = self._batched(torch.cat([views, riders]), n_plain)
-        return plain, dict(zip(standard, _unit(std)))
+        return plain, dict(zip(standard, _unit(std), strict=True))
 
     def _batched(self, views: torch.Tensor, n_plain: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Views in passes of batch_views: the first n_plain pooled as MA-CLIP does (unless n_plain

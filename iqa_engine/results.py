@@ -82,7 +82,7 @@ class PhotoScore:
     method: str = "maclip"
     dimensions: dict[str, float] = field(default_factory=dict)
     dimensions_fingerprint: str | None = None
-    measures: "Measures | None" = None
+    measures: Measures | None = None
     reasons_ms: float = 0.0  # of elapsed_ms, what the dimensions and measurements took
     # The standard CLIP image embedding (open_clip's preprocessing and encode_image, as
     # CLIP was trained), L2-normalised float32; for search, keywords and duplicates.

@@ -74,7 +74,7 @@ class EmbeddingIndex:
         for start in range(0, len(self.keys), _BLOCK_ROWS):
             block = m[start:start + _BLOCK_ROWS] @ m[start:].T
             rows, cols = np.nonzero(block >= threshold)
-            for r, c in zip(rows.tolist(), cols.tolist()):
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
                 i, j = start + r, start + c
                 if i < j:
                     yield i, j, float(block[r, c])

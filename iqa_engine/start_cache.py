@@ -37,11 +37,11 @@ def user_cache_dir() -> Path:
 
 
 def package_version() -> str:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         return version("curator")
-    except Exception:  # noqa: BLE001 (running from a source checkout without an installed distribution)
+    except PackageNotFoundError:  # running from a source checkout without an installed distribution
         return "source"
 
 
@@ -88,7 +88,7 @@ def text_features(key_parts: dict[str, object], prompts: Sequence[str],
         stored = torch.load(path, map_location="cpu", weights_only=True)
         if isinstance(stored, torch.Tensor) and stored.ndim == 2 and stored.shape[0] == len(prompts):
             return stored
-    except Exception:  # noqa: BLE001 (absent, half-written by an old version, unreadable: compute again)
+    except Exception:  # noqa: BLE001 - absent, half-written by an old version, unreadable: compute again
         pass
     features = compute()
     buffer = io.BytesIO()

@@ -63,7 +63,7 @@ def hf_cache_dir() -> str:
         from huggingface_hub import constants
 
         return str(constants.HF_HUB_CACHE)
-    except Exception:
+    except (ImportError, AttributeError):  # no huggingface_hub, or one without the constant
         return os.path.expanduser("~/.cache/huggingface/hub")
 
 
@@ -166,7 +166,7 @@ def cached_pretrained_file(model: str, tag: str) -> Path | None:
         for name in names:
             try:
                 return Path(hf_hub_download(repo_id=repo, filename=name, local_files_only=True))
-            except Exception:
+            except (OSError, ValueError):  # not cached (LocalEntryNotFoundError), or a repo id the hub refuses
                 continue
     url = cfg.get("url", "")
     if url:
@@ -193,7 +193,7 @@ def fetch_pretrained(model: str, tag: str) -> Path:
 
     try:
         target = download_pretrained(cfg)
-    except Exception as exc:  # network and hub errors come in many types
+    except Exception as exc:  # noqa: BLE001 - network and hub errors come in many types
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise WeightsUnavailable(f"downloading CLIP weights {model}/{tag} failed ({first[:120]}); "
                                  + fix_hint(model, tag)) from None

@@ -6,8 +6,9 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import QApplication
@@ -91,11 +92,11 @@ _NOISE = ("propagateSizeHints",)  # the offscreen platform's harmless complaint,
 
 
 def _quiet_qt_noise() -> None:
-    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
     previous = None
 
-    def handler(mode, context, message):  # noqa: ANN001
+    def handler(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
         if any(n in message for n in _NOISE):
             return
         if previous is not None:

@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 from html import escape
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from ui.grid.grid_view import FILTER_SHORTCUTS, SHARED_WITH_VIEWS, grid_bindings
@@ -137,5 +138,5 @@ class CheatSheet(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 - any key closes it
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # any key closes it
         self.close()

@@ -7,7 +7,7 @@ slider does not queue a re-flag per pixel.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -81,7 +81,7 @@ class PolicyControls(QObject):
         self.bottom_spin.installEventFilter(self)
         self._show_threshold()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The spin box hands the keys back to the grid: after a click (its arrows), and on a key that is
         no part of a number (that key then goes on to the grid: 3 then P is "3 stars, pick", not "3 %")."""
         kind = event.type()

@@ -4,7 +4,8 @@ rendered window, and wait until its pictures are painted."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ui.viewers.loupe_images import FULL
 
@@ -48,8 +49,12 @@ def open_view(window: GalleryWindow, view: str, timeout: float = 30.0) -> bool:
     window.open_loupe()
     canvas = window.loupe.canvas
     sync = window.loupe_sync
-    ready = _wait(lambda: canvas.has_picture() and (sync.detail is not None or window.current_row() is None
-                                                   or window.current_row().fused is None), timeout)  # type: ignore[union-attr]
+
+    def unscored() -> bool:  # a photo without a score has no detail to wait for
+        row = window.current_row()
+        return row is None or row.fused is None
+
+    ready = _wait(lambda: canvas.has_picture() and (sync.detail is not None or unscored()), timeout)
     if view == "zoom":
         sync.toggle_zoom()
         ready = _wait(lambda: canvas.pixmap_kind == FULL, timeout) and ready

@@ -7,7 +7,8 @@ Each toolbar only shows state and emits what the user chose; the window acts on 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction

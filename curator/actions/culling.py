@@ -16,8 +16,9 @@ wrote, and an action is either recorded whole or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Hashable, Iterable, Protocol, Sequence, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from curator.rules import flags
 from curator.rules.bursts import DEFAULT_GAP_SECONDS, DEFAULT_SIMILARITY, Burst, Frame, bracketed_ids
@@ -73,7 +74,7 @@ class CullingRules:
         return (self.threshold, self.bottom_percent)
 
 
-def recompute_flags(catalog: "Catalog", rules: CullingRules, folder: str | None = None,
+def recompute_flags(catalog: Catalog, rules: CullingRules, folder: str | None = None,
                     folders: Sequence[str] | None = None, *, basis: str | None = None) -> int:
     """Apply the auto flag policy (curator.rules.flags) to one folder, some folders or all, in one transaction;
     returns how many auto flags changed. User decisions are never touched.
@@ -102,7 +103,7 @@ def recompute_flags(catalog: "Catalog", rules: CullingRules, folder: str | None 
     return plan.flags_changed
 
 
-def recompute_reasons(catalog: "Catalog", folders: Sequence[str] | None = None, rules: CullingRules | None = None) -> int:
+def recompute_reasons(catalog: Catalog, folders: Sequence[str] | None = None, rules: CullingRules | None = None) -> int:
     """Derive every shot's reasons (curator.rules.reasons) in these folders (None: all) from the quality values
     stored for its folder, in one transaction; returns how many shots' reasons changed.
 
@@ -128,12 +129,12 @@ def recompute_reasons(catalog: "Catalog", folders: Sequence[str] | None = None, 
     return len(changes)
 
 
-def frames(catalog: "Catalog", folder: str) -> list[Frame]:
+def frames(catalog: Catalog, folder: str) -> list[Frame]:
     """Every shot of one folder as burst grouping sees it (capture time, latest score, bias, embedding)."""
     return _frames(catalog.burst_frames(folder))
 
 
-def bursts(catalog: "Catalog", folder: str, *, gap_seconds: float = DEFAULT_GAP_SECONDS,
+def bursts(catalog: Catalog, folder: str, *, gap_seconds: float = DEFAULT_GAP_SECONDS,
            similarity: float = DEFAULT_SIMILARITY) -> list[Burst]:
     """The folder's shots grouped into bursts (curator.rules.bursts.group_bursts): every shot in exactly one group,
     in capture order; Burst.best is the frame to show on top of a collapsed burst."""
@@ -166,7 +167,7 @@ class KeepBest:
         return len({d.best_id for d in self.decisions})
 
 
-def reject_all_but_best(catalog: "Catalog", folders: Sequence[str] | None = None, *, photo_id: int | None = None,
+def reject_all_but_best(catalog: Catalog, folders: Sequence[str] | None = None, *, photo_id: int | None = None,
                         gap_seconds: float = DEFAULT_GAP_SECONDS, similarity: float = DEFAULT_SIMILARITY,
                         dry_run: bool = False) -> KeepBest:
     """"Reject all but the best" in every burst of these folders (None: every folder), or, with
@@ -193,7 +194,7 @@ def reject_all_but_best(catalog: "Catalog", folders: Sequence[str] | None = None
     return KeepBest(decisions, dry_run, note)
 
 
-def _burst_of(catalog: "Catalog", photo_id: int, gap_seconds: float,
+def _burst_of(catalog: Catalog, photo_id: int, gap_seconds: float,
               similarity: float) -> tuple[list[Burst], str]:
     """([the burst of this photo's shot], '') or ([], why there is nothing to do)."""
     rows = catalog.rows_by_id([photo_id])
@@ -214,11 +215,11 @@ def _id(photo_id: Hashable) -> int:
     return cast(int, photo_id)  # curator.rules.bursts takes any id; the frames built here carry the catalog's ints
 
 
-def _frames(rows: Iterable["FrameRow"]) -> list[Frame]:
+def _frames(rows: Iterable[FrameRow]) -> list[Frame]:
     return [Frame(r.photo_id, r.capture_time, r.embedding, r.fused, r.exposure_bias, r.reasons) for r in rows]
 
 
-def duplicates(catalog: "Catalog", fingerprint: str, scope: Sequence[str] | None = None, *,
+def duplicates(catalog: Catalog, fingerprint: str, scope: Sequence[str] | None = None, *,
                similarity: float = DEFAULT_DUPLICATE_SIMILARITY, max_distance: int = DEFAULT_MAX_DISTANCE,
                burst_gap_seconds: float = DEFAULT_GAP_SECONDS,
                burst_similarity: float = DEFAULT_SIMILARITY) -> list[DuplicateGroup]:
@@ -237,7 +238,7 @@ def duplicates(catalog: "Catalog", fingerprint: str, scope: Sequence[str] | None
     return group_duplicates(candidates, similarity, max_distance)
 
 
-def reject_duplicates(catalog: "Catalog", groups: Iterable[Sequence[int]], *, dry_run: bool = False) -> KeepBest:
+def reject_duplicates(catalog: Catalog, groups: Iterable[Sequence[int]], *, dry_run: bool = False) -> KeepBest:
     """In each group (photo ids, best first), reject every photo but the first, in one transaction.
     Photos the user already decided on are left alone; the rejects are recorded as the user's."""
     groups = [list(g) for g in groups if len(g) > 1]

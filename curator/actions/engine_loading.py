@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from iqa_engine import Engine
 
 
-def load_engine(settings: Settings) -> "Engine":
+def load_engine(settings: Settings) -> Engine:
     from iqa_engine import Engine
 
     return Engine(settings.engine_config())
 
 
-def load_provisional_engine(settings: Settings, engine: "Engine", *, forced: bool = False) -> "Engine | None":
+def load_provisional_engine(settings: Settings, engine: Engine, *, forced: bool = False) -> Engine | None:
     """Triage's quick engine (curator.rules.triage): the same weights and options on the `global` protocol,
     sharing the exact engine's model; None when triage is off (`[watch] triage_over` < 0 and no
     --triage) or the exact engine is already that quick (the global protocol, or QualiCLIP, whose one

@@ -52,7 +52,7 @@ class Tagger:
         stored = catalog.clip_embedding_matrix(self.clip_fingerprint, photo_ids=list(photo_ids))
         if not stored.photo_ids:
             return {}
-        return dict(zip(stored.photo_ids, self.keywords(stored.vectors.astype(np.float32))))
+        return dict(zip(stored.photo_ids, self.keywords(stored.vectors.astype(np.float32)), strict=True))
 
 
 def main_clip_fingerprint(catalog: Catalog) -> str | None:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from curator.disk import xmp
 
@@ -63,7 +64,7 @@ class ImportReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (sidecar, one-line reason)
 
 
-def import_sidecars(catalog: "Catalog", naming: str = "adobe", *, scope: Sequence[str] | None = None,
+def import_sidecars(catalog: Catalog, naming: str = "adobe", *, scope: Sequence[str] | None = None,
                     photo_ids: Iterable[int] | None = None) -> ImportReport:
     """Record as user decisions what new or changed sidecars say (photos under `scope`, or these ids).
 
@@ -136,7 +137,7 @@ def _sidecars_by_base(folder: str) -> dict[str, list[str]]:
     return out
 
 
-def import_for_records(catalog: "Catalog", naming: str, recorded: Sequence[Any]) -> list[str]:
+def import_for_records(catalog: Catalog, naming: str, recorded: Sequence[Any]) -> list[str]:
     """The worker's hook: import the sidecars of the photos a batch recorded; returns folders to re-flag."""
     ids = [r.photo_id for r in recorded if r.recorded and r.kind in ("scored", "unchanged", "adopted", "partner")]
     if not ids:
@@ -162,7 +163,7 @@ class SidecarWriter:
 
     OVERLAP_SECONDS = 5.0  # decisions are read again this far back: another process may commit late
 
-    def __init__(self, catalog: "Catalog", *, naming: str = "adobe", mapping: Mapping[str, xmp.Mark] | None = None,
+    def __init__(self, catalog: Catalog, *, naming: str = "adobe", mapping: Mapping[str, xmp.Mark] | None = None,
                  write_score: bool = False, machine: xmp.Machine = xmp.Machine(), clock: Any = time.time) -> None:
         self.catalog = catalog
         self.naming = naming
@@ -175,7 +176,7 @@ class SidecarWriter:
         self.sidecars_written = 0
 
     @classmethod
-    def from_settings(cls, catalog: "Catalog", settings: "Settings") -> "SidecarWriter":
+    def from_settings(cls, catalog: Catalog, settings: Settings) -> SidecarWriter:
         return cls(catalog, naming=settings.xmp_naming, mapping=xmp.parse_mapping(settings.xmp_map),
                    write_score=settings.xmp_write_score, machine=xmp.parse_machine(settings.xmp_machine))
 

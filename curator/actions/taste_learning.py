@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,7 +42,7 @@ class LearnReport:
     applied: int  # photos given a taste value
 
 
-def taste_options(settings: "Settings") -> tuple[KeepRule, TrainOptions]:
+def taste_options(settings: Settings) -> tuple[KeepRule, TrainOptions]:
     """The [taste] settings as the rule that reads decisions and the training options."""
     try:
         return (KeepRule(keep_rating=settings.taste_keep_rating, reject_rating=settings.taste_reject_rating),
@@ -50,7 +51,7 @@ def taste_options(settings: "Settings") -> tuple[KeepRule, TrainOptions]:
         raise TasteError(f"bad [taste] setting: {exc}") from None
 
 
-def learn(catalog: "Catalog", *, rule: KeepRule = KeepRule(), options: TrainOptions = TrainOptions(),
+def learn(catalog: Catalog, *, rule: KeepRule = KeepRule(), options: TrainOptions = TrainOptions(),
           include_imported: bool = False, under: str | None = None, now: float | None = None) -> LearnReport:
     """Train on the user's decisions (on photos under `under`, if given) and store the model and every
     photo's taste value."""
@@ -75,7 +76,7 @@ def learn(catalog: "Catalog", *, rule: KeepRule = KeepRule(), options: TrainOpti
         TasteModelRow(fingerprint=fingerprint, trained_at=model.trained_at, n_positive=model.n_positive,
                       n_negative=model.n_negative, auc=model.metrics.auc, baseline_auc=model.metrics.baseline_auc,
                       record=model.to_json()),
-        values=list(zip(map(int, all_ids), map(float, values))))
+        values=list(zip(map(int, all_ids), map(float, values), strict=True)))
     return LearnReport(model_id, model, len(all_ids))
 
 
@@ -88,7 +89,7 @@ class ModelSummary:
     photos_with_taste: int
 
 
-def show(catalog: "Catalog") -> ModelSummary:
+def show(catalog: Catalog) -> ModelSummary:
     """The stored model, and whether it fits the catalog's latest engine (`curator learn --show`)."""
     current = stored_model(catalog)
     if current is None:
@@ -100,7 +101,7 @@ def show(catalog: "Catalog") -> ModelSummary:
                         catalog.taste_count())
 
 
-def stored_model(catalog: "Catalog") -> tuple[int, TasteModel] | None:
+def stored_model(catalog: Catalog) -> tuple[int, TasteModel] | None:
     """The current model (its id and record), or None when none was trained."""
     stored = catalog.taste_model()
     if stored is None:
@@ -108,7 +109,7 @@ def stored_model(catalog: "Catalog") -> tuple[int, TasteModel] | None:
     return stored.model_id, TasteModel.from_json(stored.record)
 
 
-def check_taste_basis(catalog: "Catalog") -> None:
+def check_taste_basis(catalog: Catalog) -> None:
     """Refuse to flag by taste without a model, or with one trained on another engine than the one
     that scored the catalog last (new photos would get no taste value, so none could be flagged)."""
     summary = show(catalog)
@@ -117,7 +118,7 @@ def check_taste_basis(catalog: "Catalog") -> None:
                               "again before flagging by taste")
 
 
-def refresh(catalog: "Catalog", photo_ids: Sequence[int], fingerprint: str) -> int:
+def refresh(catalog: Catalog, photo_ids: Sequence[int], fingerprint: str) -> int:
     """Give photos just scored by the engine `fingerprint` their taste value; returns how many got one.
 
     Raises TasteModelStale when the stored model was trained on another engine (nothing is written).
@@ -131,7 +132,7 @@ def refresh(catalog: "Catalog", photo_ids: Sequence[int], fingerprint: str) -> i
     if len(ids) == 0:
         return 0
     values = predict(model, feature_table(inputs))
-    return catalog.write_taste_values(model_id, list(zip(map(int, ids), map(float, values))))
+    return catalog.write_taste_values(model_id, list(zip(map(int, ids), map(float, values), strict=True)))
 
 
 class Retrainer:
@@ -144,9 +145,9 @@ class Retrainer:
     and tried again after the next `every` decisions.
     """
 
-    def __init__(self, open_catalog: Callable[[], "Catalog"], *, every: int, say: Callable[[str], None],
+    def __init__(self, open_catalog: Callable[[], Catalog], *, every: int, say: Callable[[str], None],
                  rule: KeepRule = KeepRule(), options: TrainOptions = TrainOptions(),
-                 include_imported: bool = False, on_trained: Callable[["Catalog"], None] | None = None) -> None:
+                 include_imported: bool = False, on_trained: Callable[[Catalog], None] | None = None) -> None:
         if every < 1:
             raise ValueError("every must be at least 1")
         self._open = open_catalog
@@ -159,7 +160,7 @@ class Retrainer:
         self._lock = threading.Lock()
         self.trained = 0  # models trained since start (for status lines and tests)
 
-    def poke(self, catalog: "Catalog") -> bool:
+    def poke(self, catalog: Catalog) -> bool:
         """Start a retraining if enough new decisions were made; returns whether one started."""
         with self._lock:
             if self._thread is not None and self._thread.is_alive():

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .quality import IMAGE_COLUMNS, ListError
 

@@ -22,7 +22,7 @@ def machine_info(device: str = "cpu") -> dict[str, Any]:
         usable = os.cpu_count() or 1
     try:
         capability = torch.backends.cpu.get_cpu_capability()
-    except Exception:
+    except (AttributeError, RuntimeError):  # an older torch without it, or a build that cannot tell
         capability = "unknown"
     gpu = None
     if torch.cuda.is_available():

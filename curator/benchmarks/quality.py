@@ -20,12 +20,16 @@ import math
 import sys
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from iqa_engine.config import MODES
 from iqa_engine.evaluate import MIN_FIT_POINTS
+
+if TYPE_CHECKING:
+    from iqa_engine.engine import Engine
 
 IMAGE_COLUMNS = ("image", "img_path", "image_name", "img_name", "filename", "file", "path", "name", "img")
 MOS_COLUMNS = ("mos", "gt_score", "score", "mean_opinion_score", "mos_zscore")
@@ -125,7 +129,7 @@ def resolve(entry: Entry, root: Path) -> Path:
     return p if p.is_absolute() else root / p
 
 
-def run_quality(engine, entries: Sequence[Entry], root: Path, *, warn: Callable[[str], None] | None = None,
+def run_quality(engine: Engine, entries: Sequence[Entry], root: Path, *, warn: Callable[[str], None] | None = None,
                 progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Score every listed image once; evaluate the three cues against the MOS."""
     from iqa_engine.evaluate import evaluate
@@ -164,7 +168,7 @@ def run_quality(engine, entries: Sequence[Entry], root: Path, *, warn: Callable[
             "metrics": metrics, "rows": rows, "seconds": seconds}
 
 
-def report_dict(result: dict, engine, list_path: Path, root: Path) -> dict[str, Any]:
+def report_dict(result: dict[str, Any], engine: Engine, list_path: Path, root: Path) -> dict[str, Any]:
     cfg = engine.config
     return {
         "list": str(list_path), "root": str(root),
@@ -189,7 +193,7 @@ def _method_label(method: str) -> str:
     return "" if method == "maclip" else f"{method} on "
 
 
-def format_quality(result: dict, engine, list_path: Path) -> str:
+def format_quality(result: dict[str, Any], engine: Engine, list_path: Path) -> str:
     cfg = engine.config
     head = (f"curator bench quality: {result['scored']} of {result['listed']} images scored from {list_path}"
             + (f" ({result['failed']} failed, excluded)" if result["failed"] else ""))
@@ -220,7 +224,7 @@ def format_quality(result: dict, engine, list_path: Path) -> str:
     return "\n".join(lines).rstrip()
 
 
-def plot_quality(result: dict, engine, out: Path, title: str) -> None:
+def plot_quality(result: dict[str, Any], engine: Engine, out: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -234,7 +238,7 @@ def plot_quality(result: dict, engine, out: Path, title: str) -> None:
     order = [engine.config.mode] + [m for m in MODES if m != engine.config.mode]
     names = {"fused": "fused (MA-CLIP)", "cosine": "cosine (CLIP-IQA)", "magnitude": "magnitude cue"}
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), constrained_layout=True)
-    for ax, mode in zip(axes, order):
+    for ax, mode in zip(axes, order, strict=True):
         x = np.array([r[mode] for r in rows], dtype=np.float64)
         e = result["metrics"][mode]
         ax.scatter(x, mos, s=8 if len(x) > 500 else 20, alpha=0.5, edgecolors="none")

@@ -8,9 +8,10 @@ that model loading and actor start-up (paid once per run) do not count; they are
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ score, its per-view blob and the embedding).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from curator.catalog import FileStat

@@ -93,11 +93,11 @@ def evaluate(embeddings: np.ndarray, labels: Sequence[frozenset[str]], features:
     for k in ks:
         hits = [len({keywords[j] for j in order[i, :k]} & labels[i]) for i in range(len(labels))]
         ranked.append(AtK(k, float(np.mean([h / k for h in hits])),
-                          float(np.mean([h / len(lab) for h, lab in zip(hits, labels)]))))
+                          float(np.mean([h / len(lab) for h, lab in zip(hits, labels, strict=True)]))))
     chosen = [{kw.keyword.casefold() for kw in row} for row in pick_keywords(embeddings, features, rule)]
     tagged = [i for i, c in enumerate(chosen) if c]
     rule_precision = float(np.mean([len(chosen[i] & labels[i]) / len(chosen[i]) for i in tagged])) if tagged else 0.0
-    rule_recall = float(np.mean([len(c & lab) / len(lab) for c, lab in zip(chosen, labels)]))
+    rule_recall = float(np.mean([len(c & lab) / len(lab) for c, lab in zip(chosen, labels, strict=True)]))
     vocab = set(keywords)
     unknown = tuple(sorted({lab for labs in labels for lab in labs} - vocab))
     return TagsReport(len(labels), tuple(ranked), rule_precision, rule_recall, len(tagged), unknown)

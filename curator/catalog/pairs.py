@@ -11,8 +11,9 @@ and the file left alone keeps the decision and is queued to be scored itself.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from curator.catalog.paths import from_db, to_db
 from curator.catalog.records import FileStat

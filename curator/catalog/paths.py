@@ -25,7 +25,7 @@ connection-wide text_factory: that would cost every TEXT value of every query.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 ESCAPE = "\x00"
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.pairs import check_pairs
@@ -25,6 +26,7 @@ from curator.catalog.sql import (
     one_line,
     scope_clause,
 )
+from curator.rules.queueing import INSERT, REQUEUE, classify, quiet_since
 
 
 # A photo (row of `photos`) holds a provisional score: triage scored it quickly, its exact score is due.
@@ -89,52 +91,21 @@ class QueueMixin(CatalogBase):
         counts = dict(new=0, changed=0, rescore=0, queued=0, unchanged=0, errors=0, missing=0, reappeared=0,
                       remeasure=0, skipped=0)
         seen: set[str] = set()
-        for entry in found:
+        for entry in found:  # which class each file is in: curator.rules.queueing
             seen.add(entry.path)
-            k = known.get(entry.path)
-            if entry.stat is None:
-                counts["errors"] += 1
+            k, st = known.get(entry.path), entry.stat
+            c = classify(st, k, retry_errors=retry_errors, reasons_only=reasons_only)
+            counts[c.count] += 1
+            if st is None:  # unreadable: its row says why
                 if k is None:
-                    new_errors.append(new_row(entry.path, FileStat(0, 0), now, status="error",
-                                               error=entry.error))
+                    new_errors.append(new_row(entry.path, FileStat(0, 0), now, status="error", error=entry.error))
                 else:
                     errors.append((one_line(entry.error), now, k.photo_id))
-                continue
-            st = entry.stat
-            since = min(st.mtime_ns / 1e9, now)  # a file already quiet since its mtime need not wait again
-            if reasons_only:
-                if k is not None and k.stat == st and k.status == "scored" and not k.has_current_quality:
-                    counts["remeasure"] += 1
-                    requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
-                elif k is not None and k.status == "pending":
-                    counts["queued"] += 1  # the worker takes those that have a score
-                elif k is not None and k.stat == st and k.status in ("scored", "error"):
-                    counts["unchanged"] += 1
-                else:
-                    counts["skipped"] += 1
-                continue
-            if k is None:
-                counts["new"] += 1
-                inserts.append(new_row(entry.path, st, since, status="pending"))
-            elif k.stat != st:
-                counts["changed"] += 1
-                requeue.append((st.size, st.mtime_ns, now, now, k.photo_id))
-            elif k.status == "missing":
-                counts["reappeared"] += 1
+            elif c.action == INSERT:
+                inserts.append(new_row(entry.path, st, quiet_since(st, now), status="pending"))
+            elif c.action == REQUEUE and k is not None:
+                since = now if c.settle_from_now else quiet_since(st, now)
                 requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
-            elif k.status == "scored" and not k.has_current_score:
-                counts["rescore"] += 1
-                requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
-            elif k.status == "scored" and not k.has_current_quality:
-                counts["remeasure"] += 1
-                requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
-            elif k.status == "error" and retry_errors:
-                counts["changed"] += 1
-                requeue.append((st.size, st.mtime_ns, since, now, k.photo_id))
-            elif k.status == "pending":  # e.g. left by a scan that was stopped: scored now, so say so
-                counts["queued"] += 1
-            else:
-                counts["unchanged"] += 1
         missing_ids = [k.photo_id for path, k in known.items()
                        if path not in seen and k.status != "missing" and gone(path)]
         counts["missing"] = len(missing_ids)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class RecordingMixin(CatalogBase):
             "WHERE photos > 0 ORDER BY id DESC LIMIT ?", (int(limit),))]
 
     def record_score(self, photo_id: int, score: ScoreRecord, *, stat: FileStat | None = None,
-                     content_hash: str | None = None, exif: "ExifData | None" = None,
+                     content_hash: str | None = None, exif: ExifData | None = None,
                      now: float | None = None) -> None:
         """Record a score for a photo directly (not through the queue)."""
         now = time.time() if now is None else now
@@ -103,54 +104,20 @@ class RecordingMixin(CatalogBase):
         if o.path is not None and o.path != row[4] and o.kind in ("missing", "error"):
             return Recorded(o.photo_id, o.kind, False, row[3])  # renamed meanwhile: look again at the new path
         folder = row[3]
-        pid = o.photo_id
         st = o.stat or o.expected
-        if o.kind == "changed":
-            conn.execute("UPDATE photos SET size = ?, mtime_ns = ?, settle_since = ?, updated_at = ? WHERE id = ?",
-                         (st.size, st.mtime_ns, now, now, pid))
-            return Recorded(pid, o.kind, True, folder)
-        if o.kind == "missing":
-            conn.execute("UPDATE photos SET status = 'missing', error = ?, updated_at = ? WHERE id = ?",
-                         (one_line(o.error or "vanished before it could be scored"), now, pid))
-            check_pairs(conn, [pid], now)
-            return Recorded(pid, o.kind, True, folder)
-        if o.kind == "error":
-            conn.execute("UPDATE photos SET status = 'error', error = ?, size = ?, mtime_ns = ?, "
-                         "content_hash = COALESCE(?, content_hash), updated_at = ? WHERE id = ?",
-                         (one_line(o.error or "could not be scored"), st.size, st.mtime_ns, o.content_hash,
-                          now, pid))
-            check_pairs(conn, [pid], now)  # a RAW whose JPEG cannot be read is scored itself
-            return Recorded(pid, o.kind, True, folder)
+        if o.kind in ("changed", "missing", "error"):
+            _record_unscored(conn, o, st, now)
+            return Recorded(o.photo_id, o.kind, True, folder)
         if o.kind not in OUTCOME_KINDS:
             raise ValueError(f"unknown outcome kind {o.kind!r}")
-        if o.twin_id is not None:
-            pid = self._merge_into(conn, pid, o.twin_id, now)
+        pid = o.photo_id if o.twin_id is None else self._merge_into(conn, o.photo_id, o.twin_id, now)
         if o.kind == "scored":
             if o.score is None:
                 raise ValueError("a 'scored' outcome needs a score")
             self._write_score(conn, pid, o.score, st, o.content_hash, o.exif, now)
         else:
-            if o.kind == "measured":  # the stored score stays; only the quality values are new
-                quality = ScoreRecord.from_result(o.score).quality if o.score is not None else None
-                if quality is None:
-                    raise ValueError("a 'measured' outcome needs a score with quality values")
-                write_quality(conn, pid, quality, now)
-            conn.execute("UPDATE photos SET status = 'scored', error = NULL, size = ?, mtime_ns = ?, "
-                         "content_hash = COALESCE(?, content_hash), updated_at = ? WHERE id = ?",
-                         (st.size, st.mtime_ns, o.content_hash, now, pid))
-            if o.exif is not None:
-                write_exif(conn, pid, o.exif)
-        if o.kind == "partner":
-            if not o.primary:
-                raise ValueError("a 'partner' outcome needs the path of the shot's scored file")
-            primary = primary_row(conn, o.primary, o.primary_stat, now)
-            link_partners(conn, primary, [pid])
-        elif o.partners:
-            ids = [r[0] for in_list, chunk in in_chunks(all_to_db(o.partners))
-                   for r in conn.execute(f"SELECT id FROM photos WHERE path {in_list}", chunk)]
-            link_partners(conn, pid, ids)
-        else:
-            conn.execute("UPDATE photos SET partner_of = NULL WHERE id = ? AND partner_of IS NOT NULL", (pid,))
+            _record_kept_score(conn, pid, o, st, now)
+        _link_shot(conn, pid, o, now)
         return Recorded(pid, o.kind, True, folder)
 
     def _merge_into(self, conn: sqlite3.Connection, pending_id: int, twin_id: int, now: float) -> int:
@@ -169,7 +136,7 @@ class RecordingMixin(CatalogBase):
         return twin_id
 
     def _write_score(self, conn: sqlite3.Connection, pid: int, result: ScoreRecord, st: FileStat,
-                     content_hash: str | None, exif: "ExifData | None", now: float) -> None:
+                     content_hash: str | None, exif: ExifData | None, now: float) -> None:
         # Callers outside the worker (tests, benchmarks) may hand the engine's result as it is.
         score = ScoreRecord.from_result(result)
         w, h = score.original_size
@@ -212,7 +179,7 @@ class RecordingMixin(CatalogBase):
             write_clip_embedding(conn, pid, score.clip, now)
 
 
-def write_exif(conn: sqlite3.Connection, pid: int, exif: "ExifData") -> None:
+def write_exif(conn: sqlite3.Connection, pid: int, exif: ExifData) -> None:
     conn.execute(
         "INSERT INTO exif (photo_id, make, model, camera, lens, iso, exposure_time, f_number, focal_length, "
         "capture_time, orientation, exposure_bias) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
@@ -242,3 +209,52 @@ def decode_views(blob: bytes | None) -> tuple[ViewRecord, ...]:
         box = None if r[0] < 0 else (int(r[0]), int(r[1]), int(r[2]), int(r[3]))
         out.append(ViewRecord(box, r[4], r[5], r[6], r[7], r[8]))
     return tuple(out)
+
+
+def _record_unscored(conn: sqlite3.Connection, o: Outcome, st: FileStat, now: float) -> None:
+    """A photo that got no score: it changed while being read (pending again, its quiet period from now),
+    went missing, or could not be scored."""
+    pid = o.photo_id
+    if o.kind == "changed":
+        conn.execute("UPDATE photos SET size = ?, mtime_ns = ?, settle_since = ?, updated_at = ? WHERE id = ?",
+                     (st.size, st.mtime_ns, now, now, pid))
+    elif o.kind == "missing":
+        conn.execute("UPDATE photos SET status = 'missing', error = ?, updated_at = ? WHERE id = ?",
+                     (one_line(o.error or "vanished before it could be scored"), now, pid))
+        check_pairs(conn, [pid], now)
+    else:
+        conn.execute("UPDATE photos SET status = 'error', error = ?, size = ?, mtime_ns = ?, "
+                     "content_hash = COALESCE(?, content_hash), updated_at = ? WHERE id = ?",
+                     (one_line(o.error or "could not be scored"), st.size, st.mtime_ns, o.content_hash, now, pid))
+        check_pairs(conn, [pid], now)  # a RAW whose JPEG cannot be read is scored itself
+
+
+def _record_kept_score(conn: sqlite3.Connection, pid: int, o: Outcome, st: FileStat, now: float) -> None:
+    """A photo scored without a new score: measured (its quality values are new), unchanged, adopted (a
+    moved photo) or the partner of a scored file."""
+    if o.kind == "measured":  # the stored score stays; only the quality values are new
+        quality = ScoreRecord.from_result(o.score).quality if o.score is not None else None
+        if quality is None:
+            raise ValueError("a 'measured' outcome needs a score with quality values")
+        write_quality(conn, pid, quality, now)
+    conn.execute("UPDATE photos SET status = 'scored', error = NULL, size = ?, mtime_ns = ?, "
+                 "content_hash = COALESCE(?, content_hash), updated_at = ? WHERE id = ?",
+                 (st.size, st.mtime_ns, o.content_hash, now, pid))
+    if o.exif is not None:
+        write_exif(conn, pid, o.exif)
+
+
+def _link_shot(conn: sqlite3.Connection, pid: int, o: Outcome, now: float) -> None:
+    """The RAW+JPEG pairing as the worker found it: a partner joins its shot's scored file, a scored file
+    takes its partners, any other photo stands alone."""
+    if o.kind == "partner":
+        if not o.primary:
+            raise ValueError("a 'partner' outcome needs the path of the shot's scored file")
+        primary = primary_row(conn, o.primary, o.primary_stat, now)
+        link_partners(conn, primary, [pid])
+    elif o.partners:
+        ids = [r[0] for in_list, chunk in in_chunks(all_to_db(o.partners))
+               for r in conn.execute(f"SELECT id FROM photos WHERE path {in_list}", chunk)]
+        link_partners(conn, pid, ids)
+    else:
+        conn.execute("UPDATE photos SET partner_of = NULL WHERE id = ? AND partner_of IS NOT NULL", (pid,))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 import numpy as np
@@ -74,7 +74,7 @@ class QualityRecord:
     view_dimensions: tuple[Mapping[str, float], ...] = ()
 
     @classmethod
-    def from_result(cls, result: Any) -> "QualityRecord | None":
+    def from_result(cls, result: Any) -> QualityRecord | None:
         """From an engine result with dimensions and measures (None when it has neither)."""
         fingerprint = getattr(result, "dimensions_fingerprint", None)
         measures = getattr(result, "measures", None)
@@ -109,12 +109,12 @@ class ScoreRecord:
     elapsed_ms: float = 0.0
     decode_source: str | None = None
     quality: QualityRecord | None = None  # the dimensions and measurements computed with the score
-    clip: "ClipEmbedding | None" = None  # the standard CLIP embedding from the same pass
+    clip: ClipEmbedding | None = None  # the standard CLIP embedding from the same pass
     # Triage's quick first-pass score: the photo stays in the queue until its exact score lands.
     provisional: bool = False
 
     @classmethod
-    def from_result(cls, result: Any) -> "ScoreRecord":
+    def from_result(cls, result: Any) -> ScoreRecord:
         """Copy an engine result (anything with these attributes, e.g. iqa_engine's PhotoScore)."""
         if isinstance(result, ScoreRecord):
             return result
@@ -280,7 +280,7 @@ class Outcome:
     stat: FileStat | None = None
     content_hash: str | None = None
     score: ScoreRecord | None = None
-    exif: "ExifData | None" = None
+    exif: ExifData | None = None
     error: str | None = None
     twin_id: int | None = None  # merge this pending row into that photo first
     path: str | None = None  # the path the worker read; a 'missing' or 'error' found at an old path is dropped
@@ -440,7 +440,7 @@ class ClipEmbedding:
     perceptual_hash: int | None = None  # unsigned 64-bit dHash
 
     @classmethod
-    def from_result(cls, result: Any) -> "ClipEmbedding | None":
+    def from_result(cls, result: Any) -> ClipEmbedding | None:
         """From an engine result with clip_embedding/clip_fingerprint (PhotoScore, PhotoEmbedding); None without."""
         vector = getattr(result, "clip_embedding", None)
         fingerprint = getattr(result, "clip_fingerprint", None)

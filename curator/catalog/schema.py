@@ -15,8 +15,8 @@ float16 blobs, L2-normalised, with the photo's 64-bit dHash as a signed integer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import sqlite_utils
 

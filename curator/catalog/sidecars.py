@@ -6,7 +6,8 @@ Reading and writing the sidecar files is curator.disk.xmp's and curator.actions.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.decisions import apply_decision, decision_updates
@@ -62,7 +63,7 @@ class SidecarsMixin(CatalogBase):
                 updates = decision_updates(flag, item.rating if item.rating is not None else UNCHANGED,
                                            item.label if item.label is not None else UNCHANGED, "user")
                 if current is not None:  # already so: no new decided_at (watch --xmp would rewrite for nothing)
-                    have = dict(zip(("flag", "flag_source", "rating", "label"), current))
+                    have = dict(zip(("flag", "flag_source", "rating", "label"), current, strict=True))
                     updates = {k: v for k, v in updates.items() if have[k] != v}
                 if updates:
                     updates["imported"] = 1  # learnt from only with `curator learn --include-xmp`

@@ -6,7 +6,8 @@ import math
 import os
 import sqlite3
 import time
-from typing import Any, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from curator.catalog.paths import ESCAPE, from_db, to_db
 from curator.catalog.records import GALLERY_FIELDS, FileStat, GalleryRow
@@ -82,7 +83,7 @@ def gallery_row(r: tuple) -> GalleryRow:
     # Built without the frozen dataclass's per-field __setattr__: 100k rows load twice as fast.
     row = _new_object(GalleryRow)
     values = row.__dict__
-    values.update(zip(GALLERY_FIELDS, r))
+    values.update(zip(GALLERY_FIELDS, r, strict=True))
     values["low_quality"] = bool(values["low_quality"])
     reasons = values["reasons"]
     values["reasons"] = tuple(reasons.split(",")) if reasons else ()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.errors import use_error
@@ -63,7 +64,7 @@ class SummaryMixin(CatalogBase):
             cur = self._conn().execute(sql, params)
             names = [c[0] for c in cur.description]
             for r in cur:
-                rec = dict(zip(names, r))
+                rec = dict(zip(names, r, strict=True))
                 for key in ("path", "folder", "name", "partner_of"):
                     if rec[key] is not None:
                         rec[key] = from_db(rec[key])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from curator.benchmarks.report_json import json_ready
 from curator.commands.common import add_engine_options, iter_photo_paths, settings_from_args
 from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
 from curator.settings import Settings
@@ -93,8 +93,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.set_defaults(run=run_tags)
 
 
-def _write_json(report: dict, out: str) -> None:
-    text = json.dumps(_finite(report), indent=2)
+def _write_json(report: dict[str, Any], out: str) -> None:
+    text = json.dumps(json_ready(report), indent=2)
     if out == "-":
         sys.stdout.write(text + "\n")
         return
@@ -103,17 +103,6 @@ def _write_json(report: dict, out: str) -> None:
         Path(out).expanduser().write_text(text + "\n")
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
-
-
-def _finite(obj: object) -> object:
-    """JSON has no NaN: write null."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
 
 
 def run_quality(args: argparse.Namespace) -> int:
@@ -216,8 +205,8 @@ def run_speed(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
     print(S.format_speed(report), file=human, flush=True)
     if args.json_out:
-        _write_json(report, args.json_out)
-    return EXIT_SOME_FAILED if report["images"]["failed"] else EXIT_OK
+        _write_json(report.to_dict(), args.json_out)
+    return EXIT_SOME_FAILED if report.failed else EXIT_OK
 
 
 def run_tags(args: argparse.Namespace) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 from iqa_engine.activation import ACTIVATIONS
 from iqa_engine.config import BACKENDS, DECODERS, METHODS, MODES, PRECISIONS, PROTOCOLS, TRUNKS

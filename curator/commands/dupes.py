@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(json_ready(paths), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
-    for g, group_ids in zip(groups, ids):
+    for g, group_ids in zip(groups, ids, strict=True):
         print(f"{len(group_ids)} {'identical files' if g.identical else 'near-identical photos'}:")
         for n, pid in enumerate(group_ids):
             fused, path = rows[pid].fused, rows[pid].path

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, Any
 
 from curator.commands.common import add_db_option, settings_from_args
 from curator.errors import EXIT_OK, UserError
@@ -124,7 +124,7 @@ def _write_atomically(path: Path, fmt: str, records: Iterable[dict[str, Any]], c
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        with io.open(fd, "w", encoding="utf-8", newline="") as f:
+        with open(fd, "w", encoding="utf-8", newline="") as f:
             n = write(f, fmt, records, columns)
         umask = os.umask(0)
         os.umask(umask)

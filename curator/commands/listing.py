@@ -7,7 +7,8 @@ import dataclasses
 import json
 import os
 import sys
-from typing import Any, Hashable, cast
+from collections.abc import Hashable
+from typing import Any, cast
 
 from curator.commands.common import add_db_option, settings_from_args
 from curator.display import shown

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from curator.commands.common import add_db_option, settings_from_args
 from curator.errors import EXIT_OK
@@ -29,7 +30,7 @@ def quantiles(values: Sequence[float], qs: Sequence[float] = QUANTILES) -> dict[
         return {}
     out = np.quantile(np.asarray(values, dtype=np.float64), qs)
     names = ["min" if q == 0 else "max" if q == 1 else "median" if q == 0.5 else f"p{round(q * 100)}" for q in qs]
-    return dict(zip(names, (float(v) for v in out)))
+    return dict(zip(names, (float(v) for v in out), strict=True))
 
 
 def throughput(catalog: Any) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def read_exif(path: str | os.PathLike[str]) -> ExifData:
             _register_heif()
         with Image.open(p) as im:
             return exif_from_image(im)
-    except Exception:
+    except Exception:  # noqa: BLE001 - Pillow's parsers raise many types on a malformed file; it only has no EXIF
         if suffix in RAW_EXTENSIONS:
             return _raw_preview_exif(p)
         return EMPTY
@@ -82,11 +82,11 @@ def read_exif(path: str | os.PathLike[str]) -> ExifData:
 def exif_from_image(im: Image.Image) -> ExifData:
     try:
         exif = im.getexif()
-    except Exception:
+    except Exception:  # noqa: BLE001 - malformed EXIF raises many types in Pillow; the photo only has none
         return EMPTY
     try:
         sub = exif.get_ifd(_EXIF_IFD)
-    except Exception:
+    except Exception:  # noqa: BLE001 - likewise a malformed EXIF sub-IFD: the main IFD's tags still count
         sub = {}
 
     def get(tag: int) -> Any:
@@ -121,7 +121,7 @@ def _raw_preview_exif(path: Path) -> ExifData:
                 return EMPTY
             with Image.open(io.BytesIO(bytes(thumb.data))) as im:
                 return exif_from_image(im)
-    except Exception:
+    except Exception:  # noqa: BLE001 - no rawpy, or LibRaw or Pillow failing on this file: no EXIF, never a failed scan
         return EMPTY
 
 

@@ -40,10 +40,11 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from curator.errors import UserError
 from curator.disk.files import is_photo_path
@@ -119,36 +120,69 @@ def plan_moves(paths: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[
     if dest_dir.exists() and not dest_dir.is_dir():
         raise MoveError(f"{dest_dir} exists and is not a folder")
     notes: list[str] = []
-    listings: dict[Path, list[str]] = {}
+    listing = _Listings()
+    files = _asked_with_partners(paths, dest_dir, listing, notes)  # 1. the files asked for, and their partners
+    files.update(_sidecars_of(files, listing, notes))  # 2. their sidecars
+    if not files:
+        return MovePlan(_abs(root) if root else dest_dir, dest_dir, (), tuple(notes))
+    # 3. targets, relative to root
+    base = _abs(root) if root is not None else Path(os.path.commonpath([str(f.parent) for f in files]))
+    outside = [f for f in files if not _is_within(f, base)]
+    if outside:
+        raise MoveError(f"{outside[0]} is not under {base}; pass a root that holds every file")
+    return MovePlan(base, dest_dir, tuple(_targets(files, base, dest_dir, on_collision)), tuple(notes))
 
-    def listing(folder: Path) -> list[str]:
-        if folder not in listings:
+
+class _Listings:
+    """Each folder's file names, sorted, read once per plan (an unreadable folder: none)."""
+
+    def __init__(self) -> None:
+        self._names: dict[Path, list[str]] = {}
+
+    def __call__(self, folder: Path) -> list[str]:
+        if folder not in self._names:
             try:
-                listings[folder] = sorted(os.listdir(folder))
+                self._names[folder] = sorted(os.listdir(folder))
             except OSError:
-                listings[folder] = []
-        return listings[folder]
+                self._names[folder] = []
+        return self._names[folder]
 
-    # 1. the files asked for, and their partners
+
+def _asked_with_partners(paths: Iterable[str | os.PathLike[str]], dest_dir: Path, listing: _Listings,
+                         notes: list[str]) -> dict[Path, str]:
+    """{file: "photo" or "partner"}: the regular files asked for (the others noted as skipped) and the
+    RAW/JPEG partners of their shots."""
     files: dict[Path, str] = {}
     for raw in paths:
         p = _abs(raw)
         if p in files:
             files[p] = "photo"
             continue
-        if p.is_symlink() or not p.is_file():
-            notes.append(f"skipped {p}: " + ("a symbolic link" if p.is_symlink() else "not found"
-                                             if not p.exists() else "not a regular file"))
-            continue
-        if _is_within(p, dest_dir):
-            notes.append(f"skipped {p}: already in {dest_dir}")
+        skipped = _why_skipped(p, dest_dir)
+        if skipped:
+            notes.append(f"skipped {p}: {skipped}")
             continue
         files[p] = "photo"
         shot = shot_of(p, [p.parent / n for n in listing(p.parent)])
         for partner in shot.files:
             if partner != p and partner not in files and partner.is_file() and not partner.is_symlink():
                 files[partner] = "partner"
-    # 2. their sidecars
+    return files
+
+
+def _why_skipped(p: Path, dest_dir: Path) -> str | None:
+    if p.is_symlink():
+        return "a symbolic link"
+    if not p.is_file():
+        return "not found" if not p.exists() else "not a regular file"
+    if _is_within(p, dest_dir):
+        return f"already in {dest_dir}"
+    return None
+
+
+def _sidecars_of(files: dict[Path, str], listing: _Listings, notes: list[str]) -> dict[Path, str]:
+    """{sidecar: "sidecar"} for the files' XMP sidecars, in every naming scheme; an Adobe sidecar (IMG.xmp)
+    another photo of the stem still uses stays (noted)."""
     sidecars: dict[Path, str] = {}
     for f in list(files):
         names = listing(f.parent)
@@ -157,44 +191,51 @@ def plan_moves(paths: Iterable[str | os.PathLike[str]], dest: str | os.PathLike[
             if sc is None or sc in files or sc in sidecars or sc.is_symlink() or not sc.is_file():
                 continue
             if naming == "adobe":
-                users = [f.parent / n for n in names if (f.parent / n) != sc
-                         and stem_key(f.parent / n) == stem_key(f) and is_photo_path(n)]
-                staying = [u for u in users if u not in files]
+                staying = _other_users(sc, f, names, files)
                 if staying:
                     notes.append(f"left {sc} in place: {staying[0].name} still uses it")
                     continue
             sidecars[sc] = "sidecar"
-    files.update(sidecars)
-    if not files:
-        return MovePlan(_abs(root) if root else dest_dir, dest_dir, (), tuple(notes))
-    # 3. targets, relative to root
-    base = _abs(root) if root is not None else Path(os.path.commonpath([str(f.parent) for f in files]))
-    outside = [f for f in files if not _is_within(f, base)]
-    if outside:
-        raise MoveError(f"{outside[0]} is not under {base}; pass a root that holds every file")
+    return sidecars
+
+
+def _other_users(sidecar: Path, f: Path, names: list[str], moving: dict[Path, str]) -> list[Path]:
+    """The photos beside f with its stem that share the Adobe sidecar and are not moving."""
+    users = [f.parent / n for n in names if (f.parent / n) != sidecar
+             and stem_key(f.parent / n) == stem_key(f) and is_photo_path(n)]
+    return [u for u in users if u not in moving]
+
+
+def _targets(files: dict[Path, str], base: Path, dest_dir: Path, on_collision: str) -> list[PlannedMove]:
+    """Each file's move to its place under dest_dir, relative to base; a shot and its sidecars get one
+    suffix together."""
     units: dict[tuple[Path, str], list[Path]] = {}
-    for f in files:  # a shot and its sidecars get one suffix together
+    for f in files:
         units.setdefault((f.parent, _unit_stem(f).casefold()), []).append(f)
     moves: list[PlannedMove] = []
     taken: set[str] = set()
     for members in units.values():
-        for n in range(0, 10_000):
-            targets = [dest_dir / f.relative_to(base) for f in members]
-            if n:
-                targets = [t.with_name(_with_suffix_number(t.name, len(_unit_stem(f)), n))
-                           for f, t in zip(members, targets)]
-            clash = next((t for t in targets if os.path.lexists(t) or os.path.normcase(str(t)) in taken), None)
-            if clash is None:
-                break
-            if on_collision == "refuse":
-                raise MoveError(f"{clash} already exists; nothing was moved "
-                                f"(use --on-collision suffix to move it under a free name)")
-        else:  # pragma: no cover - 10,000 copies of one name
-            raise MoveError(f"no free name for {members[0].name} in {dest_dir}")
-        for f, t in zip(members, targets):
+        targets = _free_targets(members, base, dest_dir, taken, on_collision)
+        for f, t in zip(members, targets, strict=True):
             taken.add(os.path.normcase(str(t)))
             moves.append(PlannedMove(f, t, files[f], f.stat().st_size))
-    return MovePlan(base, dest_dir, tuple(moves), tuple(notes))
+    return moves
+
+
+def _free_targets(members: list[Path], base: Path, dest_dir: Path, taken: set[str], on_collision: str) -> list[Path]:
+    """Where a unit's files go: their own names, or (with "suffix") the first suffix free for all of them."""
+    for n in range(0, 10_000):
+        targets = [dest_dir / f.relative_to(base) for f in members]
+        if n:
+            targets = [t.with_name(_with_suffix_number(t.name, len(_unit_stem(f)), n))
+                       for f, t in zip(members, targets, strict=True)]
+        clash = next((t for t in targets if os.path.lexists(t) or os.path.normcase(str(t)) in taken), None)
+        if clash is None:
+            return targets
+        if on_collision == "refuse":
+            raise MoveError(f"{clash} already exists; nothing was moved "
+                            f"(use --on-collision suffix to move it under a free name)")
+    raise MoveError(f"no free name for {members[0].name} in {dest_dir}")  # pragma: no cover - 10,000 copies
 
 
 def _unit_stem(path: Path) -> str:

@@ -32,9 +32,9 @@ import os
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from curator.disk.files import HEIF_EXTENSIONS, JPEG_EXTENSIONS, PHOTO_EXTENSIONS, RAW_EXTENSIONS
 

@@ -82,10 +82,11 @@ import os
 import stat
 import threading
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from curator.errors import UserError
 from curator.rules.labels import LABELS, canonical_label, normalise_label

@@ -38,8 +38,9 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from curator.disk.own_files import TempNotCreated, remove_quietly, write_temp_sibling
 from curator.disk.xmp import (DEFAULT_MAPPING, KEY_OUR_LABEL, KEY_OUR_RATING, Machine, Mark, PhotoDecision,
@@ -79,7 +80,7 @@ def stored_image_data(data: bytes) -> list[bytes]:
         pages: list[Any] = list(tif.pages)  # TiffPage objects (tifffile loads pages, not frames, here)
         while pages:
             page = pages.pop(0)
-            for offset, count in zip(page.dataoffsets, page.databytecounts):
+            for offset, count in zip(page.dataoffsets, page.databytecounts, strict=True):
                 out.append(data[offset:offset + count])
             subifds = getattr(page, "pages", None)  # the SubIFDs (a DNG's raw image sits in one)
             if subifds is not None:
@@ -95,7 +96,8 @@ _MOVABLE_TAGS = frozenset({273, 279, 324, 325, 330, 513, 514, 700, 33723, 34377,
 
 def _comparable(value: object) -> object:
     if hasattr(value, "tobytes") and hasattr(value, "dtype"):  # a numpy array
-        return (str(getattr(value, "dtype")), getattr(value, "shape", None), getattr(value, "tobytes")())
+        array: Any = value
+        return (str(array.dtype), getattr(array, "shape", None), array.tobytes())
     return value
 
 
@@ -132,7 +134,7 @@ def verify_same_image(original: bytes, new: bytes, suffix: str) -> str:
             raise EmbedError(f"cannot read the image data to verify it ({type(exc).__name__}: {exc})") from None
         try:
             after = read(new)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - likewise: a rewritten file that cannot be decoded is refused
             raise EmbedError(f"the rewritten file's image data cannot be read ({type(exc).__name__})") from None
         if before != after or not before:
             raise EmbedError(f"the rewritten file's {what} differ from the original's")

@@ -40,9 +40,9 @@ ExposureBiasValue); embeddings are the CLIP image embeddings it stores.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Collection, Hashable, Iterable, Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -76,7 +76,7 @@ class Frame:
                 return None
         if isinstance(t, datetime):
             if t.tzinfo is None:  # naive EXIF time: only differences matter, so read it as UTC
-                t = t.replace(tzinfo=timezone.utc)
+                t = t.replace(tzinfo=UTC)
             return t.timestamp()
         return float(t)
 

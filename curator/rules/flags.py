@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Collection, Iterable, Protocol, Sequence
+from typing import Protocol
 
 
 class FlagInput(Protocol):

@@ -58,7 +58,7 @@ def _shot(path: str, catalog: Catalog) -> tuple[str | None, FileStat | None, tup
     return primary, result.stat, ()
 
 
-def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog, reasons_only: bool = False) -> Inspection:
+def inspect_photo(item: PendingItem, engine: Engine, catalog: Catalog, reasons_only: bool = False) -> Inspection:
     """Everything about one pending photo that can run in a thread. Never raises for a bad file.
 
     A photo whose score is current but whose quality values (dimensions, measurements) are missing or
@@ -109,7 +109,7 @@ def inspect_photo(item: PendingItem, engine: "Engine", catalog: Catalog, reasons
                      partners=partners)
 
 
-def _prepared(item: PendingItem, engine: "Engine", st: FileStat, digest: str, kind: Literal["score", "measure"], *,
+def _prepared(item: PendingItem, engine: Engine, st: FileStat, digest: str, kind: Literal["score", "measure"], *,
               exif: ExifData | None = None, twin_id: int | None = None, partners: tuple[str, ...] = ()) -> Inspection:
     """Decode the photo into the engine's views: an Inspection of `kind` ("score" or "measure") ready for it.
     A photo that cannot be decoded for a "measure" keeps its stored score ("unchanged")."""
@@ -122,7 +122,7 @@ def _prepared(item: PendingItem, engine: "Engine", st: FileStat, digest: str, ki
         if kind == "measure":
             return Inspection(item, "unchanged", stat=st, content_hash=digest, partners=partners)
         return Inspection(item, "error", stat=st, content_hash=digest, error=str(exc) or "cannot be decoded")
-    except Exception as exc:  # anything about one file stays with that file
+    except Exception as exc:  # noqa: BLE001 - anything about one file stays with that file
         if kind == "measure":
             return Inspection(item, "unchanged", stat=st, content_hash=digest, partners=partners)
         return Inspection(item, "error", stat=st, content_hash=digest, error=read_error(exc))
@@ -138,5 +138,5 @@ def _prepared(item: PendingItem, engine: "Engine", st: FileStat, digest: str, ki
 def inspection_result(item: PendingItem, fut: Future[Inspection]) -> Inspection:
     try:
         return fut.result()
-    except Exception as exc:  # a bug in inspect must not lose the batch: record it on the photo
+    except Exception as exc:  # noqa: BLE001 - a bug in inspect must not lose the batch: record it on the photo
         return Inspection(item, "error", stat=item.stat, error=f"could not be inspected ({type(exc).__name__}: {exc})")

@@ -54,7 +54,7 @@ class ScoringLock:
                 self._file.close()
                 self._file = None
 
-    def __enter__(self) -> "ScoringLock":
+    def __enter__(self) -> ScoringLock:
         return self
 
     def __exit__(self, *exc: object) -> None:

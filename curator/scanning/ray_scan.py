@@ -31,10 +31,11 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from curator.errors import UserError
 from curator.scanning.inspection import Inspection, inspect_photo, inspection_result
@@ -103,7 +104,7 @@ class _ShippingEngine:
     """Stands in for the engine in the driver's inspect stage: same fingerprint, but 'preparing' a photo
     only packs it for a remote actor (its bytes read here with ship_bytes)."""
 
-    def __init__(self, fingerprint: str, config: "EngineConfig", ship_bytes: bool) -> None:
+    def __init__(self, fingerprint: str, config: EngineConfig, ship_bytes: bool) -> None:
         self.fingerprint = fingerprint
         self.config = config
         self.ship_bytes = ship_bytes
@@ -121,7 +122,7 @@ class _ShippingEngine:
 class ScoringActor:
     """Loads the engine once, from the driver's EngineConfig; decodes and scores batches of RemotePhotos."""
 
-    def __init__(self, config: "EngineConfig", shipped: Sequence[Any] = (),
+    def __init__(self, config: EngineConfig, shipped: Sequence[Any] = (),
                  threads: int | None = None) -> None:
         from iqa_engine import Engine
 
@@ -136,7 +137,7 @@ class ScoringActor:
 
             shipped = ray.get(shipped[0])  # [a reference]: fetched here, not inlined in the constructor's arguments
             changes: dict[str, str] = {}
-            for kind, f in zip(("model", "weights"), shipped):
+            for kind, f in zip(("model", "weights"), shipped, strict=True):
                 if f is None:
                     continue
                 target = Path(self._tmp) / f.name
@@ -146,7 +147,7 @@ class ScoringActor:
         self.engine: Engine | None = None
         try:
             self.engine = Engine(config, allow_download=False)
-        except Exception as exc:  # reported by ready() as one line naming this node
+        except Exception as exc:  # noqa: BLE001 - reported by ready() as one line naming this node
             self.load_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         else:
             self.load_error = ""
@@ -177,7 +178,7 @@ class ScoringActor:
             except ImageDecodeError as exc:
                 prepared.append(None)
                 results.append(RemoteResult(error=str(exc) or "cannot be decoded"))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - anything about one file stays with that file
                 prepared.append(None)
                 results.append(RemoteResult(error=f"could not be read on node {self.node} "
                                                   f"({type(exc).__name__}: {exc})"))
@@ -188,13 +189,13 @@ class ScoringActor:
         if todo:
             try:
                 scores = self.engine.score_prepared([prepared[i] for i in todo])
-                for i, s in zip(todo, scores):
+                for i, s in zip(todo, scores, strict=True):
                     results[i] = RemoteResult(score=s)
-            except Exception:  # narrow the failure to the photo that caused it
+            except Exception:  # noqa: BLE001 - narrow the failure to the photo that caused it
                 for i in todo:
                     try:
                         results[i] = RemoteResult(score=self.engine.score_prepared([prepared[i]])[0])
-                    except Exception as exc:
+                    except Exception as exc:  # noqa: BLE001 - that photo's error, the batch goes on
                         results[i] = RemoteResult(error=f"scoring failed ({type(exc).__name__}: {exc})")
         return (token, self.node, [r if r is not None else RemoteResult(error="not scored") for r in results],
                 time.perf_counter() - t0)
@@ -249,14 +250,14 @@ def connect(address: str) -> Any:
             ray.init(include_dashboard=False, log_to_driver=False)
         else:
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    except Exception as exc:  # ConnectionError and friends: the message is Ray's
+    except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError...: the message is Ray's
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"cannot reach the Ray cluster at {address!r}: {first} "
                         "(start it with `ray start --head`, or use --ray local)") from None
     return ray
 
 
-def ship_files(config: "EngineConfig") -> tuple[ShippedFile | None, ShippedFile | None]:
+def ship_files(config: EngineConfig) -> tuple[ShippedFile | None, ShippedFile | None]:
     """The model-config and weights files named by the config, read here to send to the actors."""
     out: list[ShippedFile | None] = []
     for value in (config.model, config.weights):
@@ -265,7 +266,7 @@ def ship_files(config: "EngineConfig") -> tuple[ShippedFile | None, ShippedFile 
     return out[0], out[1]
 
 
-def start_actors(ray: Any, config: "EngineConfig", fingerprint: str, *, actors: int, cpus_per_actor: float,
+def start_actors(ray: Any, config: EngineConfig, fingerprint: str, *, actors: int, cpus_per_actor: float,
                  gpus_per_actor: float, ship_weights: bool) -> tuple[list[Any], list[ActorInfo], list[Any]]:
     """The actor pool, each actor's engine loaded and checked: a node that cannot load the weights, or
     that computes another fingerprint, fails the run here with one line naming it and the fix.
@@ -317,8 +318,8 @@ class RayWorker(Worker):
 
     def __init__(self, catalog: Any, engine: _ShippingEngine, actors: Sequence[Any], options: WorkerOptions, *,
                  on_cluster: Callable[[ClusterStatus], None] | None = None, **wiring: Any) -> None:
-        # duck-typed engine: the driver needs only its fingerprint and prepare_path
-        super().__init__(catalog, engine, options, **wiring)  # type: ignore[arg-type]
+        # a duck-typed engine: the driver needs only its fingerprint and prepare_path
+        super().__init__(catalog, engine, options, **wiring)  # type: ignore[arg-type]  # duck-typed, as above
         import ray
 
         self._ray = ray
@@ -421,7 +422,7 @@ class RayWorker(Worker):
                                 "for the next scan") from None
             self._retry.append((inspections, t0, photos))
             return
-        for i, r in zip([i for i in inspections if i.kind in _FOR_MODEL], results):
+        for i, r in zip([i for i in inspections if i.kind in _FOR_MODEL], results, strict=True):
             i.prepared = r
         rate = self.cluster.nodes.setdefault(node, NodeRate())
         rate.photos += len(results)
@@ -445,7 +446,7 @@ class RayOptions:
     on_cluster: Callable[[ClusterStatus], None] | None = None  # live actors and photos/s per node
 
 
-def run_on_ray(options: RayOptions, catalog: Any, engine: "Engine", stop: threading.Event,
+def run_on_ray(options: RayOptions, catalog: Any, engine: Engine, stop: threading.Event,
                worker_options: WorkerOptions, *, rules: CullingRules,
                scope: Sequence[str] | None, on_batch: Callable[[Any], None] | None, reasons_only: bool) -> Any:
     """Score the scan's queue on the cluster; the Totals, as Worker.run returns them."""

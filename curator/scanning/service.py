@@ -12,9 +12,10 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from curator.actions import culling
 from curator.actions.culling import CullingRules, FlagPolicy, flag_policy_for
@@ -24,7 +25,7 @@ from curator.actions.embedding_backfill import FillSummary, fill_embeddings
 from curator.errors import UserError
 from curator.disk.files import is_photo_path, walk_photos
 from curator.settings import Settings
-from curator.actions.sidecar_sync import SidecarWriter, import_for_records, import_sidecars
+from curator.actions.sidecar_sync import ImportReport, SidecarWriter, import_for_records, import_sidecars
 from curator.disk.identity import normalize_path, stat_file
 from curator.scanning.lock import ScoringLock
 from curator.scanning.worker import BatchReport, Totals, Worker, WorkerOptions
@@ -122,12 +123,12 @@ def sync(catalog: Catalog, roots: Sequence[str], fingerprint: str, *, retry_erro
 # -- curator scan -------------------------------------------------------------------
 
 
-def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" = None,
+def scan(settings: Settings, inputs: Sequence[str], *, engine: Engine | None = None,
          flag_policy: FlagPolicy | None = None, retry_errors: bool = False, triage: bool = False,
          stop: threading.Event | None = None,
          on_start: Callable[[int], None] | None = None,
          on_progress: Callable[[int, int, float], None] | None = None,
-         reasons_only: bool = False, ray: "RayOptions | None" = None) -> ScanSummary:
+         reasons_only: bool = False, ray: RayOptions | None = None) -> ScanSummary:
     """Score every new, changed or stale photo under `inputs` into the catalog, then return.
 
     Scored photos without current quality values (dimensions, measurements) get them, their stored score
@@ -151,16 +152,8 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
         have_lock = lock.acquire()
         if found.entries:
             engine = engine or load_engine(settings)
-        # A walk that found no photos compares no scores, so its sync needs no engine and no model
-        # load: it only marks what the catalog had there as missing.
-        summary.sync = catalog.sync_files(found.roots, found.entries, retry_errors=retry_errors,
-                                          fingerprint=engine.fingerprint if engine else "",
-                                          reasons_only=reasons_only,
-                                          dimensions_fingerprint=getattr(engine, "dimensions_fingerprint", None))
-        summary.errors = [(e.path, e.error or "cannot be read") for e in found.entries if e.stat is None]
-        # Ratings, labels and rejects a person set in sidecars (Lightroom, darktable) become user decisions.
-        imported = import_sidecars(catalog, settings.xmp_naming, scope=found.roots)
-        summary.sidecars_imported, summary.sidecar_failures = imported.imported, imported.failures
+        imported = _sync_for_scan(catalog, settings, found, engine, summary, retry_errors=retry_errors,
+                                  reasons_only=reasons_only)
         if not have_lock:
             summary.other_scorer = lock.holder() or "?"
             return summary
@@ -170,46 +163,81 @@ def scan(settings: Settings, inputs: Sequence[str], *, engine: "Engine | None" =
             engine = load_engine(settings)
         if on_start:
             on_start(queued)
-
-        def batch_done(report: BatchReport) -> None:
-            summary.errors.extend(report.errors)
-            summary.flags_changed += report.flags_changed
-            if on_progress:
-                done = report.totals.done
-                on_progress(done, done + catalog.queue_length(found.roots, scored_only=reasons_only), report.rate)
-
         if engine is not None:
-            options = WorkerOptions.from_settings(settings)
-            if ray is not None:  # the actors score exactly: no triage on a cluster
-                from curator.scanning.ray_scan import run_on_ray
-
-                summary.totals = run_on_ray(ray, catalog, engine, stop, options, rules=rules,
-                                            scope=found.roots, on_batch=batch_done, reasons_only=reasons_only)
-            else:
-                worker = Worker(catalog, engine, options, rules=rules, scope=found.roots, on_batch=batch_done,
-                                reasons_only=reasons_only,
-                                # --reasons-only scores nothing, so it has nothing to triage
-                                provisional_factory=None if reasons_only else (
-                                    lambda: load_provisional_engine(settings, engine, forced=triage)),
-                                triage_forced=triage and not reasons_only)
-                summary.totals = worker.run(stop, until_idle=True)
-                summary.reasons_changed = worker.reasons_changed
-            if not stop.is_set():  # photos scored before embeddings existed get theirs; scores untouched
-                summary.embeddings = fill_embeddings(catalog, engine, found.roots, stop=stop)
+            _score_queue(catalog, settings, engine, found.roots, rules, summary, stop, on_progress=on_progress,
+                         triage=triage, reasons_only=reasons_only, ray=ray)
         summary.interrupted = stop.is_set()
         summary.earlier_errors = len(catalog.error_paths(found.roots) - {path for path, _ in summary.errors})
-        # Missing and re-appeared photos change folder rankings too; imported decisions change flags.
-        if not summary.interrupted and (summary.sync.missing or summary.sync.reappeared or imported.folders):
-            folders = set(imported.folders)
-            if summary.sync.missing or summary.sync.reappeared:
-                folders |= {os.path.dirname(r) for r in found.roots} | set(catalog.folders(under=found.roots))
-            summary.flags_changed += culling.recompute_flags(catalog, rules, folders=sorted(folders))
         if not summary.interrupted:
-            summary.reasons_changed += culling.recompute_reasons(catalog, catalog.folders(under=found.roots), rules)
+            _derive_after_scan(catalog, found.roots, rules, imported.folders, summary)
         return summary
     finally:
         lock.release()
         catalog.close()
+
+
+def _sync_for_scan(catalog: Catalog, settings: Settings, found: Collected, engine: Engine | None,
+                   summary: ScanSummary, *, retry_errors: bool, reasons_only: bool) -> ImportReport:
+    """The catalog brought in line with what the walk found (summary.sync, and the files that could not be
+    read in summary.errors), then the sidecars' decisions imported; the import's report."""
+    # A walk that found no photos compares no scores, so its sync needs no engine and no model
+    # load: it only marks what the catalog had there as missing.
+    summary.sync = catalog.sync_files(found.roots, found.entries, retry_errors=retry_errors,
+                                      fingerprint=engine.fingerprint if engine else "",
+                                      reasons_only=reasons_only,
+                                      dimensions_fingerprint=getattr(engine, "dimensions_fingerprint", None))
+    summary.errors = [(e.path, e.error or "cannot be read") for e in found.entries if e.stat is None]
+    # Ratings, labels and rejects a person set in sidecars (Lightroom, darktable) become user decisions.
+    imported = import_sidecars(catalog, settings.xmp_naming, scope=found.roots)
+    summary.sidecars_imported, summary.sidecar_failures = imported.imported, imported.failures
+    return imported
+
+
+def _score_queue(catalog: Catalog, settings: Settings, engine: Engine, roots: list[str], rules: CullingRules,
+                 summary: ScanSummary, stop: threading.Event, *,
+                 on_progress: Callable[[int, int, float], None] | None, triage: bool, reasons_only: bool,
+                 ray: RayOptions | None) -> None:
+    """Score the queue under the roots (locally, or on a Ray cluster's actors) into summary, then give the
+    photos scored before embeddings existed theirs."""
+
+    def batch_done(report: BatchReport) -> None:
+        summary.errors.extend(report.errors)
+        summary.flags_changed += report.flags_changed
+        if on_progress:
+            done = report.totals.done
+            on_progress(done, done + catalog.queue_length(roots, scored_only=reasons_only), report.rate)
+
+    options = WorkerOptions.from_settings(settings)
+    if ray is not None:  # the actors score exactly: no triage on a cluster
+        from curator.scanning.ray_scan import run_on_ray
+
+        summary.totals = run_on_ray(ray, catalog, engine, stop, options, rules=rules,
+                                    scope=roots, on_batch=batch_done, reasons_only=reasons_only)
+    else:
+        worker = Worker(catalog, engine, options, rules=rules, scope=roots, on_batch=batch_done,
+                        reasons_only=reasons_only,
+                        # --reasons-only scores nothing, so it has nothing to triage
+                        provisional_factory=None if reasons_only else (
+                            lambda: load_provisional_engine(settings, engine, forced=triage)),
+                        triage_forced=triage and not reasons_only)
+        summary.totals = worker.run(stop, until_idle=True)
+        summary.reasons_changed = worker.reasons_changed
+    if not stop.is_set():  # photos scored before embeddings existed get theirs; scores untouched
+        summary.embeddings = fill_embeddings(catalog, engine, roots, stop=stop)
+
+
+def _derive_after_scan(catalog: Catalog, roots: list[str], rules: CullingRules, imported_folders: Iterable[str],
+                       summary: ScanSummary) -> None:
+    """After a scan that ran to the end: the flags of the folders whose photos went missing or re-appeared
+    (they change folder rankings too) or got imported decisions, and every folder's reasons (so a changed
+    [reasons] setting applies)."""
+    gone_or_back = summary.sync.missing or summary.sync.reappeared
+    folders = set(imported_folders)
+    if gone_or_back or folders:
+        if gone_or_back:
+            folders |= {os.path.dirname(r) for r in roots} | set(catalog.folders(under=roots))
+        summary.flags_changed += culling.recompute_flags(catalog, rules, folders=sorted(folders))
+    summary.reasons_changed += culling.recompute_reasons(catalog, catalog.folders(under=roots), rules)
 
 
 # -- curator watch ------------------------------------------------------------------
@@ -225,7 +253,7 @@ class WatchService:
     """
 
     def __init__(self, settings: Settings, dirs: list[Path], on_status: Callable[[WatchStatus], None] | None = None,
-                 engine: "Engine | None" = None, *, flag_policy: FlagPolicy | None = None, polling: bool = False,
+                 engine: Engine | None = None, *, flag_policy: FlagPolicy | None = None, polling: bool = False,
                  rescan_seconds: float = 600.0, on_batch: Callable[[BatchReport], None] | None = None,
                  on_ready: Callable[[], None] | None = None, xmp: bool = False,
                  xmp_interval: float = 1.0) -> None:
@@ -247,7 +275,7 @@ class WatchService:
         self._last_status_at = 0.0
         self._worker: Worker | None = None
         self.observer: GuardedObserver | None = None  # while run() runs
-        self.retrainer: "Retrainer | None" = None  # retrains the taste model after every N decisions
+        self.retrainer: Retrainer | None = None  # retrains the taste model after every N decisions
         self._last_taste_poke = 0.0
 
     def roots(self) -> list[str]:
@@ -339,7 +367,7 @@ class WatchService:
         if report.folders:
             culling.recompute_flags(catalog, CullingRules.from_settings(self.settings, policy), folders=report.folders)
 
-    def _retrainer(self, policy: FlagPolicy) -> "Retrainer":
+    def _retrainer(self, policy: FlagPolicy) -> Retrainer:
         from curator.actions.taste_learning import Retrainer, taste_options
 
         rule, options = taste_options(self.settings)

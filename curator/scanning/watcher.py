@@ -25,7 +25,7 @@ import logging
 import os
 import threading
 import time
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -85,7 +85,7 @@ class CatalogEventHandler(FileSystemEventHandler):
         self.events += 1
         try:
             self.handle(event)
-        except Exception as exc:  # never let one event stop the observer; a rescan catches up
+        except Exception as exc:  # noqa: BLE001 - never let one event stop the observer; a rescan catches up
             self.failures += 1
             log.warning("could not record %s of %s: %s", event.event_type, shown(_decode(event.src_path)), exc)
 
@@ -96,33 +96,37 @@ class CatalogEventHandler(FileSystemEventHandler):
                 kind != "moved" or is_own_file(_decode(event.dest_path))):
             return  # a sidecar or a temp file of ours (a temp renamed to a photo is still looked at)
         if event.is_directory:
-            if kind == "moved":
-                dest = _path(_decode(event.dest_path))
-                self.catalog.move_tree(src, dest)
-                if self.sync_tree:
-                    self.sync_tree(dest)
-            elif kind == "deleted":
-                self.catalog.mark_missing(src)
-            elif kind == "created" and self.sync_tree:
-                self.sync_tree(src)
-            self.wake()
-            return
-        if kind in ("created", "modified", "closed", "attrib"):
+            self._folder_event(kind, src, event)
+        elif kind in ("created", "modified", "closed", "attrib"):
             if is_photo_path(src):
                 self.enqueue(src, force=kind in ("created", "closed"))
         elif kind == "deleted":
             if is_photo_path(src):
                 self.catalog.mark_missing(src)
         elif kind == "moved":
-            dest = _path(_decode(event.dest_path))
-            if is_photo_path(src) and is_photo_path(dest):
-                if not self.catalog.move_path(src, dest):
-                    self.enqueue(dest, force=True)
-            elif is_photo_path(dest):  # e.g. a download renamed from photo.jpg.part
-                self.enqueue(dest, force=True)
-            elif is_photo_path(src):
-                self.catalog.mark_missing(src)
+            self._file_moved(src, _path(_decode(event.dest_path)))
         self.wake()
+
+    def _folder_event(self, kind: str, src: str, event: FileSystemEvent) -> None:
+        """A folder moved (its photos follow), deleted (they go missing) or created (it is walked)."""
+        if kind == "moved":
+            dest = _path(_decode(event.dest_path))
+            self.catalog.move_tree(src, dest)
+            if self.sync_tree:
+                self.sync_tree(dest)
+        elif kind == "deleted":
+            self.catalog.mark_missing(src)
+        elif kind == "created" and self.sync_tree:
+            self.sync_tree(src)
+
+    def _file_moved(self, src: str, dest: str) -> None:
+        if is_photo_path(src) and is_photo_path(dest):
+            if not self.catalog.move_path(src, dest):
+                self.enqueue(dest, force=True)
+        elif is_photo_path(dest):  # e.g. a download renamed from photo.jpg.part
+            self.enqueue(dest, force=True)
+        elif is_photo_path(src):
+            self.catalog.mark_missing(src)
 
     def enqueue(self, path: str, force: bool = False) -> None:
         now = self.clock()

@@ -24,9 +24,10 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from curator.actions import culling
 from curator.actions.culling import CullingRules
@@ -63,6 +64,25 @@ class Totals:
     def done(self) -> int:
         return (self.scored + self.measured + self.unchanged + self.adopted + self.paired + self.errors
                 + self.missing)
+
+    def count(self, kind: str, *, provisional: bool = False) -> None:
+        """One photo recorded as `kind` (an Outcome's); "changed" counts nowhere: it is queued again."""
+        if kind == "scored" and provisional:
+            self.provisional += 1
+        elif kind == "scored":
+            self.scored += 1
+        elif kind == "measured":
+            self.measured += 1
+        elif kind == "unchanged":
+            self.unchanged += 1
+        elif kind == "adopted":
+            self.adopted += 1
+        elif kind == "partner":
+            self.paired += 1
+        elif kind == "error":
+            self.errors += 1
+        elif kind == "missing":
+            self.missing += 1
 
 
 @dataclass(frozen=True)
@@ -110,15 +130,15 @@ class WorkerOptions:
 class Worker:
     """Scores the catalog's pending photos in batches until stopped (or, with until_idle, until none are left)."""
 
-    def __init__(self, catalog: Catalog, engine: "Engine", options: WorkerOptions | None = None, *,
+    def __init__(self, catalog: Catalog, engine: Engine, options: WorkerOptions | None = None, *,
                  rules: CullingRules | None = None,
                  scope: Sequence[str] | None = None, clock: Callable[[], float] = time.time,
                  on_batch: Callable[[BatchReport], None] | None = None,
                  on_idle: Callable[[], None] | None = None, run_kind: str = "scan",
                  on_recorded: Callable[[Sequence[Recorded]], Sequence[str]] | None = None,
-                 reasons_only: bool = False, provisional_engine: "Engine | None" = None,
+                 reasons_only: bool = False, provisional_engine: Engine | None = None,
                  triage_forced: bool = False,
-                 provisional_factory: "Callable[[], Engine | None] | None" = None) -> None:
+                 provisional_factory: Callable[[], Engine | None] | None = None) -> None:
         options = options or WorkerOptions()
         self.catalog = catalog
         self.engine = engine
@@ -197,12 +217,12 @@ class Worker:
         if to_score:
             try:
                 results = engine.score_prepared([i.prepared for i in to_score])
-                scores = {id(i): s for i, s in zip(to_score, results)}
-            except Exception:
+                scores = {id(i): s for i, s in zip(to_score, results, strict=True)}
+            except Exception:  # noqa: BLE001 - narrow the failure to the photo that caused it
                 for i in to_score:
                     try:
                         scores[id(i)] = engine.score_prepared([i.prepared])[0]
-                    except Exception as exc:
+                    except Exception as exc:  # noqa: BLE001 - that photo's error, the batch goes on
                         failures[id(i)] = f"scoring failed ({type(exc).__name__}: {exc})"
         outcomes = []
         for i in inspections:
@@ -334,47 +354,17 @@ class Worker:
         recorded = self.catalog.record_outcomes(outcomes, now=self.clock(), run_id=self.run_id,
                                                 busy_seconds=time.monotonic() - t0)
         self._refresh_taste(recorded)
-        flags_changed = 0
-        folders = {r.folder for r in recorded if r.recorded and r.folder and r.kind != "changed"}
-        if self.on_recorded is not None:
-            try:
-                folders.update(self.on_recorded(recorded))
-            except CatalogError as exc:  # the next scan imports what was missed
-                log.warning("could not import XMP sidecars: %s", exc)
-        if folders:
-            try:
-                flags_changed = culling.recompute_flags(self.catalog, self.rules, folders=sorted(folders))
-            except CatalogError as exc:  # flags are derived data: the next batch recomputes them
-                log.warning("could not recompute flags: %s", exc)
-        if folders:
-            try:
-                self.reasons_changed += culling.recompute_reasons(self.catalog, sorted(folders), self.rules)
-            except CatalogError as exc:  # reasons are derived data too
-                log.warning("could not recompute reasons: %s", exc)
+        flags_changed = self._recompute_folders(recorded)
         seconds = time.monotonic() - t0  # waiting for the decode-ahead, scoring and recording
         done = 0
         errors = []
         paths = {i.item.photo_id: i.item.path for i in inspections}
-        for r, i in zip(recorded, inspections):
+        for r, i in zip(recorded, inspections, strict=True):
             if not r.recorded:
                 continue
-            if r.kind == "scored" and provisional:
-                self.totals.provisional += 1
-            elif r.kind == "scored":
-                self.totals.scored += 1
-            elif r.kind == "measured":
-                self.totals.measured += 1
-            elif r.kind == "unchanged":
-                self.totals.unchanged += 1
-            elif r.kind == "adopted":
-                self.totals.adopted += 1
-            elif r.kind == "partner":
-                self.totals.paired += 1
-            elif r.kind == "error":
-                self.totals.errors += 1
+            self.totals.count(r.kind, provisional=provisional)
+            if r.kind == "error":
                 errors.append((i.item.path, i.error or "could not be scored"))
-            elif r.kind == "missing":
-                self.totals.missing += 1
             if r.kind != "changed":
                 done += 1
         self.totals.batches += 1
@@ -385,6 +375,28 @@ class Worker:
         if self.on_batch:
             self.on_batch(BatchReport(tuple(recorded), paths, tuple(errors), self.totals, seconds, self.rate,
                                       flags_changed))
+
+    def _recompute_folders(self, recorded: Sequence[Recorded]) -> int:
+        """The derived data of the folders a batch touched: sidecars imported (on_recorded), then flags and
+        reasons recomputed; the flags changed. A catalog failure is logged: the next batch or scan catches up."""
+        flags_changed = 0
+        folders = {r.folder for r in recorded if r.recorded and r.folder and r.kind != "changed"}
+        if self.on_recorded is not None:
+            try:
+                folders.update(self.on_recorded(recorded))
+            except CatalogError as exc:  # the next scan imports what was missed
+                log.warning("could not import XMP sidecars: %s", exc)
+        if not folders:
+            return flags_changed
+        try:
+            flags_changed = culling.recompute_flags(self.catalog, self.rules, folders=sorted(folders))
+        except CatalogError as exc:  # flags are derived data: the next batch recomputes them
+            log.warning("could not recompute flags: %s", exc)
+        try:
+            self.reasons_changed += culling.recompute_reasons(self.catalog, sorted(folders), self.rules)
+        except CatalogError as exc:  # reasons are derived data too
+            log.warning("could not recompute reasons: %s", exc)
+        return flags_changed
 
     def _refresh_taste(self, recorded: Sequence[Recorded]) -> None:
         """Give the photos just scored their taste value, before the flags (which may rank by it)."""

@@ -18,8 +18,8 @@ The groups, in the order the model lists them:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 
@@ -71,7 +71,7 @@ class FeatureTable:
     def columns(self) -> tuple[str, ...]:
         return tuple(c for g in self.groups for c in g.columns)
 
-    def rows(self, index: np.ndarray) -> "FeatureTable":
+    def rows(self, index: np.ndarray) -> FeatureTable:
         """The same groups for a subset of photos (an index or boolean mask)."""
         sub = [FeatureGroup(g.name, g.columns, g.values[index]) for g in self.groups]
         return FeatureTable(len(sub[0].values) if sub else int(np.count_nonzero(index)), tuple(sub))

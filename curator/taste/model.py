@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class TasteModel:
         return json.dumps(_as_dict(self), separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> "TasteModel":
+    def from_json(cls, text: str) -> TasteModel:
         try:
             data = json.loads(text)
             return _from_dict(data)
@@ -94,7 +95,7 @@ class TasteModel:
         """The scalar columns (all but the embedding's) with the largest change in log-odds per training
         standard deviation: what the model leans on. Positive: a larger value makes a keep likelier."""
         pairs = [(name, c * s) for g in self.groups if g.group != "embedding"
-                 for name, c, s in zip(g.columns, g.coef, g.scale)]
+                 for name, c, s in zip(g.columns, g.coef, g.scale, strict=True)]
         pairs.sort(key=lambda p: (-abs(p[1]), p[0]))
         return pairs[:count]
 

@@ -107,7 +107,7 @@ def _check_counts(n_pos: int, n_neg: int, minimum: int) -> None:
 # -- cross-validation -----------------------------------------------------------------
 
 
-def _cross_validate(table: FeatureTable, axes: "_Axes", y: np.ndarray, folds: int,
+def _cross_validate(table: FeatureTable, axes: _Axes, y: np.ndarray, folds: int,
                     options: TrainOptions) -> TasteMetrics:
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold
@@ -154,7 +154,7 @@ def _best_cut(score: np.ndarray, y: np.ndarray) -> float:
 # -- one fit --------------------------------------------------------------------------
 
 
-def _fit(table: FeatureTable, axes: "_Axes", rows: np.ndarray, y: np.ndarray,
+def _fit(table: FeatureTable, axes: _Axes, rows: np.ndarray, y: np.ndarray,
          options: TrainOptions) -> tuple[float, tuple[GroupWeights, ...]]:
     """Standardise the scalar groups on `rows`, fit on them and the embedding's axes; returns the
     intercept and per-group weights per raw unit."""
@@ -179,7 +179,7 @@ def _fit(table: FeatureTable, axes: "_Axes", rows: np.ndarray, y: np.ndarray,
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(np.hstack(blocks), y)
     w, at, groups = clf.coef_[0], 0, []
-    for back, block in zip(unfold, blocks):
+    for back, block in zip(unfold, blocks, strict=True):
         groups.append(back.weights(w[at:at + back.width], block))
         at += back.width
     return float(clf.intercept_[0]), tuple(groups)
@@ -218,7 +218,7 @@ def _standardised(x: np.ndarray, group: FeatureGroup) -> tuple[np.ndarray, _Unfo
     std = np.sqrt(np.divide((dev ** 2).sum(axis=0), count, out=np.zeros(x.shape[1]), where=usable))
     keep = usable & (std > 1e-12 * np.maximum(1.0, np.abs(mean)))
     z = dev[:, keep] / std[keep]
-    columns = tuple(c for c, k in zip(group.columns, keep) if k)
+    columns = tuple(c for c, k in zip(group.columns, keep, strict=True) if k)
     return z, _Unfold(group.name, columns, mean[keep], std[keep], np.diag(1.0 / std[keep]))
 
 

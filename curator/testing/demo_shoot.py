@@ -119,5 +119,5 @@ def cull_a_little(db: Path) -> None:
         cat.set_decision(rows[4].photo_id, flag="pick", rating=4)  # the model ranks it low; the photographer disagrees
         cat.set_decision(rows[6].photo_id, rating=2, label="Yellow")
         cat.set_decision(rows[10].photo_id, flag="pick", rating=3)
-        for r, stars in zip(rows[-2:], (4, 5)):
+        for r, stars in zip(rows[-2:], (4, 5), strict=True):
             cat.set_decision(r.photo_id, flag="pick", rating=stars)

@@ -18,8 +18,9 @@ suite's tiny model with random weights, which carry no knowledge of quality.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from PIL import Image

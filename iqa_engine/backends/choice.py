@@ -138,7 +138,7 @@ def _open(backbone: Backbone, name: str, precision: str, with_trunk: bool, threa
         return RUNTIMES[name](backbone, precision, with_trunk, threads)
     except BackendUnavailable as exc:
         raise _Fallback(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 (a cache folder that cannot be written, a runtime bug: never fail the scan)
+    except Exception as exc:  # noqa: BLE001 - a cache folder that cannot be written, a runtime bug: never fail the scan
         raise _Fallback(f"{name} failed ({type(exc).__name__}: {str(exc)[:120]})") from None
 
 

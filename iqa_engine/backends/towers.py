@@ -43,7 +43,7 @@ def architecture_of(backbone: Backbone) -> dict[str, Any]:
         import open_clip
 
         cfg = open_clip.get_model_config(backbone.info.model) or {}
-    except Exception:  # noqa: BLE001 (a config open_clip cannot give only weakens the cache key)
+    except Exception:  # noqa: BLE001 - a config open_clip cannot give only weakens the cache key
         cfg = {}
     return {"model": backbone.info.model, "config": cfg, "quick_gelu": backbone.info.quick_gelu,
             "resnet": backbone.is_resnet}
@@ -110,7 +110,7 @@ class OpenVinoTower:
                            if with_trunk else None)
         except BackendUnavailable:
             raise
-        except Exception as exc:  # noqa: BLE001 (conversion and compilation fail in many ways; the scan must not)
+        except Exception as exc:  # noqa: BLE001 - conversion and compilation fail in many ways; the scan must not
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BackendUnavailable(f"OpenVINO could not convert the image tower ({first[:160]})") from None
 
@@ -208,7 +208,7 @@ class OnnxRuntimeTower:
                                      (1, *VIEW_SHAPE), {0: "batch"})
             self._trunk = (session("trunk", TrunkGraph, TRUNK_EXAMPLE, {2: "height", 3: "width"})
                            if with_trunk else None)
-        except Exception as exc:  # noqa: BLE001 (export and session errors come in many types; fall back)
+        except Exception as exc:  # noqa: BLE001 - export and session errors come in many types; fall back
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BackendUnavailable(f"ONNX Runtime could not load the image tower ({first[:160]})") from None
 

@@ -7,9 +7,10 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from curator.settings import Settings
 
@@ -57,7 +58,7 @@ def running_watch(settings: Settings, dirs: list[Path], engine: Any, **kwargs: A
     def target() -> None:
         try:
             service.run(stop)
-        except BaseException as exc:  # surfaced in the test thread
+        except BaseException as exc:  # noqa: BLE001 - surfaced in the test thread
             errors.append(exc)
             ready.set()
 

@@ -236,7 +236,7 @@ def test_photo_detail_round_trips_views_sizes_and_embedding(cat):
     assert d.scored_size == (300, 224)
     assert len(d.views) == 3
     assert d.views[0].box == (0, 0, 224, 224) and d.views[-1].box is None
-    for got, want in zip(d.views, score.views):
+    for got, want in zip(d.views, score.views, strict=True):
         assert got.fused == pytest.approx(want.fused, rel=1e-6)
         assert got.magnitude == pytest.approx(want.magnitude, rel=1e-6)
     np.testing.assert_allclose(cat.embedding(pid), score.embedding)
@@ -421,7 +421,7 @@ def test_threads_each_use_their_own_connection_and_writes_serialise(cat):
                 cat.gallery_rows()
                 if k % 10 == 0:
                     culling.recompute_flags(cat, CullingRules(None, 15))
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - surfaced in the test thread
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]

@@ -153,7 +153,7 @@ def test_watch_in_process_stops_cleanly_on_sigint(capsys, db, tmp_path, tiny_mod
     write_jpeg(inbox / "a.jpg", sample_photos()["coffee"], size=(200, 150))
 
     def later() -> None:
-        with Catalog.open(db) as cat:  # noqa: SIM117
+        with Catalog.open(db) as cat:
             wait_for(lambda: cat.counts()["scored"] == 1, timeout=60, what="the first photo")
             write_jpeg(inbox / "b.jpg", sample_photos()["rocket"], size=(200, 150))
             wait_for(lambda: cat.counts()["scored"] == 2, timeout=60, what="a photo landing while watching")

@@ -14,10 +14,10 @@ from catalog_support import make_settings, rows_by_name, wait_for
 
 ray = pytest.importorskip("ray")
 
-from curator.scanning import service  # noqa: E402
-from curator.catalog import Catalog  # noqa: E402
-from curator.scanning.ray_scan import ACTOR_NAME_PREFIX, RayOptions, RemotePhoto, ScoringActor  # noqa: E402
-from iqa_engine.testing import sample_photos, write_jpeg  # noqa: E402
+from curator.scanning import service  # noqa: E402 - after importorskip: Ray is optional
+from curator.catalog import Catalog  # noqa: E402 - likewise
+from curator.scanning.ray_scan import ACTOR_NAME_PREFIX, RayOptions, RemotePhoto, ScoringActor  # noqa: E402 - likewise
+from iqa_engine.testing import sample_photos, write_jpeg  # noqa: E402 - likewise
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,8 @@ def _spread_embeddings(db) -> None:
         fp = cat.clip_fingerprints()[0][0]
         ids = cat.clip_embedding_matrix(fp).photo_ids
         vectors = rng.normal(size=(len(ids), 32))
-        cat.record_clip_embeddings([(pid, ClipEmbedding(v / np.linalg.norm(v), fp, 0)) for pid, v in zip(ids, vectors)])
+        cat.record_clip_embeddings([(pid, ClipEmbedding(v / np.linalg.norm(v), fp, 0))
+                                    for pid, v in zip(ids, vectors, strict=True)])
 
 
 def _brute(db, vector: np.ndarray) -> list[str]:

@@ -38,7 +38,7 @@ OTHER_SHOOTS_SIDECAR = """<?xml version="1.0" encoding="UTF-8"?>
 def shoot(tmp_path: Path) -> Path:
     """shoot/A.jpg, B.jpg, C.jpg (small real photos) and an `outside` folder beside it."""
     folder = tmp_path / "shoot"
-    for name, arr in zip("ABC", sample_photos(3).values()):
+    for name, arr in zip("ABC", sample_photos(3).values(), strict=True):
         write_jpeg(folder / f"{name}.jpg", arr, size=(96, 72))
     (tmp_path / "outside").mkdir()
     return folder

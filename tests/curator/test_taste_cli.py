@@ -51,7 +51,7 @@ def decided_shoot(tmp_path_factory, tiny_model):
     keeps = luminance < np.median(luminance)  # a low-key photographer: keeps the darker half
     labels = {}
     with Catalog.open(db) as catalog:
-        for i, (v, keep) in enumerate(zip(variants, keeps)):
+        for i, (v, keep) in enumerate(zip(variants, keeps, strict=True)):
             pid = catalog.photo_id_for_path(str((folder / f"{v.name}.jpg").resolve()))
             if i < N_PHOTOS - UNDECIDED:
                 catalog.set_decision(pid, flag="pick" if keep else "reject")

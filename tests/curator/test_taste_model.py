@@ -69,7 +69,7 @@ def test_predict_is_the_logistic_of_the_centred_dot_product_with_missing_values_
         for g in model.groups:
             values = table.group(g.group).values[i]
             names = table.group(g.group).columns
-            for name, c, center in zip(g.columns, g.coef, g.center):
+            for name, c, center in zip(g.columns, g.coef, g.center, strict=True):
                 logit += c * (float(values[names.index(name)]) - center)
         by_hand.append(1 / (1 + np.exp(-logit)))
     np.testing.assert_allclose(predict(model, table)[:5], by_hand, rtol=1e-5)

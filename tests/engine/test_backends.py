@@ -39,7 +39,7 @@ def test_shared_trunk_on_a_backend_equals_pytorch(backend: str, tiny_model, torc
     ours, theirs = engine.score_image(_photo()), torch_engines["shared"].score_image(_photo())
     assert ours.n_views == theirs.n_views == 36
     assert abs(ours.fused - theirs.fused) <= EXACT_BOUND
-    assert max(abs(a.fused - b.fused) for a, b in zip(ours.views, theirs.views)) <= EXACT_BOUND
+    assert max(abs(a.fused - b.fused) for a, b in zip(ours.views, theirs.views, strict=True)) <= EXACT_BOUND
 
 
 @needs_a_runtime

@@ -129,7 +129,7 @@ def test_every_protocol_and_trunk_gives_the_same_embedding(tiny_model: TinyModel
     the shared trunk, get a pass of their own: the embedding is the same either way."""
     engine = Engine(tiny_model.engine_config(**changes), backbone=tiny_engine.backbone)
     images = [Image.fromarray(sample_photos()[n]) for n in ("coffee", "rocket", "chelsea")]
-    for image, score in zip(images, engine.score_images(images)):
+    for image, score in zip(images, engine.score_images(images), strict=True):
         np.testing.assert_allclose(score.clip_embedding, _fresh(open_clip_reference, image), atol=TOLERANCE, rtol=0)
 
 

@@ -26,7 +26,7 @@ def test_box_cox_lambda_zero_is_log1p() -> None:
 def test_magnitude_cue_uses_unbiased_std_over_features() -> None:
     f = torch.tensor([[1.0, -2.0, 3.0, -4.0], [0.5, 0.5, -0.5, 2.5]], dtype=torch.float64)
     got = magnitude_cue(f, 0.5)
-    for row, value in zip(f.numpy(), got.tolist()):
+    for row, value in zip(f.numpy(), got.tolist(), strict=True):
         a = np.abs(row)
         a = a / (np.std(a, ddof=1) + 1e-6)  # ddof=1: unbiased
         b = (np.sqrt(a + 1) - 1) / 0.5
@@ -58,7 +58,7 @@ def test_fusion_weights_follow_the_paper() -> None:
     cos = torch.tensor([0.7, 0.2], dtype=torch.float64)
     mag = torch.tensor([1.1, 0.1], dtype=torch.float64)
     w_cos, w_mag = fusion_weights(cos, mag, base_cosine=1.0, base_magnitude=0.6, alpha=1.0)
-    for c, m, wc, wm in zip(cos.tolist(), mag.tolist(), w_cos.tolist(), w_mag.tolist()):
+    for c, m, wc, wm in zip(cos.tolist(), mag.tolist(), w_cos.tolist(), w_mag.tolist(), strict=True):
         d = c - m
         ec, em = math.exp(1.0 + d), math.exp(0.6 - d)
         assert wc == pytest.approx(ec / (ec + em), abs=1e-12)

@@ -39,7 +39,8 @@ def _encode(typ: int, values: Any) -> tuple[bytes, int]:
         pairs = list(values)
         return b"".join(struct.pack("<ii", *p) for p in pairs), len(pairs)
     seq = list(values)
-    return struct.pack("<%d%s" % (len(seq), {BYTE: "B", SHORT: "H", LONG: "I"}[typ]), *seq), len(seq)
+    code = {BYTE: "B", SHORT: "H", LONG: "I"}[typ]
+    return struct.pack(f"<{len(seq)}{code}", *seq), len(seq)
 
 
 def _append_ifd(buf: bytearray, tags: dict[int, tuple[int, object]]) -> int:

@@ -109,7 +109,7 @@ def test_ensembled_term_features_equal_the_hand_computed_mean(tiny_engine: Engin
     vocab = Vocabulary((Term("dog", "a dog"), Term("beach", "a beach")))
     feats = term_features(vocab, tiny_engine.encode_texts, tiny_engine.clip_fingerprint,
                           float(tiny_engine.backbone.logit_scale().exp()))
-    for row, phrase in zip(feats.matrix, ["a dog", "a beach"]):
+    for row, phrase in zip(feats.matrix, ["a dog", "a beach"], strict=True):
         raw = tiny_engine.backbone.search_text_features([t.format(phrase) for t in TEMPLATES]).numpy()
         mean = (raw / np.linalg.norm(raw, axis=1, keepdims=True)).mean(axis=0)
         np.testing.assert_allclose(row, mean / np.linalg.norm(mean), atol=1e-6)

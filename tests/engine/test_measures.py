@@ -66,7 +66,7 @@ def test_focus_matches_an_independent_laplacian_per_window():
     assert m.focus == pytest.approx(lap.var(), rel=1e-4)
     assert m.focus_grid == focus_grid_shape(131, 97) == (6, 8)
     assert len(m.focus_windows) == len(m.focus_boxes()) == 48
-    for value, (left, top, right, bottom) in zip(m.focus_windows, m.focus_boxes()):
+    for value, (left, top, right, bottom) in zip(m.focus_windows, m.focus_boxes(), strict=True):
         # responses whose centre pixel lies in the box (interior pixel i is image pixel i + 1)
         cell = lap[max(top - 1, 0):bottom - 1, max(left - 1, 0):right - 1]
         assert value == pytest.approx(cell.var(), rel=1e-4, abs=1e-6)

@@ -46,7 +46,7 @@ def test_batched_scoring_equals_one_at_a_time(backend_engine: Engine) -> None:
     """Batches of 57, 13 and 5 views through one graph: the backends' batch size is dynamic."""
     images = [_photo("coffee", (480, 360)), _photo("astronaut", (1024, 768)), _photo("chelsea", None)]
     batched = backend_engine.score_images(images)
-    for image, score in zip(images, batched):
+    for image, score in zip(images, batched, strict=True):
         alone = backend_engine.score_image(image)
         assert score.fused == pytest.approx(alone.fused, abs=1e-6)
 

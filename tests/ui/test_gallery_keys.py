@@ -29,7 +29,7 @@ def test_keys_write_user_decisions_and_advance(shoot_catalog, open_window, qtbot
         assert w.current_photo_id() == order[i]
         qtbot.keyClick(w.view, key)
         assert w.current_photo_id() == order[i + 1], "the selection moves on after a decision"
-        qtbot.waitUntil(lambda: _decision(db, order[i]) == want, timeout=5000)
+        qtbot.waitUntil(lambda pid=order[i], want=want: _decision(db, pid) == want, timeout=5000)
 
     # U clears a flag, as a user decision (an auto flag never comes back over it)
     w.select_photo(order[0])

@@ -11,30 +11,30 @@ import pytest
 from ui.heatmap.cells import colorize, heatmap_image, score_grid, score_range
 
 
-def V(box, fused):
+def _view(box, fused):
     return SimpleNamespace(box=box, fused=fused)
 
 
 def test_score_grid_averages_the_windows_covering_each_cell():
     # a 4x2 image split into two 2x2 windows overlapping nowhere, plus a global view
-    views = [V((0, 0, 2, 2), 0.2), V((2, 0, 4, 2), 0.8), V(None, 0.5)]
+    views = [_view((0, 0, 2, 2), 0.2), _view((2, 0, 4, 2), 0.8), _view(None, 0.5)]
     grid = score_grid(views, (4, 2), long_side=4)
     assert grid.shape == (2, 4)
     np.testing.assert_allclose(grid, [[0.2, 0.2, 0.8, 0.8], [0.2, 0.2, 0.8, 0.8]])
     # overlapping windows average
-    grid = score_grid([V((0, 0, 3, 2), 0.2), V((1, 0, 4, 2), 0.8)], (4, 2), long_side=4)
+    grid = score_grid([_view((0, 0, 3, 2), 0.2), _view((1, 0, 4, 2), 0.8)], (4, 2), long_side=4)
     np.testing.assert_allclose(grid[0], [0.2, 0.5, 0.5, 0.8])
     # cells no window covers are NaN (and transparent)
-    grid = score_grid([V((0, 0, 2, 2), 0.3)], (4, 2), long_side=4)
+    grid = score_grid([_view((0, 0, 2, 2), 0.3)], (4, 2), long_side=4)
     assert np.isnan(grid[:, 2:]).all()
     assert (colorize(grid)[:, 2:, 3] == 0).all()
 
 
 def test_no_windows_no_heatmap():
-    assert score_grid([V(None, 0.5)], (100, 100)) is None
+    assert score_grid([_view(None, 0.5)], (100, 100)) is None
     assert heatmap_image([], (100, 100)) is None
-    assert heatmap_image([V((0, 0, 10, 10), 0.5)], None) is None
-    assert score_range([V(None, 0.5)]) is None
+    assert heatmap_image([_view((0, 0, 10, 10), 0.5)], None) is None
+    assert score_range([_view(None, 0.5)]) is None
 
 
 def test_colours_run_from_red_for_the_weakest_to_green_for_the_best():
@@ -46,7 +46,7 @@ def test_colours_run_from_red_for_the_weakest_to_green_for_the_best():
 
 
 def test_heatmap_image_covers_the_scored_frame():
-    views = [V((x, t, x + 224, t + 224), 0.4 + 0.001 * x) for t in (0, 128) for x in (0, 128, 256, 384)]
+    views = [_view((x, t, x + 224, t + 224), 0.4 + 0.001 * x) for t in (0, 128) for x in (0, 128, 256, 384)]
     img = heatmap_image(views, (608, 352))
     assert img is not None and not img.isNull()
     assert img.width() == 64 and img.height() == 37

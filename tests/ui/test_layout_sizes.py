@@ -3,6 +3,8 @@ and the grid's columns fill its width. Checked on the widgets' geometries, offsc
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QWidget
@@ -47,7 +49,7 @@ def test_nothing_overlaps_at_this_size(shoot_catalog, open_window, qtbot, size):
     # the EXIF rows do not sit on top of each other
     labels = [pane.exif_labels[k] for k in ("Camera", "Lens", "ISO", "Shutter", "Aperture")]
     tops = [lab.mapTo(pane, QPoint(0, 0)).y() for lab in labels]
-    assert all(b - a >= labels[0].fontMetrics().height() for a, b in zip(tops, tops[1:]))
+    assert all(b - a >= labels[0].fontMetrics().height() for a, b in pairwise(tops))
     # the grid's columns fill the viewport: no strip wider than a few pixels at the right
     vw = w.view.viewport().width()
     cell = w.view.gridSize().width()

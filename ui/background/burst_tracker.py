@@ -7,7 +7,8 @@ were last grouped. Used on the catalog worker's thread only, so it needs no lock
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from curator.catalog import GalleryRow

@@ -6,8 +6,9 @@ results to the window. The culling policy itself is curator.actions.culling's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from curator.actions.culling import reject_all_but_best
 from curator.disk.files import is_under

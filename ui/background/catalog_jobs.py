@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Union
+from typing import Any, ClassVar, TypeGuard
 
 RETRY_SECONDS = 0.5  # a job the lock turned away is tried again after this pause (or sooner, on a new request)
 MAX_RETRIES = 8  # a decision is retried this many times (each waits out SQLite's busy timeout)
@@ -140,14 +141,14 @@ class RejectDuplicates:
 
 
 # the user's own long requests, run in order
-Action = Union[RejectBurst, RejectBursts, WriteXmp, Search, FindDuplicates, RejectDuplicates]
+Action = RejectBurst | RejectBursts | WriteXmp | Search | FindDuplicates | RejectDuplicates
 _ACTIONS = (RejectBurst, RejectBursts, WriteXmp, Search, FindDuplicates, RejectDuplicates)
-Edit = Union[Decide, DecideMany, RejectBurst, RejectBursts, Undo, Redo]  # what undo steps over, in order
-Job = Union[Decide, DecideMany, Undo, Redo, LoadDetail, Recompute, Reload, Poll, GroupBursts, RejectBurst,
-            RejectBursts, WriteXmp, Search, FindDuplicates, RejectDuplicates]
+Edit = Decide | DecideMany | RejectBurst | RejectBursts | Undo | Redo  # what undo steps over, in order
+Job = (Decide | DecideMany | Undo | Redo | LoadDetail | Recompute | Reload | Poll | GroupBursts | RejectBurst
+       | RejectBursts | WriteXmp | Search | FindDuplicates | RejectDuplicates)
 
 
-def is_edit(job: Job) -> bool:
+def is_edit(job: Job) -> TypeGuard[Edit]:
     """A change the user made to decisions (a folder's dry run changes nothing: it is an action)."""
     if isinstance(job, RejectBursts):
         return not job.dry_run
@@ -177,7 +178,7 @@ class JobQueue:
 
     def _put(self, job: Job) -> None:
         if is_edit(job):
-            self._decisions.append(job)  # type: ignore[arg-type]  # is_edit: an Edit
+            self._decisions.append(job)
         elif isinstance(job, _ACTIONS):
             self._actions.append(job)
         elif isinstance(job, LoadDetail):
@@ -243,7 +244,7 @@ class JobQueue:
                     return False
                 self._decisions.appendleft(Decide(job.photo_id, job.changes, job.tries + 1))
             elif is_edit(job):
-                self._decisions.appendleft(job)  # type: ignore[arg-type]  # is_edit: an Edit
+                self._decisions.appendleft(job)
             elif isinstance(job, _ACTIONS):
                 self._actions.appendleft(job)
             elif isinstance(job, LoadDetail):

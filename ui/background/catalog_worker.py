@@ -19,12 +19,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, Signal
 
-from curator.catalog.errors import CatalogBusy
+from curator.catalog.errors import CatalogBusy, CatalogError
 from curator.actions.culling import CullingRules, bursts, recompute_flags
 from curator.rules.explain import explain
 from iqa_engine.measures import focus_boxes
@@ -212,12 +213,12 @@ class CatalogWorker(QObject):
             return cat
         try:
             cat = self._open_catalog(self.db_path, False)
-        except Exception as exc:  # a read-only folder or file: fall back to reading
+        except (CatalogError, OSError) as exc:  # a read-only folder or file: fall back to reading
             if not self.db_path.exists():
                 raise
             try:
                 cat = self._open_catalog(self.db_path, True)
-            except Exception:
+            except (CatalogError, OSError):
                 raise exc from None
             self.readonly = True
             self.opened.emit(True, _one_line(exc))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -58,7 +59,7 @@ class WatchRunner(QObject):
 
             service = WatchService(self.settings, [Path(d) for d in self.dirs], on_status=self._emit_status)
             service.run(self._stop)
-        except BaseException as exc:  # noqa: BLE001 - shown in the status bar, the window stays usable
+        except BaseException as exc:  # logged, and shown in the status bar: the window stays usable
             log.warning("watcher stopped: %s", exc, exc_info=True)
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self._emit_stopped(f"watcher stopped: {text}")

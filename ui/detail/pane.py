@@ -6,7 +6,8 @@ import os
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPen, QPixmap
+from PySide6.QtGui import (QColor, QFont, QImage, QLinearGradient, QMouseEvent, QPainter, QPaintEvent, QPen,
+                           QPixmap)
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea,
                                QSizePolicy, QVBoxLayout, QWidget)
 
@@ -60,7 +61,7 @@ class PreviewWidget(QWidget):
         r.moveCenter(area.center())
         return r
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(0x1c, 0x1c, 0x1c))
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
@@ -96,10 +97,10 @@ class CueBars(QWidget):
             self.values = (float(cosine), float(magnitude), float(w_cosine), float(w_magnitude))
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(300, 84)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setFont(self._font)
@@ -161,7 +162,7 @@ class Legend(QWidget):
         self._font = QFont()
         self._font.setPixelSize(10)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setFont(self._font)
@@ -207,7 +208,7 @@ class MarksWidget(QWidget):
         self.flag, self.source, self.rating = flag, source, rating
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         draw_stars(p, 0, 10, self.rating, r=STAR_R, gap=STAR_GAP)
@@ -215,7 +216,7 @@ class MarksWidget(QWidget):
         p.end()
 
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802, ANN001 (Qt naming)
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         n = star_at(event.position().x())
         if n is not None:
             self.ratingClicked.emit(0 if n == self.rating else n)

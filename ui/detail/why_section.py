@@ -4,7 +4,7 @@ percentile in its folder, and the classic measurements in photographer units (cu
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from curator.rules.explain import REASON_HINTS, DimensionStanding, Why
@@ -37,10 +37,10 @@ class DimensionBars(QWidget):
         self.setFixedHeight(max(1, len(dimensions)) * _ROW_H)
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(300, max(1, len(self.dimensions)) * _ROW_H)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setFont(self._font)

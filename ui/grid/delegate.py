@@ -12,7 +12,7 @@ import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from curator.actions.culling import is_weak
@@ -30,6 +30,7 @@ TILE = QSize(208, 232)  # grid cell, including the gap between tiles
 _GAP = 4
 _INFO_H = 44  # the strip under the thumbnail: name, stars, flag
 _OVERLAY = QColor(0x16, 0x16, 0x16, 215)  # badges drawn over the picture
+_PILL_TEXT = QColor(255, 255, 255)  # a pill's text unless told otherwise
 _BRACKET = QColor(0x3f, 0x8f, 0xa8)  # the bracket marker
 _LABEL_COLOURS = dict(zip(LABELS, (  # the catalog's colour labels, in its order and spelling
     QColor(0xd9, 0x4a, 0x4a), QColor(0xe0, 0xc0, 0x3a), QColor(0x4c, 0xaf, 0x50), QColor(0x4a, 0x8a, 0xd9),
@@ -103,7 +104,7 @@ def taste_text(taste: float) -> str:
 
 
 def draw_pill(p: QPainter, x: float, y: float, text: str, fill: QColor, font: QFont,
-              fg: QColor = QColor(255, 255, 255), outline: QColor | None = None, anchor_right: bool = False) -> QRectF:
+              fg: QColor = _PILL_TEXT, outline: QColor | None = None, anchor_right: bool = False) -> QRectF:
     fm = QFontMetrics(font)
     w = fm.horizontalAdvance(text) + 10
     h = fm.height() + 2
@@ -167,7 +168,7 @@ class TileDelegate(QStyledItemDelegate):
         self._small_bold.setBold(True)
         self.show_taste = False  # the "Taste badge" toggle: each tile's taste value under its score
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(self.tile)
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
@@ -202,53 +203,9 @@ class TileDelegate(QStyledItemDelegate):
         p.setPen(QPen(theme.ACCENT, 1.5) if selected else Qt.PenStyle.NoPen)
         p.setBrush(fill)
         p.drawRoundedRect(QRectF(tile).adjusted(0.75, 0.75, -0.75, -0.75), 3, 3)
-
-        thumb_box = tile.adjusted(9, 9, -9, -_INFO_H)
         weak = is_weak(row)
-        rejected = row.flag == "reject"
-
-        # the picture, or a placeholder
-        pixmap = self.loader.thumbnail(row)
-        stacked = burst is not None and burst.state == "collapsed"
-        if stacked:  # room for the frames behind it
-            thumb_box = thumb_box.adjusted(0, 6, -6, 0)
-        picture = QRect(thumb_box)
-        if row.status == "missing":
-            if stacked:
-                draw_stack_edges(p, QRectF(thumb_box))
-            draw_broken(p, thumb_box, "File missing", None, self._small_font)
-        elif pixmap is not None and not pixmap.isNull():
-            size = pixmap.size().scaled(thumb_box.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, size.width(), size.height())
-            target.moveCenter(thumb_box.center())
-            picture = target
-            if stacked:
-                draw_stack_edges(p, QRectF(target))
-            if rejected:
-                p.setOpacity(0.38)
-            p.drawPixmap(target, pixmap)
-            p.setOpacity(1.0)
-            p.setPen(QPen(QColor(0, 0, 0, 110), 1))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(QRectF(target).adjusted(-0.5, -0.5, 0.5, 0.5))
-            if weak:
-                p.setPen(QPen(theme.WEAK, 2.5))
-                p.drawRect(QRectF(target).adjusted(-1.25, -1.25, 1.25, 1.25))
-        else:
-            reason = self.loader.failure(row)
-            if reason is not None:
-                draw_broken(p, thumb_box, "Cannot show", reason, self._small_font)
-            else:  # still loading
-                p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(QColor(0x2e, 0x2e, 0x2e))
-                inner = QRect(0, 0, thumb_box.width() - 16, int((thumb_box.width() - 16) * 2 / 3))
-                inner.moveCenter(thumb_box.center())
-                picture = inner
-                if stacked:
-                    draw_stack_edges(p, QRectF(inner))
-                    p.setPen(Qt.PenStyle.NoPen)
-                    p.setBrush(QColor(0x2e, 0x2e, 0x2e))
-                p.drawRect(inner)
+        picture = self._paint_picture(p, row, tile.adjusted(9, 9, -9, -_INFO_H),
+                                      stacked=burst is not None and burst.state == "collapsed", weak=weak)
 
         # over the picture's bottom corners: the shot's files (left) and its burst (right)
         foot = picture.bottom() - 4
@@ -260,32 +217,60 @@ class TileDelegate(QStyledItemDelegate):
 
         # score badge (top left) and weak marker (top right)
         bx, by = tile.left() + 5, tile.top() + 5
-        if row.fused is not None and score_text is not None and row.provisional:
-            # hollow: a provisional score (triage's quick pass), until the exact score lands
-            colour = theme.rank_colour(rank, weak)
-            draw_pill(p, bx, by, score_text, _OVERLAY, self._badge_font, fg=colour, outline=colour)
-        elif row.fused is not None and score_text is not None:
-            draw_pill(p, bx, by, score_text, theme.rank_colour(rank, weak), self._badge_font)
-        elif row.status == "error":
-            draw_pill(p, bx, by, "error", QColor(0x7a, 0x24, 0x1e), self._badge_font)
-        elif row.status == "pending":
-            draw_pill(p, bx, by, "queued", QColor(0x44, 0x44, 0x44), self._badge_font, fg=theme.TEXT_DIM)
-        if weak:
-            # the first reason names what is wrong; a weak photo without one says only that it is weak
-            word = row.reasons[0] if row.reasons else "WEAK"
-            if row.verdict_provisional:  # hollow, like a provisional score: reached on quick first-pass scores
-                draw_pill(p, tile.right() - 5, by, word, _OVERLAY, self._small_bold, fg=theme.WEAK,
-                          outline=theme.WEAK, anchor_right=True)
-            else:
-                draw_pill(p, tile.right() - 5, by, word, theme.WEAK, self._small_bold, anchor_right=True)
-        elif row.reasons:  # a reason on a photo the score policy keeps: said more quietly
-            draw_pill(p, tile.right() - 5, by, row.reasons[0], _OVERLAY, self._small_bold, fg=theme.TEXT,
-                      outline=theme.WEAK, anchor_right=True)
+        self._paint_score_badge(p, bx, by, row, rank, score_text, weak)
+        self._paint_weak_marker(p, tile.right() - 5, by, row, weak)
         if self.show_taste and row.taste is not None:
             draw_pill(p, bx, by + QFontMetrics(self._badge_font).height() + 6, taste_text(row.taste), _OVERLAY,
                       self._small_bold, fg=theme.TEXT)
 
-        # info strip: name, stars, label, flag
+        self._paint_info_strip(p, tile, row, selected)
+
+    def _paint_picture(self, p: QPainter, row: GalleryRow, thumb_box: QRect, *, stacked: bool, weak: bool) -> QRect:
+        """The picture, or a placeholder; where it was drawn (the corner marks sit on it)."""
+        if stacked:  # room for the frames behind it
+            thumb_box = thumb_box.adjusted(0, 6, -6, 0)
+        pixmap = self.loader.thumbnail(row)
+        if row.status == "missing":
+            if stacked:
+                draw_stack_edges(p, QRectF(thumb_box))
+            draw_broken(p, thumb_box, "File missing", None, self._small_font)
+            return QRect(thumb_box)
+        if pixmap is not None and not pixmap.isNull():
+            return _draw_thumbnail(p, pixmap, thumb_box, stacked=stacked, rejected=row.flag == "reject", weak=weak)
+        reason = self.loader.failure(row)
+        if reason is not None:
+            draw_broken(p, thumb_box, "Cannot show", reason, self._small_font)
+            return QRect(thumb_box)
+        return _draw_loading(p, thumb_box, stacked=stacked)
+
+    def _paint_score_badge(self, p: QPainter, x: float, y: float, row: GalleryRow, rank: float | None,
+                           score_text: str | None, weak: bool) -> None:
+        if row.fused is not None and score_text is not None and row.provisional:
+            # hollow: a provisional score (triage's quick pass), until the exact score lands
+            colour = theme.rank_colour(rank, weak)
+            draw_pill(p, x, y, score_text, _OVERLAY, self._badge_font, fg=colour, outline=colour)
+        elif row.fused is not None and score_text is not None:
+            draw_pill(p, x, y, score_text, theme.rank_colour(rank, weak), self._badge_font)
+        elif row.status == "error":
+            draw_pill(p, x, y, "error", QColor(0x7a, 0x24, 0x1e), self._badge_font)
+        elif row.status == "pending":
+            draw_pill(p, x, y, "queued", QColor(0x44, 0x44, 0x44), self._badge_font, fg=theme.TEXT_DIM)
+
+    def _paint_weak_marker(self, p: QPainter, right: float, y: float, row: GalleryRow, weak: bool) -> None:
+        if weak:
+            # the first reason names what is wrong; a weak photo without one says only that it is weak
+            word = row.reasons[0] if row.reasons else "WEAK"
+            if row.verdict_provisional:  # hollow, like a provisional score: reached on quick first-pass scores
+                draw_pill(p, right, y, word, _OVERLAY, self._small_bold, fg=theme.WEAK,
+                          outline=theme.WEAK, anchor_right=True)
+            else:
+                draw_pill(p, right, y, word, theme.WEAK, self._small_bold, anchor_right=True)
+        elif row.reasons:  # a reason on a photo the score policy keeps: said more quietly
+            draw_pill(p, right, y, row.reasons[0], _OVERLAY, self._small_bold, fg=theme.TEXT,
+                      outline=theme.WEAK, anchor_right=True)
+
+    def _paint_info_strip(self, p: QPainter, tile: QRect, row: GalleryRow, selected: bool) -> None:
+        """Name, stars, label, flag."""
         name_rect = QRect(tile.left() + 9, tile.bottom() - _INFO_H + 5, tile.width() - 18, 15)
         p.setFont(self._name_font)
         p.setPen(theme.TEXT if selected else theme.TEXT_DIM)
@@ -324,6 +309,41 @@ class TileDelegate(QStyledItemDelegate):
         if burst.is_bracket or burst.bracketed:
             draw_pill(p, rect.left() - 4, _top_for(bottom, self._small_bold), "±EV", _BRACKET, self._small_bold,
                       anchor_right=True)
+
+
+def _draw_thumbnail(p: QPainter, pixmap: QPixmap, thumb_box: QRect, *, stacked: bool, rejected: bool,
+                    weak: bool) -> QRect:
+    """The thumbnail fitted in the box (faded when rejected, outlined red when weak); where it went."""
+    size = pixmap.size().scaled(thumb_box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    target = QRect(0, 0, size.width(), size.height())
+    target.moveCenter(thumb_box.center())
+    if stacked:
+        draw_stack_edges(p, QRectF(target))
+    if rejected:
+        p.setOpacity(0.38)
+    p.drawPixmap(target, pixmap)
+    p.setOpacity(1.0)
+    p.setPen(QPen(QColor(0, 0, 0, 110), 1))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawRect(QRectF(target).adjusted(-0.5, -0.5, 0.5, 0.5))
+    if weak:
+        p.setPen(QPen(theme.WEAK, 2.5))
+        p.drawRect(QRectF(target).adjusted(-1.25, -1.25, 1.25, 1.25))
+    return target
+
+
+def _draw_loading(p: QPainter, thumb_box: QRect, *, stacked: bool) -> QRect:
+    """A 3:2 placeholder while the thumbnail loads; where it went."""
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(0x2e, 0x2e, 0x2e))
+    inner = QRect(0, 0, thumb_box.width() - 16, int((thumb_box.width() - 16) * 2 / 3))
+    inner.moveCenter(thumb_box.center())
+    if stacked:
+        draw_stack_edges(p, QRectF(inner))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0x2e, 0x2e, 0x2e))
+    p.drawRect(inner)
+    return inner
 
 
 def _top_for(bottom: float, font: QFont) -> float:

@@ -22,11 +22,12 @@ import dataclasses
 import math
 import os
 from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from curator.actions.culling import WEAK_MEANING, is_weak
 from curator.rules.explain import REASON_HINTS
@@ -68,7 +69,7 @@ _MAX_RANGES = 64
 class GalleryModel(QAbstractListModel):
     burstsChanged = Signal()  # set_bursts changed which photos form bursts
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[GalleryRow] = []
         self._pos: dict[int, int] = {}  # photo id -> model row
@@ -259,9 +260,34 @@ class GalleryModel(QAbstractListModel):
         if first_load or not self._rows or len(new_ids) != len(new):
             self._reset(new)
             return
-        # one pass over the old rows: which are gone, which changed (and how)
+        removed, changed, partners_stale, fused_moved = self._compare(new_ids)
+        added = [row for row in new if row.photo_id not in self._pos]
+        if removed or partners_stale or any(row.partner_of is not None for row in added):
+            self._partners = None
+        # every removed row counts here, not each run of them: a big removal resets
+        if len(removed) + len(consecutive_runs(changed)) > _MAX_RANGES:
+            self._reset(self._keep_order(new))
+            return
+        self._remove_runs(removed)
+        # updates in place, at the rows' places after the removals
+        changed_now = [r - bisect_left(removed, r) for r in changed]
+        for r in changed_now:
+            self._rows[r] = new_ids[self._rows[r].photo_id]
+        # additions at the end (the proxy decides where they show)
+        ranks_moved = bool(removed or added) or fused_moved
+        if ranks_moved:
+            self._forget_ranks()
+        for lo, hi in consecutive_runs(changed_now):
+            self.dataChanged.emit(self.index(lo), self.index(hi))
+        if ranks_moved and self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [RANK_ROLE])
+        self._append_rows(added)
+
+    def _compare(self, new_ids: Mapping[int, GalleryRow]) -> tuple[list[int], list[int], bool, bool]:
+        """One pass over the old rows: which are gone, which changed (old model rows whose photo has a new
+        row), whether a pairing changed, and whether a change moves the ranks."""
         removed: list[int] = []
-        changed: list[int] = []  # old model rows whose photo has a new row
+        changed: list[int] = []
         partners_stale = False
         fused_moved = False
         for r, row in enumerate(self._rows):
@@ -275,39 +301,26 @@ class GalleryModel(QAbstractListModel):
                 # a changed scored row (or a changed score) re-ranks: its folder may have changed too
                 if fresh.fused != row.fused or fresh.fused is not None:
                     fused_moved = True
-        added = [row for row in new if row.photo_id not in self._pos]
-        if removed or partners_stale or any(row.partner_of is not None for row in added):
-            self._partners = None
-        # every removed row counts here, not each run of them: a big removal resets
-        if len(removed) + len(consecutive_runs(changed)) > _MAX_RANGES:
-            self._reset(self._keep_order(new))
-            return
-        # removals first, from the end, each contiguous run at once
+        return removed, changed, partners_stale, fused_moved
+
+    def _remove_runs(self, removed: list[int]) -> None:
+        """Removals first, from the end, each contiguous run at once."""
         for lo, hi in consecutive_runs(removed)[::-1]:
             self.beginRemoveRows(QModelIndex(), lo, hi)
             del self._rows[lo:hi + 1]
             self.endRemoveRows()
         if removed:
             self._pos = {row.photo_id: r for r, row in enumerate(self._rows)}
-        # updates in place, at the rows' places after the removals
-        changed_now = [r - bisect_left(removed, r) for r in changed]
-        for r in changed_now:
-            self._rows[r] = new_ids[self._rows[r].photo_id]
-        # additions at the end (the proxy decides where they show)
-        ranks_moved = bool(removed or added) or fused_moved
-        if ranks_moved:
-            self._forget_ranks()
-        for lo, hi in consecutive_runs(changed_now):
-            self.dataChanged.emit(self.index(lo), self.index(hi))
-        if ranks_moved and self._rows:
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [RANK_ROLE])
-        if added:
-            start = len(self._rows)
-            self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
-            self._rows.extend(added)
-            for i, row in enumerate(added):
-                self._pos[row.photo_id] = start + i
-            self.endInsertRows()
+
+    def _append_rows(self, added: list[GalleryRow]) -> None:
+        if not added:
+            return
+        start = len(self._rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
+        self._rows.extend(added)
+        for i, row in enumerate(added):
+            self._pos[row.photo_id] = start + i
+        self.endInsertRows()
 
     def update_row(self, row: GalleryRow) -> bool:
         """Replace one photo's row (after a decision, or a fresh read); False if it is not here."""
@@ -350,7 +363,7 @@ class GalleryModel(QAbstractListModel):
         self.beginResetModel()
         self._rows = rows
         self._partners = None
-        self._pos = dict(zip(map(attrgetter("photo_id"), rows), range(len(rows))))
+        self._pos = dict(zip(map(attrgetter("photo_id"), rows), range(len(rows)), strict=True))
         self._forget_ranks()
         self.endResetModel()
 
@@ -402,7 +415,7 @@ def folder_percentiles(rows: Iterable[GalleryRow]) -> dict[int, float]:
     n = end - start
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(n > 1, ((lo + hi) / 2.0 - start) / np.maximum(n - 1, 1), 0.5)
-    return dict(zip(ids, pct.tolist()))
+    return dict(zip(ids, pct.tolist(), strict=True))
 
 
 def tooltip(row: GalleryRow, rank: float | None, partners: Sequence[GalleryRow] = (),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
@@ -193,18 +193,18 @@ class GalleryView(QListView):
                 delegate.tile = QSize(cell)  # the tiles fill their cells
             self.setGridSize(cell)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._reflow()
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.angleDelta().y():
             self.step_tile_size(1 if event.angleDelta().y() > 0 else -1)
             event.accept()
             return
         super().wheelEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         step = THUMB_KEYS.get(int(event.key()))
         if step is not None and not mods & ~Qt.KeyboardModifier.ShiftModifier:
@@ -219,7 +219,7 @@ class GalleryView(QListView):
     # --- selection --------------------------------------------------------------------------------
     @property
     def proxy(self) -> GalleryProxy:
-        return self.model()  # type: ignore[return-value]  # the window sets a GalleryProxy, nothing else
+        return cast("GalleryProxy", self.model())  # the window sets a GalleryProxy, nothing else
 
     def current_row(self) -> GalleryRow | None:
         idx = self.currentIndex()
@@ -272,7 +272,7 @@ class GalleryView(QListView):
             self.select_row(0)
 
     # --- the empty grid's hint ----------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt naming)
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         model = self.model()
         if self.hint and (model is None or model.rowCount() == 0):

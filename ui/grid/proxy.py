@@ -21,7 +21,8 @@ functions and arrays in ui.rules.ordering.
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
@@ -184,10 +185,10 @@ class GalleryProxy(QAbstractListModel):
         return count_rows(rows, shown=len(self._order), pairs=pairs, bursts=groups)
 
     # --- mapping --------------------------------------------------------------------------------
-    def sourceModel(self) -> GalleryModel | None:  # noqa: N802 (Qt naming)
+    def sourceModel(self) -> GalleryModel | None:
         return self._source
 
-    def setSourceModel(self, model: GalleryModel | None) -> None:  # noqa: N802
+    def setSourceModel(self, model: GalleryModel | None) -> None:
         old = self._source
         if old is not None:
             for sig, slot in self._connections(old):
@@ -210,7 +211,7 @@ class GalleryProxy(QAbstractListModel):
                 (model.dataChanged, self._on_data_changed), (model.layoutChanged, self._on_layout_changed),
                 (model.burstsChanged, self._on_bursts_changed))
 
-    def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+    def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
         src = self._source
         if src is None or not proxy_index.isValid():
             return QModelIndex()
@@ -219,7 +220,7 @@ class GalleryProxy(QAbstractListModel):
             return QModelIndex()
         return src.index(self._order[r], 0)
 
-    def mapFromSource(self, source_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+    def mapFromSource(self, source_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
         if not source_index.isValid():
             return QModelIndex()
         r = self.proxy_row(source_index.row())
@@ -230,7 +231,7 @@ class GalleryProxy(QAbstractListModel):
             self._pos = {s: i for i, s in enumerate(self._order)}
         return self._pos.get(source_row)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._order)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -370,7 +371,7 @@ class GalleryProxy(QAbstractListModel):
         self.endResetModel()
         self.countsChanged.emit()
 
-    def _on_layout_changed(self, *args) -> None:
+    def _on_layout_changed(self, *args: object) -> None:  # Qt passes parents and a hint: all rows change anyway
         self.beginResetModel()
         self._rekey()
         self._order = self._wanted_order()
@@ -378,7 +379,7 @@ class GalleryProxy(QAbstractListModel):
         self.endResetModel()
         self.countsChanged.emit()
 
-    def _on_rows_about_to_be_removed(self, parent, first: int, last: int) -> None:
+    def _on_rows_about_to_be_removed(self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int) -> None:
         gone = sorted(p for p in (self.proxy_row(s) for s in range(first, last + 1)) if p is not None)
         for lo, hi in reversed(consecutive_runs(gone)):
             self.beginRemoveRows(QModelIndex(), lo, hi)
@@ -386,14 +387,14 @@ class GalleryProxy(QAbstractListModel):
             self._pos = None
             self.endRemoveRows()
 
-    def _on_rows_removed(self, parent, first: int, last: int) -> None:
+    def _on_rows_removed(self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int) -> None:
         n = last - first + 1
         self._order = [s - n if s > last else s for s in self._order]
         self._rekey()
         self._pos = None
         self.countsChanged.emit()
 
-    def _on_rows_inserted(self, parent, first: int, last: int) -> None:
+    def _on_rows_inserted(self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int) -> None:
         n = last - first + 1
         if first < self._cols.n:  # not an append: shift what follows
             self._order = [s + n if s >= first else s for s in self._order]
@@ -401,7 +402,7 @@ class GalleryProxy(QAbstractListModel):
         self._rekey()
         self._apply(self._wanted_order())
 
-    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles=()) -> None:
+    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: Sequence[int] = ()) -> None:
         first, last = top_left.row(), bottom_right.row()
         if roles and ROW_ROLE not in roles and int(Qt.ItemDataRole.DisplayRole) not in roles:
             # presentation only (e.g. percentile colours): repaint the shown range

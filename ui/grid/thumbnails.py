@@ -118,7 +118,7 @@ class _Bridge(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, loader: "ThumbnailLoader", kind: str, photo_id: int, path: str, stamp: tuple,
+    def __init__(self, loader: ThumbnailLoader, kind: str, photo_id: int, path: str, stamp: tuple,
                  long_side: int) -> None:
         super().__init__()
         self.setAutoDelete(True)

@@ -11,8 +11,9 @@ folder is mostly green; without one, this photo's own windows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtGui import QImage

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -186,7 +187,7 @@ class SortColumns:
             else:
                 secs = np.floor(np.asarray(self.mtimes, dtype=np.float64)).astype(np.int64) + _TZ_OFFSET
                 derived = np.datetime_as_string(secs.astype("datetime64[s]"), unit="s").tolist()
-                self._times = np.array([c or d for c, d in zip(self.captures, derived)])
+                self._times = np.array([c or d for c, d in zip(self.captures, derived, strict=True)])
         return self._times
 
     def order(self, kind: str) -> list[int]:

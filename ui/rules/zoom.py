@@ -7,8 +7,8 @@ spot: 1.0 is 100 % (one photo pixel per device pixel).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 ZOOM_STEPS = (0.0625, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0)  # the wheel's stops beyond "fit"
 MARGIN = 0  # the loupe fills its area; the pane keeps its own margin

@@ -3,7 +3,8 @@ as they arrive, and a cursor (the frame the keys act on). The views lay the canv
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -70,7 +71,7 @@ class CanvasSetView(QWidget):
         self.lay_out()
 
     def refresh_captions(self) -> None:
-        for i, (row, canvas) in enumerate(zip(self.rows, self.canvases)):
+        for i, (row, canvas) in enumerate(zip(self.rows, self.canvases, strict=True)):
             canvas.set_caption(self.caption(row))
             canvas.marked = i == self.active_index and len(self.canvases) > 1
             canvas.update()
@@ -97,7 +98,7 @@ class CanvasSetView(QWidget):
         return None
 
     # --- keys --------------------------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         key = (int(event.key()), mods)
         name = self.KEYS.get(key)
@@ -112,7 +113,7 @@ class CanvasSetView(QWidget):
 
     # --- pictures ----------------------------------------------------------------------------------
     def _on_ready(self, picture: LoupePicture) -> None:
-        for row, canvas in zip(self.rows, self.canvases):
+        for row, canvas in zip(self.rows, self.canvases, strict=True):
             if row.photo_id == picture.photo_id and picture.stamp == (row.mtime, row.size):
                 if picture.kind == SCREEN and canvas.pixmap_kind == FULL:
                     continue
@@ -122,7 +123,7 @@ class CanvasSetView(QWidget):
                     canvas.set_viewport(viewport)
 
     def _on_failed(self, photo_id: int, kind: str, reason: str) -> None:
-        for row, canvas in zip(self.rows, self.canvases):
+        for row, canvas in zip(self.rows, self.canvases, strict=True):
             if row.photo_id == photo_id and kind == SCREEN:
                 canvas.show_placeholder(photo_id, f"Cannot show {shown(row.name)}:\n{reason}")
 

@@ -9,14 +9,15 @@ on the pane with the outline (click a pane to choose it). Esc goes back.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ui.viewers.canvas_set import CanvasSetView
-from ui.viewers.loupe_images import FULL
+from ui.viewers.loupe_images import FULL, LoupeImages
 from ui.viewers.photo_canvas import PhotoCanvas
 from ui.rules.zoom import Viewport
 
@@ -62,7 +63,7 @@ class CompareView(CanvasSetView):
     KEYS = COMPARE_KEYS
     PREFIX = "compare"
 
-    def __init__(self, images, parent: QWidget | None = None) -> None:  # noqa: ANN001 - a LoupeImages
+    def __init__(self, images: LoupeImages, parent: QWidget | None = None) -> None:
         super().__init__(images, parent)
         self.setObjectName("compare")
         self._syncing = False
@@ -148,6 +149,6 @@ class CompareView(CanvasSetView):
             canvas.setGeometry(QRect(i * (w + GAP), 0, w, self.height()))
             canvas.show()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.lay_out()

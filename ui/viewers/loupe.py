@@ -99,7 +99,7 @@ class LoupeView(QWidget):
         layout.addWidget(self.info, 0)
         self.row: GalleryRow | None = None
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         key = (int(event.key()), mods)
         name = LOUPE_KEYS.get(key)

@@ -49,7 +49,8 @@ def decode_for_loupe(path: str, long_side: int | None) -> tuple[QImage, tuple[in
     if long_side is not None and max(im.size) > long_side:
         im = im.copy()
         im.thumbnail((long_side, long_side), Image.Resampling.BILINEAR)
-    return pil_to_qimage(im), tuple(decoded.original_size)  # type: ignore[return-value]  # (w, h)
+    width, height = decoded.original_size
+    return pil_to_qimage(im), (width, height)
 
 
 class _Bridge(QObject):

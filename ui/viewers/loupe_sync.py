@@ -166,7 +166,7 @@ class LoupeSync(QObject):
             return
         proxy, r = self.view.proxy, idx.row()
         order = [r + 1, r - 1, r + 2][:PRELOAD_AFTER + PRELOAD_BEFORE]
-        for priority, n in zip((50, 40, 30), order):
+        for priority, n in zip((50, 40, 30), order, strict=False):
             if 0 <= n < proxy.rowCount():
                 self.images.request(proxy.row_at(n), SCREEN, priority=priority)
 

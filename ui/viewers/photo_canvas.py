@@ -143,28 +143,28 @@ class PhotoCanvas(QWidget):
             self.viewport = self.viewport.resized(float(self.width()), float(self.photo_height()))
         self.update()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         self.viewport = self.viewport.resized(float(self.width()), float(self.photo_height()))
         super().resizeEvent(event)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._drag_from = event.position()
             self.clicked.emit()
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._drag_from is not None and self.viewport.scale is not None:
             d = event.position() - self._drag_from
             self._drag_from = event.position()
             self.pan_by(d.x(), d.y())
         super().mouseMoveEvent(event)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._drag_from = None
         super().mouseReleaseEvent(event)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if self.pixmap is None or event.angleDelta().y() == 0:
             return
         v = self.viewport
@@ -174,7 +174,7 @@ class PhotoCanvas(QWidget):
         self._changed()
         event.accept()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), BACKGROUND)
         if self.pixmap is not None:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ui.viewers.canvas_set import CanvasSetView
+from ui.viewers.loupe_images import LoupeImages
 
 _NONE = Qt.KeyboardModifier.NoModifier
 GAP = 4
@@ -51,7 +52,7 @@ class SurveyView(CanvasSetView):
     KEYS = SURVEY_KEYS
     PREFIX = "survey"
 
-    def __init__(self, images, parent: QWidget | None = None) -> None:  # noqa: ANN001 - a LoupeImages
+    def __init__(self, images: LoupeImages, parent: QWidget | None = None) -> None:
         super().__init__(images, parent)
         self.setObjectName("survey")
 
@@ -82,6 +83,6 @@ class SurveyView(CanvasSetView):
             canvas.setGeometry(QRect(c * (w + GAP), r * (h + GAP), w, h))
             canvas.show()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.lay_out()

@@ -1,6 +1,7 @@
-"""Bugs seen while culling a shoot, each pinned on the real window: the old picture under a new name,
-a spin box that keeps the keys, a preview that jumps with the text under it, a stale status message,
-corrupt EXIF shown as a figure, an expanded burst below the fold, a stack that hides its rejects."""
+"""The real window while culling a shoot: the detail pane never shows the old picture under a new name,
+keeps its preview's size whatever the text under it, and shows corrupt EXIF as a dash; the bottom-percent
+box gives the keys back; a folder switch clears the status message; an expanded burst scrolls into view and
+a collapsed one shows its rejects. (Each was a bug seen in a cull.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Colour labels on 6-9, auto-advance (Caps Lock and the toolbar), and the `?` sheet."""
+"""Colour labels on 6-9, auto-advance (Caps Lock and the toolbar), the `?` sheet, the detail pane's stars,
+the window reopening where it was left, and the Show filters with their shortcuts."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def test_colour_keys_set_and_clear_a_label(shoot_catalog, open_window, qtbot):
     for i, (key, colour) in enumerate(((Qt.Key.Key_6, "Red"), (Qt.Key.Key_7, "Yellow"), (Qt.Key.Key_8, "Green"),
                                        (Qt.Key.Key_9, "Blue"))):
         qtbot.keyClick(w.view, key)
-        qtbot.waitUntil(lambda: _label(db, order[i]) == colour, timeout=5000)
+        qtbot.waitUntil(lambda pid=order[i], colour=colour: _label(db, pid) == colour, timeout=5000)
     assert w.current_photo_id() == order[4]
     w.select_photo(order[0])
     qtbot.keyClick(w.view, Qt.Key.Key_6)  # red again on a red photo: cleared

@@ -1,0 +1,16 @@
+"""The benchmarks' reports as JSON: the CLI's --json and the scripts under bench/ write them alike."""
+
+from __future__ import annotations
+
+import math
+
+
+def json_ready(obj: object) -> object:
+    """obj with every non-finite float as None (JSON has no NaN: write null) and tuples as lists."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    return obj
