@@ -39,7 +39,7 @@ PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # "windows" runs the backbone on every 224-px window (the paper's computation);
 # "shared" runs a ResNet trunk once per photo and pools 7x7 cell windows of its
-# feature map (an approximation, see README "Performance").
+# feature map (an approximation, see docs/performance.md).
 TRUNKS = ("windows", "shared")
 # The runtime of the image tower on the CPU (iqa_engine.backends). Not part of the
 # fingerprint: a backend is only used when it gives the same score.

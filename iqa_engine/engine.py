@@ -402,7 +402,7 @@ class Engine:
         Window (x, y) of the exact protocol maps to cells (x/32, y/32) of the
         stride-32 feature map; the stride of 128 px is 4 cells. Cells near a
         window's border see context from outside the window, which is why this
-        is not the paper's computation (see README, Performance).
+        is not the paper's computation (see docs/performance.md).
         """
         bb = self.backbone
         cell = V.VIEW // 7  # 32

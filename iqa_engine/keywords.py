@@ -5,7 +5,7 @@ Prompt ensembling as in Radford et al., "Learning Transferable Visual Models Fro
 Language Supervision" (ICML 2021, section 3.1.4): each term's phrase is put into several
 templates, each prompt is embedded and L2-normalised, the mean is L2-normalised again.
 
-The rule (documented in the README, thresholds are settings). For a photo's embedding e and
+The rule (documented in docs/guide/keywords.md, thresholds are settings). For a photo's embedding e and
 each term t, with s_t = cos(e, term t) and s_0 = cos(e, the neutral prompt, "a photo of
 something" through the same templates):
 

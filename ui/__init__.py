@@ -6,9 +6,10 @@ score's cues and a per-window heatmap, and a catalog worker thread so that a
 locked catalog never freezes the window. Importing this package is cheap; Qt
 loads with its submodules, and torch only if the in-process watcher runs.
 
-The window's parts are listed in ui.window. Without Qt, and tested as plain
-code: ordering (sorts, filters, counts), tiling (bursts as tiles),
-catalog_jobs (the worker's typed jobs and their queue), burst_tracker,
-catalog_actions (burst rejects and Write XMP on the catalog) and demo_catalog
-(demo photos, scores and catalogs for the tests, the docs and a first look).
+The layers, top to bottom (docs/development/architecture.md; kept by the
+import contracts in pyproject.toml): app and window, actions/, the toolbars
+and status bar, detail/, viewers/, grid/, background/ (the catalog worker and
+its Qt-free jobs), heatmap/, and rules/ (sorts, filters, counts, burst tiles,
+zoom geometry, EXIF wording: plain code, no Qt). The demo catalogs the tests
+and the docs use live in curator.testing.
 """

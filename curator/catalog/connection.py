@@ -141,7 +141,7 @@ class CatalogBase:
 
         PRAGMA quick_check verifies the b-trees' structure (page order, rowid order, free pages) but
         not that indexes match their tables, which is what makes it fast enough for every writer's
-        open (README, Reliability, has its cost on a 100k-photo catalog)."""
+        open (docs: guide/workflow.md, Reliability, has its cost on a 100k-photo catalog)."""
         st = os.stat(self.path)
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)  # the same file, unchanged since
         with _CHECKED_LOCK:
