@@ -377,10 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.child:
-        from curator.benchmarks.report_json import json_ready
+        from curator.benchmarks.report_json import finite_json
 
         result = CHILDREN[args.child](args)
-        Path(args.child_out).write_text(json.dumps(json_ready(result)))
+        Path(args.child_out).write_text(json.dumps(finite_json(result)))
         return 0
 
     from curator.benchmarks.machine import describe, machine_info
@@ -457,11 +457,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("GPU, exact preset, 24-MP JPEGs: not measured (torch sees no CUDA GPU here)")
     if args.json_out:
-        from curator.benchmarks.report_json import json_ready
+        from curator.benchmarks.report_json import finite_json
 
         out = Path(args.json_out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(json_ready(report), indent=2) + "\n")
+        out.write_text(json.dumps(finite_json(report), indent=2) + "\n")
     return 0
 
 

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     from curator.benchmarks.machine import describe
     from curator.benchmarks.random_weights import RANDOM_WEIGHTS_NOTE, build_random_weights
     from curator.benchmarks.synth import CAMERA_SIZE, synth_photos
-    from curator.benchmarks.report_json import json_ready
+    from curator.benchmarks.report_json import finite_json
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", metavar="DIR", help="photos to time (default: synthesised 24-MP JPEGs)")
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json_out:
         out = Path(args.json_out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(json_ready(reports), indent=2) + "\n")
+        out.write_text(json.dumps(finite_json(reports), indent=2) + "\n")
     return 0
 
 

@@ -33,13 +33,20 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def readable(text: str) -> str:
-    """`text` with undecodable bytes (lone surrogates) as U+FFFD, and nothing else changed."""
+    """`text` with undecodable bytes (lone surrogates) as U+FFFD, and nothing else changed. Never raises."""
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
+        pass
+    try:  # the bytes of a POSIX name (U+DC80..U+DCFF) decoded again: one U+FFFD per invalid sequence
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # an unpaired UTF-16 unit (a Windows name): one U+FFFD each
+        return _SURROGATE.sub(REPLACEMENT, text)
 
 
 def shown(text: str) -> str:

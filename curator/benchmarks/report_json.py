@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 
-def json_ready(obj: object) -> object:
+def finite_json(obj: object) -> object:
     """obj with every non-finite float as None (JSON has no NaN: write null) and tuples as lists."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: json_ready(v) for k, v in obj.items()}
+        return {k: finite_json(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [json_ready(v) for v in obj]
+        return [finite_json(v) for v in obj]
     return obj

@@ -18,7 +18,7 @@ import numpy as np
 
 from curator.catalog.connection import CatalogBase
 from curator.catalog.records import StoredTasteModel, TasteDecision, TasteModelRow
-from curator.catalog.sql import LIVE_SHOTS, in_chunks, inserted_id, scope_clause
+from curator.catalog.sql import LIVE_SHOTS, finite, in_chunks, inserted_id, scope_clause
 from curator.taste.features import CUE_COLUMNS, FeatureInputs
 
 KEEP_MODELS = 10  # older trainings are deleted; a record is ~80 KB with a 1024-d embedding
@@ -75,8 +75,8 @@ class TasteMixin(CatalogBase):
             cur = conn.execute(
                 "INSERT INTO taste_models (fingerprint, trained_at, n_positive, n_negative, auc, baseline_auc, "
                 "record) VALUES (?,?,?,?,?,?,?)",
-                (row.fingerprint, row.trained_at, row.n_positive, row.n_negative, _finite(row.auc),
-                 _finite(row.baseline_auc), row.record))
+                (row.fingerprint, row.trained_at, row.n_positive, row.n_negative, finite(row.auc),
+                 finite(row.baseline_auc), row.record))
             model_id = inserted_id(cur)
             conn.execute("DELETE FROM taste")
             conn.executemany("INSERT INTO taste (photo_id, model_id, value) VALUES (?,?,?)",
@@ -126,7 +126,3 @@ def _json_columns(rows: list[tuple], at: int) -> dict[str, np.ndarray]:
     names = sorted({k for d in parsed for k, v in d.items() if isinstance(v, (int, float))})
     return {name: np.array([float(d.get(name, np.nan)) if isinstance(d.get(name), (int, float)) else np.nan
                             for d in parsed], dtype=np.float64) for name in names}
-
-
-def _finite(x: float) -> float | None:
-    return x if x == x and abs(x) != float("inf") else None

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from curator.benchmarks.report_json import json_ready
+from curator.benchmarks.report_json import finite_json
 from curator.commands.common import add_engine_options, iter_photo_paths, settings_from_args
 from curator.errors import EXIT_OK, EXIT_SOME_FAILED, UserError
 from curator.settings import Settings
@@ -94,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _write_json(report: dict[str, Any], out: str) -> None:
-    text = json.dumps(json_ready(report), indent=2)
+    text = json.dumps(finite_json(report), indent=2)
     if out == "-":
         sys.stdout.write(text + "\n")
         return

@@ -58,6 +58,8 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
+from curator.rules.standing import finite_values
+
 VOCABULARY = ("blurry", "noisy", "too-dark", "too-bright", "flat", "colour-cast", "composition")
 MAX_REASONS = 2
 # The dimension that speaks for each reason (iqa_engine/dimensions.toml); exposure covers two.
@@ -176,15 +178,15 @@ def _folder_context(members: Sequence[Evidence], rules: ReasonRules) -> _Folder:
     medians: dict[str, float] = {}
     tails: dict[str, frozenset[Hashable]] = {}
     for reason, (read, higher_is_worse) in _SIGNALS.items():
-        values = _finite({p.photo_id: read(p.measures) for p in members})
+        values = finite_values({p.photo_id: read(p.measures) for p in members})
         if len(values) >= rules.min_folder:
             medians[reason] = _median(list(values.values()))
             tails[f"signal:{reason}"] = _worst_tail(values, higher_is_worse, rules.tail_share)
-    brightness = _finite({p.photo_id: p.measures.get("luma_mean") for p in members})
+    brightness = finite_values({p.photo_id: p.measures.get("luma_mean") for p in members})
     if len(brightness) >= rules.min_folder:
         medians["luma_mean"] = _median(list(brightness.values()))
     for name in {d for p in members for d in p.dimensions}:
-        values = _finite({p.photo_id: p.dimensions.get(name) for p in members})
+        values = finite_values({p.photo_id: p.dimensions.get(name) for p in members})
         if len(values) >= rules.min_folder:
             tails[f"dimension:{name}"] = _worst_tail(values, False, rules.tail_share)
     return _Folder(medians, tails)
@@ -277,10 +279,6 @@ def _protected(p: Evidence) -> set[str]:
     if bias > 0 or (p.bracketed and bias >= 0):
         protected.add("too-bright")
     return protected
-
-
-def _finite(values: Mapping[Hashable, float | None]) -> dict[Hashable, float]:
-    return {k: float(v) for k, v in values.items() if v is not None and math.isfinite(v)}
 
 
 def _median(values: list[float]) -> float:

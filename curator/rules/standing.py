@@ -24,13 +24,14 @@ class Standing:
     percentile: float  # 0..1: share of the other photos with a lower value (ties count half)
 
 
-def _finite(values: Mapping[K, float | None]) -> dict[K, float]:
+def finite_values(values: Mapping[K, float | None]) -> dict[K, float]:
+    """The values that are numbers: None, NaN and infinities left out."""
     return {k: float(v) for k, v in values.items() if v is not None and math.isfinite(v)}
 
 
 def percentile_in_folder(values: Mapping[K, float | None]) -> dict[K, float]:
     """id -> share (0..1) of the other photos with a lower value (ties count half); 1.0 for a folder of one."""
-    items = _finite(values)
+    items = finite_values(values)
     n = len(items)
     if n == 1:
         return {k: 1.0 for k in items}
@@ -45,7 +46,7 @@ def percentile_in_folder(values: Mapping[K, float | None]) -> dict[K, float]:
 
 def standings(values: Mapping[K, float | None]) -> dict[K, Standing]:
     """id -> its rank and percentile among the finite values given (one folder's)."""
-    items = _finite(values)
+    items = finite_values(values)
     ascending = sorted(items.values())
     percentiles = percentile_in_folder(items)
     n = len(items)

@@ -298,9 +298,8 @@ class WatchService:
                 raise CatalogError(f"another curator process (pid {lock.holder() or '?'}) is already scoring into "
                                    f"{self.settings.db_path}; stop it first")
             engine = self.engine or load_engine(self.settings)
-            policy = flag_policy_for(catalog, self.settings, self.flag_policy)
             s = self.settings
-            rules = CullingRules.from_settings(s, policy)
+            rules = CullingRules.from_settings(s, flag_policy_for(catalog, s, self.flag_policy))
             worker = Worker(catalog, engine, WorkerOptions.from_settings(s), rules=rules,
                             # The lock holder scores the whole queue: pending photos left by a killed scan
                             # of other folders, or queued by a scan while we run, are not stranded.
@@ -310,7 +309,7 @@ class WatchService:
             self.writer = SidecarWriter.from_settings(catalog, s) if self.xmp else None
             self.totals = worker.totals
             self._worker = worker
-            self.retrainer = self._retrainer(policy)
+            self.retrainer = self._retrainer(rules)
             fingerprint, dimensions = engine.fingerprint, getattr(engine, "dimensions_fingerprint", None)
 
             def sync_tree(path: str) -> SyncCounts:
@@ -325,7 +324,7 @@ class WatchService:
             guard.start()
             try:
                 self.sync_counts = sync(catalog, roots, fingerprint, dimensions_fingerprint=dimensions)
-                self._import(catalog, roots, policy)
+                self._import(catalog, roots, rules)
                 if self.writer is not None:
                     self.writer.write_all(roots)
                 last_sync = last_xmp = time.monotonic()
@@ -340,7 +339,7 @@ class WatchService:
                         last_sync = time.monotonic()
                         try:  # events can be lost (an overflowing inotify queue); a periodic sync finds them
                             sync(catalog, roots, fingerprint, dimensions_fingerprint=dimensions)
-                            self._import(catalog, roots, policy)  # sidecars edited in Lightroom meanwhile
+                            self._import(catalog, roots, rules)  # sidecars edited in Lightroom meanwhile
                         except (CatalogError, OSError) as exc:
                             log.warning("periodic rescan failed: %s", exc)
                     self._poke_taste(catalog)
@@ -359,19 +358,18 @@ class WatchService:
             lock.release()
             catalog.close()
 
-    def _import(self, catalog: Catalog, roots: list[str], policy: FlagPolicy) -> None:
+    def _import(self, catalog: Catalog, roots: list[str], rules: CullingRules) -> None:
         """Import what sidecars under the roots say a person decided; re-flag the folders it changed."""
         report = import_sidecars(catalog, self.settings.xmp_naming, scope=roots)
         for _sidecar, reason in report.failures:
             log.warning("%s", reason)
         if report.folders:
-            culling.recompute_flags(catalog, CullingRules.from_settings(self.settings, policy), folders=report.folders)
+            culling.recompute_flags(catalog, rules, folders=report.folders)
 
-    def _retrainer(self, policy: FlagPolicy) -> Retrainer:
+    def _retrainer(self, rules: CullingRules) -> Retrainer:
         from curator.actions.taste_learning import Retrainer, taste_options
 
         rule, options = taste_options(self.settings)
-        rules = CullingRules.from_settings(self.settings, policy)
 
         def reflag(catalog: Catalog) -> None:  # flags ranked by taste follow the new values
             if catalog.flag_basis() == "taste":

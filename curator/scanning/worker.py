@@ -47,6 +47,11 @@ log = logging.getLogger("curator.scanning.worker")
 # -- the worker ---------------------------------------------------------------------
 
 
+# The Totals field each recorded outcome kind adds to ("changed" is queued again: it adds to none).
+_TALLY = {"scored": "scored", "measured": "measured", "unchanged": "unchanged", "adopted": "adopted",
+          "partner": "paired", "error": "errors", "missing": "missing"}
+
+
 @dataclass
 class Totals:
     scored: int = 0  # exact scores recorded
@@ -67,22 +72,9 @@ class Totals:
 
     def count(self, kind: str, *, provisional: bool = False) -> None:
         """One photo recorded as `kind` (an Outcome's); "changed" counts nowhere: it is queued again."""
-        if kind == "scored" and provisional:
-            self.provisional += 1
-        elif kind == "scored":
-            self.scored += 1
-        elif kind == "measured":
-            self.measured += 1
-        elif kind == "unchanged":
-            self.unchanged += 1
-        elif kind == "adopted":
-            self.adopted += 1
-        elif kind == "partner":
-            self.paired += 1
-        elif kind == "error":
-            self.errors += 1
-        elif kind == "missing":
-            self.missing += 1
+        tally = "provisional" if kind == "scored" and provisional else _TALLY.get(kind)
+        if tally is not None:
+            setattr(self, tally, getattr(self, tally) + 1)
 
 
 @dataclass(frozen=True)

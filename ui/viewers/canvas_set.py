@@ -93,7 +93,7 @@ class CanvasSetView(QWidget):
     def lay_out(self) -> None:  # the views place their canvases
         raise NotImplementedError
 
-    def held_viewport(self, canvas: PhotoCanvas) -> Viewport | None:
+    def held_viewport(self) -> Viewport | None:
         """The zoom a canvas takes when its first picture lands (compare: the panes' shared zoom)."""
         return None
 
@@ -117,7 +117,7 @@ class CanvasSetView(QWidget):
             if row.photo_id == picture.photo_id and picture.stamp == (row.mtime, row.size):
                 if picture.kind == SCREEN and canvas.pixmap_kind == FULL:
                     continue
-                viewport = canvas.viewport if canvas.has_picture() else self.held_viewport(canvas)
+                viewport = canvas.viewport if canvas.has_picture() else self.held_viewport()
                 canvas.set_picture(row.photo_id, self.images.pixmap(picture), picture.original_size, picture.kind)
                 if viewport is not None and viewport.scale is not None:
                     canvas.set_viewport(viewport)

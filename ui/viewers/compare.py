@@ -76,7 +76,7 @@ class CompareView(CanvasSetView):
         for canvas in self.canvases:
             canvas.zoom_to(None)
 
-    def held_viewport(self, canvas: PhotoCanvas) -> Viewport | None:
+    def held_viewport(self) -> Viewport | None:
         return self._held
 
     def show_pair(self, select: GalleryRow, candidate: GalleryRow) -> None:
