@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from ui import theme
 from ui.rules.ordering import GalleryCounts
@@ -41,17 +43,39 @@ def busy_text(job: str | None, seconds: float) -> str:
     return f"Catalog busy ({job}, {seconds:.0f} s): another process may hold it locked…"
 
 
+class ElidedLabel(QLabel):
+    """A status text that gives way: it never widens the window (a long catalog path, the counts of a big
+    folder, a long message), and what does not fit ends in "…", the whole text in its tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, self.width())
+        p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+        p.end()
+
+
 class GalleryStatusBar(QStatusBar):
     def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
         self.db_path = db_path
-        self.summary_label = QLabel("")
-        self.message_label = QLabel("")
+        self.summary_label = ElidedLabel("")
+        self.message_label = ElidedLabel("")
         self.busy_label = QLabel("")
         self.busy_label.setStyleSheet(f"color: {theme.WEAK.name()};")
-        self.watch_label = QLabel("")
-        self.catalog_label = QLabel(str(db_path))
+        self.watch_label = ElidedLabel("")
+        self.catalog_label = ElidedLabel(str(db_path))
         self.notice_label = QLabel("")  # what must stay in view, such as a demo's random-weight scores
         self.notice_label.setStyleSheet(f"color: {theme.WEAK.name()}; font-weight: bold;")
         self.addWidget(self.summary_label)

@@ -68,3 +68,24 @@ def test_thumbnail_size_keys_and_ctrl_wheel(shoot_catalog, open_window, qtbot):
     qtbot.keyClick(w.view, Qt.Key.Key_Minus)
     qtbot.keyClick(w.view, Qt.Key.Key_Minus)
     assert w.view.tile().width() < before.width()
+
+
+def test_long_status_texts_never_widen_the_window(shoot_catalog, open_window, qtbot):
+    """A long catalog path, message or folder count ends in "…" (whole in its tooltip) rather than pushing
+    the window past the screen, in every view."""
+    from PySide6.QtCore import Qt as _Qt
+
+    db, ids = shoot_catalog
+    w = open_window(db)
+    w.resize(1024, 700)
+    long = "/a/very/long/path/to/a/catalog/" * 12 + "catalog.db"
+    w.status.catalog_label.setText(long)
+    w.status.say("Rejected 3 frames of the burst of " + "DSCF1104-a-long-name.jpg, " * 10)
+    w.status.show_notice("DEMO: scores from random weights, they mean nothing about quality")
+    for key in (None, _Qt.Key.Key_C):
+        if key is not None:
+            qtbot.keyClick(w.view, key)
+        QApplication.processEvents()
+        assert (w.width(), w.height()) == (1024, 700), w.view_name()
+        assert w.status.catalog_label.toolTip() == long
+        assert _rect_in_window(w, w.status.notice_label).right() <= w.width()
